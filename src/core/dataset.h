@@ -1,0 +1,41 @@
+/* dataset.h - a labelled image set kept as bytes (N, D) and converted to floats per batch,
+ * so full MNIST stays ~55 MB in memory. Knows the four MNIST file names in a folder. */
+#ifndef DIGITREC_DATASET_H
+#define DIGITREC_DATASET_H
+
+#include <stdint.h>
+
+#define DATASET_MAX_CLASSES 10
+
+typedef struct {
+    int n;            /* examples */
+    int rows, cols;   /* image size; d = rows*cols */
+    int d;
+    uint8_t *x;       /* (n, d) pixels 0..255, ink = 255, owned */
+    uint8_t *y;       /* (n) labels, owned */
+    int nclass;       /* 10 */
+    char name[64];    /* "mnist", "fashion-mnist" or the folder name */
+    char classes[DATASET_MAX_CLASSES][24]; /* class names shown on the bars */
+} Dataset;
+
+/* Loads train and test sets from dir, which holds train-images-idx3-ubyte, train-labels-idx1-ubyte,
+ * t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each optionally with .gz.
+ * Either output may be NULL to skip it. Class names: Fashion-MNIST's when the folder name
+ * mentions "fashion", a classes.txt (one name per line) when present, else "0".."9". */
+int dataset_load_dir(const char *dir, Dataset *train, Dataset *test, char *err);
+
+/* The data folder to use: explicit (if non-NULL), else $DIGITREC_DATA, else the built-in
+ * default (the repository's data/mnist). Returns a pointer to static or given storage. */
+const char *dataset_default_dir(const char *explicit_dir);
+
+/* Copies examples idx[0..b) into x (b, d) as pixel/255 floats and y (b) as ints. */
+void dataset_gather(const Dataset *ds, const int *idx, int b, float *x, int *y);
+/* Same for the contiguous range [start, start+b). */
+void dataset_slice(const Dataset *ds, int start, int b, float *x, int *y);
+
+/* A new dataset holding the first n examples (copies); for quick test-subset evaluation. */
+int dataset_subset(const Dataset *ds, int n, Dataset *out, char *err);
+
+void dataset_free(Dataset *ds);
+
+#endif

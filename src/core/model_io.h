@@ -1,0 +1,49 @@
+/* model_io.h - models as safetensors files that PyTorch and NumPy read directly.
+ * Tensors "layers.{i}.weight" F32 [out, in] row-major (as torch.nn.Linear.weight) and
+ * "layers.{i}.bias" F32 [out] ([1] in per-layer bias mode). __metadata__ holds strings only.
+ * The header is JSON parsed with cJSON; every offset, shape and value is validated. */
+#ifndef DIGITREC_MODEL_IO_H
+#define DIGITREC_MODEL_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+
+#define MODEL_FORMAT_VERSION "1"
+#define META_MAX 32
+#define META_KEY_LEN 48
+#define META_VAL_LEN 512
+#define MODEL_MAX_FILE ((size_t)1 << 31) /* 2 GiB: anything larger is refused */
+
+/* String metadata, in insertion order. */
+typedef struct {
+    int n;
+    char key[META_MAX][META_KEY_LEN];
+    char val[META_MAX][META_VAL_LEN];
+} ModelMeta;
+
+/* Sets key to a printf-formatted value, replacing an existing entry. Returns 0, or -1 when
+ * full or too long (the entry is then left unchanged). */
+int model_meta_set(ModelMeta *m, const char *key, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Value for key, or NULL. */
+const char *model_meta_get(const ModelMeta *m, const char *key);
+
+/* Serialises net to safetensors bytes (caller frees *buf). The keys describing the network
+ * (format, format_version, layers, activation, output_activation, bias, input, classes when
+ * absent) are written from net itself; the rest of meta (training details) is copied. */
+int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *len, char *err);
+/* model_encode + atomic write (temp file in the same folder, fsync, rename). Refuses a net with
+ * non-finite values. On failure the old file is untouched. */
+int model_save(const char *path, const Net *net, const ModelMeta *meta, char *err);
+
+/* Parses a safetensors buffer into a new network (net must not hold memory; freed with net_free)
+ * and its metadata (meta may be NULL). On failure nothing is allocated and err says what is wrong. */
+int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err);
+int model_load(const char *path, Net *net, ModelMeta *meta, char *err);
+
+#endif

@@ -1,0 +1,107 @@
+/* train.h - the training loop as a stepper: the CLI and the window's worker thread both call
+ * trainer_step until it says stop. Owns the optimiser, batch buffers and history; the network
+ * it trains is its own copy. Evaluation and history CSV live here too. */
+#ifndef DIGITREC_TRAIN_H
+#define DIGITREC_TRAIN_H
+
+#include <stdint.h>
+
+#include "dataset.h"
+#include "net.h"
+#include "optim.h"
+
+typedef enum { SCHED_CONST = 0, SCHED_COSINE } Schedule;
+
+typedef struct {
+    OptKind opt;
+    float lr;
+    int batch;            /* ignored by gd (one step = one pass over all K images) */
+    int epochs;           /* maximum epochs (gd: one epoch = one iteration) */
+    long max_iters;       /* maximum steps, 0 = no limit */
+    double tol;           /* stop when |loss change| < tol (gd: between iterations;
+                             mini-batch: between epoch mean train losses); 0 = off */
+    double target_acc;    /* stop at this test accuracy (0..1) at an epoch end; 0 = off */
+    Schedule schedule;    /* learning rate over the planned steps */
+    uint64_t seed;        /* shuffling (the init seed is applied by the caller) */
+    int eval_subset;      /* test examples used for quick mid-epoch evals (0 = none) */
+} TrainConfig;
+
+/* Sensible defaults for the named preset ("softmax", "mlp", or anything else = custom). */
+void train_config_default(TrainConfig *c, const char *arch);
+
+typedef struct {
+    int epoch;
+    long step;
+    double train_loss;    /* mean over the epoch's batches */
+    double test_loss;
+    double test_acc;
+    double seconds;       /* wall time since training began */
+} EpochRecord;
+
+typedef struct {
+    long nsteps, cap_steps;
+    float *step_loss;     /* (nsteps) loss of every step */
+    int nepochs, cap_epochs;
+    EpochRecord *epochs;
+} History;
+
+typedef struct {
+    double loss, acc;
+    long n;
+    long confusion[10][10]; /* [true][predicted] */
+} EvalResult;
+
+typedef enum {
+    STEP_OK = 0,     /* a step was taken */
+    STEP_EPOCH,      /* a step was taken and it finished an epoch (record appended) */
+    STEP_DONE,       /* a stop criterion holds; no step taken */
+    STEP_NONFINITE,  /* the loss or weights went NaN/Inf; parameters rolled back to before the step */
+    STEP_ERROR
+} StepStatus;
+
+typedef struct {
+    Net net;               /* the live network, owned */
+    Optim opt;
+    TrainConfig cfg;
+    const Dataset *train, *test;  /* borrowed */
+    NetWork wk;
+    float *grad, *gacc;    /* (nparams) */
+    float *backup;         /* (nparams) last finite parameters */
+    float *xb;             /* (batch, D) */
+    int *yb;               /* (batch) */
+    int *perm;             /* (train->n) */
+    int chunk;             /* rows per forward in gd / eval */
+    long step;             /* steps taken */
+    int epoch;             /* completed epochs */
+    int pos;               /* position in perm within the epoch */
+    double epoch_loss_sum;
+    long epoch_batches;
+    double prev_loss;      /* for tol */
+    int stop_reason;       /* 0 none, 1 epochs, 2 max_iters, 3 tol, 4 target */
+    double t_start, t_train;  /* wall clock; time spent in steps */
+    long samples;          /* examples processed */
+    History hist;
+    Rng rng;
+} Trainer;
+
+/* Copies net and borrows the datasets (test may be NULL). Returns 0 or -1 with err. */
+int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Dataset *test,
+                   const TrainConfig *cfg, char *err);
+void trainer_free(Trainer *t);
+/* One mini-batch step, or one full-batch GD iteration. At an epoch end it evaluates the
+ * test set (if any) and appends an EpochRecord. */
+StepStatus trainer_step(Trainer *t);
+/* Steps per epoch under the current config. */
+long trainer_steps_per_epoch(const Trainer *t);
+/* Current learning rate from the schedule. */
+float trainer_lr(const Trainer *t);
+const char *trainer_stop_reason(const Trainer *t);
+
+/* Accuracy, mean loss and confusion matrix of net on ds (n = 0: all). wk's capacity sets the chunk. */
+int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *out, char *err);
+
+/* Writes the history as CSV: one row per step (kind=step) and one per epoch (kind=epoch). Atomic. */
+int history_write_csv(const History *h, const char *path, char *err);
+void history_free(History *h);
+
+#endif
