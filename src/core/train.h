@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "common.h"
 #include "dataset.h"
 #include "net.h"
 #include "optim.h"
@@ -23,7 +24,6 @@ typedef struct {
     double target_acc;    /* stop at this test accuracy (0..1) at an epoch end; 0 = off */
     Schedule schedule;    /* learning rate over the planned steps */
     uint64_t seed;        /* shuffling (the init seed is applied by the caller) */
-    int eval_subset;      /* test examples used for quick mid-epoch evals (0 = none) */
 } TrainConfig;
 
 /* Sensible defaults for the named preset ("softmax", "mlp", or anything else = custom). */

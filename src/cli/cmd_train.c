@@ -1,0 +1,279 @@
+/* cmd_train.c - `digitrec train`: builds a network, trains it on an IDX dataset with the chosen
+ * optimiser and stop criteria, prints progress and the test accuracy, saves model and history. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "common.h"
+#include "dataset.h"
+#include "kernels.h"
+#include "model_io.h"
+#include "net.h"
+#include "train.h"
+
+static volatile sig_atomic_t g_interrupted = 0;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    g_interrupted = 1;
+}
+
+static void train_usage(FILE *f) {
+    fprintf(f,
+            "usage: digitrec train [options]\n"
+            "  --arch softmax|mlp     preset: 784-10 softmax regression or 784-128-64-10 (default mlp)\n"
+            "  --layers 784,256,10    custom layer sizes instead of a preset\n"
+            "  --optimizer gd|sgd|momentum|adam\n"
+            "                         gd = full-batch gradient descent, one step per pass over all images\n"
+            "  --lr X                 learning rate\n"
+            "  --batch N              mini-batch size (ignored by gd)\n"
+            "  --epochs N             maximum epochs (gd: iterations)\n"
+            "  --max-iters N          maximum steps (0 = no limit)\n"
+            "  --tol X                stop when the loss changes by less than X between iterations\n"
+            "                         (gd) or between epochs (mini-batch)\n"
+            "  --target-acc P         stop once test accuracy reaches P percent\n"
+            "  --schedule const|cosine  learning-rate schedule over the planned steps\n"
+            "  --seed N               initialisation and shuffling seed (default 1)\n"
+            "  --threads N            BLAS threads (default 2)\n"
+            "  --bias per-neuron|per-layer   per-layer = one scalar bias per layer (the notes)\n"
+            "  --output-relu          ReLU on the output layer before the softmax (the notes)\n"
+            "  --init he|uniform:A    He-normal (default) or uniform in [-A, A]\n"
+            "  --data DIR             folder with the four IDX files (raw or .gz)\n"
+            "  --out F                save the model here (safetensors), also on Ctrl+C\n"
+            "  --history F.csv        write per-step and per-epoch history\n"
+            "  --quiet                only the final line\n"
+            "Defaults: mlp = momentum 0.9, lr 0.05, batch 64, 10 epochs, cosine schedule;\n"
+            "          softmax = sgd, lr 0.1, batch 64, 5 epochs.\n");
+}
+
+/* Progress: a redrawn bar on a terminal, one line per epoch otherwise. */
+static void progress(const Trainer *t, int tty, double *last_draw, int final_epoch_line) {
+    double now = time_now();
+    long spe = trainer_steps_per_epoch(t);
+    long in_epoch = t->step - (long)t->epoch * spe;
+    if (t->cfg.opt == OPT_GD) in_epoch = 0;
+    double sps = t->t_train > 0 ? t->samples / t->t_train : 0;
+    long total_steps = (long)t->cfg.epochs * spe;
+    if (t->cfg.max_iters > 0 && t->cfg.max_iters < total_steps) total_steps = t->cfg.max_iters;
+    double rate = t->step > 0 ? (now - t->t_start) / t->step : 0;
+    double eta = rate * (double)(total_steps - t->step);
+    float last = t->hist.nsteps ? t->hist.step_loss[t->hist.nsteps - 1] : NAN;
+    if (tty) {
+        if (!final_epoch_line && now - *last_draw < 0.1) return;
+        *last_draw = now;
+        int width = 24, fill = spe > 0 ? (int)(width * in_epoch / spe) : 0;
+        char bar[32];
+        for (int i = 0; i < width; i++) bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+        bar[width] = 0;
+        fprintf(stderr, "\r\033[Kepoch %d/%d [%s] %ld/%ld  loss %.4f  %.0f samples/s  ETA %.0fs", t->epoch + 1,
+                t->cfg.epochs, bar, in_epoch, spe, last, sps, eta);
+    }
+    if (final_epoch_line && t->hist.nepochs > 0) {
+        const EpochRecord *r = &t->hist.epochs[t->hist.nepochs - 1];
+        if (tty) fprintf(stderr, "\r\033[K");
+        fprintf(stderr, "epoch %3d  step %7ld  train loss %.4f  test loss %.4f  test acc %6.2f%%  %.0f samples/s  %.1fs\n",
+                r->epoch, r->step, r->train_loss, r->test_loss, 100 * r->test_acc, sps, r->seconds);
+    }
+}
+
+int cmd_train(int argc, char **argv) {
+    const char *arch = "mlp", *layers = NULL, *data = NULL, *out = NULL, *history = NULL;
+    const char *init = "he", *opt_s = NULL, *sched_s = NULL, *bias_s = "per-neuron", *v;
+    double lr = -1, tol = 0, target = 0;
+    long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2;
+    int output_relu = 0, quiet = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            train_usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--output-relu")) {
+            output_relu = 1;
+            continue;
+        }
+        if (!strcmp(a, "--quiet")) {
+            quiet = 1;
+            continue;
+        }
+        char name[32];
+        if (cli_take(argc, argv, &i, name, sizeof name, &v) != 0) return EXIT_USAGE;
+        int bad = 0;
+        if (!strcmp(name, "--arch")) arch = v;
+        else if (!strcmp(name, "--layers")) layers = v;
+        else if (!strcmp(name, "--optimizer")) opt_s = v;
+        else if (!strcmp(name, "--schedule")) sched_s = v;
+        else if (!strcmp(name, "--bias")) bias_s = v;
+        else if (!strcmp(name, "--init")) init = v;
+        else if (!strcmp(name, "--data")) data = v;
+        else if (!strcmp(name, "--out")) out = v;
+        else if (!strcmp(name, "--history")) history = v;
+        else if (!strcmp(name, "--lr")) bad = cli_double(name, v, 1e-12, 1e6, &lr);
+        else if (!strcmp(name, "--tol")) bad = cli_double(name, v, 0, 1e6, &tol);
+        else if (!strcmp(name, "--target-acc")) bad = cli_double(name, v, 0, 100, &target);
+        else if (!strcmp(name, "--batch")) bad = cli_int(name, v, 1, 1 << 20, &batch);
+        else if (!strcmp(name, "--epochs")) bad = cli_int(name, v, 0, 1000000, &epochs);
+        else if (!strcmp(name, "--max-iters")) bad = cli_int(name, v, 0, 1L << 40, &max_iters);
+        else if (!strcmp(name, "--seed")) bad = cli_int(name, v, 0, 1L << 62, &seed);
+        else if (!strcmp(name, "--threads")) bad = cli_int(name, v, 1, 64, &threads);
+        else {
+            fprintf(stderr, "digitrec train: unknown option '%s' (see digitrec train --help)\n", name);
+            return EXIT_USAGE;
+        }
+        if (bad) return EXIT_USAGE;
+    }
+
+    char err[ERR_LEN];
+    int sizes[NET_MAX_LAYERS + 1], nsizes;
+    if (layers) {
+        nsizes = net_parse_layers(layers, sizes, NET_MAX_LAYERS + 1, err);
+        if (nsizes < 0) {
+            fprintf(stderr, "digitrec train: %s\n", err);
+            return EXIT_USAGE;
+        }
+        arch = "custom";
+    } else if (!strcmp(arch, "softmax")) {
+        nsizes = 2;
+        sizes[0] = 784, sizes[1] = 10;
+    } else if (!strcmp(arch, "mlp")) {
+        nsizes = 4;
+        sizes[0] = 784, sizes[1] = 128, sizes[2] = 64, sizes[3] = 10;
+    } else {
+        fprintf(stderr, "digitrec train: --arch must be softmax or mlp (or use --layers), got '%s'\n", arch);
+        return EXIT_USAGE;
+    }
+    BiasMode bias;
+    if (!strcmp(bias_s, "per-neuron")) bias = BIAS_NEURON;
+    else if (!strcmp(bias_s, "per-layer")) bias = BIAS_LAYER;
+    else {
+        fprintf(stderr, "digitrec train: --bias must be per-neuron or per-layer, got '%s'\n", bias_s);
+        return EXIT_USAGE;
+    }
+    double init_a = 0;
+    if (strcmp(init, "he") != 0) {
+        if (strncmp(init, "uniform:", 8) != 0 || cli_double("--init uniform:A", init + 8, 1e-9, 1e6, &init_a)) {
+            fprintf(stderr, "digitrec train: --init must be he or uniform:A (e.g. uniform:10)\n");
+            return EXIT_USAGE;
+        }
+    }
+    TrainConfig cfg;
+    train_config_default(&cfg, arch);
+    if (opt_s && optim_parse(opt_s, &cfg.opt) != 0) {
+        fprintf(stderr, "digitrec train: --optimizer must be gd, sgd, momentum or adam, got '%s'\n", opt_s);
+        return EXIT_USAGE;
+    }
+    if (opt_s && lr < 0) cfg.lr = cfg.opt == OPT_ADAM ? 1e-3f : cfg.opt == OPT_GD ? 0.5f : cfg.lr;
+    if (opt_s && epochs < 0 && cfg.opt == OPT_GD) cfg.epochs = 100;
+    if (sched_s) {
+        if (!strcmp(sched_s, "const")) cfg.schedule = SCHED_CONST;
+        else if (!strcmp(sched_s, "cosine")) cfg.schedule = SCHED_COSINE;
+        else {
+            fprintf(stderr, "digitrec train: --schedule must be const or cosine, got '%s'\n", sched_s);
+            return EXIT_USAGE;
+        }
+    }
+    if (lr > 0) cfg.lr = (float)lr;
+    if (batch > 0) cfg.batch = (int)batch;
+    if (epochs >= 0) cfg.epochs = (int)epochs;
+    cfg.max_iters = max_iters;
+    cfg.tol = tol;
+    cfg.target_acc = target / 100.0;
+    cfg.seed = (uint64_t)seed;
+    kernels_set_threads((int)threads);
+
+    const char *dir = dataset_default_dir(data);
+    Dataset train = {0}, test = {0};
+    if (dataset_load_dir(dir, &train, &test, err) != 0) {
+        fprintf(stderr, "digitrec train: %s\n", err);
+        return EXIT_RUNTIME;
+    }
+    int rc = EXIT_RUNTIME;
+    Net net = {0};
+    Trainer t = {0};
+    if (sizes[0] != train.d) {
+        fprintf(stderr, "digitrec train: the first layer size %d must equal the image size %d\n", sizes[0], train.d);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if (net_create(&net, sizes, nsizes - 1, bias, output_relu, err) != 0) goto fail;
+    if (init_a > 0) net_init_uniform(&net, (float)init_a, (uint64_t)seed);
+    else net_init_he(&net, (uint64_t)seed);
+    if (trainer_create(&t, &net, &train, &test, &cfg, err) != 0) goto fail;
+
+    int tty = isatty(2) && !quiet;
+    if (!quiet)
+        fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, %ld threads\n",
+                arch, net.nparams, train.name, train.n, test.n, optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    double last_draw = 0;
+    int nonfinite = 0;
+    for (;;) {
+        StepStatus st = trainer_step(&t);
+        if (st == STEP_DONE) break;
+        if (st == STEP_NONFINITE) {
+            nonfinite = 1;
+            break;
+        }
+        if (!quiet) progress(&t, tty, &last_draw, st == STEP_EPOCH);
+        if (g_interrupted) break;
+    }
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (tty) fprintf(stderr, "\r\033[K");
+    if (nonfinite)
+        fprintf(stderr, "digitrec train: the loss became NaN/Inf at step %ld (learning rate %g too high?); "
+                        "kept the last finite weights\n", t.step + 1, trainer_lr(&t));
+    if (g_interrupted) fprintf(stderr, "interrupted at epoch %d, step %ld\n", t.epoch, t.step);
+
+    EvalResult ev;
+    NetWork wk;
+    if (netwk_create(&wk, &t.net, 1000, err) != 0) goto fail;
+    int have_eval = test.n > 0 && evaluate(&t.net, &wk, &test, 0, &ev, err) == 0;
+    netwk_free(&wk);
+    if (history && history_write_csv(&t.hist, history, err) != 0) goto fail;
+    if (out) {
+        ModelMeta meta = {0};
+        char classes[META_VAL_LEN] = "";
+        for (int c = 0; c < train.nclass; c++) {
+            strncat(classes, train.classes[c], sizeof classes - strlen(classes) - 1);
+            if (c + 1 < train.nclass) strncat(classes, ",", sizeof classes - strlen(classes) - 1);
+        }
+        model_meta_set(&meta, "classes", "%s", classes);
+        model_meta_set(&meta, "dataset", "%s", train.name);
+        model_meta_set(&meta, "optimizer", "%s", optim_name(cfg.opt));
+        model_meta_set(&meta, "lr", "%g", cfg.lr);
+        model_meta_set(&meta, "schedule", "%s", cfg.schedule == SCHED_COSINE ? "cosine" : "const");
+        model_meta_set(&meta, "batch", "%d", t.cfg.batch);
+        model_meta_set(&meta, "epochs", "%d", t.epoch);
+        model_meta_set(&meta, "steps", "%ld", t.step);
+        model_meta_set(&meta, "seed", "%ld", seed);
+        model_meta_set(&meta, "init", "%s", init);
+        if (have_eval) model_meta_set(&meta, "test_accuracy", "%.4f", ev.acc);
+        model_meta_set(&meta, "trained_by", "digitrec %s", DIGITREC_VERSION);
+        if (model_save(out, &t.net, &meta, err) != 0) goto fail;
+        if (!quiet) fprintf(stderr, "saved %s\n", out);
+    }
+    if (have_eval)
+        printf("test accuracy: %.2f%% (loss %.4f) after %d epochs, %ld steps, %.1f s; stopped: %s\n", 100 * ev.acc,
+               ev.loss, t.epoch, t.step, time_now() - t.t_start,
+               g_interrupted ? "interrupted" : nonfinite ? "non-finite loss" : trainer_stop_reason(&t));
+    rc = nonfinite ? EXIT_RUNTIME : 0;
+    goto done;
+fail:
+    fprintf(stderr, "digitrec train: %s\n", err);
+    rc = EXIT_RUNTIME;
+done:
+    trainer_free(&t);
+    net_free(&net);
+    dataset_free(&train);
+    dataset_free(&test);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* main.c - digitrec's entry point: dispatches subcommands; with none, opens the window. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "common.h"
+
+#ifdef DIGITREC_GUI
+int gui_main(int argc, char **argv);
+#endif
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "digitrec %s - draw a digit, watch a neural network learn to read it\n"
+            "\n"
+            "usage: digitrec [--model F] [--data DIR]      open the window\n"
+            "       digitrec train [options]               train a network on MNIST\n"
+            "       digitrec eval --model F [--json]       accuracy, loss, confusion matrix\n"
+            "       digitrec predict --model F IMAGE...    read digits from PNG/PGM files\n"
+            "       digitrec info F                        describe a model file\n"
+            "       digitrec --help | --version\n"
+            "\n"
+            "Run `digitrec SUBCOMMAND --help` for the options of each.\n"
+            "Data folder: --data DIR, else $DIGITREC_DATA, else data/mnist in the source tree.\n",
+            DIGITREC_VERSION);
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 2) {
+        const char *c = argv[1];
+        if (!strcmp(c, "train")) return cmd_train(argc - 1, argv + 1);
+        if (!strcmp(c, "eval")) return cmd_eval(argc - 1, argv + 1);
+        if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);
+        if (!strcmp(c, "info")) return cmd_info(argc - 1, argv + 1);
+        if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(c, "--version")) {
+            printf("digitrec %s\n", DIGITREC_VERSION);
+            return 0;
+        }
+        if (c[0] != '-') {
+            fprintf(stderr, "digitrec: unknown command '%s'\n", c);
+            usage(stderr);
+            return EXIT_USAGE;
+        }
+    }
+#ifdef DIGITREC_GUI
+    return gui_main(argc, argv);
+#else
+    usage(stderr);
+    return EXIT_USAGE;
+#endif
+}

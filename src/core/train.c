@@ -1,0 +1,300 @@
+/* train.c - the training loop as a stepper, evaluation, and history CSV.
+ * One call of trainer_step = one mini-batch update, or one full-batch GD iteration (the notes'
+ * theta <- theta - nu dC/dtheta with C averaged over all K images, accumulated chunk by chunk so
+ * the dataset stays as bytes). No allocation happens per step. */
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+#define GD_CHUNK 1000
+#define BACKUP_EVERY 50
+
+void train_config_default(TrainConfig *c, const char *arch) {
+    memset(c, 0, sizeof *c);
+    c->seed = 1;
+    if (strcmp(arch, "softmax") == 0) {
+        c->opt = OPT_SGD;
+        c->lr = 0.1f;
+        c->batch = 64;
+        c->epochs = 5;
+        c->schedule = SCHED_CONST;
+    } else {
+        c->opt = OPT_MOMENTUM;
+        c->lr = 0.05f;
+        c->batch = 64;
+        c->epochs = 10;
+        c->schedule = SCHED_COSINE;
+    }
+}
+
+static int hist_push_step(History *h, float loss) {
+    if (h->nsteps == h->cap_steps) {
+        long cap = h->cap_steps ? h->cap_steps * 2 : 4096;
+        float *p = realloc(h->step_loss, sizeof(float) * (size_t)cap);
+        if (!p) return -1;
+        h->step_loss = p;
+        h->cap_steps = cap;
+    }
+    h->step_loss[h->nsteps++] = loss;
+    return 0;
+}
+
+static int hist_push_epoch(History *h, const EpochRecord *r) {
+    if (h->nepochs == h->cap_epochs) {
+        int cap = h->cap_epochs ? h->cap_epochs * 2 : 64;
+        EpochRecord *p = realloc(h->epochs, sizeof(EpochRecord) * (size_t)cap);
+        if (!p) return -1;
+        h->epochs = p;
+        h->cap_epochs = cap;
+    }
+    h->epochs[h->nepochs++] = *r;
+    return 0;
+}
+
+void history_free(History *h) {
+    free(h->step_loss);
+    free(h->epochs);
+    memset(h, 0, sizeof *h);
+}
+
+int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Dataset *test,
+                   const TrainConfig *cfg, char *err) {
+    memset(t, 0, sizeof *t);
+    if (train->d != net->sizes[0])
+        return err_set(err, "training: images have %d pixels but the network takes %d inputs", train->d, net->sizes[0]);
+    if (train->nclass > net->sizes[net->nlayers])
+        return err_set(err, "training: %d classes but the network has %d outputs", train->nclass,
+                       net->sizes[net->nlayers]);
+    if (train->n < 1) return err_set(err, "training: the training set is empty");
+    if (cfg->opt != OPT_GD && cfg->batch < 1) return err_set(err, "training: batch size must be at least 1");
+    if (!(cfg->lr > 0) || !isfinite(cfg->lr)) return err_set(err, "training: learning rate must be a positive number");
+    t->cfg = *cfg;
+    t->train = train;
+    t->test = test;
+    int cap = cfg->opt == OPT_GD ? (train->n < GD_CHUNK ? train->n : GD_CHUNK)
+                                 : (cfg->batch < train->n ? cfg->batch : train->n);
+    t->cfg.batch = cfg->opt == OPT_GD ? train->n : cap;
+    t->chunk = cap;
+    int D = train->d;
+    if (net_copy(&t->net, net, err) != 0) return -1;
+    if (optim_create(&t->opt, cfg->opt, net->nparams, cfg->lr, err) != 0) goto fail;
+    if (netwk_create(&t->wk, net, cap, err) != 0) goto fail;
+    t->grad = xcalloc(net->nparams, sizeof(float));
+    t->gacc = cfg->opt == OPT_GD ? xcalloc(net->nparams, sizeof(float)) : NULL;
+    t->backup = xmalloc_array(net->nparams, sizeof(float));
+    t->xb = xmalloc_array((size_t)cap * D, sizeof(float));
+    t->yb = xmalloc_array((size_t)cap, sizeof(int));
+    t->perm = xmalloc_array((size_t)train->n, sizeof(int));
+    if (!t->grad || (cfg->opt == OPT_GD && !t->gacc) || !t->backup || !t->xb || !t->yb || !t->perm) {
+        err_set(err, "training: out of memory");
+        goto fail;
+    }
+    memcpy(t->backup, t->net.params, sizeof(float) * net->nparams);
+    for (int i = 0; i < train->n; i++) t->perm[i] = i;
+    rng_seed(&t->rng, cfg->seed);
+    t->prev_loss = NAN;
+    t->t_start = time_now();
+    return 0;
+fail:
+    trainer_free(t);
+    return -1;
+}
+
+void trainer_free(Trainer *t) {
+    net_free(&t->net);
+    optim_free(&t->opt);
+    netwk_free(&t->wk);
+    free(t->grad);
+    free(t->gacc);
+    free(t->backup);
+    free(t->xb);
+    free(t->yb);
+    free(t->perm);
+    history_free(&t->hist);
+    memset(t, 0, sizeof *t);
+}
+
+long trainer_steps_per_epoch(const Trainer *t) {
+    if (t->cfg.opt == OPT_GD) return 1;
+    return (t->train->n + t->cfg.batch - 1) / t->cfg.batch;
+}
+
+float trainer_lr(const Trainer *t) {
+    if (t->cfg.schedule != SCHED_COSINE) return t->cfg.lr;
+    long total = (long)t->cfg.epochs * trainer_steps_per_epoch(t);
+    if (t->cfg.max_iters > 0 && t->cfg.max_iters < total) total = t->cfg.max_iters;
+    if (total <= 0) return t->cfg.lr;
+    double frac = (double)t->step / (double)total;
+    if (frac > 1) frac = 1;
+    return (float)(t->cfg.lr * 0.5 * (1.0 + cos(3.14159265358979 * frac)));
+}
+
+const char *trainer_stop_reason(const Trainer *t) {
+    static const char *why[] = {"running", "reached the epoch limit", "reached the iteration limit",
+                                "loss change below tolerance", "reached the target accuracy"};
+    return (unsigned)t->stop_reason < 5 ? why[t->stop_reason] : "?";
+}
+
+static int all_finite(const float *a, size_t n) {
+    /* one pass; any NaN or Inf makes the running sum non-finite */
+    float s = 0;
+    for (size_t i = 0; i < n; i++) s += a[i] * 0.0f;
+    return s == 0.0f;
+}
+
+/* Gradient of the mean loss over the whole training set, chunk by chunk, into t->grad. */
+static double full_batch_gradient(Trainer *t) {
+    const Dataset *ds = t->train;
+    size_t np = t->net.nparams;
+    memset(t->gacc, 0, sizeof(float) * np);
+    double loss = 0;
+    for (int start = 0; start < ds->n; start += t->chunk) {
+        int b = ds->n - start < t->chunk ? ds->n - start : t->chunk;
+        dataset_slice(ds, start, b, t->xb, t->yb);
+        double l = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
+        net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
+        float wgt = (float)b / (float)ds->n;
+        for (size_t i = 0; i < np; i++) t->gacc[i] += wgt * t->grad[i];
+        loss += l * b;
+    }
+    memcpy(t->grad, t->gacc, sizeof(float) * np);
+    return loss / ds->n;
+}
+
+static void end_epoch(Trainer *t, double train_loss) {
+    EpochRecord r = {0};
+    t->epoch++;
+    r.epoch = t->epoch;
+    r.step = t->step;
+    r.train_loss = train_loss;
+    r.test_loss = NAN;
+    r.test_acc = NAN;
+    if (t->test && t->test->n > 0) {
+        EvalResult ev;
+        if (evaluate(&t->net, &t->wk, t->test, 0, &ev, NULL) == 0) {
+            r.test_loss = ev.loss;
+            r.test_acc = ev.acc;
+        }
+    }
+    r.seconds = time_now() - t->t_start;
+    hist_push_epoch(&t->hist, &r);
+    if (t->cfg.target_acc > 0 && r.test_acc >= t->cfg.target_acc) t->stop_reason = 4;
+    if (t->cfg.tol > 0 && isfinite(t->prev_loss) && fabs(train_loss - t->prev_loss) < t->cfg.tol) t->stop_reason = 3;
+    t->prev_loss = train_loss;
+}
+
+StepStatus trainer_step(Trainer *t) {
+    if (t->stop_reason) return STEP_DONE;
+    if (t->epoch >= t->cfg.epochs) {
+        t->stop_reason = 1;
+        return STEP_DONE;
+    }
+    if (t->cfg.max_iters > 0 && t->step >= t->cfg.max_iters) {
+        t->stop_reason = 2;
+        return STEP_DONE;
+    }
+    double t0 = time_now();
+    double loss;
+    int b;
+    if (t->cfg.opt == OPT_GD) {
+        loss = full_batch_gradient(t);
+        b = t->train->n;
+    } else {
+        if (t->pos == 0) rng_shuffle_int(&t->rng, t->perm, t->train->n);
+        b = t->train->n - t->pos < t->cfg.batch ? t->train->n - t->pos : t->cfg.batch;
+        dataset_gather(t->train, t->perm + t->pos, b, t->xb, t->yb);
+        loss = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
+        net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
+    }
+    if (!isfinite(loss) || !all_finite(t->grad, t->net.nparams)) {
+        /* roll back to the last parameters known finite and forget the optimiser's momentum */
+        memcpy(t->net.params, t->backup, sizeof(float) * t->net.nparams);
+        optim_reset(&t->opt);
+        t->t_train += time_now() - t0;
+        return STEP_NONFINITE;
+    }
+    optim_step(&t->opt, t->net.params, t->grad, trainer_lr(t));
+    t->step++;
+    t->samples += b;
+    hist_push_step(&t->hist, (float)loss);
+    if (t->step % BACKUP_EVERY == 0 && all_finite(t->net.params, t->net.nparams))
+        memcpy(t->backup, t->net.params, sizeof(float) * t->net.nparams);
+    t->t_train += time_now() - t0;
+    if (t->cfg.opt == OPT_GD) {
+        end_epoch(t, loss); /* for gd an epoch is one iteration, so tol compares iterations */
+        return STEP_EPOCH;
+    }
+    t->epoch_loss_sum += loss;
+    t->epoch_batches++;
+    t->pos += b;
+    if (t->pos >= t->train->n) {
+        double mean = t->epoch_loss_sum / (double)t->epoch_batches;
+        t->pos = 0;
+        t->epoch_loss_sum = 0;
+        t->epoch_batches = 0;
+        end_epoch(t, mean);
+        return STEP_EPOCH;
+    }
+    return STEP_OK;
+}
+
+int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *out, char *err) {
+    memset(out, 0, sizeof *out);
+    if (n <= 0 || n > ds->n) n = ds->n;
+    if (ds->d != net->sizes[0])
+        return err_set(err, "evaluate: images have %d pixels but the network takes %d inputs", ds->d, net->sizes[0]);
+    int K = net->sizes[net->nlayers], chunk = wk->cap;
+    float *x = xmalloc_array((size_t)chunk * ds->d, sizeof(float));
+    int *y = xmalloc_array((size_t)chunk, sizeof(int));
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return err_set(err, "evaluate: out of memory");
+    }
+    double loss = 0;
+    long correct = 0;
+    for (int start = 0; start < n; start += chunk) {
+        int b = n - start < chunk ? n - start : chunk;
+        dataset_slice(ds, start, b, x, y);
+        loss += net_forward(net, wk, x, y, b) * b;
+        const float *p = net_probs(net, wk);
+        for (int i = 0; i < b; i++) {
+            int best = 0;
+            for (int c = 1; c < K; c++)
+                if (p[(size_t)i * K + c] > p[(size_t)i * K + best]) best = c;
+            correct += best == y[i];
+            if (y[i] < 10 && best < 10) out->confusion[y[i]][best]++;
+        }
+    }
+    free(x);
+    free(y);
+    out->n = n;
+    out->loss = n ? loss / n : 0;
+    out->acc = n ? (double)correct / n : 0;
+    return 0;
+}
+
+int history_write_csv(const History *h, const char *path, char *err) {
+    size_t cap = 128 + (size_t)h->nsteps * 48 + (size_t)h->nepochs * 160, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) return err_set(err, "%s: out of memory", path);
+    len += (size_t)snprintf(buf + len, cap - len, "kind,epoch,step,loss,test_loss,test_acc,seconds\n");
+    int e = 0;
+    for (long s = 0; s < h->nsteps; s++) {
+        len += (size_t)snprintf(buf + len, cap - len, "step,%d,%ld,%.6g,,,\n", e + 1, s + 1, h->step_loss[s]);
+        while (e < h->nepochs && h->epochs[e].step == s + 1) {
+            const EpochRecord *r = &h->epochs[e];
+            len += (size_t)snprintf(buf + len, cap - len, "epoch,%d,%ld,%.6g,%.6g,%.6g,%.3f\n", r->epoch, r->step,
+                                    r->train_loss, r->test_loss, r->test_acc, r->seconds);
+            e++;
+        }
+    }
+    int rc = file_write_atomic(path, buf, len, err);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,62 @@
+/* image_load.c - picture files to grey floats: PGM by the core parser, everything else by
+ * SDL2_image from memory (no video subsystem is initialised). */
+#include "image_load.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <SDL.h>
+#include <SDL_image.h>
+
+#include "common.h"
+#include "preprocess.h"
+
+#define IMAGE_MAX_PIXELS (16u * 1024u * 1024u)
+
+int image_decode(const unsigned char *buf, unsigned long len, float **img, int *w, int *h, char *err) {
+    if (len >= 2 && buf[0] == 'P' && (buf[1] == '2' || buf[1] == '5')) return image_parse_pgm(buf, len, img, w, h, err);
+    if (len > (unsigned long)INT32_MAX) return err_set(err, "image too large");
+    SDL_RWops *rw = SDL_RWFromConstMem(buf, (int)len);
+    if (!rw) return err_set(err, "cannot read image: %s", SDL_GetError());
+    SDL_Surface *s = IMG_Load_RW(rw, 1);
+    if (!s) return err_set(err, "not a readable image (PNG, JPEG, BMP or PGM): %s", IMG_GetError());
+    if (s->w < 1 || s->h < 1 || (unsigned long)s->w * (unsigned long)s->h > IMAGE_MAX_PIXELS) {
+        int sw = s->w, sh = s->h;
+        SDL_FreeSurface(s);
+        return err_set(err, "image is %dx%d; sizes from 1x1 to 16 megapixels are accepted", sw, sh);
+    }
+    SDL_Surface *rgba = SDL_ConvertSurfaceFormat(s, SDL_PIXELFORMAT_RGBA32, 0);
+    SDL_FreeSurface(s);
+    if (!rgba) return err_set(err, "cannot convert image: %s", SDL_GetError());
+    int W = rgba->w, H = rgba->h;
+    float *out = xmalloc_array((size_t)W * H, sizeof(float));
+    if (!out) {
+        SDL_FreeSurface(rgba);
+        return err_set(err, "out of memory for a %dx%d image", W, H);
+    }
+    for (int y = 0; y < H; y++) {
+        const uint8_t *row = (const uint8_t *)rgba->pixels + (size_t)y * rgba->pitch;
+        for (int x = 0; x < W; x++) {
+            const uint8_t *p = row + 4 * x;
+            float luma = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
+            float a = p[3] / 255.0f;
+            out[(size_t)y * W + x] = luma * a + (1.0f - a); /* composite over white paper */
+        }
+    }
+    SDL_FreeSurface(rgba);
+    *img = out;
+    *w = W;
+    *h = H;
+    return 0;
+}
+
+int image_load_file(const char *path, float **img, int *w, int *h, char *err) {
+    uint8_t *buf;
+    size_t len;
+    if (file_read_all(path, &buf, &len, err) != 0) return -1;
+    char inner[ERR_LEN];
+    int rc = image_decode(buf, len, img, w, h, inner);
+    free(buf);
+    if (rc != 0) return err_set(err, "%s: %s", path, inner);
+    return 0;
+}
