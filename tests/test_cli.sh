@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# test_cli.sh - the digitrec command line end to end: exit codes, train -> save -> info -> eval ->
+# predict on PGM/PNG files made from MNIST test digits, Ctrl+C during training keeps the model.
+set -uo pipefail
+bin="${DIGITREC_BIN:?}"
+data="${DIGITREC_DATA:?}"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+expect_code() { # expected-code description command...
+  local want="$1" what="$2"; shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"; local got=$?
+  if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, want $want ($(head -c 300 "$tmp/err"))"; fi
+}
+
+expect_code 0 "--help" "$bin" --help
+expect_code 0 "--version" "$bin" --version
+grep -q "digitrec [0-9]" "$tmp/out" && ok || bad "--version prints the version"
+expect_code 2 "unknown subcommand" "$bin" frobnicate
+expect_code 2 "unknown train option" "$bin" train --frob 1
+expect_code 2 "bad lr" "$bin" train --lr abc
+expect_code 2 "bad arch" "$bin" train --arch resnet
+expect_code 2 "bad optimizer" "$bin" train --optimizer rmsprop
+expect_code 2 "bad layers" "$bin" train --layers 784,,10
+expect_code 2 "eval without model" "$bin" eval
+expect_code 2 "predict without image" "$bin" predict --model x
+expect_code 1 "missing model file" "$bin" info "$tmp/nope.safetensors"
+[ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "missing model: one-line error"
+printf 'garbage' >"$tmp/bad.safetensors"
+expect_code 1 "garbage model" "$bin" info "$tmp/bad.safetensors"
+expect_code 1 "missing data folder" "$bin" train --data "$tmp/empty" --epochs 1
+
+# a short softmax run: saves a model and history; info and eval accept it
+expect_code 0 "train softmax" "$bin" train --arch softmax --epochs 1 --data "$data" --out "$tmp/sm.safetensors" \
+  --history "$tmp/h.csv" --quiet
+grep -q "^test accuracy: " "$tmp/out" && ok || bad "train prints the test accuracy"
+acc=$(sed -n 's/^test accuracy: \([0-9.]*\)%.*/\1/p' "$tmp/out")
+awk -v a="$acc" 'BEGIN { exit !(a >= 90) }' && ok || bad "softmax 1 epoch accuracy $acc < 90"
+[ "$(grep -c '^step,' "$tmp/h.csv")" = 938 ] && ok || bad "history has 938 step rows"
+[ "$(grep -c '^epoch,' "$tmp/h.csv")" = 1 ] && ok || bad "history has 1 epoch row"
+expect_code 0 "info" "$bin" info "$tmp/sm.safetensors"
+grep -q "784-10" "$tmp/out" && grep -q "format *digitrec" "$tmp/out" && ok || bad "info shows layers and format"
+expect_code 0 "eval" "$bin" eval --model "$tmp/sm.safetensors" --data "$data"
+grep -q "confusion matrix" "$tmp/out" && ok || bad "eval prints a confusion matrix"
+expect_code 0 "eval --json" "$bin" eval --model "$tmp/sm.safetensors" --data "$data" --json
+/usr/bin/python3 -c "import json,sys; d=json.load(open('$tmp/out')); assert d['n']==10000 and len(d['confusion'])==10 and sum(map(sum,d['confusion']))==10000 and d['accuracy']>0.9" \
+  && ok || bad "eval --json is valid JSON with a 10x10 matrix summing to 10000"
+
+# the literal variant of the notes trains too (full-batch GD, per-layer bias, output ReLU)
+expect_code 0 "notes' variant" "$bin" train --arch softmax --optimizer gd --lr 0.5 --epochs 3 --bias per-layer \
+  --output-relu --data "$data" --out "$tmp/lit.safetensors" --quiet
+expect_code 0 "info literal" "$bin" info "$tmp/lit.safetensors"
+grep -q "one scalar per layer" "$tmp/out" && grep -q "ReLU then softmax" "$tmp/out" && ok || bad "literal variant recorded"
+
+# predict: MNIST test digits written as PGM (white ink on black, 28x28) and as large PNGs with
+# dark ink on white paper (must be detected and inverted), at an offset.
+/usr/bin/python3 - "$data" "$tmp" <<'PY'
+import sys, os
+data, out = sys.argv[1], sys.argv[2]
+img = open(os.path.join(data, "t10k-images-idx3-ubyte"), "rb").read()[16:]
+lab = open(os.path.join(data, "t10k-labels-idx1-ubyte"), "rb").read()[8:]
+with open(os.path.join(out, "labels.txt"), "w") as f:
+    for i in range(8):
+        px = img[i * 784:(i + 1) * 784]
+        open(os.path.join(out, f"d{i}.pgm"), "wb").write(b"P5\n# mnist test digit\n28 28\n255\n" + px)
+        # 4x upscaled, inverted, placed off-centre on a 160x140 white page
+        W, H = 160, 140
+        page = bytearray([255]) * (W * H)
+        for y in range(112):
+            for x in range(112):
+                page[(y + 20) * W + x + 40] = 255 - px[(y // 4) * 28 + x // 4]
+        open(os.path.join(out, f"p{i}.pgm"), "wb").write(b"P5\n%d %d\n255\n" % (W, H) + bytes(page))
+        f.write(f"{lab[i]}\n")
+PY
+mlp="${DIGITREC_SRC}/models/mlp.safetensors"
+model="$tmp/sm.safetensors"
+[ -f "$mlp" ] && model="$mlp"
+right=0
+for i in 0 1 2 3 4 5 6 7; do
+  want=$(sed -n "$((i + 1))p" "$tmp/labels.txt")
+  got=$("$bin" predict --model "$model" --json "$tmp/p$i.pgm" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['digit'])")
+  [ "$got" = "$want" ] && right=$((right + 1))
+done
+[ "$right" -ge 7 ] && ok || bad "predict on inverted, off-centre pages: $right/8 right"
+expect_code 0 "predict several" "$bin" predict --model "$model" "$tmp/d0.pgm" "$tmp/d1.pgm"
+[ "$(wc -l <"$tmp/out")" = 2 ] && ok || bad "one line per image"
+if command -v convert >/dev/null; then
+  convert "$tmp/p0.pgm" "$tmp/p0.png"
+  expect_code 0 "predict png" "$bin" predict --model "$model" --json "$tmp/p0.png"
+  grep -q "\"digit\":$(sed -n 1p "$tmp/labels.txt")" "$tmp/out" && ok || bad "PNG read like the PGM"
+else
+  echo "skipped: PNG predict (imagemagick missing)"
+fi
+printf 'P5\n28 28\n255\n' >"$tmp/blank.pgm"; head -c 784 /dev/zero >>"$tmp/blank.pgm"
+expect_code 0 "predict blank" "$bin" predict --model "$model" --json "$tmp/blank.pgm"
+grep -q '"blank":true' "$tmp/out" && ok || bad "blank image reported as blank"
+printf 'P5\n28 28\n255\n' >"$tmp/short.pgm"
+expect_code 1 "truncated pgm" "$bin" predict --model "$model" "$tmp/short.pgm"
+printf 'hello' >"$tmp/x.png"
+expect_code 1 "not an image" "$bin" predict --model "$model" "$tmp/x.png"
+
+# Ctrl+C: training stops after the current batch and still writes --out
+"$bin" train --arch mlp --epochs 50 --data "$data" --out "$tmp/int.safetensors" --quiet >"$tmp/out" 2>"$tmp/err" &
+pid=$!
+sleep 2
+kill -INT $pid
+t0=$(date +%s.%N)
+wait $pid; code=$?
+t1=$(date +%s.%N)
+awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 3) }' && ok || bad "Ctrl+C stops within a second or two"
+[ "$code" = 0 ] && ok || bad "interrupted train exits 0 (got $code: $(cat "$tmp/err"))"
+"$bin" info "$tmp/int.safetensors" >/dev/null 2>&1 && ok || bad "interrupted train still wrote a valid model"
+ls "$tmp" | grep -q '\.tmp$' && bad "temp files left behind" || ok
+
+echo "cli: $pass passed, $fail failed"
+[ "$fail" = 0 ]
