@@ -114,5 +114,13 @@ awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 3) }' && ok || bad "Ctrl+C sto
 "$bin" info "$tmp/int.safetensors" >/dev/null 2>&1 && ok || bad "interrupted train still wrote a valid model"
 ls "$tmp" | grep -q '\.tmp$' && bad "temp files left behind" || ok
 
+# the shipped models meet their promised accuracy
+for pair in mlp:98.0 softmax:92.0; do
+  m=${pair%%:*} min=${pair#*:}
+  expect_code 0 "eval shipped $m" "$bin" eval --model "${DIGITREC_SRC}/models/$m.safetensors" --data "$data"
+  a=$(sed -n 's/^accuracy \([0-9.]*\)%.*/\1/p' "$tmp/out")
+  awk -v a="$a" -v m="$min" 'BEGIN { exit !(a >= m) }' && ok || bad "shipped $m: accuracy $a < $min"
+done
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" = 0 ]
