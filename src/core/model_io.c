@@ -1,0 +1,641 @@
+/* model_io.c - reads and writes networks as safetensors: u64 LE header length, JSON header, bytes.
+ * It trusts nothing in a file: every length, offset, shape and value is checked before use.
+ * It does not convert dtypes (F32 only) and does not map files; a model is read whole. */
+#include "model_io.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common.h"
+
+#define HEADER_MAX ((uint64_t)100 * 1000 * 1000) /* the reference implementation's limit */
+#define JSON_INT_MAX 9007199254740992.0          /* 2^53: larger JSON numbers are not exact */
+#define NAME_SHOW 48                             /* bytes of a hostile name shown in errors */
+#define MAX_TENSORS (2 * NET_MAX_LAYERS)
+
+/* Keys model_encode derives from the net; a caller's meta cannot override them (classes aside). */
+static const char *const DERIVED_KEYS[] = {"format", "format_version", "layers", "activation",
+                                           "output_activation", "bias", "input", "classes"};
+#define NDERIVED ((int)(sizeof DERIVED_KEYS / sizeof DERIVED_KEYS[0]))
+
+/* ---- metadata ---------------------------------------------------------------------------- */
+
+/* Sets key to a printf-formatted value, replacing an existing entry. Returns 0, or -1 when the
+ * table is full or key/value do not fit (the table is then unchanged). */
+int model_meta_set(ModelMeta *m, const char *key, const char *fmt, ...) {
+    char val[META_VAL_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(val, sizeof val, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof val || strlen(key) >= META_KEY_LEN) return -1;
+    int i = 0;
+    while (i < m->n && strcmp(m->key[i], key) != 0) i++;
+    if (i == m->n) {
+        if (m->n >= META_MAX) return -1;
+        m->n++;
+        memcpy(m->key[i], key, strlen(key) + 1);
+    }
+    memcpy(m->val[i], val, (size_t)n + 1);
+    return 0;
+}
+
+/* Value stored for key, or NULL. The pointer lives as long as m and its entry. */
+const char *model_meta_get(const ModelMeta *m, const char *key) {
+    for (int i = 0; i < m->n; i++)
+        if (strcmp(m->key[i], key) == 0) return m->val[i];
+    return NULL;
+}
+
+static int is_derived_key(const char *key) {
+    for (int i = 0; i < NDERIVED; i++)
+        if (strcmp(key, DERIVED_KEYS[i]) == 0) return 1;
+    return 0;
+}
+
+/* ---- little helpers ---------------------------------------------------------------------- */
+
+static void put_f32_le(uint8_t *p, float f) {
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    p[0] = (uint8_t)u;
+    p[1] = (uint8_t)(u >> 8);
+    p[2] = (uint8_t)(u >> 16);
+    p[3] = (uint8_t)(u >> 24);
+}
+
+static float get_f32_le(const uint8_t *p) {
+    uint32_t u = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* Copies a file-supplied string into out (n bytes) for an error message: printable ASCII only,
+ * cut to NAME_SHOW bytes, so a hostile name can neither break the one-line rule nor flood it. */
+static const char *show(char *out, size_t n, const char *s) {
+    size_t j = 0;
+    for (size_t i = 0; s[i] && j + 4 < n; i++) {
+        if (i == NAME_SHOW) {
+            memcpy(out + j, "...", 3);
+            j += 3;
+            break;
+        }
+        unsigned char c = (unsigned char)s[i];
+        out[j++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[j] = '\0';
+    return out;
+}
+
+/* "[64, 128]" into out (n bytes). */
+static void shape_str(char *out, size_t n, const uint64_t *dims, int rank) {
+    size_t j = (size_t)snprintf(out, n, "[");
+    for (int i = 0; i < rank && j < n; i++)
+        j += (size_t)snprintf(out + j, n - j, "%s%llu", i ? ", " : "", (unsigned long long)dims[i]);
+    if (j < n) snprintf(out + j, n - j, "]");
+}
+
+/* ---- encode ------------------------------------------------------------------------------ */
+
+static int add_meta(cJSON *obj, const char *key, const char *val, char *err) {
+    if (!cJSON_AddStringToObject(obj, key, val)) return err_set(err, "model: out of memory building the header");
+    return 0;
+}
+
+/* Builds the __metadata__ object: keys derived from net first, then the caller's other keys.
+ * Returns the object (caller deletes) or NULL with err set. */
+static cJSON *meta_build(const Net *net, const ModelMeta *meta, char *err) {
+    char layers[NET_MAX_LAYERS * 8 + 8], classes[META_VAL_LEN], input[160];
+    size_t j = 0;
+    for (int l = 0; l <= net->nlayers; l++)
+        j += (size_t)snprintf(layers + j, sizeof layers - j, "%s%d", l ? "," : "", net->sizes[l]);
+    const char *user_classes = meta ? model_meta_get(meta, "classes") : NULL;
+    int K = net->sizes[net->nlayers];
+    if (user_classes) {
+        snprintf(classes, sizeof classes, "%s", user_classes);
+    } else {
+        j = 0;
+        for (int k = 0; k < K && j < sizeof classes; k++)
+            j += (size_t)snprintf(classes + j, sizeof classes - j, "%s%d", k ? "," : "", k);
+        if (j >= sizeof classes) {
+            err_set(err, "model: %d classes do not fit the metadata; pass meta \"classes\"", K);
+            return NULL;
+        }
+    }
+    if (net->sizes[0] == 784)
+        snprintf(input, sizeof input, "784 floats: 28x28 row-major, pixel/255 in [0,1], ink=1 background=0 (MNIST)");
+    else
+        snprintf(input, sizeof input, "%d floats in [0,1]", net->sizes[0]);
+
+    int extra = 0;
+    if (meta)
+        for (int i = 0; i < meta->n; i++) extra += !is_derived_key(meta->key[i]);
+    if (NDERIVED + extra > META_MAX) {
+        err_set(err, "model: %d metadata entries, at most %d fit (%d are derived from the net)", NDERIVED + extra,
+                META_MAX, NDERIVED);
+        return NULL;
+    }
+
+    cJSON *obj = cJSON_CreateObject();
+    if (!obj) {
+        err_set(err, "model: out of memory building the header");
+        return NULL;
+    }
+    if (add_meta(obj, "format", "digitrec", err) || add_meta(obj, "format_version", MODEL_FORMAT_VERSION, err) ||
+        add_meta(obj, "layers", layers, err) || add_meta(obj, "activation", "relu", err) ||
+        add_meta(obj, "output_activation", net->output_relu ? "relu+softmax" : "softmax", err) ||
+        add_meta(obj, "bias", net->bias == BIAS_LAYER ? "per-layer" : "per-neuron", err) ||
+        add_meta(obj, "input", input, err) || add_meta(obj, "classes", classes, err))
+        goto fail;
+    if (meta)
+        for (int i = 0; i < meta->n; i++)
+            if (!is_derived_key(meta->key[i]) && add_meta(obj, meta->key[i], meta->val[i], err)) goto fail;
+    return obj;
+fail:
+    cJSON_Delete(obj);
+    return NULL;
+}
+
+/* Serialises net: header {__metadata__, layers.0.weight, layers.0.bias, ...} padded with spaces
+ * so the data starts 8-byte aligned, then every tensor in that order as little-endian F32.
+ * On success *buf (caller frees) holds *len bytes; on failure nothing is allocated. */
+int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *len, char *err) {
+    if (net->nlayers < 1 || net->nlayers > NET_MAX_LAYERS || !net->params)
+        return err_set(err, "model: network has %d layers (must be 1..%d)", net->nlayers, NET_MAX_LAYERS);
+    cJSON *root = cJSON_CreateObject();
+    if (!root) return err_set(err, "model: out of memory building the header");
+    cJSON *md = meta_build(net, meta, err);
+    if (!md) {
+        cJSON_Delete(root);
+        return -1;
+    }
+    if (!cJSON_AddItemToObject(root, "__metadata__", md)) {
+        cJSON_Delete(md);
+        cJSON_Delete(root);
+        return err_set(err, "model: out of memory building the header");
+    }
+
+    size_t data_len = 0;
+    int ok = 1;
+    for (int l = 0; l < net->nlayers && ok; l++) {
+        for (int g = 0; g < 2 && ok; g++) {
+            size_t out = (size_t)net->sizes[l + 1], in = (size_t)net->sizes[l];
+            size_t count = g == 0 ? out * in : (net->bias == BIAS_LAYER ? 1 : out);
+            double shape[2] = {(double)out, (double)in};
+            if (g == 1) shape[0] = (double)count;
+            double offs[2] = {(double)data_len, (double)(data_len + 4 * count)};
+            char name[32];
+            snprintf(name, sizeof name, "layers.%d.%s", l, g == 0 ? "weight" : "bias");
+            cJSON *t = cJSON_CreateObject(), *sh = cJSON_CreateDoubleArray(shape, g == 0 ? 2 : 1),
+                  *of = cJSON_CreateDoubleArray(offs, 2);
+            ok = t && sh && of && cJSON_AddStringToObject(t, "dtype", "F32") && cJSON_AddItemToObject(t, "shape", sh);
+            if (ok) sh = NULL; /* now owned by t */
+            ok = ok && cJSON_AddItemToObject(t, "data_offsets", of);
+            if (ok) of = NULL;
+            ok = ok && cJSON_AddItemToObject(root, name, t);
+            if (ok) t = NULL;
+            cJSON_Delete(t); /* whatever was not handed over (cJSON_Delete(NULL) is a no-op) */
+            cJSON_Delete(sh);
+            cJSON_Delete(of);
+            data_len += 4 * count;
+        }
+    }
+    char *json = ok ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!json) return err_set(err, "model: out of memory building the header");
+
+    size_t hlen = strlen(json), padded = (hlen + 7) & ~(size_t)7;
+    size_t total = 8 + padded + data_len;
+    if (total > MODEL_MAX_FILE) {
+        free(json);
+        return err_set(err, "model: %zu bytes exceed the %zu-byte model file limit", total, (size_t)MODEL_MAX_FILE);
+    }
+    uint8_t *out = malloc(total);
+    if (!out) {
+        free(json);
+        return err_set(err, "model: out of memory for %zu bytes", total);
+    }
+    for (int i = 0; i < 8; i++) out[i] = (uint8_t)((uint64_t)padded >> (8 * i));
+    memcpy(out + 8, json, hlen);
+    memset(out + 8 + hlen, ' ', padded - hlen);
+    free(json);
+    uint8_t *p = out + 8 + padded;
+    for (int l = 0; l < net->nlayers; l++) {
+        size_t nw = (size_t)net->sizes[l + 1] * (size_t)net->sizes[l];
+        size_t nb = net->bias == BIAS_LAYER ? 1 : (size_t)net->sizes[l + 1];
+        for (size_t i = 0; i < nw; i++, p += 4) put_f32_le(p, net->w[l][i]);
+        for (size_t i = 0; i < nb; i++, p += 4) put_f32_le(p, net->b[l][i]);
+    }
+    *buf = out;
+    *len = total;
+    return 0;
+}
+
+/* Encodes and writes path atomically (file_write_atomic). A net holding NaN or Inf is refused,
+ * naming the tensor. On failure an existing file at path is untouched. */
+int model_save(const char *path, const Net *net, const ModelMeta *meta, char *err) {
+    for (int l = 0; l < net->nlayers && net->params; l++) {
+        size_t nw = (size_t)net->sizes[l + 1] * (size_t)net->sizes[l];
+        size_t nb = net->bias == BIAS_LAYER ? 1 : (size_t)net->sizes[l + 1];
+        for (size_t i = 0; i < nw; i++)
+            if (!isfinite(net->w[l][i]))
+                return err_set(err, "%s: refusing to save: layers.%d.weight[%zu] is %s", path, l, i,
+                               isnan(net->w[l][i]) ? "NaN" : "Inf");
+        for (size_t i = 0; i < nb; i++)
+            if (!isfinite(net->b[l][i]))
+                return err_set(err, "%s: refusing to save: layers.%d.bias[%zu] is %s", path, l, i,
+                               isnan(net->b[l][i]) ? "NaN" : "Inf");
+    }
+    uint8_t *buf;
+    size_t len;
+    char e[ERR_LEN];
+    if (model_encode(net, meta, &buf, &len, e) != 0)
+        return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
+    int rc = file_write_atomic(path, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+/* ---- parse ------------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name; /* points into the cJSON tree */
+    int layer, is_bias;
+    int rank;
+    uint64_t dims[2];
+    uint64_t begin, end; /* relative to the data section */
+} TensorInfo;
+
+/* Reads a JSON number that must be an exact non-negative integer. Returns 0, or -1 with err set
+ * using what (e.g. "tensor X: shape") for context. */
+static int json_uint(const cJSON *it, uint64_t *out, const char *what, char *err) {
+    if (!cJSON_IsNumber(it)) return err_set(err, "model: %s: expected a non-negative integer, got a non-number", what);
+    double v = it->valuedouble;
+    if (!isfinite(v) || v > JSON_INT_MAX) return err_set(err, "model: %s: number %g too large", what, v);
+    if (v < 0) return err_set(err, "model: %s: %g is negative", what, v);
+    if (v != floor(v)) return err_set(err, "model: %s: %g is not an integer", what, v);
+    *out = (uint64_t)v;
+    return 0;
+}
+
+/* Parses "layers.{i}.weight" / "layers.{i}.bias" (decimal i without leading zeros).
+ * Returns 1 with *layer and *is_bias set, 0 for any other name. *layer may be >= NET_MAX_LAYERS. */
+static int name_parse(const char *s, int *layer, int *is_bias) {
+    if (strncmp(s, "layers.", 7) != 0) return 0;
+    s += 7;
+    if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9')) return 0;
+    long v = 0;
+    int nd = 0;
+    while (*s >= '0' && *s <= '9') {
+        if (++nd > 6) return 0;
+        v = v * 10 + (*s++ - '0');
+    }
+    if (strcmp(s, ".weight") == 0) *is_bias = 0;
+    else if (strcmp(s, ".bias") == 0) *is_bias = 1;
+    else return 0;
+    *layer = (int)v;
+    return 1;
+}
+
+/* Checks one tensor entry (object with exactly dtype, shape, data_offsets) against the data
+ * section of data_len bytes and fills *t. Returns 0 or -1 with err set. */
+static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, char *err) {
+    char nm[NAME_SHOW + 8], what[NAME_SHOW + 40], tmp[NAME_SHOW + 8];
+    show(nm, sizeof nm, t->name);
+    if (!cJSON_IsObject(e)) return err_set(err, "model: tensor %s: entry is not a JSON object", nm);
+    const cJSON *dtype = NULL, *shape = NULL, *offs = NULL;
+    for (const cJSON *f = e->child; f; f = f->next) {
+        const cJSON **slot = strcmp(f->string, "dtype") == 0        ? &dtype
+                             : strcmp(f->string, "shape") == 0        ? &shape
+                             : strcmp(f->string, "data_offsets") == 0 ? &offs
+                                                                      : NULL;
+        if (!slot) return err_set(err, "model: tensor %s: unexpected field \"%s\"", nm, show(tmp, sizeof tmp, f->string));
+        if (*slot) return err_set(err, "model: tensor %s: duplicate field \"%s\"", nm, f->string);
+        *slot = f;
+    }
+    if (!dtype) return err_set(err, "model: tensor %s: missing field \"dtype\"", nm);
+    if (!shape) return err_set(err, "model: tensor %s: missing field \"shape\"", nm);
+    if (!offs) return err_set(err, "model: tensor %s: missing field \"data_offsets\"", nm);
+    if (!cJSON_IsString(dtype)) return err_set(err, "model: tensor %s: dtype is not a string", nm);
+    if (strcmp(dtype->valuestring, "F32") != 0)
+        return err_set(err, "model: tensor %s: dtype %s not supported (only F32)", nm,
+                       show(tmp, sizeof tmp, dtype->valuestring));
+
+    if (!cJSON_IsArray(shape)) return err_set(err, "model: tensor %s: shape is not an array", nm);
+    int rank = cJSON_GetArraySize(shape), want = t->is_bias ? 1 : 2;
+    uint64_t dims[2] = {0, 0};
+    size_t count = 1;
+    snprintf(what, sizeof what, "tensor %s: shape", nm);
+    int i = 0;
+    for (const cJSON *d = shape->child; d; d = d->next, i++) {
+        uint64_t v;
+        if (json_uint(d, &v, what, err) != 0) return -1;
+        if (v > SIZE_MAX || size_mul(count, (size_t)v, &count) != 0)
+            return err_set(err, "model: tensor %s: shape dimensions overflow when multiplied", nm);
+        if (i < 2) dims[i] = v;
+    }
+    size_t bytes;
+    if (size_mul(count, 4, &bytes) != 0) return err_set(err, "model: tensor %s: shape too large", nm);
+    if (rank != want)
+        return err_set(err, "model: tensor %s: rank %d, expected %d (%s)", nm, rank, want,
+                       t->is_bias ? "[out] or [1]" : "[out, in]");
+
+    if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2)
+        return err_set(err, "model: tensor %s: data_offsets is not an array of two integers", nm);
+    snprintf(what, sizeof what, "tensor %s: data_offsets", nm);
+    uint64_t b, en;
+    if (json_uint(offs->child, &b, what, err) != 0 || json_uint(offs->child->next, &en, what, err) != 0) return -1;
+    if (b > en)
+        return err_set(err, "model: tensor %s: data_offsets [%llu, %llu] begin after end", nm, (unsigned long long)b,
+                       (unsigned long long)en);
+    if (en > data_len)
+        return err_set(err, "model: tensor %s: data_offsets end %llu beyond the %zu data bytes", nm,
+                       (unsigned long long)en, data_len);
+    if (en - b != bytes) {
+        char sh[64];
+        shape_str(sh, sizeof sh, dims, rank);
+        return err_set(err, "model: tensor %s: data_offsets [%llu, %llu] do not match shape %s (%zu bytes)", nm,
+                       (unsigned long long)b, (unsigned long long)en, sh, bytes);
+    }
+    t->rank = rank;
+    t->dims[0] = dims[0];
+    t->dims[1] = dims[1];
+    t->begin = b;
+    t->end = en;
+    return 0;
+}
+
+/* The byte buffer must be covered exactly once: no hole, no overlap, nothing after the end. */
+static int coverage_check(TensorInfo *ts, int n, size_t data_len, char *err) {
+    TensorInfo *by[MAX_TENSORS];
+    for (int i = 0; i < n; i++) by[i] = &ts[i];
+    for (int i = 1; i < n; i++) /* insertion sort by begin: n <= 16 */
+        for (int j = i; j > 0 && by[j - 1]->begin > by[j]->begin; j--) {
+            TensorInfo *x = by[j];
+            by[j] = by[j - 1];
+            by[j - 1] = x;
+        }
+    uint64_t at = 0;
+    for (int i = 0; i < n; i++) {
+        if (by[i]->begin < at) {
+            char a[NAME_SHOW + 8], b[NAME_SHOW + 8];
+            return err_set(err, "model: tensors %s and %s overlap in the data", show(a, sizeof a, by[i - 1]->name),
+                           show(b, sizeof b, by[i]->name));
+        }
+        if (by[i]->begin > at)
+            return err_set(err, "model: data bytes [%llu, %llu) are not covered by any tensor", (unsigned long long)at,
+                           (unsigned long long)by[i]->begin);
+        at = by[i]->end;
+    }
+    if (at != data_len)
+        return err_set(err, "model: %llu trailing byte%s after the last tensor", (unsigned long long)(data_len - at),
+                       data_len - at == 1 ? "" : "s");
+    return 0;
+}
+
+/* Copies the __metadata__ object into *m; all values must be strings that fit ModelMeta. */
+static int meta_read(const cJSON *md, ModelMeta *m, char *err) {
+    char k[NAME_SHOW + 8];
+    if (!cJSON_IsObject(md)) return err_set(err, "model: __metadata__ is not a JSON object");
+    for (const cJSON *e = md->child; e; e = e->next) {
+        show(k, sizeof k, e->string);
+        if (!cJSON_IsString(e)) return err_set(err, "model: __metadata__ value of \"%s\" is not a string", k);
+        if (model_meta_get(m, e->string)) return err_set(err, "model: __metadata__ has key \"%s\" twice", k);
+        if (strlen(e->string) >= META_KEY_LEN)
+            return err_set(err, "model: __metadata__ key \"%s\" longer than %d bytes", k, META_KEY_LEN - 1);
+        if (strlen(e->valuestring) >= META_VAL_LEN)
+            return err_set(err, "model: __metadata__ value of \"%s\" longer than %d bytes", k, META_VAL_LEN - 1);
+        if (m->n >= META_MAX) return err_set(err, "model: __metadata__ has more than %d entries", META_MAX);
+        if (model_meta_set(m, e->string, "%s", e->valuestring) != 0)
+            return err_set(err, "model: __metadata__ entry \"%s\" does not fit", k);
+    }
+    return 0;
+}
+
+/* Counts comma-separated items of s ("0,1,2" -> 3). */
+static int count_items(const char *s) {
+    int n = 1;
+    for (; *s; s++) n += *s == ',';
+    return n;
+}
+
+/* Checks the metadata keys that describe the network against what the tensors say, and reads
+ * output_relu. bias_meta is -1 when metadata says nothing about the bias mode. */
+static int meta_check(const ModelMeta *m, const int *sizes, int L, int *output_relu, int *bias_meta, char *err) {
+    char v[NAME_SHOW + 8];
+    const char *s = model_meta_get(m, "output_activation");
+    *output_relu = 0;
+    if (s) {
+        if (strcmp(s, "relu+softmax") == 0) *output_relu = 1;
+        else if (strcmp(s, "softmax") != 0)
+            return err_set(err, "model: unknown output_activation \"%s\" (softmax or relu+softmax)", show(v, sizeof v, s));
+    }
+    s = model_meta_get(m, "activation");
+    if (s && strcmp(s, "relu") != 0)
+        return err_set(err, "model: unknown activation \"%s\" (only relu)", show(v, sizeof v, s));
+    *bias_meta = -1;
+    s = model_meta_get(m, "bias");
+    if (s) {
+        if (strcmp(s, "per-neuron") == 0) *bias_meta = BIAS_NEURON;
+        else if (strcmp(s, "per-layer") == 0) *bias_meta = BIAS_LAYER;
+        else return err_set(err, "model: unknown bias mode \"%s\" (per-neuron or per-layer)", show(v, sizeof v, s));
+    }
+    const char *fmt = model_meta_get(m, "format");
+    s = model_meta_get(m, "format_version");
+    if (fmt && strcmp(fmt, "digitrec") == 0 && s && strcmp(s, MODEL_FORMAT_VERSION) != 0)
+        return err_set(err, "model: format_version \"%s\" not supported (this build reads %s)", show(v, sizeof v, s),
+                       MODEL_FORMAT_VERSION);
+    s = model_meta_get(m, "layers");
+    if (s) {
+        char want[NET_MAX_LAYERS * 8 + 8];
+        size_t j = 0;
+        for (int l = 0; l <= L; l++) j += (size_t)snprintf(want + j, sizeof want - j, "%s%d", l ? "," : "", sizes[l]);
+        if (strcmp(s, want) != 0)
+            return err_set(err, "model: metadata layers \"%s\" disagree with the tensors (%s)", show(v, sizeof v, s), want);
+    }
+    s = model_meta_get(m, "classes");
+    if (s && count_items(s) != sizes[L])
+        return err_set(err, "model: metadata classes name %d classes but the output layer has %d units", count_items(s),
+                       sizes[L]);
+    return 0;
+}
+
+/* Walks the header: validates each entry, finds the layers, checks coverage, the layer chain,
+ * the bias mode and the metadata. Fills sizes/L/bias/output_relu, the tensors and *m. */
+static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int *nts, int *sizes, int *L,
+                        BiasMode *bias, int *output_relu, ModelMeta *m, char *err) {
+    char nm[NAME_SHOW + 8];
+    int seen[NET_MAX_LAYERS][2];
+    memset(seen, -1, sizeof seen);
+    const cJSON *md = NULL;
+    int n = 0;
+    for (const cJSON *e = root->child; e; e = e->next) {
+        if (strcmp(e->string, "__metadata__") == 0) {
+            if (md) return err_set(err, "model: duplicate __metadata__");
+            md = e;
+            continue;
+        }
+        int layer, is_bias;
+        show(nm, sizeof nm, e->string);
+        if (!name_parse(e->string, &layer, &is_bias))
+            return err_set(err, "model: unknown tensor \"%s\" (expected layers.{i}.weight / layers.{i}.bias)", nm);
+        if (layer >= NET_MAX_LAYERS)
+            return err_set(err, "model: tensor %s: more than %d layers (NET_MAX_LAYERS)", nm, NET_MAX_LAYERS);
+        if (seen[layer][is_bias] >= 0) return err_set(err, "model: duplicate tensor %s", nm);
+        TensorInfo *t = &ts[n];
+        t->name = e->string;
+        t->layer = layer;
+        t->is_bias = is_bias;
+        if (tensor_check(e, data_len, t, err) != 0) return -1;
+        seen[layer][is_bias] = n++;
+    }
+    if (n == 0) return err_set(err, "model: no tensors (expected layers.0.weight, layers.0.bias, ...)");
+    if (coverage_check(ts, n, data_len, err) != 0) return -1;
+
+    int nl = 0;
+    for (int l = 0; l < NET_MAX_LAYERS; l++)
+        if (seen[l][0] >= 0 || seen[l][1] >= 0) nl = l + 1;
+    for (int l = 0; l < nl; l++) {
+        if (seen[l][0] < 0 && seen[l][1] < 0)
+            return err_set(err, "model: layer %d missing (layer indices must run 0..%d without gaps)", l, nl - 1);
+        if (seen[l][0] < 0) return err_set(err, "model: missing tensor layers.%d.weight", l);
+        if (seen[l][1] < 0) return err_set(err, "model: missing tensor layers.%d.bias", l);
+    }
+    /* Bias mode: [out] is per-neuron, [1] per-layer; with out == 1 either reading fits. */
+    int mode = -1;
+    for (int l = 0; l < nl; l++) {
+        const TensorInfo *w = &ts[seen[l][0]], *b = &ts[seen[l][1]];
+        if (w->dims[0] < 1 || w->dims[0] > NET_MAX_WIDTH || w->dims[1] < 1 || w->dims[1] > NET_MAX_WIDTH)
+            return err_set(err, "model: tensor layers.%d.weight: shape [%llu, %llu] has a width outside 1..%d", l,
+                           (unsigned long long)w->dims[0], (unsigned long long)w->dims[1], NET_MAX_WIDTH);
+        if (l > 0 && w->dims[1] != ts[seen[l - 1][0]].dims[0])
+            return err_set(err, "model: layers.%d.weight takes %llu inputs but layers.%d.weight gives %llu outputs", l,
+                           (unsigned long long)w->dims[1], l - 1, (unsigned long long)ts[seen[l - 1][0]].dims[0]);
+        int this_mode;
+        if (b->dims[0] == w->dims[0] && b->dims[0] != 1) this_mode = BIAS_NEURON;
+        else if (b->dims[0] == 1 && w->dims[0] != 1) this_mode = BIAS_LAYER;
+        else if (b->dims[0] == 1) continue; /* out == 1: fits both modes */
+        else
+            return err_set(err, "model: tensor layers.%d.bias: shape [%llu], expected [%llu] (per-neuron) or [1] (per-layer)",
+                           l, (unsigned long long)b->dims[0], (unsigned long long)w->dims[0]);
+        if (mode >= 0 && this_mode != mode)
+            return err_set(err, "model: layers mix per-neuron and per-layer biases (layers.%d.bias)", l);
+        mode = this_mode;
+    }
+    sizes[0] = (int)ts[seen[0][0]].dims[1];
+    for (int l = 0; l < nl; l++) sizes[l + 1] = (int)ts[seen[l][0]].dims[0];
+
+    int bias_meta = -1;
+    if (md) {
+        if (meta_read(md, m, err) != 0) return -1;
+        if (meta_check(m, sizes, nl, output_relu, &bias_meta, err) != 0) return -1;
+    } else {
+        *output_relu = 0;
+    }
+    if (bias_meta >= 0 && mode >= 0 && bias_meta != mode)
+        return err_set(err, "model: metadata bias \"%s\" disagrees with the bias tensors",
+                       bias_meta == BIAS_LAYER ? "per-layer" : "per-neuron");
+    *bias = mode >= 0 ? (BiasMode)mode : bias_meta >= 0 ? (BiasMode)bias_meta : BIAS_NEURON;
+    *nts = n;
+    *L = nl;
+    return 0;
+}
+
+/* Parses a safetensors buffer into a new net (and meta, when not NULL: the file's __metadata__
+ * verbatim, empty when the file has none). A file without metadata loads with softmax output and
+ * the bias mode its tensors show. On failure *net and *meta are untouched and nothing is allocated. */
+int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err) {
+    if (len < 8) return err_set(err, "model: %zu bytes, too short for a safetensors file (8-byte header length)", len);
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)buf[i] << (8 * i);
+    if (hlen == 0) return err_set(err, "model: header length is 0");
+    if (hlen > HEADER_MAX)
+        return err_set(err, "model: header length %llu exceeds the %llu-byte limit", (unsigned long long)hlen,
+                       (unsigned long long)HEADER_MAX);
+    if (hlen > len - 8)
+        return err_set(err, "model: header length %llu exceeds the %zu bytes after it (truncated file?)",
+                       (unsigned long long)hlen, len - 8);
+    const char *hdr = (const char *)buf + 8;
+    if (hdr[0] != '{') return err_set(err, "model: header is not a JSON object (must start with '{')");
+
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
+    if (!root) {
+        size_t at = end && end >= hdr && end <= hdr + hlen ? (size_t)(end - hdr) : 0;
+        return err_set(err, "model: header is not valid JSON (at byte %zu of %llu)", at, (unsigned long long)hlen);
+    }
+    for (const char *p = end; p < hdr + hlen; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            return err_set(err, "model: header has bytes after the JSON object (at byte %zu)", (size_t)(p - hdr));
+        }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return err_set(err, "model: header is not a JSON object");
+    }
+
+    const uint8_t *data = buf + 8 + hlen;
+    size_t data_len = len - 8 - (size_t)hlen;
+    TensorInfo ts[MAX_TENSORS];
+    int nts = 0, sizes[NET_MAX_LAYERS + 1], L = 0, output_relu = 0;
+    BiasMode bias = BIAS_NEURON;
+    ModelMeta *m = xcalloc(1, sizeof *m);
+    if (!m) {
+        cJSON_Delete(root);
+        return err_set(err, "model: out of memory");
+    }
+    int rc = header_check(root, data_len, ts, &nts, sizes, &L, &bias, &output_relu, m, err);
+    Net fresh;
+    if (rc == 0) rc = net_create(&fresh, sizes, L, bias, output_relu, err);
+    if (rc == 0) {
+        for (int i = 0; i < nts && rc == 0; i++) {
+            const TensorInfo *t = &ts[i];
+            float *dst = t->is_bias ? fresh.b[t->layer] : fresh.w[t->layer];
+            size_t count = (size_t)(t->end - t->begin) / 4;
+            for (size_t k = 0; k < count; k++) {
+                float f = get_f32_le(data + t->begin + 4 * k);
+                if (!isfinite(f)) {
+                    char nm[NAME_SHOW + 8];
+                    rc = err_set(err, "model: tensor %s holds %s at index %zu", show(nm, sizeof nm, t->name),
+                                 isnan(f) ? "NaN" : "Inf", k);
+                    break;
+                }
+                dst[k] = f;
+            }
+        }
+        if (rc != 0) net_free(&fresh);
+    }
+    cJSON_Delete(root);
+    if (rc == 0) {
+        *net = fresh;
+        if (meta) *meta = *m;
+    }
+    free(m);
+    return rc;
+}
+
+/* Reads path (refusing files over MODEL_MAX_FILE) and parses it; errors start with the path. */
+int model_load(const char *path, Net *net, ModelMeta *meta, char *err) {
+    struct stat st;
+    if (stat(path, &st) == 0 && (uint64_t)st.st_size > (uint64_t)MODEL_MAX_FILE)
+        return err_set(err, "%s: %llu bytes, larger than the %zu-byte model limit", path,
+                       (unsigned long long)st.st_size, (size_t)MODEL_MAX_FILE);
+    uint8_t *buf;
+    size_t len;
+    if (file_read_all(path, &buf, &len, err) != 0) return -1; /* its message names the path */
+    if (len > MODEL_MAX_FILE) {
+        free(buf);
+        return err_set(err, "%s: larger than the %zu-byte model limit", path, (size_t)MODEL_MAX_FILE);
+    }
+    char e[ERR_LEN];
+    int rc = model_parse(buf, len, net, meta, e);
+    free(buf);
+    if (rc != 0) return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
+    return 0;
+}
