@@ -120,6 +120,21 @@ int file_read_all(const char *path, uint8_t **buf, size_t *len, char *err) {
     return 0;
 }
 
+/* After a rename the directory entry itself must reach the disk for the new file to survive a
+ * power cut; failure here is not an error of the write (the data is complete either way). */
+static void sync_parent_dir(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (slash == path) snprintf(dir, sizeof dir, "/");
+    else snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, char *err) {
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32);
@@ -150,6 +165,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, char *err)
     fd = -1;
     if (rename(tmp, path) != 0) goto fail;
     free(tmp);
+    sync_parent_dir(path);
     return 0;
 fail:
     err_set(err, "%s: write failed: %s", path, strerror(errno));
