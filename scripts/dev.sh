@@ -2,7 +2,7 @@
 # dev.sh - one-step set-up for a fresh Debian/Ubuntu machine: installs what is missing,
 # fetches MNIST, builds, then runs the window (`run`) or the whole test suite (`test`).
 #   scripts/dev.sh run [digitrec args...]
-#   scripts/dev.sh test [ctest args...]
+#   scripts/dev.sh test [ctest args...]   (also reruns the unit tests under ASan+UBSan)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +40,12 @@ cmake --build "$build" -j"$(nproc)"
 
 case "$mode" in
   run) exec "$build/digitrec" "$@" ;;
-  test) cd "$build" && exec ctest --output-on-failure "$@" ;;
+  test)
+    (cd "$build" && ctest --output-on-failure "$@")
+    # the same unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+    asan="${build}-asan"
+    cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIGITREC_SANITIZE=ON -DDIGITREC_GUI=OFF >/dev/null
+    cmake --build "$asan" -j"$(nproc)"
+    cd "$asan" && exec ctest --output-on-failure -L unit "$@" ;;
   build) ;;
 esac
