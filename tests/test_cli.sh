@@ -114,6 +114,21 @@ awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 3) }' && ok || bad "Ctrl+C sto
 "$bin" info "$tmp/int.safetensors" >/dev/null 2>&1 && ok || bad "interrupted train still wrote a valid model"
 ls "$tmp" | grep -q '\.tmp$' && bad "temp files left behind" || ok
 
+# Fashion-MNIST from Debian (gzipped IDX) trains with --data unchanged; class names travel along
+fashion=/usr/share/datasets/fashion-mnist
+if [ -f "$fashion/train-images-idx3-ubyte.gz" ]; then
+  expect_code 0 "train fashion" "$bin" train --arch softmax --epochs 1 --data "$fashion" --out "$tmp/f.safetensors" --quiet
+  acc=$(sed -n 's/^test accuracy: \([0-9.]*\)%.*/\1/p' "$tmp/out")
+  awk -v a="$acc" 'BEGIN { exit !(a >= 75) }' && ok || bad "fashion softmax 1 epoch accuracy $acc < 75"
+  expect_code 0 "info fashion" "$bin" info "$tmp/f.safetensors"
+  grep -q "classes *T-shirt/top,Trouser,Pullover" "$tmp/out" && grep -q "dataset *fashion-mnist" "$tmp/out" && ok \
+    || bad "fashion class names and dataset in metadata"
+elif [ -n "${CI:-}" ]; then
+  bad "CI must have dataset-fashion-mnist installed"
+else
+  echo "skipped: Fashion-MNIST (apt-get install dataset-fashion-mnist)"
+fi
+
 # the shipped models meet their promised accuracy
 for pair in mlp:98.0 softmax:92.0; do
   m=${pair%%:*} min=${pair#*:}
