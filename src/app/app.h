@@ -1,0 +1,204 @@
+/* app.h - the window's state and logic without the window: synthetic events go in (mouse,
+ * keys, text, resize, dropped files), a DrawList and RGBA images come out, and requests that
+ * need the worker or the disk are queued as Actions for session.c. No SDL here, so tests drive
+ * it headless. Text is measured through callbacks the platform installs (an estimate otherwise). */
+#ifndef DIGITREC_APP_H
+#define DIGITREC_APP_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "canvas.h"
+#include "drawlist.h"
+#include "net.h"
+#include "worker.h"
+
+#define APP_PATH_LEN 1024
+#define APP_MAX_FILES 64
+#define APP_MAX_WIDGETS 32
+#define APP_MAX_ACTIONS 32
+#define APP_LOW_CONFIDENCE 0.5f
+
+/* Keys the app understands; the platform maps its key codes onto these. */
+typedef enum {
+    KEY_NONE = 0, KEY_SPACE, KEY_N, KEY_R, KEY_C, KEY_L, KEY_Z, KEY_S, KEY_O, KEY_BACKSPACE,
+    KEY_F1, KEY_QUESTION, KEY_ESCAPE, KEY_RETURN, KEY_UP, KEY_DOWN, KEY_LEFT, KEY_RIGHT, KEY_DELETE,
+    KEY_Q
+} AppKey;
+#define MOD_CTRL 1
+#define MOD_SHIFT 2
+
+typedef enum { BTN_LEFT = 1, BTN_MIDDLE = 2, BTN_RIGHT = 3 } AppButton;
+
+typedef enum {
+    ACT_RUN = 1,     /* start training */
+    ACT_PAUSE,
+    ACT_STEP,        /* one batch / one GD iteration */
+    ACT_RESET,       /* fresh network from app->ctl (sizes, seed) */
+    ACT_CONFIGURE,   /* app->ctl's optimiser, lr, batch, epochs changed */
+    ACT_SAVE,        /* save the current network under a generated name in models_dir */
+    ACT_LOAD,        /* load path */
+    ACT_QUIT
+} ActionType;
+
+typedef struct {
+    ActionType type;
+    char path[APP_PATH_LEN];
+} Action;
+
+/* Images the app fills and the platform uploads when their version changes. */
+enum { IMG_CANVAS = 0, IMG_PREVIEW, IMG_TILES, IMG_COLORBAR, IMG_LAYER1, IMG_COUNT = IMG_LAYER1 + NET_MAX_LAYERS - 1 };
+
+typedef struct {
+    int w, h;
+    uint8_t *rgba;           /* (h, w, 4) bytes R, G, B, A */
+    unsigned long version;   /* bumped on every change */
+    int smooth;              /* 1 = scale with filtering, 0 = nearest (visible pixels) */
+} AppImage;
+
+typedef enum {
+    WID_TRAIN = 0, WID_STEP, WID_RESET, WID_ARCH, WID_OPT, WID_LR, WID_BATCH, WID_EPOCHS, WID_SEED,
+    WID_SAVE, WID_OPEN, WID_HELP, WID_CLEAR, WID_UNDO, WID_LOG, WID_COUNT
+} WidgetId;
+
+typedef struct {
+    int id;
+    int spin;                /* 1: a value with < > arrows; 0: a button */
+    Rect r;                  /* whole widget */
+    Rect dec, val, inc;      /* spin parts */
+    Rect label;              /* spin caption */
+} Widget;
+
+typedef enum { ARCH_SOFTMAX = 0, ARCH_MLP, ARCH_CUSTOM } ArchKind;
+
+typedef int (*TextWidthFn)(void *ud, int font, const char *s);
+typedef int (*FontHeightFn)(void *ud, int font);
+
+typedef struct {
+    /* window and layout (window coordinates) */
+    int w, h;
+    int bar_h;
+    Rect canvas, canvas_panel, preview, verdict, probs_panel, loss_plot, acc_plot, heat, tiles_area, colorbar, status;
+    Rect layer_rect[NET_MAX_LAYERS];   /* deeper weight heatmaps, index l >= 1 */
+    int tile_cols, tile_px, tile_gap;
+    Widget widgets[APP_MAX_WIDGETS];
+    int nwidgets;
+
+    /* drawing */
+    Canvas canvas_px;
+    int pen;                 /* 0 up, 1 drawing, 2 erasing */
+    float input[784];        /* what the network sees (28x28) */
+    int has_ink;
+    float probs[10];
+    int top;
+    int nclass;
+    unsigned long pred_canvas_ver, pred_net_ver;
+    long npredictions;
+
+    /* the network as last published by the worker */
+    Snapshot snap;
+    NetWork wk;              /* capacity 1, for the drawing's forward pass */
+    int wk_ok;
+    char classes[10][24];
+
+    /* controls */
+    WorkerConfig ctl;
+    ArchKind arch;
+    char custom[64];         /* custom sizes, "784-256-10" */
+    int editing;             /* typing into the custom sizes field */
+    char edit[64];
+    int log_scale;
+    int show_help;
+    int show_open;
+    char files[APP_MAX_FILES][APP_PATH_LEN];
+    int nfiles, nmodels, sel;   /* files[0..nmodels) from models_dir, the rest recent */
+    int mx, my;
+    int hover_tile;          /* -1 none */
+    int hover_layer, hover_row, hover_col;  /* deeper heatmap under the mouse (layer 0 = none) */
+    int pressed;             /* widget id held down, -1 none */
+
+    /* messages */
+    char msg[512];
+    int msg_err;
+    double msg_time, now;
+    unsigned long seen_status_seq;
+
+    /* save state: the training since the last save or load is "unsaved" */
+    unsigned long saved_gen;
+    long saved_step;
+    unsigned long seen_gen;
+
+    AppImage img[IMG_COUNT];
+    float heat_scale[NET_MAX_LAYERS];
+
+    Action act[APP_MAX_ACTIONS];
+    int nact;
+    DrawList dl;
+
+    char models_dir[APP_PATH_LEN];
+    char autosave[APP_PATH_LEN];
+    char recent_file[APP_PATH_LEN];
+    FILE *trace;             /* JSON lines, borrowed */
+
+    TextWidthFn text_width;
+    FontHeightFn font_height;
+    void *text_ud;
+} App;
+
+/* Sets up an app for a w x h window. models_dir/autosave may be NULL (then "models" and
+ * models_dir/autosave.safetensors). Returns 0, or -1 with err. */
+int app_init(App *a, int w, int h, const char *models_dir, const char *autosave, char *err);
+void app_free(App *a);
+void app_set_text_metrics(App *a, TextWidthFn tw, FontHeightFn fh, void *ud);
+/* Trace file for JSON lines (layout, predictions, publishes, saves, loads, errors); NULL = off. */
+void app_set_trace(App *a, FILE *f);
+
+/* Events. Coordinates in window pixels. */
+void app_resize(App *a, int w, int h);
+void app_mouse_down(App *a, int x, int y, int button);
+void app_mouse_up(App *a, int x, int y, int button);
+void app_mouse_move(App *a, int x, int y);
+void app_wheel(App *a, int x, int y, int dy);
+void app_key(App *a, int key, int mods);
+void app_text(App *a, const char *utf8);
+void app_drop_file(App *a, const char *path);
+
+/* Takes in a newly synced snapshot (a.snap already updated): heatmaps, prediction, messages. */
+void app_on_snapshot(App *a);
+/* Re-runs preprocessing and the forward pass if the drawing or the network changed. */
+void app_update_prediction(App *a);
+/* Builds this frame's draw list (a->dl) for time now (seconds). */
+void app_frame(App *a, double now);
+
+/* Shows a message in the status bar (error = 1 in red) and traces it. */
+void app_message(App *a, int error, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Queues an action; returns 0, or -1 when the queue is full (the action is dropped). */
+int app_push_action(App *a, ActionType t, const char *path);
+/* 1 when the network has training the user has not saved. */
+int app_unsaved(const App *a);
+/* Sets the bar labels from a comma-separated list ("0,1,..."), falling back to digits. */
+void app_set_classes(App *a, const char *csv);
+/* Adjusts the controls to describe net (after a load or at start). */
+void app_adopt_network(App *a, const Net *net);
+/* Parses "784-128-10" or "784,128,10" into ctl sizes; returns 0 or -1 with err. */
+int app_parse_sizes(const char *s, WorkerConfig *cfg, char *err);
+/* Fills files[] from models_dir (*.safetensors, sorted) and the recent list. */
+void app_list_models(App *a);
+/* Writes one JSON line to the trace (fmt is the object body without braces). */
+void app_trace(App *a, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* Pure helpers shared with tests. */
+/* Diverging colour map: v in [-1, 1] -> rgb (negative blue, zero dark, positive orange). */
+void app_colormap(float v, uint8_t rgb[3]);
+/* "Nice" tick step (1, 2 or 5 x 10^k) giving about n ticks over range. */
+double app_nice_step(double range, int n);
+
+#endif

@@ -1,0 +1,224 @@
+/* session.c - carries out what the App asked for: worker commands, model files (load, save
+ * under a generated name, autosave on close) and the recent-files list. Every failure becomes
+ * a one-line message in the window; nothing here exits. */
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "common.h"
+#include "model_io.h"
+
+static void json_str(char *out, size_t n, const char *s) {
+    size_t j = 0;
+    for (; *s && j + 3 < n; s++) {
+        if (*s == '"' || *s == '\\') out[j++] = '\\';
+        out[j++] = (unsigned char)*s < 0x20 ? ' ' : *s;
+    }
+    out[j] = 0;
+}
+
+int session_sync(App *a, Worker *w) {
+    if (!w) return 0;
+    if (worker_sync(w, &a->snap) != 1) return 0;
+    app_on_snapshot(a);
+    return 1;
+}
+
+/* mkdir -p for the folder part of path. */
+static void make_parent_dirs(const char *path) {
+    char buf[APP_PATH_LEN];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        mkdir(buf, 0777); /* EEXIST is fine; a real failure shows up when the file is written */
+        *p = '/';
+    }
+}
+
+void session_remember(App *a, const char *path) {
+    if (!a->recent_file[0]) return;
+    char abs[APP_PATH_LEN];
+    if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
+    char *out = malloc(APP_PATH_LEN * 11);
+    if (!out) return;
+    size_t len = (size_t)snprintf(out, APP_PATH_LEN, "%s\n", abs);
+    FILE *f = fopen(a->recent_file, "r");
+    int kept = 0;
+    if (f) {
+        char line[APP_PATH_LEN];
+        while (kept < 9 && fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\r\n")] = 0;
+            if (!line[0] || strcmp(line, abs) == 0) continue;
+            len += (size_t)snprintf(out + len, APP_PATH_LEN * 11 - len, "%s\n", line);
+            kept++;
+        }
+        fclose(f);
+    }
+    make_parent_dirs(a->recent_file);
+    char err[ERR_LEN];
+    file_write_atomic(a->recent_file, out, len, err); /* best effort: a read-only home is no error */
+    free(out);
+}
+
+int session_load(App *a, Worker *w, const char *path) {
+    char err[ERR_LEN], esc[APP_PATH_LEN * 2];
+    Net net = {0};
+    ModelMeta meta;
+    json_str(esc, sizeof esc, path);
+    if (model_load(path, &net, &meta, err) != 0) {
+        app_message(a, 1, "cannot open: %s", err);
+        app_trace(a, "\"event\":\"load\",\"ok\":false,\"path\":\"%s\"", esc);
+        return -1;
+    }
+    if (net.sizes[0] != 784 || net.sizes[net.nlayers] > 10 || net.sizes[net.nlayers] < 2) {
+        app_message(a, 1, "cannot use %s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path,
+                    net.sizes[0], net.sizes[net.nlayers]);
+        net_free(&net);
+        return -1;
+    }
+    if (!w) {
+        app_message(a, 1, "cannot load %s: no training worker", path);
+        net_free(&net);
+        return -1;
+    }
+    char sizes[96];
+    worker_sizes_str(net.sizes, net.nlayers, sizes, sizeof sizes);
+    app_set_classes(a, model_meta_get(&meta, "classes"));
+    app_adopt_network(a, &net);
+    worker_load(w, &net);
+    app_message(a, 0, "loaded %s (%s)", path, sizes);
+    app_trace(a, "\"event\":\"load\",\"ok\":true,\"path\":\"%s\",\"layers\":\"%s\"", esc, sizes);
+    session_remember(a, path);
+    return 0;
+}
+
+int session_save(App *a, const char *path, char *out, size_t n) {
+    const Net *net = &a->snap.net;
+    char p[APP_PATH_LEN], err[ERR_LEN];
+    if (!net->params) {
+        app_message(a, 1, "nothing to save yet");
+        return -1;
+    }
+    if (path) {
+        snprintf(p, sizeof p, "%s", path);
+    } else {
+        time_t t = time(NULL);
+        struct tm tmv;
+        localtime_r(&t, &tmv);
+        char stamp[32], arch[96];
+        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
+        if (net->nlayers == 1)
+            snprintf(arch, sizeof arch, "softmax");
+        else
+            worker_sizes_str(net->sizes, net->nlayers, arch, sizeof arch);
+        snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s.safetensors", a->models_dir, arch, stamp);
+        /* two saves in one second must not overwrite each other */
+        struct stat st;
+        for (int k = 2; stat(p, &st) == 0 && k < 100; k++)
+            snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s-%d.safetensors", a->models_dir, arch, stamp, k);
+    }
+    make_parent_dirs(p);
+    ModelMeta meta = {0};
+    const Snapshot *s = &a->snap;
+    char classes[META_VAL_LEN];
+    int j = 0;
+    for (int k = 0; k < a->nclass && j < (int)sizeof classes; k++)
+        j += snprintf(classes + j, sizeof classes - (size_t)j, "%s%s", k ? "," : "", a->classes[k]);
+    model_meta_set(&meta, "classes", "%s", classes);
+    model_meta_set(&meta, "source", "digitrec window");
+    model_meta_set(&meta, "optimizer", "%s", optim_name(s->cfg.opt));
+    model_meta_set(&meta, "lr", "%g", (double)s->cfg.lr);
+    model_meta_set(&meta, "batch", "%d", s->cfg.batch);
+    model_meta_set(&meta, "steps", "%ld", s->step);
+    model_meta_set(&meta, "epochs_completed", "%d", s->epoch);
+    model_meta_set(&meta, "seed", "%lu", (unsigned long)s->cfg.seed);
+    if (s->nevals) model_meta_set(&meta, "test_accuracy", "%.4f", s->evals[s->nevals - 1].acc);
+    char esc[APP_PATH_LEN * 2];
+    json_str(esc, sizeof esc, p);
+    if (model_save(p, net, &meta, err) != 0) {
+        app_message(a, 1, "save failed: %s", err);
+        app_trace(a, "\"event\":\"save\",\"ok\":false,\"path\":\"%s\"", esc);
+        return -1;
+    }
+    a->saved_gen = s->generation;
+    a->saved_step = s->step;
+    if (out) snprintf(out, n, "%s", p);
+    app_message(a, 0, "saved to %s", p);
+    app_trace(a, "\"event\":\"save\",\"ok\":true,\"path\":\"%s\",\"step\":%ld", esc, s->step);
+    session_remember(a, p);
+    return 0;
+}
+
+int session_apply(App *a, Worker *w) {
+    int quit = 0;
+    /* actions may queue more (a message never does), so take a copy of the queue first */
+    int n = a->nact;
+    Action *q = malloc(sizeof(Action) * (size_t)(n ? n : 1));
+    if (!q) return 0;
+    memcpy(q, a->act, sizeof(Action) * (size_t)n);
+    a->nact = 0;
+    for (int i = 0; i < n; i++) {
+        const Action *x = &q[i];
+        if (!w && x->type != ACT_SAVE && x->type != ACT_QUIT) {
+            app_message(a, 1, "no training worker");
+            continue;
+        }
+        switch (x->type) {
+        case ACT_RUN:
+            if (!a->snap.have_data) {
+                app_message(a, 1, "%s", a->snap.data_loading ? "training data is still loading"
+                                                             : "no training data: run scripts/fetch_mnist.sh, then restart");
+                break;
+            }
+            worker_set_running(w, 1);
+            a->snap.running = 1; /* the button flips now; the next sync confirms */
+            app_trace(a, "\"event\":\"train\",\"running\":true");
+            break;
+        case ACT_PAUSE:
+            worker_set_running(w, 0);
+            a->snap.running = 0;
+            app_trace(a, "\"event\":\"train\",\"running\":false");
+            break;
+        case ACT_STEP:
+            if (a->snap.running)
+                app_message(a, 0, "training is running: pause (Space) to step");
+            else
+                worker_step(w, 1);
+            break;
+        case ACT_RESET: {
+            char sz[96];
+            worker_sizes_str(a->ctl.sizes, a->ctl.nlayers, sz, sizeof sz);
+            worker_reset(w, &a->ctl);
+            app_message(a, 0, "reset: fresh %s network from seed %lu", sz, (unsigned long)a->ctl.seed);
+            app_trace(a, "\"event\":\"reset\",\"layers\":\"%s\",\"seed\":%lu", sz, (unsigned long)a->ctl.seed);
+            break;
+        }
+        case ACT_CONFIGURE: worker_configure(w, &a->ctl); break;
+        case ACT_SAVE: session_save(a, NULL, NULL, 0); break;
+        case ACT_LOAD: session_load(a, w, x->path); break;
+        case ACT_QUIT: quit = 1; break;
+        }
+    }
+    free(q);
+    return quit;
+}
+
+int session_close(App *a, Worker *w, char *msg, size_t n) {
+    if (msg && n) msg[0] = 0;
+    if (!w) return 0;
+    worker_stop(w, &a->snap);
+    if (!app_unsaved(a)) return 0;
+    char path[APP_PATH_LEN];
+    if (session_save(a, a->autosave, path, sizeof path) != 0) {
+        if (msg) snprintf(msg, n, "autosave to %s failed: %s", a->autosave, a->msg);
+        return -1;
+    }
+    if (msg) snprintf(msg, n, "unsaved training (%ld steps) autosaved to %s", a->snap.step, path);
+    return 1;
+}

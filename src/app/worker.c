@@ -1,0 +1,585 @@
+/* worker.c - the training thread: commands in under a mutex, trainer_step bursts of ~50 ms,
+ * then a publish (parameters, new history points, counters) under the same mutex. The lock is
+ * never held during a training step or a file read, so the UI's copy is never kept waiting long. */
+#include "worker.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "train.h"
+
+struct Worker {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+
+    /* commands, guarded by mu */
+    int quit, want_run, step_req;
+    int kick;                      /* the run state changed: look at it even if nothing can run */
+    int reset_req, cfg_req;
+    WorkerConfig reset_cfg, new_cfg;
+    Net *load_net;                 /* owned while pending */
+
+    /* the publish, guarded by mu */
+    Snapshot pub;
+
+    /* the thread's own state: touched by nobody else after start */
+    WorkerConfig cfg;
+    char data_dir[1024];
+    Dataset train, test;
+    int have_data, data_pending;
+    Net cur;                       /* the live network while there is no trainer */
+    Trainer t;
+    int have_t;
+    NetWork ewk;                   /* for the frequent test-subset evals */
+    long step_base, samples_base;  /* counters of earlier trainers in this generation */
+    int epoch_base;
+    double ttrain_base;
+    long hist_pub;                 /* t.hist.step_loss entries already published */
+    int ep_pub;                    /* t.hist.epochs entries already published */
+    long next_eval;
+    int eval_subset, publish_ms;
+    int finished;
+    double sps;
+    EvalPoint *evq;                /* evals not yet published */
+    int nevq, capevq;
+    char status[512];
+    int status_new;
+};
+
+static int sync_locked(Worker *w, Snapshot *dst);
+
+void worker_config_default(WorkerConfig *cfg, const char *arch) {
+    memset(cfg, 0, sizeof *cfg);
+    if (strcmp(arch, "softmax") == 0) {
+        cfg->nlayers = 1;
+        cfg->sizes[0] = 784, cfg->sizes[1] = 10;
+        cfg->opt = OPT_SGD;
+        cfg->lr = 0.1f;
+    } else {
+        cfg->nlayers = 3;
+        cfg->sizes[0] = 784, cfg->sizes[1] = 128, cfg->sizes[2] = 64, cfg->sizes[3] = 10;
+        cfg->opt = OPT_MOMENTUM;
+        cfg->lr = 0.05f;
+    }
+    cfg->batch = 64;
+    cfg->epochs = 10;
+    cfg->seed = 1;
+}
+
+void worker_sizes_str(const int *sizes, int nlayers, char *buf, int n) {
+    int j = 0;
+    buf[0] = 0;
+    for (int l = 0; l <= nlayers && j < n; l++) j += snprintf(buf + j, (size_t)(n - j), "%s%d", l ? "-" : "", sizes[l]);
+}
+
+static Net *live_net(Worker *w) { return w->have_t ? &w->t.net : &w->cur; }
+
+static void set_status(Worker *w, const char *fmt, const char *detail) {
+    snprintf(w->status, sizeof w->status, fmt, detail ? detail : "");
+    w->status_new = 1;
+}
+
+static void evq_push(Worker *w, EvalPoint p) {
+    if (w->nevq == w->capevq) {
+        int cap = w->capevq ? w->capevq * 2 : 32;
+        EvalPoint *q = realloc(w->evq, sizeof *q * (size_t)cap);
+        if (!q) return; /* a lost curve point is better than a stopped worker */
+        w->evq = q;
+        w->capevq = cap;
+    }
+    w->evq[w->nevq++] = p;
+}
+
+/* Drops the trainer, keeping its network as cur. */
+static void trainer_drop(Worker *w) {
+    if (!w->have_t) return;
+    char err[ERR_LEN];
+    Net keep = {0};
+    if (net_copy(&keep, &w->t.net, err) == 0) {
+        net_free(&w->cur);
+        w->cur = keep;
+    }
+    w->step_base += w->t.step;
+    w->epoch_base += w->t.epoch;
+    w->samples_base += w->t.samples;
+    w->ttrain_base += w->t.t_train;
+    trainer_free(&w->t);
+    netwk_free(&w->ewk);
+    w->have_t = 0;
+}
+
+/* Builds a trainer around cur under cfg (when there is data). */
+static void trainer_build(Worker *w) {
+    if (!w->have_data) return;
+    char err[ERR_LEN];
+    TrainConfig tc;
+    train_config_default(&tc, "custom");
+    tc.opt = w->cfg.opt;
+    tc.lr = w->cfg.lr;
+    tc.batch = w->cfg.batch;
+    tc.epochs = w->cfg.epochs - w->epoch_base;
+    tc.schedule = SCHED_CONST;
+    tc.seed = w->cfg.seed + (uint64_t)w->step_base; /* a rebuilt trainer must not replay the same batches */
+    if (trainer_create(&w->t, &w->cur, &w->train, w->test.n ? &w->test : NULL, &tc, err) != 0) {
+        set_status(w, "cannot train: %s", err);
+        return;
+    }
+    if (netwk_create(&w->ewk, &w->cur, 250, err) != 0) {
+        trainer_free(&w->t);
+        set_status(w, "cannot train: %s", err);
+        return;
+    }
+    w->have_t = 1;
+    w->hist_pub = 0;
+    w->ep_pub = 0;
+    long spe = trainer_steps_per_epoch(&w->t);
+    long every = spe / 8 > 20 ? spe / 8 : 20;
+    w->next_eval = w->t.step + every;
+    w->finished = tc.epochs <= 0;
+}
+
+/* A new generation: history and counters restart around net (taken over). */
+static void generation_start(Worker *w, Net *net) {
+    if (w->have_t) {
+        trainer_free(&w->t);
+        netwk_free(&w->ewk);
+        w->have_t = 0;
+    }
+    net_free(&w->cur);
+    w->cur = *net;
+    memset(net, 0, sizeof *net);
+    w->step_base = w->samples_base = 0;
+    w->epoch_base = 0;
+    w->ttrain_base = 0;
+    w->nevq = 0;
+    w->finished = 0;
+    w->sps = 0;
+    trainer_build(w);
+    pthread_mutex_lock(&w->mu);
+    w->pub.generation++;
+    w->pub.nloss = 0;
+    w->pub.nevals = 0;
+    pthread_mutex_unlock(&w->mu);
+}
+
+static int copy_net_into(Net *dst, const Net *src) {
+    if (net_same_shape(dst, src) && dst->params) {
+        memcpy(dst->params, src->params, sizeof(float) * src->nparams);
+        return 0;
+    }
+    char err[ERR_LEN];
+    return net_copy(dst, src, err);
+}
+
+static int grow_loss(Snapshot *s, long need) {
+    if (need <= s->cap_loss) return 0;
+    long cap = s->cap_loss ? s->cap_loss : 4096;
+    while (cap < need) cap *= 2;
+    float *p = realloc(s->loss, sizeof(float) * (size_t)cap);
+    if (!p) return -1;
+    s->loss = p;
+    s->cap_loss = cap;
+    return 0;
+}
+
+static int grow_evals(Snapshot *s, int need) {
+    if (need <= s->cap_evals) return 0;
+    int cap = s->cap_evals ? s->cap_evals : 64;
+    while (cap < need) cap *= 2;
+    EvalPoint *p = realloc(s->evals, sizeof(EvalPoint) * (size_t)cap);
+    if (!p) return -1;
+    s->evals = p;
+    s->cap_evals = cap;
+    return 0;
+}
+
+/* Copies the thread's state into pub. Caller holds mu. */
+static void publish_locked(Worker *w) {
+    Snapshot *p = &w->pub;
+    copy_net_into(&p->net, live_net(w));
+    if (w->have_t) {
+        long n = w->t.hist.nsteps - w->hist_pub;
+        if (n > 0 && grow_loss(p, p->nloss + n) == 0) {
+            memcpy(p->loss + p->nloss, w->t.hist.step_loss + w->hist_pub, sizeof(float) * (size_t)n);
+            p->nloss += n;
+            w->hist_pub = w->t.hist.nsteps;
+        }
+    }
+    if (w->nevq > 0 && grow_evals(p, p->nevals + w->nevq) == 0) {
+        memcpy(p->evals + p->nevals, w->evq, sizeof(EvalPoint) * (size_t)w->nevq);
+        p->nevals += w->nevq;
+        w->nevq = 0;
+    }
+    p->step = w->step_base + (w->have_t ? w->t.step : 0);
+    p->epoch = w->epoch_base + (w->have_t ? w->t.epoch : 0);
+    p->samples = w->samples_base + (w->have_t ? w->t.samples : 0);
+    p->t_train = w->ttrain_base + (w->have_t ? w->t.t_train : 0);
+    p->sps = w->sps;
+    p->cfg = w->cfg;
+    p->running = w->want_run;
+    p->finished = w->finished;
+    p->have_data = w->have_data;
+    p->data_loading = w->data_pending;
+    if (w->status_new) {
+        snprintf(p->status, sizeof p->status, "%s", w->status);
+        p->status_seq++;
+        w->status_new = 0;
+    }
+    p->version++;
+}
+
+static void publish(Worker *w) {
+    pthread_mutex_lock(&w->mu);
+    publish_locked(w);
+    pthread_mutex_unlock(&w->mu);
+}
+
+static void load_data(Worker *w) {
+    char err[ERR_LEN];
+    char desc[160];
+    if (dataset_load_dir(w->data_dir, &w->train, &w->test, err) == 0) {
+        w->have_data = 1;
+        snprintf(desc, sizeof desc, "%s %d/%d", w->train.name, w->train.n, w->test.n);
+    } else {
+        memset(&w->train, 0, sizeof w->train);
+        memset(&w->test, 0, sizeof w->test);
+        snprintf(desc, sizeof desc, "no training data in %.100s", w->data_dir);
+        snprintf(w->status, sizeof w->status, "no training data (%.150s); run scripts/fetch_mnist.sh", err);
+        w->status_new = 1;
+    }
+    w->data_pending = 0;
+    pthread_mutex_lock(&w->mu);
+    snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s", desc);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Evaluates the live net on the first eval_subset test images, queued as a curve point. */
+static void eval_subset(Worker *w) {
+    EvalResult ev;
+    if (!w->test.n || evaluate(&w->t.net, &w->ewk, &w->test, w->eval_subset, &ev, NULL) != 0) return;
+    EvalPoint p = {w->step_base + w->t.step, w->epoch_base + w->t.epoch, ev.loss, ev.acc, 0};
+    evq_push(w, p);
+}
+
+/* Runs up to max_steps steps, stopping early after budget seconds. Returns the steps taken. */
+static long run_burst(Worker *w, long max_steps, double budget) {
+    double t0 = time_now();
+    long done = 0, s0 = w->t.samples;
+    while (done < max_steps) {
+        StepStatus st = trainer_step(&w->t);
+        if (st == STEP_DONE) {
+            w->finished = 1;
+            set_status(w, "finished: %s; raise Epochs or press Reset to train more", trainer_stop_reason(&w->t));
+            break;
+        }
+        if (st == STEP_NONFINITE) {
+            w->finished = 0;
+            set_status(w, "%s", "the loss became NaN/Inf: weights rolled back and training paused; lower the learning rate");
+            pthread_mutex_lock(&w->mu);
+            w->want_run = 0;
+            pthread_mutex_unlock(&w->mu);
+            break;
+        }
+        if (st == STEP_ERROR) {
+            set_status(w, "%s", "training step failed");
+            pthread_mutex_lock(&w->mu);
+            w->want_run = 0;
+            pthread_mutex_unlock(&w->mu);
+            break;
+        }
+        done++;
+        int nep = w->t.hist.nepochs;
+        for (; w->ep_pub < nep; w->ep_pub++) {
+            const EpochRecord *r = &w->t.hist.epochs[w->ep_pub];
+            if (isfinite(r->test_loss)) {
+                EvalPoint p = {w->step_base + r->step, w->epoch_base + r->epoch, r->test_loss, r->test_acc, 1};
+                evq_push(w, p);
+            }
+        }
+        if (w->t.cfg.opt != OPT_GD && w->t.step >= w->next_eval) {
+            long spe = trainer_steps_per_epoch(&w->t);
+            w->next_eval = w->t.step + (spe / 8 > 20 ? spe / 8 : 20);
+            if (st != STEP_EPOCH) eval_subset(w);
+        }
+        if (time_now() - t0 >= budget) break;
+    }
+    double dt = time_now() - t0;
+    if (dt > 0 && done > 0) {
+        double now = (double)(w->t.samples - s0) / dt;
+        w->sps = w->sps > 0 ? 0.7 * w->sps + 0.3 * now : now;
+    }
+    return done;
+}
+
+static void apply_config(Worker *w, const WorkerConfig *c) {
+    int rebuild = w->have_t && (c->opt != w->cfg.opt || c->batch != w->cfg.batch);
+    int sizes_keep[NET_MAX_LAYERS + 1];
+    int nl = w->cfg.nlayers;
+    memcpy(sizes_keep, w->cfg.sizes, sizeof sizes_keep);
+    uint64_t seed = w->cfg.seed;
+    w->cfg = *c;
+    /* sizes and seed belong to the network in force until a reset */
+    w->cfg.nlayers = nl;
+    memcpy(w->cfg.sizes, sizes_keep, sizeof sizes_keep);
+    w->cfg.seed = seed;
+    if (rebuild) {
+        trainer_drop(w);
+        trainer_build(w);
+        return;
+    }
+    if (!w->have_t) return;
+    w->t.cfg.lr = c->lr;
+    w->t.opt.lr = c->lr;
+    w->t.cfg.epochs = c->epochs - w->epoch_base;
+    if (w->t.stop_reason == 1 && w->t.epoch < w->t.cfg.epochs) w->t.stop_reason = 0;
+    w->finished = w->t.stop_reason != 0 || w->t.epoch >= w->t.cfg.epochs;
+}
+
+static void *worker_main(void *arg) {
+    Worker *w = arg;
+    if (w->data_pending) {
+        load_data(w);
+        trainer_build(w);
+    }
+    publish(w);
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->quit && !w->kick && !w->reset_req && !w->cfg_req && !w->load_net && w->step_req == 0 &&
+               !(w->want_run && w->have_t && !w->finished))
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (w->quit) break;
+        /* take the commands, then act without the lock */
+        Net *load = w->load_net;
+        w->load_net = NULL;
+        int reset = w->reset_req, cfgc = w->cfg_req;
+        WorkerConfig rc = w->reset_cfg, nc = w->new_cfg;
+        w->reset_req = w->cfg_req = 0;
+        int steps = w->step_req;
+        w->step_req = 0;
+        int run = w->want_run;
+        w->kick = 0;
+        pthread_mutex_unlock(&w->mu);
+
+        char err[ERR_LEN];
+        if (load) {
+            generation_start(w, load);
+            free(load);
+        }
+        if (reset) {
+            Net fresh = {0};
+            if (net_create(&fresh, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err) == 0) {
+                net_init_he(&fresh, rc.seed);
+                w->cfg = rc;
+                generation_start(w, &fresh);
+            } else {
+                set_status(w, "reset failed: %s", err);
+            }
+        }
+        if (cfgc) apply_config(w, &nc);
+        if (w->have_t && !w->finished && (run || steps > 0)) {
+            double budget = (w->publish_ms > 0 ? w->publish_ms : 50) / 1000.0;
+            run_burst(w, run ? 1000000 : steps, budget);
+        } else if ((run || steps > 0) && !w->have_t) {
+            set_status(w, "%s", w->have_data ? "cannot train this network" : "no training data: run scripts/fetch_mnist.sh");
+            pthread_mutex_lock(&w->mu);
+            w->want_run = 0;
+            pthread_mutex_unlock(&w->mu);
+        } else if ((run || steps > 0) && w->finished) {
+            set_status(w, "finished: %s; raise Epochs or press Reset to train more", "reached the epoch limit");
+            pthread_mutex_lock(&w->mu);
+            w->want_run = 0;
+            pthread_mutex_unlock(&w->mu);
+        }
+        pthread_mutex_lock(&w->mu);
+        if (w->finished) w->want_run = 0;
+        publish_locked(w);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfig *cfg, char *err) {
+    Worker *w = calloc(1, sizeof *w);
+    if (!w) {
+        err_set(err, "worker: out of memory");
+        return NULL;
+    }
+    if (net_copy(&w->cur, net, err) != 0) {
+        free(w);
+        return NULL;
+    }
+    w->cfg = *cfg;
+    w->cfg.nlayers = net->nlayers;
+    memcpy(w->cfg.sizes, net->sizes, sizeof w->cfg.sizes);
+    w->eval_subset = setup->eval_subset > 0 ? setup->eval_subset : 1000;
+    w->publish_ms = setup->publish_ms > 0 ? setup->publish_ms : 50;
+    if (setup->train) {
+        w->train = *setup->train;
+        memset(setup->train, 0, sizeof *setup->train);
+        if (setup->test) {
+            w->test = *setup->test;
+            memset(setup->test, 0, sizeof *setup->test);
+        }
+        w->have_data = 1;
+        snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s %d/%d", w->train.name, w->train.n, w->test.n);
+    } else if (setup->data_dir && *setup->data_dir) {
+        snprintf(w->data_dir, sizeof w->data_dir, "%s", setup->data_dir);
+        w->data_pending = 1;
+        snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "loading data...");
+    } else {
+        snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "no training data");
+    }
+    if (w->have_data) trainer_build(w);
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    publish_locked(w); /* before the thread exists, so the first sync already has a network */
+    if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+        err_set(err, "worker: cannot start the training thread");
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        if (w->have_t) trainer_free(&w->t), netwk_free(&w->ewk);
+        net_free(&w->cur);
+        dataset_free(&w->train);
+        dataset_free(&w->test);
+        snapshot_free(&w->pub);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void worker_stop(Worker *w, Snapshot *final) {
+    if (!w) return;
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    if (final) sync_locked(w, final); /* the thread is gone: nothing else touches pub */
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    if (w->have_t) {
+        trainer_free(&w->t);
+        netwk_free(&w->ewk);
+    }
+    if (w->load_net) {
+        net_free(w->load_net);
+        free(w->load_net);
+    }
+    net_free(&w->cur);
+    dataset_free(&w->train);
+    dataset_free(&w->test);
+    snapshot_free(&w->pub);
+    free(w->evq);
+    free(w);
+}
+
+void worker_set_running(Worker *w, int on) {
+    pthread_mutex_lock(&w->mu);
+    w->want_run = on != 0;
+    w->kick = 1;
+    w->pub.running = w->want_run; /* so the next sync already shows the new state */
+    w->pub.version++;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void worker_step(Worker *w, int n) {
+    pthread_mutex_lock(&w->mu);
+    if (n > 0) w->step_req += n;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void worker_reset(Worker *w, const WorkerConfig *cfg) {
+    pthread_mutex_lock(&w->mu);
+    w->reset_cfg = *cfg;
+    w->reset_req = 1;
+    w->cfg_req = 0; /* the reset carries the whole configuration */
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void worker_configure(Worker *w, const WorkerConfig *cfg) {
+    pthread_mutex_lock(&w->mu);
+    w->new_cfg = *cfg;
+    w->cfg_req = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+void worker_load(Worker *w, Net *net) {
+    Net *n = malloc(sizeof *n);
+    if (!n) {
+        net_free(net);
+        return;
+    }
+    *n = *net;
+    memset(net, 0, sizeof *net);
+    pthread_mutex_lock(&w->mu);
+    if (w->load_net) {
+        net_free(w->load_net);
+        free(w->load_net);
+    }
+    w->load_net = n;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Copies pub into dst if newer. Caller holds mu (or the thread is joined). */
+static int sync_locked(Worker *w, Snapshot *dst) {
+    int rc = 0;
+    const Snapshot *p = &w->pub;
+    if (p->version == dst->version && dst->net.params) goto done;
+    if (dst->generation != p->generation || dst->nloss > p->nloss || dst->nevals > p->nevals) {
+        dst->nloss = 0;
+        dst->nevals = 0;
+    }
+    if (copy_net_into(&dst->net, &p->net) != 0 || grow_loss(dst, p->nloss) != 0 || grow_evals(dst, p->nevals) != 0) {
+        rc = -1;
+        goto done;
+    }
+    if (p->nloss > dst->nloss)
+        memcpy(dst->loss + dst->nloss, p->loss + dst->nloss, sizeof(float) * (size_t)(p->nloss - dst->nloss));
+    dst->nloss = p->nloss;
+    if (p->nevals > dst->nevals)
+        memcpy(dst->evals + dst->nevals, p->evals + dst->nevals, sizeof(EvalPoint) * (size_t)(p->nevals - dst->nevals));
+    dst->nevals = p->nevals;
+    dst->version = p->version;
+    dst->generation = p->generation;
+    dst->step = p->step;
+    dst->epoch = p->epoch;
+    dst->samples = p->samples;
+    dst->t_train = p->t_train;
+    dst->sps = p->sps;
+    dst->cfg = p->cfg;
+    dst->running = p->running;
+    dst->finished = p->finished;
+    dst->have_data = p->have_data;
+    dst->data_loading = p->data_loading;
+    memcpy(dst->data_desc, p->data_desc, sizeof dst->data_desc);
+    memcpy(dst->status, p->status, sizeof dst->status);
+    dst->status_seq = p->status_seq;
+    rc = 1;
+done:
+    return rc;
+}
+
+int worker_sync(Worker *w, Snapshot *dst) {
+    pthread_mutex_lock(&w->mu);
+    int rc = sync_locked(w, dst);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+void snapshot_free(Snapshot *s) {
+    net_free(&s->net);
+    free(s->loss);
+    free(s->evals);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,99 @@
+/* worker.h - the training thread behind the window. It alone owns the live network, the
+ * optimiser and the datasets (a Trainer); the UI posts commands (run, pause, step, reset,
+ * configure, load) and copies a published Snapshot under a short lock. No call here waits for
+ * training except worker_stop, which joins. POSIX threads, no SDL, so tests drive it headless. */
+#ifndef DIGITREC_WORKER_H
+#define DIGITREC_WORKER_H
+
+#include <stdint.h>
+
+#include "common.h"
+#include "dataset.h"
+#include "net.h"
+#include "optim.h"
+
+/* What a reset builds and how training runs. Sizes define the architecture. */
+typedef struct {
+    int nlayers;
+    int sizes[NET_MAX_LAYERS + 1];
+    OptKind opt;
+    float lr;
+    int batch;
+    int epochs;
+    uint64_t seed;      /* He init and shuffling: same seed, same start */
+} WorkerConfig;
+
+/* One test-set measurement: on the first eval_subset test images every few steps (full = 0),
+ * or on the whole test set at an epoch end (full = 1). */
+typedef struct {
+    long step;
+    int epoch;
+    double loss, acc;
+    int full;
+} EvalPoint;
+
+/* What the UI sees. History arrays are append-only within one generation; a reset or a load
+ * starts a new generation with empty history. */
+typedef struct {
+    unsigned long version;       /* bumped by every publish */
+    unsigned long generation;
+    Net net;                     /* the published parameters */
+    float *loss;                 /* (nloss) training loss of every step of this generation */
+    long nloss, cap_loss;
+    EvalPoint *evals;            /* (nevals) */
+    int nevals, cap_evals;
+    long step;                   /* steps in this generation */
+    int epoch;                   /* completed epochs in this generation */
+    long samples;
+    double t_train;              /* seconds spent training in this generation */
+    double sps;                  /* recent samples per second */
+    WorkerConfig cfg;            /* the configuration in force */
+    int running;                 /* training is on (the UI's Train state) */
+    int finished;                /* a stop criterion (epoch limit) holds */
+    int have_data;
+    int data_loading;
+    char data_desc[160];         /* e.g. "mnist 60000/10000" or why there is no data */
+    char status[512];            /* last notable event from the worker, e.g. a divergence */
+    unsigned long status_seq;    /* bumped with each new status */
+} Snapshot;
+
+typedef struct {
+    const char *data_dir;        /* loaded by the thread; NULL = no data unless given below */
+    Dataset *train, *test;       /* if non-NULL, moved into the worker (the caller's struct is zeroed) */
+    int publish_ms;              /* 0 = 50 */
+    int eval_subset;             /* test images for the frequent evals; 0 = 1000 */
+} WorkerSetup;
+
+typedef struct Worker Worker;
+
+/* Starts the thread with a copy of net (the live network until a reset or load) and cfg.
+ * Returns NULL with err set on failure; nothing is then left running. */
+Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfig *cfg, char *err);
+/* Asks the thread to stop, joins it (at most one training step of delay), copies the last
+ * publish into final (if non-NULL; it holds every finished step) and frees everything. */
+void worker_stop(Worker *w, Snapshot *final);
+
+void worker_set_running(Worker *w, int on);
+/* Queues n single steps (one mini-batch or one GD iteration each); meaningful while paused. */
+void worker_step(Worker *w, int n);
+/* A fresh He-initialised network of cfg's sizes from cfg's seed; history restarts. */
+void worker_reset(Worker *w, const WorkerConfig *cfg);
+/* Learning rate and epoch limit apply at the next step; optimiser and batch size too (the
+ * optimiser's state restarts). Sizes and seed are ignored until a reset. */
+void worker_configure(Worker *w, const WorkerConfig *cfg);
+/* Hands *net to the worker (which takes ownership of its memory; *net is zeroed) to become the
+ * live network; history restarts. The caller has checked its shape. */
+void worker_load(Worker *w, Net *net);
+
+/* Copies the latest publish into dst when it is newer than dst->version. Returns 1 if dst
+ * changed, 0 if not, -1 when out of memory (dst keeps its old contents). dst starts zeroed
+ * and is freed with snapshot_free. */
+int worker_sync(Worker *w, Snapshot *dst);
+void snapshot_free(Snapshot *s);
+
+/* Fills cfg with the window's defaults for a preset ("softmax", "mlp") on top of sizes. */
+void worker_config_default(WorkerConfig *cfg, const char *arch);
+/* "784-128-64-10" */
+void worker_sizes_str(const int *sizes, int nlayers, char *buf, int n);
+
+#endif

@@ -1,0 +1,439 @@
+/* gui_main.c - `digitrec` with no subcommand: the SDL window. Parses the window's options,
+ * starts the training worker, then loops: SDL events -> App, App actions -> session, snapshot
+ * -> App, App draw list -> renderer. With --screenshot it renders one frame off-screen (a
+ * software renderer on a surface; no display or video driver needed) and exits. */
+#include <SDL.h>
+#include <SDL_image.h>
+#include <SDL_ttf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app.h"
+#include "cli.h"
+#include "common.h"
+#include "dataset.h"
+#include "gui_render.h"
+#include "image_load.h"
+#include "kernels.h"
+#include "model_io.h"
+#include "preprocess.h"
+#include "session.h"
+#include "worker.h"
+
+#ifndef DIGITREC_MODELS_DIR
+#define DIGITREC_MODELS_DIR "models"
+#endif
+#ifndef DIGITREC_ASSETS_DIR
+#define DIGITREC_ASSETS_DIR "assets"
+#endif
+
+typedef struct {
+    const char *model, *data, *models_dir, *autosave, *screenshot, *trace, *canvas_image, *arch, *assets;
+    int draw_demo;      /* -1 none */
+    double train_for;
+    int w, h;
+    long seed;
+} GuiOptions;
+
+static void gui_usage(FILE *f) {
+    fprintf(f,
+            "usage: digitrec [options]        open the window\n"
+            "  --model F           start with this model (default: %s/mlp.safetensors)\n"
+            "  --arch A            start with a fresh network instead: softmax, mlp or sizes like 784-256-10\n"
+            "  --seed N            seed for --arch and Reset (default 1)\n"
+            "  --data DIR          MNIST folder (default $DIGITREC_DATA, else the built-in data/mnist)\n"
+            "  --models-dir DIR    where Ctrl+S saves and Ctrl+O looks (default %s)\n"
+            "  --autosave FILE     where unsaved training goes on close (default MODELS_DIR/autosave.safetensors)\n"
+            "  --size WxH          window size (default 1280x800)\n"
+            "  --trace FILE        write JSON lines: layout, predictions, training publishes, saves\n"
+            "  --canvas-image F    put a picture (PNG/PGM/..., dark ink on light or light on dark) on the canvas\n"
+            "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
+            "  --train-for S       train for S seconds after start, then pause\n"
+            "  --screenshot FILE   render one frame (after --train-for) to a PNG and exit\n",
+            DIGITREC_MODELS_DIR, DIGITREC_MODELS_DIR);
+}
+
+static int parse_options(int argc, char **argv, GuiOptions *o) {
+    memset(o, 0, sizeof *o);
+    o->draw_demo = -1;
+    o->w = 1280, o->h = 800;
+    o->seed = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            gui_usage(stdout);
+            return 1;
+        }
+        char name[32];
+        const char *v;
+        if (cli_take(argc, argv, &i, name, sizeof name, &v) != 0) return -1;
+        long n;
+        double d;
+        if (!strcmp(name, "--model")) o->model = v;
+        else if (!strcmp(name, "--data")) o->data = v;
+        else if (!strcmp(name, "--models-dir")) o->models_dir = v;
+        else if (!strcmp(name, "--autosave")) o->autosave = v;
+        else if (!strcmp(name, "--screenshot")) o->screenshot = v;
+        else if (!strcmp(name, "--trace")) o->trace = v;
+        else if (!strcmp(name, "--canvas-image")) o->canvas_image = v;
+        else if (!strcmp(name, "--arch")) o->arch = v;
+        else if (!strcmp(name, "--assets")) o->assets = v;
+        else if (!strcmp(name, "--draw-demo")) {
+            if (cli_int(name, v, 0, 9, &n) != 0) return -1;
+            o->draw_demo = (int)n;
+        } else if (!strcmp(name, "--seed")) {
+            if (cli_int(name, v, 0, 999, &o->seed) != 0) return -1;
+        } else if (!strcmp(name, "--train-for")) {
+            if (cli_double(name, v, 0, 86400, &d) != 0) return -1;
+            o->train_for = d;
+        } else if (!strcmp(name, "--size")) {
+            int w, h;
+            char extra;
+            if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || w < 640 || h < 480 || w > 8192 || h > 8192) {
+                fprintf(stderr, "digitrec: --size expects WxH, at least 640x480, got '%s'\n", v);
+                return -1;
+            }
+            o->w = w, o->h = h;
+        } else {
+            fprintf(stderr, "digitrec: unknown option %s (see digitrec --help)\n", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The network the window starts with: --arch, --model, the shipped mlp, or a fresh mlp. */
+static int initial_network(const GuiOptions *o, App *a, Net *net, char *err) {
+    char e2[ERR_LEN];
+    if (o->arch) {
+        WorkerConfig c = a->ctl;
+        if (!strcmp(o->arch, "softmax") || !strcmp(o->arch, "mlp"))
+            worker_config_default(&c, o->arch);
+        else if (app_parse_sizes(o->arch, &c, err) != 0)
+            return -1;
+        if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+        net_init_he(net, (uint64_t)o->seed);
+        app_message(a, 0, "fresh untrained network: press Space to train");
+        return 0;
+    }
+    ModelMeta meta;
+    char path[1200];
+    snprintf(path, sizeof path, "%s", o->model ? o->model : DIGITREC_MODELS_DIR "/mlp.safetensors");
+    if (model_load(path, net, &meta, e2) == 0) {
+        if (net->sizes[0] != 784 || net->sizes[net->nlayers] > 10 || net->sizes[net->nlayers] < 2) {
+            err_set(err, "%s: the window needs a network with 784 inputs and up to 10 outputs", path);
+            net_free(net);
+            return -1;
+        }
+        app_set_classes(a, model_meta_get(&meta, "classes"));
+        app_message(a, 0, "model %s", path);
+        return 0;
+    }
+    if (o->model) return err_set(err, "%s", e2);
+    WorkerConfig c;
+    worker_config_default(&c, "mlp");
+    if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+    net_init_he(net, (uint64_t)o->seed);
+    app_message(a, 0, "no shipped model (%s): starting with an untrained network; press Space to train", path);
+    return 0;
+}
+
+/* Puts a picture on the canvas: light-on-dark is kept, dark-on-light inverted. */
+static int canvas_from_file(App *a, const char *path, char *err) {
+    float *img;
+    int w, h;
+    if (image_load_file(path, &img, &w, &h, err) != 0) return -1;
+    preprocess_auto_invert(img, w, h);
+    int rc = canvas_set_image(&a->canvas_px, img, w, h);
+    free(img);
+    if (rc != 0) return err_set(err, "out of memory");
+    return 0;
+}
+
+static int map_key(SDL_Keycode k, SDL_Keymod mod) {
+    switch (k) {
+    case SDLK_SPACE: return KEY_SPACE;
+    case SDLK_n: return KEY_N;
+    case SDLK_r: return KEY_R;
+    case SDLK_c: return KEY_C;
+    case SDLK_l: return KEY_L;
+    case SDLK_z: return KEY_Z;
+    case SDLK_s: return KEY_S;
+    case SDLK_o: return KEY_O;
+    case SDLK_q: return KEY_Q;
+    case SDLK_BACKSPACE: return KEY_BACKSPACE;
+    case SDLK_DELETE: return KEY_DELETE;
+    case SDLK_F1: return KEY_F1;
+    case SDLK_QUESTION: return KEY_QUESTION;
+    case SDLK_SLASH: return (mod & KMOD_SHIFT) ? KEY_QUESTION : KEY_NONE;
+    case SDLK_ESCAPE: return KEY_ESCAPE;
+    case SDLK_RETURN:
+    case SDLK_KP_ENTER: return KEY_RETURN;
+    case SDLK_UP: return KEY_UP;
+    case SDLK_DOWN: return KEY_DOWN;
+    case SDLK_LEFT: return KEY_LEFT;
+    case SDLK_RIGHT: return KEY_RIGHT;
+    default: return KEY_NONE;
+    }
+}
+
+/* Feeds one SDL event to the app. Returns 1 on a quit request. */
+static int handle_event(App *a, const SDL_Event *e) {
+    switch (e->type) {
+    case SDL_QUIT: return 1;
+    case SDL_WINDOWEVENT:
+        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) app_resize(a, e->window.data1, e->window.data2);
+        if (e->window.event == SDL_WINDOWEVENT_CLOSE) return 1;
+        break;
+    case SDL_MOUSEBUTTONDOWN: app_mouse_down(a, e->button.x, e->button.y, e->button.button); break;
+    case SDL_MOUSEBUTTONUP: app_mouse_up(a, e->button.x, e->button.y, e->button.button); break;
+    case SDL_MOUSEMOTION: app_mouse_move(a, e->motion.x, e->motion.y); break;
+    case SDL_MOUSEWHEEL: {
+        int mx, my;
+        SDL_GetMouseState(&mx, &my);
+        app_wheel(a, mx, my, e->wheel.y);
+        break;
+    }
+    case SDL_KEYDOWN: {
+        SDL_Keymod m = (SDL_Keymod)e->key.keysym.mod;
+        int key = map_key(e->key.keysym.sym, m);
+        int mods = ((m & KMOD_CTRL) ? MOD_CTRL : 0) | ((m & KMOD_SHIFT) ? MOD_SHIFT : 0);
+        if (key != KEY_NONE) app_key(a, key, mods);
+        break;
+    }
+    case SDL_TEXTINPUT: app_text(a, e->text.text); break;
+    case SDL_DROPFILE:
+        app_drop_file(a, e->drop.file);
+        SDL_free(e->drop.file);
+        break;
+    default: break;
+    }
+    return 0;
+}
+
+/* Start-of-run automation shared by the window and --screenshot: start training for
+ * --train-for seconds once data is there. Returns 1 while it still has something to do. */
+typedef struct {
+    double train_for, started, t0;
+    int phase; /* 0 waiting for data, 1 training, 2 done */
+} AutoTrain;
+
+static int autotrain_tick(AutoTrain *t, App *a, double now) {
+    if (t->train_for <= 0 || t->phase == 2) return 0;
+    if (t->phase == 0) {
+        if (a->snap.have_data) {
+            app_push_action(a, ACT_RUN, NULL);
+            t->started = now;
+            t->phase = 1;
+        } else if (!a->snap.data_loading && a->snap.version > 0 && now - t->t0 > 1.0) {
+            t->phase = 2; /* no data: nothing to train */
+            return 0;
+        }
+        return 1;
+    }
+    if (now - t->started >= t->train_for) {
+        app_push_action(a, ACT_PAUSE, NULL);
+        t->phase = 2;
+        return 0;
+    }
+    return 1;
+}
+
+static int screenshot_run(App *a, Worker *w, const GuiOptions *o, const char *assets) {
+    char err[ERR_LEN];
+    SDL_Surface *surf = SDL_CreateRGBSurfaceWithFormat(0, o->w, o->h, 32, SDL_PIXELFORMAT_RGBA32);
+    SDL_Renderer *ren = surf ? SDL_CreateSoftwareRenderer(surf) : NULL;
+    if (!ren) {
+        fprintf(stderr, "digitrec: cannot create an off-screen renderer: %s\n", SDL_GetError());
+        if (surf) SDL_FreeSurface(surf);
+        return EXIT_RUNTIME;
+    }
+    GuiRender g;
+    if (gui_render_init(&g, ren, assets, err) != 0) {
+        fprintf(stderr, "digitrec: %s\n", err);
+        SDL_DestroyRenderer(ren);
+        SDL_FreeSurface(surf);
+        return EXIT_RUNTIME;
+    }
+    app_set_text_metrics(a, gui_text_width, gui_font_height, &g);
+    AutoTrain at = {o->train_for, 0, time_now(), 0};
+    double t0 = time_now();
+    /* wait for the data to load (the status line should say what is there), then train */
+    for (;;) {
+        double now = time_now() - t0;
+        a->now = now;
+        session_sync(a, w);
+        int busy = autotrain_tick(&at, a, time_now());
+        session_apply(a, w);
+        if (!busy && !a->snap.data_loading && a->snap.version > 0 && !a->snap.running) break;
+        if (!busy && !a->snap.data_loading && now > 1.0) break;
+        if (now > 120 + o->train_for) break;
+        SDL_Delay(20);
+    }
+    SDL_Delay(100); /* let the pause land and publish */
+    session_sync(a, w);
+    app_update_prediction(a);
+    app_frame(a, time_now() - t0);
+    gui_render_frame(&g, a);
+    SDL_RenderPresent(ren);
+    int rc = 0;
+    if (IMG_SavePNG(surf, o->screenshot) != 0) {
+        fprintf(stderr, "digitrec: cannot write %s: %s\n", o->screenshot, IMG_GetError());
+        rc = EXIT_RUNTIME;
+    } else {
+        printf("digitrec: wrote %s (%dx%d)\n", o->screenshot, o->w, o->h);
+    }
+    app_set_text_metrics(a, NULL, NULL, NULL);
+    gui_render_free(&g);
+    SDL_DestroyRenderer(ren);
+    SDL_FreeSurface(surf);
+    return rc;
+}
+
+static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets) {
+    char err[ERR_LEN];
+    SDL_SetHint(SDL_HINT_RENDER_VSYNC, "1");
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "digitrec: cannot open a window (%s); try `digitrec --screenshot FILE` or the CLI subcommands\n",
+                SDL_GetError());
+        return EXIT_RUNTIME;
+    }
+    SDL_Window *win = SDL_CreateWindow("digitrec - draw a digit, watch a network learn", SDL_WINDOWPOS_CENTERED,
+                                       SDL_WINDOWPOS_CENTERED, o->w, o->h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_SHOWN);
+    if (!win) {
+        fprintf(stderr, "digitrec: cannot create the window: %s\n", SDL_GetError());
+        return EXIT_RUNTIME;
+    }
+    SDL_SetWindowMinimumSize(win, 800, 560);
+    SDL_Renderer *ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!ren) ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
+    if (!ren) {
+        fprintf(stderr, "digitrec: cannot create a renderer: %s\n", SDL_GetError());
+        SDL_DestroyWindow(win);
+        return EXIT_RUNTIME;
+    }
+    GuiRender g;
+    if (gui_render_init(&g, ren, assets, err) != 0) {
+        fprintf(stderr, "digitrec: %s\n", err);
+        SDL_DestroyRenderer(ren);
+        SDL_DestroyWindow(win);
+        return EXIT_RUNTIME;
+    }
+    app_set_text_metrics(a, gui_text_width, gui_font_height, &g);
+    int ww, wh;
+    SDL_GetWindowSize(win, &ww, &wh);
+    app_resize(a, ww, wh);
+    SDL_StartTextInput();
+    AutoTrain at = {o->train_for, 0, time_now(), 0};
+    double t0 = time_now(), last_draw = -1;
+    int quit = 0;
+    while (!quit) {
+        double frame_start = time_now();
+        int dirty = 0;
+        SDL_Event e;
+        /* wait briefly for input when idle, so an idle window costs no CPU */
+        if (SDL_WaitEventTimeout(&e, 8)) {
+            do {
+                quit |= handle_event(a, &e);
+                dirty = 1;
+            } while (SDL_PollEvent(&e));
+        }
+        a->now = time_now() - t0;
+        autotrain_tick(&at, a, time_now());
+        if (session_apply(a, w)) quit = 1;
+        if (session_sync(a, w)) dirty = 1;
+        app_update_prediction(a);
+        double now = time_now() - t0;
+        if (dirty || now - last_draw > 0.25) {
+            app_frame(a, now);
+            gui_render_frame(&g, a);
+            SDL_RenderPresent(ren);
+            last_draw = now;
+        }
+        /* about 60 frames a second at most, whatever vsync does (Xvfb has none) */
+        double spent = time_now() - frame_start;
+        if (spent < 1.0 / 60) SDL_Delay((Uint32)((1.0 / 60 - spent) * 1000));
+    }
+    SDL_StopTextInput();
+    app_set_text_metrics(a, NULL, NULL, NULL);
+    gui_render_free(&g);
+    SDL_DestroyRenderer(ren);
+    SDL_DestroyWindow(win);
+    return 0;
+}
+
+int gui_main(int argc, char **argv) {
+    GuiOptions o;
+    int pr = parse_options(argc, argv, &o);
+    if (pr != 0) return pr > 0 ? 0 : EXIT_USAGE;
+    char err[ERR_LEN];
+    const char *models_dir = o.models_dir ? o.models_dir : DIGITREC_MODELS_DIR;
+    const char *assets = o.assets ? o.assets : DIGITREC_ASSETS_DIR;
+    kernels_set_threads(1); /* the worker gets one core, the window keeps the other */
+
+    FILE *trace = NULL;
+    if (o.trace && !(trace = fopen(o.trace, "w"))) {
+        fprintf(stderr, "digitrec: cannot write the trace %s\n", o.trace);
+        return EXIT_RUNTIME;
+    }
+    static App app; /* large (file lists); static keeps it off the stack */
+    if (app_init(&app, o.w, o.h, models_dir, o.autosave, err) != 0) {
+        fprintf(stderr, "digitrec: %s\n", err);
+        if (trace) fclose(trace);
+        return EXIT_RUNTIME;
+    }
+    app_set_trace(&app, trace);
+    Net net = {0};
+    if (initial_network(&o, &app, &net, err) != 0) {
+        fprintf(stderr, "digitrec: %s\n", err);
+        app_free(&app);
+        if (trace) fclose(trace);
+        return EXIT_RUNTIME;
+    }
+    app_adopt_network(&app, &net);
+    if (app.arch == ARCH_SOFTMAX) {
+        WorkerConfig d;
+        worker_config_default(&d, "softmax");
+        app.ctl.opt = d.opt, app.ctl.lr = d.lr;
+    }
+    app.ctl.seed = (uint64_t)o.seed;
+    if (o.canvas_image && canvas_from_file(&app, o.canvas_image, err) != 0) {
+        fprintf(stderr, "digitrec: %s\n", err);
+        net_free(&net);
+        app_free(&app);
+        if (trace) fclose(trace);
+        return EXIT_RUNTIME;
+    }
+    if (o.draw_demo >= 0) canvas_draw_demo(&app.canvas_px, o.draw_demo);
+
+    if (SDL_Init(0) != 0 || TTF_Init() != 0) {
+        fprintf(stderr, "digitrec: SDL init failed: %s\n", SDL_GetError());
+        net_free(&net);
+        app_free(&app);
+        if (trace) fclose(trace);
+        return EXIT_RUNTIME;
+    }
+    WorkerSetup setup = {0};
+    setup.data_dir = dataset_default_dir(o.data);
+    Worker *w = worker_start(&setup, &net, &app.ctl, err);
+    net_free(&net);
+    int rc;
+    if (!w) {
+        fprintf(stderr, "digitrec: %s\n", err);
+        rc = EXIT_RUNTIME;
+    } else {
+        session_sync(&app, w);
+        rc = o.screenshot ? screenshot_run(&app, w, &o, assets) : window_run(&app, w, &o, assets);
+        char msg[APP_PATH_LEN + 128];
+        int saved = o.screenshot ? (worker_stop(w, NULL), 0) : session_close(&app, w, msg, sizeof msg);
+        if (saved != 0) printf("digitrec: %s\n", msg);
+        if (saved != 0) app_trace(&app, "\"event\":\"autosave\",\"ok\":%s", saved > 0 ? "true" : "false");
+        if (saved < 0) rc = EXIT_RUNTIME;
+    }
+    app_free(&app);
+    if (trace) fclose(trace);
+    TTF_Quit();
+    SDL_Quit();
+    return rc;
+}
