@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -13,13 +14,34 @@
 
 #define IMAGE_MAX_PIXELS (16u * 1024u * 1024u)
 
+/* The formats handed to SDL2_image, told apart by their first bytes. Only their own loaders run:
+ * IMG_Load_RW would also try SVG, XCF, XPM, TGA... on any input, far more parser than predict
+ * needs (its SVG parser leaks memory on malformed input). */
+typedef struct {
+    const char *name;
+    const char *magic;
+    size_t nmagic;
+    SDL_Surface *(*load)(SDL_RWops *src);
+} Format;
+
+static const Format FORMATS[] = {
+    {"PNG", "\x89PNG\r\n\x1a\n", 8, IMG_LoadPNG_RW},
+    {"JPEG", "\xff\xd8\xff", 3, IMG_LoadJPG_RW},
+    {"BMP", "BM", 2, IMG_LoadBMP_RW},
+};
+
 int image_decode(const unsigned char *buf, unsigned long len, float **img, int *w, int *h, char *err) {
     if (len >= 2 && buf[0] == 'P' && (buf[1] == '2' || buf[1] == '5')) return image_parse_pgm(buf, len, img, w, h, err);
     if (len > (unsigned long)INT32_MAX) return err_set(err, "image too large");
+    const Format *fmt = NULL;
+    for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
+        if (len >= FORMATS[i].nmagic && memcmp(buf, FORMATS[i].magic, FORMATS[i].nmagic) == 0) fmt = &FORMATS[i];
+    if (!fmt) return err_set(err, "not a PNG, JPEG, BMP or PGM image (unrecognised first bytes)");
     SDL_RWops *rw = SDL_RWFromConstMem(buf, (int)len);
     if (!rw) return err_set(err, "cannot read image: %s", SDL_GetError());
-    SDL_Surface *s = IMG_Load_RW(rw, 1);
-    if (!s) return err_set(err, "not a readable image (PNG, JPEG, BMP or PGM): %s", IMG_GetError());
+    SDL_Surface *s = fmt->load(rw);
+    SDL_RWclose(rw);
+    if (!s) return err_set(err, "not a readable %s image: %s", fmt->name, IMG_GetError());
     if (s->w < 1 || s->h < 1 || (unsigned long)s->w * (unsigned long)s->h > IMAGE_MAX_PIXELS) {
         int sw = s->w, sh = s->h;
         SDL_FreeSurface(s);
