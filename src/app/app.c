@@ -459,7 +459,7 @@ void app_colormap(float v, uint8_t rgb[3]) {
 double app_nice_step(double range, int n) {
     if (!(range > 0) || n < 1) return 1;
     double raw = range / n, p = pow(10, floor(log10(raw))), f = raw / p;
-    double m = f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10;
+    double m = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
     return m * p;
 }
 

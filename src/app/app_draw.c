@@ -251,6 +251,7 @@ static void axes_draw(App *a, const Axes *ax, int yfmt, const char *xlabel) {
     int th = fh(a, FONT_SMALL);
     /* y ticks */
     if (ax->log) {
+        if (!(ax->y0 > 0) || !(ax->y1 > ax->y0)) return; /* a log axis needs 0 < y0 < y1 */
         for (double d = ax->y0; d <= ax->y1 * 1.0001; d *= 10) {
             int y = (int)ax_y(ax, d);
             draw_line(&a->dl, in.x, y, in.x + in.w, y, GRID);
@@ -316,6 +317,7 @@ static void draw_loss(App *a) {
     legend_item(a, &lx, r.y + 29, ORANGE, 0, "test");
     long n = s->nloss;
     if (n == 0 && s->nevals == 0) {
+        if (ax.log) ax.y0 = 0.01, ax.y1 = 10;
         axes_draw(a, &ax, 0, "step");
         const char *m = !s->have_data ? (s->data_loading ? "loading training data..." : "no training data: run scripts/fetch_mnist.sh")
                                       : "no training yet: press Space to train, N for one step";

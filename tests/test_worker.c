@@ -1,0 +1,255 @@
+/* test_worker.c - the training thread's contract, on a small synthetic dataset: the first
+ * snapshot exists at once; steps happen only when asked (run or step N) and every step's loss
+ * reaches the snapshot; pausing stops training; a reset with the same seed gives the same start;
+ * configure changes the learning rate live; a load replaces the network and restarts history;
+ * snapshots are consistent copies while training runs; stopping mid-training joins promptly and
+ * hands over the final state; without data a run request says how to fetch it. Also the
+ * session glue: save -> load round trip, and a bad file keeps the current network. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "app.h"
+#include "check.h"
+#include "common.h"
+#include "dataset.h"
+#include "model_io.h"
+#include "session.h"
+#include "worker.h"
+
+static void sleep_ms(int ms) {
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Class k lights up rows 2k+4 and 2k+5, plus noise: easy to learn, not trivial. */
+static void make_set(Dataset *ds, int n, uint64_t seed) {
+    memset(ds, 0, sizeof *ds);
+    ds->n = n, ds->rows = ds->cols = 28, ds->d = 784, ds->nclass = 10;
+    snprintf(ds->name, sizeof ds->name, "synthetic");
+    for (int k = 0; k < 10; k++) snprintf(ds->classes[k], sizeof ds->classes[k], "%d", k);
+    ds->x = calloc((size_t)n * 784, 1);
+    ds->y = calloc((size_t)n, 1);
+    Rng r;
+    rng_seed(&r, seed);
+    for (int i = 0; i < n; i++) {
+        int k = (int)rng_below(&r, 10);
+        ds->y[i] = (uint8_t)k;
+        for (int p = 0; p < 784; p++) {
+            int row = p / 28;
+            int on = row == 2 * k + 4 || row == 2 * k + 5;
+            ds->x[(size_t)i * 784 + p] = (uint8_t)(on ? 200 + rng_below(&r, 56) : rng_below(&r, 60));
+        }
+    }
+}
+
+/* Polls until cond holds for the synced snapshot, up to ms. */
+#define WAIT_FOR(w, s, cond, ms)                                        \
+    do {                                                                \
+        for (int _t = 0; _t < (ms) / 5; _t++) {                         \
+            worker_sync((w), (s));                                      \
+            if (cond) break;                                            \
+            sleep_ms(5);                                                \
+        }                                                               \
+    } while (0)
+
+static int same_params(const Net *a, const Net *b) {
+    return net_same_shape(a, b) && memcmp(a->params, b->params, sizeof(float) * a->nparams) == 0;
+}
+
+int main(void) {
+    char err[ERR_LEN];
+    Dataset train, test;
+    make_set(&train, 2000, 1);
+    make_set(&test, 500, 2);
+    WorkerConfig cfg;
+    worker_config_default(&cfg, "softmax");
+    cfg.batch = 50;
+    cfg.epochs = 1000;
+    Net net;
+    CHECK(net_create(&net, cfg.sizes, cfg.nlayers, BIAS_NEURON, 0, err) == 0, "%s", err);
+    net_init_he(&net, 5);
+    WorkerSetup setup = {0};
+    setup.train = &train;
+    setup.test = &test;
+    setup.eval_subset = 200;
+    setup.publish_ms = 20;
+    Worker *w = worker_start(&setup, &net, &cfg, err);
+    CHECK(w != NULL, "%s", err);
+    CHECK(train.x == NULL && test.x == NULL, "datasets moved into the worker");
+    Snapshot s = {0};
+
+    /* the first snapshot is there at once, holding the given network, and nothing trains */
+    CHECK(worker_sync(w, &s) == 1, "first sync");
+    CHECK(same_params(&s.net, &net), "snapshot = initial network");
+    CHECK(s.have_data && !s.running && s.step == 0 && s.nloss == 0, "paused at step 0");
+    CHECK(strstr(s.data_desc, "synthetic 2000/500") != NULL, "data described: %s", s.data_desc);
+    sleep_ms(100);
+    worker_sync(w, &s);
+    CHECK(s.step == 0, "no training without a request");
+
+    /* step N: exactly N steps, each with its loss */
+    worker_step(w, 3);
+    WAIT_FOR(w, &s, s.step >= 3, 3000);
+    sleep_ms(60);
+    worker_sync(w, &s);
+    CHECK(s.step == 3 && s.nloss == 3, "three steps: step %ld, losses %ld", s.step, s.nloss);
+    CHECK(!same_params(&s.net, &net), "weights changed");
+    for (long i = 0; i < s.nloss; i++) CHECK(isfinite(s.loss[i]) && s.loss[i] > 0, "loss %ld finite", i);
+
+    /* run: steps and evals keep arriving; versions grow */
+    unsigned long v = s.version;
+    worker_set_running(w, 1);
+    WAIT_FOR(w, &s, s.step > 200 && s.nevals >= 2, 10000);
+    CHECK(s.running && s.step > 200, "running: %ld steps", s.step);
+    CHECK(s.version > v, "new publishes");
+    CHECK(s.nloss == s.step, "one loss per step: %ld vs %ld", s.nloss, s.step);
+    CHECK(s.nevals >= 2, "test evaluations arrive: %d", s.nevals);
+    int full = 0;
+    for (int i = 0; i < s.nevals; i++) {
+        CHECK(s.evals[i].acc >= 0 && s.evals[i].acc <= 1 && s.evals[i].step <= s.step, "eval %d sane", i);
+        if (i) CHECK(s.evals[i].step >= s.evals[i - 1].step, "evals in step order");
+        full += s.evals[i].full;
+    }
+    CHECK(full >= 1, "an epoch-end full test evaluation (40 steps per epoch)");
+    CHECK(s.evals[s.nevals - 1].acc > 0.8, "the synthetic task is learned: %g", s.evals[s.nevals - 1].acc);
+    CHECK(s.sps > 0 && s.t_train > 0 && s.samples >= s.step * 50 - 50, "counters");
+
+    /* while running, the snapshot is a consistent copy: params finite, history only grows */
+    long prev = s.nloss;
+    for (int i = 0; i < 20; i++) {
+        worker_sync(w, &s);
+        CHECK(s.nloss >= prev, "history never shrinks within a generation");
+        prev = s.nloss;
+        CHECK(net_all_finite(&s.net), "finite params");
+        sleep_ms(3);
+    }
+
+    /* configure: the learning rate changes live */
+    WorkerConfig c2 = s.cfg;
+    c2.lr = 0.02f;
+    worker_configure(w, &c2);
+    WAIT_FOR(w, &s, fabsf(s.cfg.lr - 0.02f) < 1e-9f, 2000);
+    CHECK(fabsf(s.cfg.lr - 0.02f) < 1e-9f && s.running, "lr 0.02 applied while running");
+
+    /* pause: the step count stops */
+    worker_set_running(w, 0);
+    sleep_ms(100);
+    worker_sync(w, &s);
+    long st = s.step;
+    sleep_ms(150);
+    worker_sync(w, &s);
+    CHECK(!s.running && s.step == st, "paused: %ld -> %ld", st, s.step);
+
+    /* reset with the same seed: the same start, twice; history restarts */
+    unsigned long g = s.generation;
+    WorkerConfig rc;
+    worker_config_default(&rc, "softmax");
+    rc.seed = 42;
+    worker_reset(w, &rc);
+    WAIT_FOR(w, &s, s.generation != g, 2000);
+    CHECK(s.generation != g && s.step == 0 && s.nloss == 0 && s.nevals == 0, "reset: history restarts");
+    Net ref;
+    net_create(&ref, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err);
+    net_init_he(&ref, 42);
+    CHECK(same_params(&s.net, &ref), "reset = He init from seed 42");
+    worker_step(w, 5);
+    WAIT_FOR(w, &s, s.step >= 5, 3000);
+    Net after5 = {0};
+    net_copy(&after5, &s.net, err);
+    g = s.generation;
+    worker_reset(w, &rc);
+    WAIT_FOR(w, &s, s.generation != g, 2000);
+    CHECK(same_params(&s.net, &ref), "the same seed gives the same start again");
+    worker_step(w, 5);
+    WAIT_FOR(w, &s, s.step >= 5, 3000);
+    CHECK(same_params(&s.net, &after5), "and the same first five steps");
+
+    /* reset to another architecture */
+    WorkerConfig mc;
+    worker_config_default(&mc, "mlp");
+    mc.sizes[1] = 32, mc.sizes[2] = 16;
+    g = s.generation;
+    worker_reset(w, &mc);
+    WAIT_FOR(w, &s, s.generation != g, 2000);
+    CHECK(s.net.nlayers == 3 && s.net.sizes[1] == 32, "reset to 784-32-16-10");
+
+    /* load: the given network becomes the live one */
+    Net ld;
+    int ls[] = {784, 20, 10};
+    net_create(&ld, ls, 2, BIAS_NEURON, 0, err);
+    net_init_he(&ld, 9);
+    Net ldcopy = {0};
+    net_copy(&ldcopy, &ld, err);
+    g = s.generation;
+    worker_load(w, &ld);
+    CHECK(ld.params == NULL, "load takes ownership");
+    WAIT_FOR(w, &s, s.generation != g, 2000);
+    CHECK(same_params(&s.net, &ldcopy) && s.step == 0, "loaded network published");
+
+    /* stop while training: joins promptly and hands over the final state */
+    worker_set_running(w, 1);
+    WAIT_FOR(w, &s, s.step > 20, 5000);
+    double t0 = time_now();
+    Snapshot fin = {0};
+    worker_stop(w, &fin);
+    double dt = time_now() - t0;
+    CHECK(dt < 1.0, "stop joined in %.3f s", dt);
+    CHECK(fin.step >= s.step && fin.nloss == fin.step && fin.net.params, "final snapshot: %ld steps", fin.step);
+
+    /* no data: a run request comes back with the fetch hint and does not run */
+    setup = (WorkerSetup){0};
+    setup.data_dir = "/nonexistent/digitrec-data";
+    Worker *w2 = worker_start(&setup, &net, &cfg, err);
+    CHECK(w2 != NULL, "%s", err);
+    Snapshot s2 = {0};
+    WAIT_FOR(w2, &s2, !s2.data_loading && s2.version > 0 && s2.status_seq > 0, 3000);
+    CHECK(!s2.have_data && strstr(s2.status, "fetch_mnist.sh"), "no-data status: %s", s2.status);
+    worker_set_running(w2, 1);
+    sleep_ms(100);
+    worker_sync(w2, &s2);
+    CHECK(!s2.running && s2.step == 0, "nothing runs without data");
+
+    /* session: save the app's network, load it back through the worker; a bad file is refused */
+    char dir[] = "/tmp/digitrec_test_worker_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    setenv("XDG_CONFIG_HOME", dir, 1);
+    static App app;
+    CHECK(app_init(&app, 1280, 800, dir, NULL, err) == 0, "%s", err);
+    CHECK(session_sync(&app, w2) == 1 && app.snap.net.params, "app synced");
+    char saved[1024];
+    CHECK(session_save(&app, NULL, saved, sizeof saved) == 0, "save: %s", app.msg);
+    Net back;
+    CHECK(model_load(saved, &back, NULL, err) == 0 && same_params(&back, &net), "saved file = network");
+    net_free(&back);
+    char bad[1100];
+    snprintf(bad, sizeof bad, "%s/bad.safetensors", dir);
+    FILE *f = fopen(bad, "wb");
+    fputs("not a model", f);
+    fclose(f);
+    unsigned long gen = app.snap.generation;
+    CHECK(session_load(&app, w2, bad) == -1 && app.msg_err, "bad file refused: %s", app.msg);
+    CHECK(strchr(app.msg, '\n') == NULL && strlen(app.msg) > 10, "one-line error");
+    sleep_ms(100);
+    session_sync(&app, w2);
+    CHECK(app.snap.generation == gen && same_params(&app.snap.net, &net), "current network stays");
+    /* a good file: a new generation with that network */
+    CHECK(session_load(&app, w2, saved) == 0, "load %s: %s", saved, app.msg);
+    WAIT_FOR(w2, &app.snap, app.snap.generation != gen, 2000);
+    CHECK(app.snap.generation != gen && same_params(&app.snap.net, &net), "loaded");
+    /* close without training: nothing to autosave */
+    char msg[1200];
+    CHECK(session_close(&app, w2, msg, sizeof msg) == 0, "nothing unsaved: %s", msg);
+    app_free(&app);
+
+    snapshot_free(&s);
+    snapshot_free(&s2);
+    snapshot_free(&fin);
+    net_free(&net);
+    net_free(&ref);
+    net_free(&after5);
+    net_free(&ldcopy);
+    return check_summary("test_worker");
+}
