@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# test_gui_e2e.sh - the real window under Xvfb, driven by xdotool with real mouse and keys:
+# drawing a 7 and a 0 on the canvas gives those predictions in the trace, C clears, Space starts
+# training and loss points arrive, Ctrl+S writes a model `digitrec info` accepts, a resize is
+# traced, and Ctrl+Q closes promptly with an autosave of the unsaved training.
+# Needs Xvfb and xdotool (skips with a message when absent). Uses a temp HOME and models folder.
+# Env: DIGITREC_BIN (binary), DIGITREC_SRC (source dir), DIGITREC_DATA (MNIST dir).
+set -u
+
+BIN=${DIGITREC_BIN:-}
+SRC=${DIGITREC_SRC:-$(cd "$(dirname "$0")/.." && pwd)}
+DATA=${DIGITREC_DATA:-$SRC/data/mnist}
+if [ -z "$BIN" ] || [ ! -x "$BIN" ]; then
+    echo "test_gui_e2e: DIGITREC_BIN is not set to the digitrec binary" >&2
+    exit 1
+fi
+for tool in Xvfb xdotool; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "SKIP test_gui_e2e: $tool is not installed (apt-get install xvfb xdotool)"
+        exit 0
+    fi
+done
+
+TMP=$(mktemp -d /tmp/digitrec_e2e_XXXXXX)
+XPID=""
+APID=""
+cleanup() {
+    [ -n "$APID" ] && kill "$APID" 2>/dev/null
+    [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL test_gui_e2e: $*" >&2
+    if [ -f "$TMP/trace.jsonl" ]; then
+        echo "--- last trace lines:" >&2
+        tail -n 8 "$TMP/trace.jsonl" >&2
+    fi
+    [ -f "$TMP/app.log" ] && { echo "--- app output:" >&2; cat "$TMP/app.log" >&2; }
+    exit 1
+}
+
+# A free display number: no lock file and no socket.
+DNUM=""
+for n in $(seq 99 160); do
+    if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DNUM=$n; break; fi
+done
+[ -n "$DNUM" ] || fail "no free X display number"
+Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+XPID=$!
+for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.05; done
+[ -e "/tmp/.X11-unix/X$DNUM" ] || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
+export DISPLAY=":$DNUM"
+export HOME="$TMP/home"
+mkdir -p "$HOME" "$TMP/models"
+
+MODEL="$SRC/models/mlp.safetensors"
+HAVE_DATA=0
+[ -e "$DATA/train-images-idx3-ubyte" ] || [ -e "$DATA/train-images-idx3-ubyte.gz" ] && HAVE_DATA=1
+if [ ! -f "$MODEL" ]; then
+    if [ "$HAVE_DATA" = 1 ]; then
+        echo "test_gui_e2e: no shipped model; training one for a minute"
+        "$BIN" train --data "$DATA" --epochs 2 --quiet --out "$TMP/mlp.safetensors" >/dev/null || fail "training a model failed"
+        MODEL="$TMP/mlp.safetensors"
+    else
+        echo "SKIP test_gui_e2e: neither models/mlp.safetensors nor MNIST data (scripts/fetch_mnist.sh)"
+        exit 0
+    fi
+fi
+
+TRACE="$TMP/trace.jsonl"
+MODELS_BEFORE=$(ls -A "$SRC/models" 2>/dev/null)
+"$BIN" --model "$MODEL" --data "$DATA" --models-dir "$TMP/models" --autosave "$TMP/autosave.safetensors" \
+    --trace "$TRACE" >"$TMP/app.log" 2>&1 &
+APID=$!
+
+WID=""
+for _ in $(seq 1 100); do
+    WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
+    [ -n "$WID" ] && break
+    kill -0 "$APID" 2>/dev/null || fail "digitrec exited at start"
+    sleep 0.1
+done
+[ -n "$WID" ] || fail "no digitrec window appeared"
+sleep 0.5
+
+# The canvas rectangle from the trace's latest layout line, in window coordinates.
+canvas_rect() {
+    grep '"event":"layout"' "$TRACE" | tail -n 1 | sed -E 's/.*"canvas":\[([0-9]+),([0-9]+),([0-9]+),([0-9]+)\].*/\1 \2 \3 \4/'
+}
+read -r CX CY CW CH < <(canvas_rect)
+[ -n "${CW:-}" ] && [ "$CW" -gt 100 ] || fail "no canvas layout in the trace"
+
+# Real pointer motion over the window: points in canvas-relative fractions (0..1000).
+draw() {
+    local first=1
+    while [ $# -ge 2 ]; do
+        local x=$((CX + $1 * CW / 1000)) y=$((CY + $2 * CH / 1000))
+        xdotool mousemove --window "$WID" "$x" "$y"
+        if [ $first = 1 ]; then xdotool mousedown 1; first=0; fi
+        sleep 0.008
+        shift 2
+    done
+    xdotool mouseup 1
+    sleep 0.3
+}
+last_prediction() {
+    grep '"event":"prediction"' "$TRACE" | tail -n 1 | sed -E 's/.*"digit":(-?[0-9]+).*/\1/'
+}
+
+# A seven: a top bar, then a long diagonal.
+pts=""
+for i in $(seq 0 16); do pts="$pts $((280 + i * 30)) 200"; done
+for i in $(seq 1 20); do pts="$pts $((760 - i * 16)) $((200 + i * 33))"; done
+# shellcheck disable=SC2086
+draw $pts
+[ "$(last_prediction)" = 7 ] || fail "drew a 7, the window predicted $(last_prediction)"
+n_pred=$(grep -c '"event":"prediction"' "$TRACE")
+[ "$n_pred" -ge 10 ] || fail "predictions should update per stroke segment, saw $n_pred"
+echo "ok: drew a 7, predicted 7 ($n_pred predictions traced)"
+
+xdotool key --window "$WID" c
+sleep 0.3
+[ "$(last_prediction)" = -1 ] || fail "C should clear the canvas (prediction $(last_prediction))"
+echo "ok: C clears"
+
+# A zero: an ellipse.
+pts=$(awk 'BEGIN { for (i = 0; i <= 40; i++) { t = 6.2832 * i / 40 - 1.5708; printf "%d %d ", 500 + 230 * cos(t), 500 + 330 * sin(t) } }')
+# shellcheck disable=SC2086
+draw $pts
+[ "$(last_prediction)" = 0 ] || fail "drew a 0, the window predicted $(last_prediction)"
+echo "ok: drew a 0, predicted 0"
+
+if [ "$HAVE_DATA" = 1 ]; then
+    for _ in $(seq 1 100); do grep -q 'mnist\|data' "$TRACE" && break; sleep 0.1; done
+    sleep 1 # data loading
+    before=$(grep -c '"event":"publish"' "$TRACE")
+    xdotool key --window "$WID" space
+    sleep 3
+    grep -q '"event":"train","running":true' "$TRACE" || fail "Space did not start training"
+    pubs=$(grep '"event":"publish"' "$TRACE" | tail -n +"$((before + 1))" | grep -c '"running":true')
+    [ "$pubs" -ge 5 ] || fail "expected loss points to arrive while training, got $pubs publishes"
+    last_step=$(grep '"event":"publish"' "$TRACE" | tail -n 1 | sed -E 's/.*"step":([0-9]+).*/\1/')
+    [ "$last_step" -gt 50 ] || fail "training made only $last_step steps in 3 s"
+    echo "ok: Space trains: $pubs publishes, step $last_step"
+else
+    echo "note: no MNIST data in $DATA; the training part is skipped"
+fi
+
+xdotool key --window "$WID" ctrl+s
+sleep 1
+saved=$(grep '"event":"save","ok":true' "$TRACE" | tail -n 1 | sed -E 's/.*"path":"([^"]+)".*/\1/')
+[ -n "$saved" ] && [ -f "$saved" ] || fail "Ctrl+S did not save a model"
+case "$saved" in "$TMP/models/"*) ;; *) fail "saved outside the models dir: $saved" ;; esac
+"$BIN" info "$saved" >"$TMP/info.txt" 2>&1 || fail "digitrec info rejects $saved: $(cat "$TMP/info.txt")"
+echo "ok: Ctrl+S saved $(basename "$saved"), digitrec info accepts it"
+
+xdotool windowsize "$WID" 1100 760
+sleep 0.8
+grep -q '"window":\[1100,760\]' "$TRACE" || fail "resize not traced"
+read -r CX CY CW CH < <(canvas_rect)
+echo "ok: resized, canvas now $CX,$CY ${CW}x$CH"
+
+if command -v import >/dev/null 2>&1; then import -window root "$TMP/shot.png" 2>/dev/null || true; fi
+
+# Close with Ctrl+Q while training: prompt exit, unsaved training autosaved.
+t0=$(date +%s%N)
+xdotool key --window "$WID" ctrl+q
+for _ in $(seq 1 50); do kill -0 "$APID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$APID" 2>/dev/null && fail "the window did not close within 5 s"
+wait "$APID"
+rc=$?
+APID=""
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$rc" = 0 ] || fail "digitrec exited with $rc"
+if [ "$HAVE_DATA" = 1 ]; then
+    [ -f "$TMP/autosave.safetensors" ] || fail "unsaved training was not autosaved"
+    grep -q 'autosaved to' "$TMP/app.log" || fail "the autosave was not announced"
+    "$BIN" info "$TMP/autosave.safetensors" >/dev/null || fail "autosave unreadable"
+    echo "ok: closed in ${ms} ms, autosaved"
+fi
+[ "$(ls -A "$SRC/models" 2>/dev/null)" = "$MODELS_BEFORE" ] || fail "the source models/ folder was modified"
+echo "test_gui_e2e: all passed"
