@@ -1,11 +1,15 @@
-/* test_kernels.c - the CBLAS kernels against the plain-loop references, and softmax/xent checks. */
+/* test_kernels.c - the fast kernels against the plain-loop references, the fused ReLU variants,
+ * reproducibility across thread counts, the task pool, the vectorised helpers, and softmax/xent. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "common.h"
 #include "kernels.h"
+#include "optim.h"
 
 static float max_abs_diff(const float *a, const float *b, size_t n) {
     float m = 0;
@@ -43,6 +47,130 @@ static void check_linear(int B, int K, int N, int nbias, int threads) {
     free(inp), free(w), free(bias), free(out), free(ref), free(dout), free(dinp), free(dinp_r), free(dw), free(dw_r);
 }
 
+/* The fused variants equal the plain kernel followed by the separate ReLU pass, and every
+ * result is bit-identical with 1 and 2 threads. */
+static void check_fused_and_threads(int B, int K, int N) {
+    Rng r;
+    rng_seed(&r, (uint64_t)(B * 31 + K * 7 + N));
+    float *inp = kernels_alloc((size_t)B * K), *w = kernels_alloc((size_t)N * K), *bias = kernels_alloc((size_t)N);
+    float *dout = kernels_alloc((size_t)B * N);
+    float *out[2], *dinp[2], *dw[2], *db[2];
+    fill(&r, inp, (size_t)B * K);
+    for (size_t i = 0; i < (size_t)B * K; i++) inp[i] = inp[i] < 0 ? 0 : inp[i]; /* a ReLU output */
+    fill(&r, w, (size_t)N * K);
+    fill(&r, bias, (size_t)N);
+    fill(&r, dout, (size_t)B * N);
+    for (int t = 0; t < 2; t++) {
+        kernels_set_threads(t + 1);
+        out[t] = kernels_alloc((size_t)B * N), dinp[t] = kernels_alloc((size_t)B * K);
+        dw[t] = kernels_alloc((size_t)N * K), db[t] = kernels_alloc((size_t)N);
+        linear_forward_ex(out[t], inp, w, bias, N, B, K, N, 1);
+        linear_backward_ex(dinp[t], dw[t], db[t], dout, inp, w, N, B, K, N, 1);
+    }
+    CHECK(memcmp(out[0], out[1], sizeof(float) * B * N) == 0, "forward B=%d K=%d N=%d: 1 and 2 threads differ", B, K, N);
+    CHECK(memcmp(dinp[0], dinp[1], sizeof(float) * B * K) == 0 && memcmp(dw[0], dw[1], sizeof(float) * N * K) == 0 &&
+              memcmp(db[0], db[1], sizeof(float) * N) == 0,
+          "backward B=%d K=%d N=%d: 1 and 2 threads differ", B, K, N);
+    /* against the unfused kernels and the separate ReLU passes */
+    float *o = kernels_alloc((size_t)B * N), *di = kernels_alloc((size_t)B * K), *dwu = kernels_alloc((size_t)N * K);
+    float *dbu = kernels_alloc((size_t)N);
+    linear_forward(o, inp, w, bias, N, B, K, N);
+    relu_forward(o, o, B * N);
+    linear_backward(di, dwu, dbu, dout, inp, w, N, B, K, N);
+    relu_backward(di, di, inp, B * K);
+    CHECK(memcmp(o, out[0], sizeof(float) * B * N) == 0, "fused bias+ReLU forward B=%d K=%d N=%d", B, K, N);
+    CHECK(memcmp(di, dinp[0], sizeof(float) * B * K) == 0, "fused ReLU backward B=%d K=%d N=%d", B, K, N);
+    for (int t = 0; t < 2; t++) free(out[t]), free(dinp[t]), free(dw[t]), free(db[t]);
+    free(inp), free(w), free(bias), free(dout), free(o), free(di), free(dwu), free(dbu);
+}
+
+/* kernels_run: every task runs exactly once, on any thread count, and two threads calling it
+ * at the same time both get their work done. */
+#define POOL_TASKS 1000
+typedef struct {
+    atomic_int count[POOL_TASKS];
+} PoolCtx;
+
+static void count_task(void *ctx, int task) { atomic_fetch_add(&((PoolCtx *)ctx)->count[task], 1); }
+
+static void *pool_caller(void *arg) {
+    PoolCtx *c = arg;
+    for (int rep = 0; rep < 200; rep++) kernels_run(count_task, c, POOL_TASKS);
+    return NULL;
+}
+
+static void check_pool(void) {
+    static PoolCtx a, b;
+    for (int threads = 1; threads <= 3; threads++) {
+        kernels_set_threads(threads);
+        memset(&a, 0, sizeof a);
+        for (int rep = 0; rep < 50; rep++) kernels_run(count_task, &a, POOL_TASKS);
+        int ok = 1;
+        for (int i = 0; i < POOL_TASKS; i++) ok &= atomic_load(&a.count[i]) == 50;
+        CHECK(ok, "threads=%d: every task ran exactly once per call", threads);
+    }
+    kernels_set_threads(2);
+    memset(&a, 0, sizeof a), memset(&b, 0, sizeof b);
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, pool_caller, &a);
+    pthread_create(&tb, NULL, pool_caller, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    int ok = 1;
+    for (int i = 0; i < POOL_TASKS; i++) ok &= atomic_load(&a.count[i]) == 200 && atomic_load(&b.count[i]) == 200;
+    CHECK(ok, "two concurrent callers: every task of each ran exactly once per call");
+}
+
+static void check_helpers(void) {
+    /* pixel bytes to floats: exactly the division, for every byte value and odd lengths */
+    uint8_t px[259];
+    float f[259];
+    for (int i = 0; i < 259; i++) px[i] = (uint8_t)(i % 256);
+    kernels_pixels_to_floats(f, px, 259);
+    int same = 1;
+    for (int i = 0; i < 259; i++) same &= f[i] == (float)px[i] / 255.0f;
+    CHECK(same, "pixels_to_floats equals x / 255.0f for every byte");
+
+    float a[37];
+    for (int i = 0; i < 37; i++) a[i] = (float)i - 18.0f;
+    CHECK(kernels_all_finite(a, 37), "finite array");
+    int pos[] = {0, 7, 8, 31, 32, 36};
+    for (size_t k = 0; k < sizeof pos / sizeof pos[0]; k++) {
+        float keep = a[pos[k]];
+        a[pos[k]] = NAN;
+        CHECK(!kernels_all_finite(a, 37), "NaN at %d found", pos[k]);
+        a[pos[k]] = -INFINITY;
+        CHECK(!kernels_all_finite(a, 37), "-Inf at %d found", pos[k]);
+        a[pos[k]] = keep;
+    }
+
+    /* the vectorised SGD/momentum step equals optim_step bit for bit */
+    for (int kind = 0; kind < 2; kind++) {
+        enum { NP = 1003 };
+        char err[ERR_LEN];
+        Optim o;
+        CHECK(optim_create(&o, kind ? OPT_MOMENTUM : OPT_SGD, NP, 0.05f, err) == 0, "%s", err);
+        float *p1 = malloc(sizeof(float) * NP), *p2 = malloc(sizeof(float) * NP), *g = malloc(sizeof(float) * NP);
+        float *v = calloc(NP, sizeof(float));
+        Rng r;
+        rng_seed(&r, 11);
+        fill(&r, p1, NP);
+        memcpy(p2, p1, sizeof(float) * NP);
+        for (int step = 0; step < 5; step++) {
+            fill(&r, g, NP);
+            optim_step(&o, p1, g, 0.0437f);
+            kernels_sgd_step(p2, kind ? v : NULL, g, 0.0437f, o.momentum, NP);
+        }
+        CHECK(memcmp(p1, p2, sizeof(float) * NP) == 0 && (!kind || memcmp(o.m, v, sizeof(float) * NP) == 0),
+              "kernels_sgd_step (%s) equals optim_step", kind ? "momentum" : "sgd");
+        optim_free(&o);
+        free(p1), free(p2), free(g), free(v);
+    }
+    float *al = kernels_alloc(1000);
+    CHECK(al && ((uintptr_t)al & 63) == 0 && al[999] == 0.0f, "kernels_alloc: aligned and zeroed");
+    free(al);
+}
+
 int main(void) {
     int shapes[][3] = {{1, 1, 1}, {1, 784, 10}, {3, 5, 7}, {64, 784, 128}, {64, 128, 64}, {64, 64, 10},
                        {256, 784, 128}, {17, 33, 9}, {1000, 784, 10}};
@@ -51,6 +179,13 @@ int main(void) {
             check_linear(shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][2], t);
             check_linear(shapes[i][0], shapes[i][1], shapes[i][2], 1, t);
         }
+
+    int fshapes[][3] = {{64, 784, 128}, {256, 784, 128}, {64, 128, 64}, {32, 64, 10}, {1000, 784, 10}, {13, 29, 7}};
+    for (size_t i = 0; i < sizeof fshapes / sizeof fshapes[0]; i++)
+        check_fused_and_threads(fshapes[i][0], fshapes[i][1], fshapes[i][2]);
+    check_pool();
+    check_helpers();
+    kernels_set_threads(1);
 
     /* ReLU and its backward */
     float in[6] = {-2, -0.0f, 0, 0.5f, 3, -1e-30f}, out[6], d[6] = {1, 1, 1, 1, 1, 1}, di[6];

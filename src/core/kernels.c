@@ -1,64 +1,215 @@
 /* kernels.c - linear / ReLU / softmax-cross-entropy forward and backward. The matrix products
- * go through CBLAS (OpenBLAS); the _ref versions are plain loops for the tests. */
+ * are kernels_gemm.c's register-blocked loops, split across kernels_pool.c's threads by whole
+ * blocks of output rows or columns; the _ref versions are plain loops for the tests. */
 #include "kernels.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
+#include "kernels_gemm.h"
 
-/* OpenBLAS's thread control; declared here so the header choice does not matter. */
-void openblas_set_num_threads(int num_threads);
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
 
-static int g_threads = 1;
+/* Products are cut into tasks of about this many multiply-adds (~5 us on one core): large
+ * enough that claiming a task (~0.1 us) is noise, small enough that two threads finish
+ * together. Products below it run as one task on the calling thread. */
+#define TASK_MACS 131072L
+#define MAX_TASKS 64
 
-void kernels_set_threads(int n) {
-    if (n < 1) n = 1;
-    g_threads = n;
-    openblas_set_num_threads(n);
+/* Output columns are cut in multiples of the register blocks, so every task runs whole blocks. */
+#define FWD_COL_ALIGN 6
+#define FWD_ROW_ALIGN 2
+#define BWD_COL_ALIGN 16
+#define BWD_ROW_ALIGN 6
+
+/* How an (M, N) output is cut into tasks: by blocks of columns when there are enough of them,
+ * else by blocks of rows. Depends on the sizes only, never on the thread count. */
+typedef struct {
+    int by_rows, ntasks, align, n;
+} Cut;
+
+static Cut cut_2d(int M, int N, long macs, int col_align, int row_align) {
+    long want = macs / TASK_MACS;
+    if (want < 1) want = 1;
+    if (want > MAX_TASKS) want = MAX_TASKS;
+    int cu = (N + col_align - 1) / col_align, ru = (M + row_align - 1) / row_align;
+    Cut c;
+    c.by_rows = cu < want && ru > cu;
+    int units = c.by_rows ? ru : cu;
+    c.ntasks = units < want ? units : (int)want;
+    c.align = c.by_rows ? row_align : col_align;
+    c.n = c.by_rows ? M : N;
+    return c;
 }
 
-int kernels_get_threads(void) { return g_threads; }
+/* Rows [*i0, *i1) and columns [*j0, *j1) of task t. */
+static void cut_range(const Cut *c, int M, int N, int t, int *i0, int *i1, int *j0, int *j1) {
+    *i0 = 0, *i1 = M, *j0 = 0, *j1 = N;
+    if (c->by_rows) kernels_split(c->n, c->align, t, c->ntasks, i0, i1);
+    else kernels_split(c->n, c->align, t, c->ntasks, j0, j1);
+}
 
-static void bias_fill(float *out, const float *bias, int nbias, int B, int N) {
-    for (int b = 0; b < B; b++) {
-        float *o = out + (size_t)b * N;
-        if (nbias == 1)
-            for (int j = 0; j < N; j++) o[j] = bias[0];
-        else
-            memcpy(o, bias, sizeof(float) * (size_t)N);
+float *kernels_alloc(size_t n) {
+    if (n > (SIZE_MAX - 64) / sizeof(float)) return NULL;
+    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    float *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes);
+    return p;
+}
+
+int kernels_all_finite(const float *a, size_t n) {
+    size_t i = 0;
+    uint32_t bad = 0;
+#if defined(__AVX2__)
+    /* exponent bits all ones <=> NaN or Inf */
+    const __m256i expo = _mm256_set1_epi32(0x7f800000);
+    __m256i acc = _mm256_setzero_si256();
+    for (; i + 8 <= n; i += 8) {
+        __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(a + i)), expo);
+        acc = _mm256_or_si256(acc, _mm256_cmpeq_epi32(v, expo));
+    }
+    bad = !_mm256_testz_si256(acc, acc);
+#endif
+    for (; i < n; i++) bad |= !isfinite(a[i]);
+    return !bad;
+}
+
+void kernels_pixels_to_floats(float *out, const uint8_t *in, size_t n) {
+    size_t i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    /* q = x * (1/255), then one FMA correction with the exact residual x - 255 q: the correctly
+     * rounded quotient for every byte value (test_kernels checks all 256) */
+    const __m256 r = _mm256_set1_ps(1.0f / 255.0f), d = _mm256_set1_ps(255.0f);
+    for (; i + 8 <= n; i += 8) {
+        __m128i b = _mm_loadl_epi64((const __m128i *)(in + i));
+        __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
+        __m256 q = _mm256_mul_ps(x, r);
+        __m256 e = _mm256_fnmadd_ps(q, d, x);
+        _mm256_storeu_ps(out + i, _mm256_fmadd_ps(e, r, q));
+    }
+#endif
+    for (; i < n; i++) out[i] = (float)in[i] / 255.0f;
+}
+
+void kernels_sgd_step(float *params, float *v, const float *grad, float lr, float mu, size_t n) {
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu);
+    if (v)
+        for (; i + 8 <= n; i += 8) {
+            __m256 m = _mm256_add_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(v + i)), _mm256_loadu_ps(grad + i));
+            _mm256_storeu_ps(v + i, m);
+            _mm256_storeu_ps(params + i, _mm256_sub_ps(_mm256_loadu_ps(params + i), _mm256_mul_ps(vlr, m)));
+        }
+    else
+        for (; i + 8 <= n; i += 8)
+            _mm256_storeu_ps(params + i, _mm256_sub_ps(_mm256_loadu_ps(params + i),
+                                                       _mm256_mul_ps(vlr, _mm256_loadu_ps(grad + i))));
+#endif
+    for (; i < n; i++) {
+        if (v) {
+            v[i] = mu * v[i] + grad[i];
+            params[i] -= lr * v[i];
+        } else {
+            params[i] -= lr * grad[i];
+        }
     }
 }
 
-static void bias_grad(float *dbias, const float *dout, int nbias, int B, int N) {
-    if (nbias == 1) {
-        double s = 0;
-        for (size_t i = 0; i < (size_t)B * N; i++) s += dout[i];
-        dbias[0] = (float)s;
-        return;
-    }
-    memset(dbias, 0, sizeof(float) * (size_t)N);
-    for (int b = 0; b < B; b++) {
-        const float *d = dout + (size_t)b * N;
-        for (int j = 0; j < N; j++) dbias[j] += d[j];
-    }
+typedef struct {
+    float *out;
+    const float *inp, *w, *bias;
+    int nbias, B, K, N, relu;
+    Cut cut;
+} FwdJob;
+
+// inp (B,K), w (N,K), bias (nbias) -> out (B,N)
+static void fwd_task(void *ctx, int t) {
+    const FwdJob *j = ctx;
+    int i0, i1, c0, c1;
+    cut_range(&j->cut, j->B, j->N, t, &i0, &i1, &c0, &c1);
+    if (i1 <= i0 || c1 <= c0) return;
+    int mode = j->nbias == 1 ? GEMM_BIAS_SCALAR : GEMM_BIAS_COL;
+    gemm_nt(j->out + (size_t)i0 * j->N + c0, j->N, j->inp + (size_t)i0 * j->K, j->K, j->w + (size_t)c0 * j->K, j->K,
+            i1 - i0, c1 - c0, j->K, mode == GEMM_BIAS_COL ? j->bias + c0 : j->bias, mode, j->relu);
 }
 
-// inp (B,K), w (N,K), bias (nbias), out (B,N)
+void linear_forward_ex(float *out, const float *inp, const float *w, const float *bias, int nbias,
+                       int B, int K, int N, int relu) {
+    FwdJob j = {out, inp, w, bias, nbias, B, K, N, relu, cut_2d(B, N, (long)B * K * N, FWD_COL_ALIGN, FWD_ROW_ALIGN)};
+    kernels_run(fwd_task, &j, j.cut.ntasks);
+}
+
 void linear_forward(float *out, const float *inp, const float *w, const float *bias, int nbias,
                     int B, int K, int N) {
-    bias_fill(out, bias, nbias, B, N);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, K, 1.0f, inp, K, w, K, 1.0f, out, N);
+    linear_forward_ex(out, inp, w, bias, nbias, B, K, N, 0);
 }
 
-// dout (B,N), inp (B,K), w (N,K) -> dinp (B,K), dw (N,K), dbias (nbias)
+/* The backward's tasks: first the dw blocks, then the dinp blocks, then one for dbias. */
+typedef struct {
+    float *dinp, *dw, *dbias;
+    const float *dout, *inp, *w;
+    int nbias, B, K, N, relu_inp;
+    Cut dw_cut, dinp_cut;
+} BwdJob;
+
+static void dbias_sum(const BwdJob *j) {
+    int B = j->B, N = j->N;
+    if (j->nbias == 1) {
+        double s = 0;
+        for (size_t i = 0; i < (size_t)B * N; i++) s += j->dout[i];
+        j->dbias[0] = (float)s;
+        return;
+    }
+    /* column sums, over b in order */
+    float *db = j->dbias;
+    memcpy(db, j->dout, sizeof(float) * (size_t)N);
+    for (int b = 1; b < B; b++) {
+        const float *d = j->dout + (size_t)b * N;
+        for (int c = 0; c < N; c++) db[c] += d[c];
+    }
+}
+
+// dout (B,N), inp (B,K), w (N,K) -> dw (N,K), dbias (nbias), dinp (B,K)
+static void bwd_task(void *ctx, int t) {
+    const BwdJob *j = ctx;
+    int B = j->B, K = j->K, N = j->N, i0, i1, c0, c1;
+    if (t < j->dw_cut.ntasks) {
+        /* dw (N,K) = dout^T @ inp */
+        cut_range(&j->dw_cut, N, K, t, &i0, &i1, &c0, &c1);
+        if (i1 > i0 && c1 > c0)
+            gemm_bc(j->dw + (size_t)i0 * K + c0, K, j->dout + i0, 1, N, j->inp + c0, K, i1 - i0, c1 - c0, B, NULL,
+                    0);
+        return;
+    }
+    t -= j->dw_cut.ntasks;
+    if (j->dinp && t < j->dinp_cut.ntasks) {
+        /* dinp (B,K) = dout @ w, masked by inp > 0 when inp is a ReLU output */
+        cut_range(&j->dinp_cut, B, K, t, &i0, &i1, &c0, &c1);
+        if (i1 > i0 && c1 > c0)
+            gemm_bc(j->dinp + (size_t)i0 * K + c0, K, j->dout + (size_t)i0 * N, N, 1, j->w + c0, K, i1 - i0, c1 - c0,
+                    N, j->relu_inp ? j->inp + (size_t)i0 * K + c0 : NULL, K);
+        return;
+    }
+    dbias_sum(j);
+}
+
+void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                        const float *w, int nbias, int B, int K, int N, int relu_inp) {
+    long macs = (long)B * K * N;
+    BwdJob j = {dinp, dw, dbias, dout, inp, w, nbias, B, K, N, relu_inp,
+                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN), cut_2d(B, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN)};
+    if (!dinp) j.dinp_cut.ntasks = 0;
+    kernels_run(bwd_task, &j, j.dw_cut.ntasks + j.dinp_cut.ntasks + 1);
+}
+
 void linear_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                      const float *w, int nbias, int B, int K, int N) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, K, B, 1.0f, dout, N, inp, K, 0.0f, dw, K);
-    bias_grad(dbias, dout, nbias, B, N);
-    if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, N, 1.0f, dout, N, w, K, 0.0f,
-                    dinp, K);
+    linear_backward_ex(dinp, dw, dbias, dout, inp, w, nbias, B, K, N, 0);
 }
 
 void linear_forward_ref(float *out, const float *inp, const float *w, const float *bias, int nbias,

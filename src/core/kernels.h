@@ -1,8 +1,13 @@
 /* kernels.h - the dense-network kernels: linear layer, ReLU, softmax cross-entropy, each with
- * its backward beside it. Fast versions go through CBLAS; *_ref versions are plain loops kept
- * as the reference the tests compare against. Outputs first, then const inputs, then sizes. */
+ * its backward beside it. Fast versions use register-blocked AVX2/FMA products split across a
+ * small persistent thread pool (CBLAS for shapes too large to gain from that); *_ref versions
+ * are plain loops kept as the reference the tests compare against. Outputs first, then const
+ * inputs, then sizes. For a fixed thread count every result is bit-for-bit reproducible. */
 #ifndef DIGITREC_KERNELS_H
 #define DIGITREC_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 /* out (B,N) = inp (B,K) @ w(N,K)^T + bias; bias has nbias = N entries (per neuron) or 1
  * (one scalar per layer). */
@@ -13,6 +18,14 @@ void linear_forward(float *out, const float *inp, const float *w, const float *b
  * dw and dbias are overwritten, not accumulated. */
 void linear_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                      const float *w, int nbias, int B, int K, int N);
+
+/* linear_forward, then max(0, .) when relu is set: the hidden layers' forward in one pass. */
+void linear_forward_ex(float *out, const float *inp, const float *w, const float *bias, int nbias,
+                       int B, int K, int N, int relu);
+/* linear_backward for a layer whose input inp is a ReLU output when relu_inp is set: dinp is
+ * then already multiplied by (inp > 0), i.e. it is the gradient before that ReLU. */
+void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                        const float *w, int nbias, int B, int K, int N, int relu_inp);
 
 /* out = max(0, inp), n elements (in place allowed). */
 void relu_forward(float *out, const float *inp, int n);
@@ -31,8 +44,36 @@ void linear_forward_ref(float *out, const float *inp, const float *w, const floa
 void linear_backward_ref(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                          const float *w, int nbias, int B, int K, int N);
 
-/* Threads used by the BLAS (1 = single-threaded). */
+/* Threads the kernels use (1 = single-threaded, the default): the calling thread plus n-1
+ * pool workers started on first use. Takes effect at the next kernel call; any thread may set
+ * it. Work is cut into tasks by problem size alone and each result element is computed the
+ * same way whichever thread runs it, so results do not depend on the thread count. */
 void kernels_set_threads(int n);
 int kernels_get_threads(void);
+
+/* n floats aligned to a cache line (64 bytes), zeroed; NULL on overflow or out of memory.
+ * Release with free(). Rows of 784 floats stay 32-byte aligned, so the AVX loads never split
+ * a cache line. */
+float *kernels_alloc(size_t n);
+
+/* 1 if none of a (n) is NaN or infinite. */
+int kernels_all_finite(const float *a, size_t n);
+/* out (n) = in (n) / 255.0f, bit-identical to the division (dataset_gather's rule), vectorised:
+ * pixel bytes to the network's inputs. */
+void kernels_pixels_to_floats(float *out, const uint8_t *in, size_t n);
+
+/* The plain and momentum gradient steps of optim.c, vectorised, with the same roundings (so the
+ * same results): p -= lr g; or v = mu v + g, p -= lr v (v == NULL: plain step). n elements. */
+void kernels_sgd_step(float *params, float *v, const float *grad, float lr, float mu, size_t n);
+
+/* One task of a job: fn(ctx, task) for task in [0, ntasks), in any order, on any thread. */
+typedef void (*KernelsTask)(void *ctx, int task);
+/* Runs tasks 0..ntasks-1 of fn on the calling thread and the pool's workers, and returns when
+ * all are done. Tasks must be independent. If another thread is already inside kernels_run,
+ * runs them all on the caller, so concurrent callers are safe but not parallel. */
+void kernels_run(KernelsTask fn, void *ctx, int ntasks);
+/* Share [*lo, *hi) of [0, n) for part of nparts, in whole units of align (the last unit may be
+ * short): the same arguments always give the same split. */
+void kernels_split(int n, int align, int part, int nparts, int *lo, int *hi);
 
 #endif

@@ -42,7 +42,7 @@ int net_create(Net *net, const int *sizes, int nlayers, BiasMode bias, int outpu
         net->boff[l] = total;
         total += bias == BIAS_LAYER ? 1 : (size_t)sizes[l + 1];
     }
-    net->params = xcalloc(total, sizeof(float));
+    net->params = kernels_alloc(total); /* aligned: the weight rows feed AVX loads */
     if (!net->params) return err_set(err, "network: out of memory for %zu parameters", total);
     net->nlayers = nlayers;
     memcpy(net->sizes, sizes, sizeof(int) * (size_t)(nlayers + 1));
@@ -108,10 +108,9 @@ int netwk_create(NetWork *wk, const Net *net, int cap, char *err) {
     int L = net->nlayers, K = net->sizes[L];
     wk->cap = cap;
     int ok = 1;
-    for (int l = 1; l <= L; l++) ok &= (wk->act[l] = xmalloc_array((size_t)cap * net->sizes[l], sizeof(float))) != NULL;
-    ok &= (wk->pre_out = xmalloc_array((size_t)cap * K, sizeof(float))) != NULL;
-    for (int i = 0; i < 2; i++)
-        ok &= (wk->dact[i] = xmalloc_array((size_t)cap * net_max_width(net), sizeof(float))) != NULL;
+    for (int l = 1; l <= L; l++) ok &= (wk->act[l] = kernels_alloc((size_t)cap * net->sizes[l])) != NULL;
+    ok &= (wk->pre_out = kernels_alloc((size_t)cap * K)) != NULL;
+    for (int i = 0; i < 2; i++) ok &= (wk->dact[i] = kernels_alloc((size_t)cap * net_max_width(net))) != NULL;
     if (!ok) {
         netwk_free(wk);
         return err_set(err, "network: out of memory for a batch of %d", cap);
@@ -136,8 +135,7 @@ double net_forward(const Net *net, NetWork *wk, const float *x, const int *y, in
     for (int l = 0; l < L; l++) {
         int K = net->sizes[l], N = net->sizes[l + 1];
         float *out = l == L - 1 ? wk->pre_out : wk->act[l + 1];
-        linear_forward(out, in, net->w[l], net->b[l], nbias(net, l), B, K, N);
-        if (l < L - 1 || net->output_relu) relu_forward(out, out, B * N);
+        linear_forward_ex(out, in, net->w[l], net->b[l], nbias(net, l), B, K, N, l < L - 1 || net->output_relu);
         in = out;
     }
     return softmax_xent_forward(wk->act[L], wk->pre_out, y, B, net->sizes[L]);
@@ -154,10 +152,10 @@ void net_backward(const Net *net, NetWork *wk, float *grad, const float *x, cons
         int Kin = net->sizes[l], N = net->sizes[l + 1];
         const float *inp = l == 0 ? x : wk->act[l];
         float *dinp = l == 0 ? NULL : dnext;
-        linear_backward(dinp, grad + net->woff[l], grad + net->boff[l], d, inp, net->w[l], nbias(net, l),
-                        B, Kin, N);
+        /* for l > 0 the input is a ReLU output, so dinp comes back already through that ReLU */
+        linear_backward_ex(dinp, grad + net->woff[l], grad + net->boff[l], d, inp, net->w[l], nbias(net, l),
+                           B, Kin, N, l > 0);
         if (l > 0) {
-            relu_backward(dinp, dinp, wk->act[l], B * Kin);
             float *t = d;
             d = dnext;
             dnext = t;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "kernels.h"
 
 #define GD_CHUNK 1000
 #define BACKUP_EVERY 50
@@ -84,10 +85,10 @@ int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Datas
     if (net_copy(&t->net, net, err) != 0) return -1;
     if (optim_create(&t->opt, cfg->opt, net->nparams, cfg->lr, err) != 0) goto fail;
     if (netwk_create(&t->wk, net, cap, err) != 0) goto fail;
-    t->grad = xcalloc(net->nparams, sizeof(float));
-    t->gacc = cfg->opt == OPT_GD ? xcalloc(net->nparams, sizeof(float)) : NULL;
-    t->backup = xmalloc_array(net->nparams, sizeof(float));
-    t->xb = xmalloc_array((size_t)cap * D, sizeof(float));
+    t->grad = kernels_alloc(net->nparams);
+    t->gacc = cfg->opt == OPT_GD ? kernels_alloc(net->nparams) : NULL;
+    t->backup = kernels_alloc(net->nparams);
+    t->xb = kernels_alloc((size_t)cap * D);
     t->yb = xmalloc_array((size_t)cap, sizeof(int));
     t->perm = xmalloc_array((size_t)train->n, sizeof(int));
     if (!t->grad || (cfg->opt == OPT_GD && !t->gacc) || !t->backup || !t->xb || !t->yb || !t->perm) {
@@ -140,11 +141,82 @@ const char *trainer_stop_reason(const Trainer *t) {
     return (unsigned)t->stop_reason < 5 ? why[t->stop_reason] : "?";
 }
 
-static int all_finite(const float *a, size_t n) {
-    /* one pass; any NaN or Inf makes the running sum non-finite */
-    float s = 0;
-    for (size_t i = 0; i < n; i++) s += a[i] * 0.0f;
-    return s == 0.0f;
+/* Batch gather, split by rows across the kernel threads: the same conversion as
+ * dataset_gather (pixel / 255), vectorised. */
+typedef struct {
+    const Dataset *ds;
+    const int *idx;
+    int b, ntasks;
+    float *x;
+    int *y;
+} GatherJob;
+
+static void gather_task(void *ctx, int task) {
+    const GatherJob *g = ctx;
+    const size_t d = (size_t)g->ds->d;
+    int lo, hi;
+    kernels_split(g->b, 1, task, g->ntasks, &lo, &hi);
+    for (int i = lo; i < hi; i++) {
+        int k = g->idx[i];
+        if (k < 0 || k >= g->ds->n) abort(); /* our own permutation: a miss is a bug */
+        kernels_pixels_to_floats(g->x + (size_t)i * d, g->ds->x + (size_t)k * d, d);
+        g->y[i] = g->ds->y[k];
+    }
+}
+
+static void gather_batch(const Dataset *ds, const int *idx, int b, float *x, int *y) {
+    GatherJob g = {ds, idx, b, (long)b * ds->d >= 16384 ? 4 : 1, x, y};
+    kernels_run(gather_task, &g, g.ntasks);
+}
+
+/* The optimiser step, split into whole cache lines of the parameter block across the kernel
+ * threads (each element's update is the same whatever the split), with the check that the
+ * gradient is finite folded into the same pass. */
+#define UPDATE_TASKS 8
+
+typedef struct {
+    Trainer *t;
+    float lr;
+    int ntasks;
+    int bad[UPDATE_TASKS];
+} UpdateJob;
+
+static void update_task(void *ctx, int task) {
+    UpdateJob *u = ctx;
+    Trainer *t = u->t;
+    /* whole cache lines (16 floats) per task */
+    size_t lines = (t->net.nparams + 15) / 16, np = t->net.nparams;
+    size_t lo = lines * (size_t)task / (size_t)u->ntasks * 16, hi = lines * (size_t)(task + 1) / (size_t)u->ntasks * 16;
+    if (hi > np) hi = np;
+    if (lo > hi) lo = hi;
+    size_t n = hi - lo;
+    u->bad[task] = !kernels_all_finite(t->grad + lo, n);
+    if (n == 0) return;
+    if (t->opt.kind == OPT_MOMENTUM) {
+        kernels_sgd_step(t->net.params + lo, t->opt.m + lo, t->grad + lo, u->lr, t->opt.momentum, n);
+    } else if (t->opt.kind == OPT_GD || t->opt.kind == OPT_SGD) {
+        kernels_sgd_step(t->net.params + lo, NULL, t->grad + lo, u->lr, 0.0f, n);
+    } else {
+        Optim view = t->opt; /* this thread's slice of the optimiser state */
+        view.n = n;
+        if (view.m) view.m += lo;
+        if (view.v) view.v += lo;
+        optim_step(&view, t->net.params + lo, t->grad + lo, u->lr);
+    }
+}
+
+/* Applies the update; returns 0 if the gradient held a NaN/Inf (the caller rolls back). */
+static int update_params(Trainer *t, float lr) {
+    UpdateJob u;
+    memset(u.bad, 0, sizeof u.bad);
+    u.t = t;
+    u.lr = lr;
+    u.ntasks = t->net.nparams >= 32768 ? UPDATE_TASKS : 1;
+    kernels_run(update_task, &u, u.ntasks);
+    t->opt.t++;
+    for (int i = 0; i < u.ntasks; i++)
+        if (u.bad[i]) return 0;
+    return 1;
 }
 
 /* Gradient of the mean loss over the whole training set, chunk by chunk, into t->grad. */
@@ -207,22 +279,23 @@ StepStatus trainer_step(Trainer *t) {
     } else {
         if (t->pos == 0) rng_shuffle_int(&t->rng, t->perm, t->train->n);
         b = t->train->n - t->pos < t->cfg.batch ? t->train->n - t->pos : t->cfg.batch;
-        dataset_gather(t->train, t->perm + t->pos, b, t->xb, t->yb);
+        gather_batch(t->train, t->perm + t->pos, b, t->xb, t->yb);
         loss = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
         net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
     }
-    if (!isfinite(loss) || !all_finite(t->grad, t->net.nparams)) {
+    /* a non-finite gradient is found during the update; the half-updated parameters are then
+     * dropped for the backup, which leaves the same state as never stepping */
+    if (!isfinite(loss) || !update_params(t, trainer_lr(t))) {
         /* roll back to the last parameters known finite and forget the optimiser's momentum */
         memcpy(t->net.params, t->backup, sizeof(float) * t->net.nparams);
         optim_reset(&t->opt);
         t->t_train += time_now() - t0;
         return STEP_NONFINITE;
     }
-    optim_step(&t->opt, t->net.params, t->grad, trainer_lr(t));
     t->step++;
     t->samples += b;
     hist_push_step(&t->hist, (float)loss);
-    if (t->step % BACKUP_EVERY == 0 && all_finite(t->net.params, t->net.nparams))
+    if (t->step % BACKUP_EVERY == 0 && kernels_all_finite(t->net.params, t->net.nparams))
         memcpy(t->backup, t->net.params, sizeof(float) * t->net.nparams);
     t->t_train += time_now() - t0;
     if (t->cfg.opt == OPT_GD) {
