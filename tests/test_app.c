@@ -150,8 +150,8 @@ int main(void) {
         int found = 0;
         for (int i = 0; i + 1 < a->dl.n && !found; i++) {
             const DrawCmd *t = &a->dl.cmds[i], *b = &a->dl.cmds[i + 1];
-            if (t->type == CMD_RECT && b->type == CMD_RECT && t->r.x == b->r.x && t->r.y == b->r.y && t->r.h == 14 &&
-                b->r.h == 14 && rect_contains(a->probs_panel, t->r.x, t->r.y) && b->r.w > t->r.w / 2) {
+            if (t->type == CMD_RECT && b->type == CMD_RECT && t->r.x == b->r.x && t->r.y == b->r.y && t->r.h == a->prob_row - 8 &&
+                b->r.h == a->prob_row - 8 && rect_contains(a->probs_panel, t->r.x, t->r.y) && b->r.w > t->r.w / 2) {
                 double frac = (double)b->r.w / t->r.w;
                 CHECK(fabs(frac - a->probs[4]) < 0.01, "bar fraction %g vs %g", frac, a->probs[4]);
                 found = 1;

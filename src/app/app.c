@@ -16,7 +16,7 @@
 
 /* ---- text metrics ---- */
 
-static const int FONT_PX[FONT_COUNT] = {12, 14, 14, 13, 16, 120};
+static const int FONT_PX[FONT_COUNT] = {12, 14, 14, 13, 16, 120, 56};
 
 static int est_width(void *ud, int font, const char *s) {
     (void)ud;
@@ -378,7 +378,10 @@ void app_resize(App *a, int w, int h) {
     int xb = pad + cs + 2 * pad;
     int rest = w - xb - pad;
     int wb = (int)(rest * 0.47);
-    int probs_h = 10 * 22 + 34;
+    int prow = (mh * 36 / 100 - 34) / 10;
+    prow = prow < 16 ? 16 : prow > 22 ? 22 : prow;
+    a->prob_row = prow;
+    int probs_h = 10 * prow + 34;
     a->probs_panel = (Rect){xb, top, wb, probs_h};
     int cy = top + probs_h + pad, ch = bottom - cy;
     int lh = (ch - pad) * 57 / 100;
@@ -411,18 +414,22 @@ static void heat_layout(App *a) {
     int tiles_h = deeper ? avail * 62 / 100 : avail;
     a->tile_gap = 2;
     int U = L ? net->sizes[1] : 0;
-    int best = 0, bestc = 1;
+    int best = 0, bestc = 1, cap = U <= 16 ? 200 : 112; /* softmax templates may be big */
     for (int c = 1; c <= U; c++) {
         int r = (U + c - 1) / c;
         int t1 = (inner_w - (c - 1) * a->tile_gap) / c, t2 = (tiles_h - (r - 1) * a->tile_gap) / r;
         int t = t1 < t2 ? t1 : t2;
-        if (t > best) best = t, bestc = c;
+        if (t > cap) t = cap;
+        /* the biggest tiles; among equals, the grid with the fewest empty cells */
+        int empty = r * c - U, best_empty = ((U + bestc - 1) / bestc) * bestc - U;
+        if (t > best || (t == best && empty < best_empty)) best = t, bestc = c;
     }
-    if (best > 112) best = 112;
     a->tile_cols = bestc;
     a->tile_px = best;
     int rows = U ? (U + bestc - 1) / bestc : 0;
-    a->tiles_area = (Rect){inner_x, y, bestc * (best + a->tile_gap) - a->tile_gap, rows * (best + a->tile_gap) - a->tile_gap};
+    int used_w = bestc * (best + a->tile_gap) - a->tile_gap;
+    int tiles_x = inner_x + (U && used_w < inner_w ? (inner_w - used_w) / 2 : 0); /* centre a narrow grid */
+    a->tiles_area = (Rect){tiles_x, y, bestc * (best + a->tile_gap) - a->tile_gap, rows * (best + a->tile_gap) - a->tile_gap};
     a->colorbar = (Rect){a->tiles_area.x + a->tiles_area.w + 12, y, 12, a->tiles_area.h > 60 ? a->tiles_area.h : 60};
     memset(a->layer_rect, 0, sizeof a->layer_rect);
     if (deeper) {

@@ -81,6 +81,8 @@ typedef struct {
     Rect canvas, canvas_panel, preview, verdict, probs_panel, loss_plot, acc_plot, heat, tiles_area, colorbar, status;
     Rect layer_rect[NET_MAX_LAYERS];   /* deeper weight heatmaps, index l >= 1 */
     int tile_cols, tile_px, tile_gap;
+    int prob_row;            /* height of one probability bar row */
+    int legend_right;        /* drawing scratch: right edge for legend items */
     Widget widgets[APP_MAX_WIDGETS];
     int nwidgets;
 

@@ -65,6 +65,16 @@ static const char *fit_left(const App *a, int font, const char *s, int width, ch
     return "";
 }
 
+/* The first of the candidates (NULL-terminated) that fits in maxw px, else the last one. */
+static const char *first_fit(const App *a, int font, int maxw, const char *const *opts) {
+    const char *last = "";
+    for (int i = 0; opts[i]; i++) {
+        last = opts[i];
+        if (tw(a, font, opts[i]) <= maxw) return opts[i];
+    }
+    return last;
+}
+
 static void panel(App *a, Rect r, const char *title) {
     draw_rect(&a->dl, r, PANEL);
     draw_frame(&a->dl, r, BORDER);
@@ -136,8 +146,12 @@ static void draw_topbar(App *a) {
 
 static void draw_canvas(App *a) {
     Rect c = a->canvas;
-    text(a, FONT_BOLD, c.x, a->canvas_panel.y + 3, TEXT, "Draw a digit");
-    textf(a, FONT_SMALL, c.x + tw(a, FONT_BOLD, "Draw a digit") + 10, a->canvas_panel.y + 5, DIM, "left: draw  right: erase");
+    int room = c.w;
+    for (int i = 0; i < a->nwidgets; i++)
+        if (a->widgets[i].id == WID_CLEAR) room = a->widgets[i].r.x - c.x - 8;
+    int tw1 = tw(a, FONT_BOLD, "Draw a digit"), tw2 = tw(a, FONT_SMALL, "left: draw  right: erase");
+    if (tw1 <= room) text(a, FONT_BOLD, c.x, a->canvas_panel.y + 3, TEXT, "Draw a digit");
+    if (tw1 + 10 + tw2 <= room) text(a, FONT_SMALL, c.x + tw1 + 10, a->canvas_panel.y + 5, DIM, "left: draw  right: erase");
     for (int i = 0; i < a->nwidgets; i++)
         if (a->widgets[i].id == WID_CLEAR || a->widgets[i].id == WID_UNDO) draw_widget(a, &a->widgets[i]);
     draw_image(&a->dl, IMG_CANVAS, c, (Rect){0, 0, 0, 0});
@@ -149,7 +163,10 @@ static void draw_canvas(App *a) {
     }
 
     Rect p = a->preview;
-    text(a, FONT_SMALL, p.x, p.y - 19, DIM, "what the network sees (28x28)");
+    {
+        const char *opts[] = {"what the network sees (28x28)", "network input 28x28", "input", NULL};
+        text(a, FONT_SMALL, p.x, p.y - 19, DIM, first_fit(a, FONT_SMALL, a->verdict.x - p.x - 4, opts));
+    }
     draw_image(&a->dl, IMG_PREVIEW, p, (Rect){0, 0, 0, 0});
     /* a faint pixel grid makes the 28x28 resolution visible */
     if (p.w >= 112) {
@@ -173,7 +190,9 @@ static void draw_canvas(App *a) {
     int low = p1 < APP_LOW_CONFIDENCE;
     Color dc = low ? AMBER : TEXT;
     const char *name = a->classes[a->top];
-    int font = strlen(name) <= 2 ? FONT_HUGE : FONT_TITLE;
+    int font = FONT_TITLE;
+    if (strlen(name) <= 2 && fh(a, FONT_HUGE) + 48 <= v.h) font = FONT_HUGE;
+    else if (strlen(name) <= 3 && fh(a, FONT_BIG) + 48 <= v.h) font = FONT_BIG;
     int hh = fh(a, font);
     int y0 = v.y + (v.h - hh - 44) / 2;
     text_in(a, font, (Rect){v.x, y0, v.w, hh}, 1, dc, name);
@@ -202,23 +221,24 @@ static void draw_probs(App *a) {
     int pw = tw(a, FONT_BODY, "100.0%");
     int x0 = r.x + 14 + lw, bx = x0 + 8, bw = r.w - (bx - r.x) - pw - 20;
     for (int k = 0; k < a->nclass; k++) {
-        int y = r.y + 30 + k * 22;
+        int rh = a->prob_row, y = r.y + 30 + k * rh;
         int is_top = !blank && k == a->top;
-        Rect lab = {r.x + 10, y, lw, 20};
+        Rect lab = {r.x + 10, y, lw, rh - 2};
         text_in(a, is_top ? FONT_BOLD : FONT_BODY, lab, 2, is_top ? TEXT : DIM, a->classes[k]);
-        Rect track = {bx, y + 3, bw, 14};
+        int bh = rh - 8;
+        Rect track = {bx, y + 3, bw, bh};
         Color tr = {44, 47, 57, 255};
         draw_rect(&a->dl, track, tr);
         if (!blank) {
             float p = a->probs[k];
             int w = (int)(p * bw + 0.5f);
             Color bc = is_top ? (a->probs[k] < APP_LOW_CONFIDENCE ? AMBER : ACCENT) : alpha(ACCENT, 120);
-            draw_rect(&a->dl, (Rect){bx, y + 3, w, 14}, bc);
+            draw_rect(&a->dl, (Rect){bx, y + 3, w, bh}, bc);
             char pc[16];
             snprintf(pc, sizeof pc, "%.1f%%", p * 100.0);
-            text_in(a, FONT_BODY, (Rect){bx + bw + 6, y, pw + 4, 20}, 2, is_top ? TEXT : DIM, pc);
+            text_in(a, FONT_BODY, (Rect){bx + bw + 6, y, pw + 4, rh - 2}, 2, is_top ? TEXT : DIM, pc);
         } else {
-            text_in(a, FONT_BODY, (Rect){bx + bw + 6, y, pw + 4, 20}, 2, FAINT, "-");
+            text_in(a, FONT_BODY, (Rect){bx + bw + 6, y, pw + 4, rh - 2}, 2, FAINT, "-");
         }
     }
 }
@@ -259,7 +279,7 @@ static void axes_draw(App *a, const Axes *ax, int yfmt, const char *xlabel) {
             text_in(a, FONT_SMALL, (Rect){in.x - 46, y - th / 2, 40, th}, 2, DIM, buf);
         }
     } else {
-        double st = app_nice_step(ax->y1 - ax->y0, 4);
+        double st = app_nice_step(ax->y1 - ax->y0, in.h / 28 < 2 ? 2 : in.h / 28 > 5 ? 5 : in.h / 28);
         for (double v = ceil(ax->y0 / st - 1e-9) * st; v <= ax->y1 + st * 1e-6; v += st) {
             int y = (int)ax_y(ax, v);
             draw_line(&a->dl, in.x, y, in.x + in.w, y, GRID);
@@ -288,6 +308,8 @@ static void axes_draw(App *a, const Axes *ax, int yfmt, const char *xlabel) {
 }
 
 static void legend_item(App *a, int *x, int y, Color c, int dots, const char *s) {
+    int right = a->legend_right; /* items that would not fit are left out */
+    if (*x + 18 + tw(a, FONT_SMALL, s) > right) return;
     if (dots)
         draw_rect(&a->dl, (Rect){*x + 4, y + 5, 6, 6}, c);
     else
@@ -312,6 +334,7 @@ static void draw_loss(App *a) {
     Axes ax = {{r.x + 54, r.y + 50, r.w - 70, r.h - 50 - 38}, 0, 1, 0, 1, a->log_scale};
     if (ax.in.w < 40 || ax.in.h < 30) return;
     int lx = r.x + 54;
+    a->legend_right = r.x + r.w - 6;
     legend_item(a, &lx, r.y + 29, alpha(ACCENT, 90), 0, "train (per step)");
     legend_item(a, &lx, r.y + 29, ACCENT, 0, "train (smoothed)");
     legend_item(a, &lx, r.y + 29, ORANGE, 0, "test");
@@ -321,6 +344,8 @@ static void draw_loss(App *a) {
         axes_draw(a, &ax, 0, "step");
         const char *m = !s->have_data ? (s->data_loading ? "loading training data..." : "no training data: run scripts/fetch_mnist.sh")
                                       : "no training yet: press Space to train, N for one step";
+        const char *opts[] = {m, "press Space to train", NULL};
+        m = first_fit(a, FONT_SMALL, ax.in.w - 8, opts);
         draw_rect(&a->dl, (Rect){ax.in.x + 1, ax.in.y + ax.in.h / 2 - 12, ax.in.w - 2, 24}, PANEL);
         text_in(a, FONT_SMALL, ax.in, 1, DIM, m);
         return;
@@ -455,6 +480,7 @@ static void draw_acc(App *a) {
     Axes ax = {{r.x + 54, r.y + 50, r.w - 70, r.h - 50 - 38}, 0, 1, 0, 1, 0};
     if (ax.in.w < 40 || ax.in.h < 30) return;
     int lx = r.x + 54;
+    a->legend_right = r.x + r.w - 6;
     legend_item(a, &lx, r.y + 29, GREEN, 0, "test subset (1000 images)");
     legend_item(a, &lx, r.y + 29, GREEN, 1, "full test set");
     if (!last) {
@@ -506,12 +532,17 @@ static void draw_heat(App *a) {
         panel(a, H, "Weights");
         return;
     }
-    char title[128];
+    char t1[128], t2[128];
     int U = net->sizes[1];
-    if (net->nlayers == 1)
-        snprintf(title, sizeof title, "Weights: one 28x28 template per class");
-    else
-        snprintf(title, sizeof title, "First layer: %d units, 28x28 weights each", U);
+    if (net->nlayers == 1) {
+        snprintf(t1, sizeof t1, "Weights: one 28x28 template per class");
+        snprintf(t2, sizeof t2, "Class templates");
+    } else {
+        snprintf(t1, sizeof t1, "First layer: %d units, 28x28 weights each", U);
+        snprintf(t2, sizeof t2, "Layer 1: %d units", U);
+    }
+    const char *topts[] = {t1, t2, NULL};
+    const char *title = first_fit(a, FONT_BOLD, H.w - 20, topts);
     panel(a, H, title);
     if (tw(a, FONT_BOLD, title) + tw(a, FONT_SMALL, "hover a tile") + 40 < H.w)
         text_in(a, FONT_SMALL, (Rect){H.x, H.y + 7, H.w - 10, 18}, 2, FAINT, "hover a tile");
@@ -542,10 +573,13 @@ static void draw_heat(App *a) {
     for (int l = 1; l < net->nlayers; l++) {
         Rect R = a->layer_rect[l];
         if (R.w <= 0 || R.h <= 0) continue;
-        char t2[128];
-        snprintf(t2, sizeof t2, "layers.%d.weight  %d x %d  (colour scale +-%.2g)", l, net->sizes[l + 1], net->sizes[l],
+        char l1[128], l2[128], l3[64];
+        snprintf(l1, sizeof l1, "layers.%d.weight  %d x %d  (colour scale +-%.2g)", l, net->sizes[l + 1], net->sizes[l],
                  (double)a->heat_scale[l]);
-        text(a, FONT_SMALL, R.x, R.y - 18, DIM, t2);
+        snprintf(l2, sizeof l2, "layers.%d.weight %dx%d +-%.2g", l, net->sizes[l + 1], net->sizes[l], (double)a->heat_scale[l]);
+        snprintf(l3, sizeof l3, "layer %d", l + 1);
+        const char *lo[] = {l1, l2, l3, NULL};
+        text(a, FONT_SMALL, R.x, R.y - 18, DIM, first_fit(a, FONT_SMALL, R.w, lo));
         draw_image(&a->dl, IMG_LAYER1 + l - 1, R, (Rect){0, 0, 0, 0});
         draw_frame(&a->dl, R, BORDER);
     }
@@ -626,6 +660,9 @@ static void draw_status(App *a) {
     snprintf(buf, sizeof buf, "%s  |  epoch %d  step %ld  |  %s samples/s  |  %d:%02d elapsed  |  test acc %s  |  %s  |  lr %g%s",
              state, s->epoch, s->step, s->running ? sps : "-", secs / 60, secs % 60, acc, s->data_desc,
              (double)s->cfg.lr, app_unsaved(a) ? "  |  unsaved" : "");
+    if (tw(a, FONT_SMALL, buf) > r.w - 40) /* narrow window: the short form */
+        snprintf(buf, sizeof buf, "%s | ep %d | step %ld | %s/s | %d:%02d | acc %s%s", state, s->epoch, s->step,
+                 s->running ? sps : "-", secs / 60, secs % 60, acc, app_unsaved(a) ? " | unsaved" : "");
     Color dot = s->running ? GREEN : s->finished ? ACCENT : AMBER;
     draw_rect(&a->dl, (Rect){r.x + 10, r.y + 9, 8, 8}, dot);
     int lw = tw(a, FONT_SMALL, buf);
@@ -652,7 +689,13 @@ static void draw_help(App *a) {
         {"Ctrl+S", "save the network into the models folder"}, {"Ctrl+O", "open a model (models folder and recent)"},
         {"drop a .safetensors file", "load it"}, {"? / F1", "this help"}, {"Esc", "close"}, {"Ctrl+Q", "quit"}};
     int n = (int)(sizeof rows / sizeof rows[0]);
-    int pw = 560, ph = 70 + n * 22;
+    int kw = 0, dw = 0;
+    for (int i = 0; i < n; i++) {
+        int k = tw(a, FONT_BOLD, rows[i][0]), d = tw(a, FONT_BODY, rows[i][1]);
+        if (k > kw) kw = k;
+        if (d > dw) dw = d;
+    }
+    int pw = 20 + kw + 24 + dw + 24, ph = 70 + n * 22;
     Rect p = {(a->w - pw) / 2, (a->h - ph) / 2, pw, ph};
     draw_rect(&a->dl, (Rect){0, 0, a->w, a->h}, (Color){0, 0, 0, 140});
     draw_rect(&a->dl, p, PANEL);
@@ -660,7 +703,7 @@ static void draw_help(App *a) {
     text(a, FONT_TITLE, p.x + 16, p.y + 14, TEXT, "Keyboard and mouse");
     for (int i = 0; i < n; i++) {
         text(a, FONT_BOLD, p.x + 20, p.y + 50 + i * 22, ACCENT, rows[i][0]);
-        text(a, FONT_BODY, p.x + 230, p.y + 50 + i * 22, TEXT, rows[i][1]);
+        text(a, FONT_BODY, p.x + 20 + kw + 24, p.y + 50 + i * 22, TEXT, rows[i][1]);
     }
 }
 

@@ -25,7 +25,7 @@ typedef enum {
     CMD_CLIP,       /* clip later commands to r (w = 0: no clip) */
 } CmdType;
 
-typedef enum { FONT_SMALL = 0, FONT_BODY, FONT_BOLD, FONT_MONO, FONT_TITLE, FONT_HUGE, FONT_COUNT } FontId;
+typedef enum { FONT_SMALL = 0, FONT_BODY, FONT_BOLD, FONT_MONO, FONT_TITLE, FONT_HUGE, FONT_BIG, FONT_COUNT } FontId;
 
 typedef struct {
     CmdType type;

@@ -178,6 +178,7 @@ int session_apply(App *a, Worker *w) {
             }
             worker_set_running(w, 1);
             a->snap.running = 1; /* the button flips now; the next sync confirms */
+            if (!a->msg_err) a->msg[0] = 0; /* "press Space to train" and the like are done */
             app_trace(a, "\"event\":\"train\",\"running\":true");
             break;
         case ACT_PAUSE:

@@ -216,7 +216,8 @@ static int handle_event(App *a, const SDL_Event *e) {
  * --train-for seconds once data is there. Returns 1 while it still has something to do. */
 typedef struct {
     double train_for, started, t0;
-    int phase; /* 0 waiting for data, 1 training, 2 done */
+    int phase;      /* 0 waiting for data, 1 training, 2 done */
+    int keep_going; /* do not pause at the end (a screenshot is taken mid-training) */
 } AutoTrain;
 
 static int autotrain_tick(AutoTrain *t, App *a, double now) {
@@ -233,7 +234,7 @@ static int autotrain_tick(AutoTrain *t, App *a, double now) {
         return 1;
     }
     if (now - t->started >= t->train_for) {
-        app_push_action(a, ACT_PAUSE, NULL);
+        if (!t->keep_going) app_push_action(a, ACT_PAUSE, NULL);
         t->phase = 2;
         return 0;
     }
@@ -257,7 +258,7 @@ static int screenshot_run(App *a, Worker *w, const GuiOptions *o, const char *as
         return EXIT_RUNTIME;
     }
     app_set_text_metrics(a, gui_text_width, gui_font_height, &g);
-    AutoTrain at = {o->train_for, 0, time_now(), 0};
+    AutoTrain at = {o->train_for, 0, time_now(), 0, 1};
     double t0 = time_now();
     /* wait for the data to load (the status line should say what is there), then train */
     for (;;) {
@@ -266,12 +267,12 @@ static int screenshot_run(App *a, Worker *w, const GuiOptions *o, const char *as
         session_sync(a, w);
         int busy = autotrain_tick(&at, a, time_now());
         session_apply(a, w);
-        if (!busy && !a->snap.data_loading && a->snap.version > 0 && !a->snap.running) break;
-        if (!busy && !a->snap.data_loading && now > 1.0) break;
+        if (!busy && !a->snap.data_loading && a->snap.version > 0) break;
         if (now > 120 + o->train_for) break;
         SDL_Delay(20);
     }
-    SDL_Delay(100); /* let the pause land and publish */
+    SDL_Delay(60); /* one more publish */
+    a->now = time_now() - t0;
     session_sync(a, w);
     app_update_prediction(a);
     app_frame(a, time_now() - t0);
@@ -325,7 +326,7 @@ static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets
     SDL_GetWindowSize(win, &ww, &wh);
     app_resize(a, ww, wh);
     SDL_StartTextInput();
-    AutoTrain at = {o->train_for, 0, time_now(), 0};
+    AutoTrain at = {o->train_for, 0, time_now(), 0, 0};
     double t0 = time_now(), last_draw = -1;
     int quit = 0;
     while (!quit) {

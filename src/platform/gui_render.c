@@ -19,7 +19,7 @@ struct TextEntry {
     unsigned long used;      /* frame last drawn */
 };
 
-static const int FONT_SIZE[FONT_COUNT] = {12, 14, 14, 13, 16, 120};
+static const int FONT_SIZE[FONT_COUNT] = {12, 14, 14, 13, 16, 120, 56};
 
 static TTF_Font *open_font(const char *assets_dir, const char *file, char *tried, size_t n, int px) {
     char path[1200];
@@ -39,7 +39,8 @@ int gui_render_init(GuiRender *g, SDL_Renderer *ren, const char *assets_dir, cha
     memset(g, 0, sizeof *g);
     g->ren = ren;
     static const char *files[FONT_COUNT] = {"DejaVuSans.ttf", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
-                                            "DejaVuSansMono.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans.ttf"};
+                                            "DejaVuSansMono.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans.ttf",
+                                            "DejaVuSans.ttf"};
     char tried[1024] = "";
     for (int i = 0; i < FONT_COUNT; i++) {
         g->font[i] = open_font(assets_dir, files[i], tried, sizeof tried, FONT_SIZE[i]);
