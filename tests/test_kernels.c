@@ -173,7 +173,9 @@ static void check_helpers(void) {
 
 int main(void) {
     int shapes[][3] = {{1, 1, 1}, {1, 784, 10}, {3, 5, 7}, {64, 784, 128}, {64, 128, 64}, {64, 64, 10},
-                       {256, 784, 128}, {17, 33, 9}, {1000, 784, 10}};
+                       {256, 784, 128}, {17, 33, 9}, {1000, 784, 10},
+                       /* wide layers, through OpenBLAS: K > 1024; B*N > 65536 */
+                       {37, 1100, 20}, {600, 50, 200}};
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
         for (int t = 1; t <= 2; t++) {
             check_linear(shapes[i][0], shapes[i][1], shapes[i][2], shapes[i][2], t);

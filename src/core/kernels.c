@@ -1,18 +1,40 @@
 /* kernels.c - linear / ReLU / softmax-cross-entropy forward and backward. The matrix products
  * are kernels_gemm.c's register-blocked loops, split across kernels_pool.c's threads by whole
- * blocks of output rows or columns; the _ref versions are plain loops for the tests. */
+ * blocks of output rows or columns, or OpenBLAS for wide layers where its packed, cache-blocked
+ * sgemm measures faster; the _ref versions are plain loops for the tests. */
 #include "kernels.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "kernels_gemm.h"
 
+#include <cblas.h>
+
 #if defined(__AVX2__)
 #include <immintrin.h>
 #endif
+
+/* OpenBLAS's thread control; declared here so the header choice does not matter. */
+void openblas_set_num_threads(int num_threads);
+
+/* Where the register-blocked products stop winning (measured against OpenBLAS on this
+ * project's machine, bench/): the forward keeps 6 weight rows of K floats in L1, and both
+ * backward products stream dout (B,N) once per block of 16 columns, so it must sit in L2. */
+static int own_forward(int K) { return K <= 1024; }
+static int own_backward(int B, int K, int N) { return K <= 4096 && N <= 1024 && (long)B * N <= 65536; }
+
+/* Before a BLAS call: OpenBLAS gets the kernels' thread count and the pool's workers sleep,
+ * so the two never spin on the same cores. */
+static void blas_prepare(void) {
+    static atomic_int set = 0;
+    int n = kernels_get_threads();
+    if (atomic_exchange(&set, n) != n) openblas_set_num_threads(n);
+    kernels_rest();
+}
 
 /* Products are cut into tasks of about this many multiply-adds (~5 us on one core): large
  * enough that claiming a task (~0.1 us) is noise, small enough that two threads finish
@@ -140,6 +162,14 @@ static void fwd_task(void *ctx, int t) {
 
 void linear_forward_ex(float *out, const float *inp, const float *w, const float *bias, int nbias,
                        int B, int K, int N, int relu) {
+    if (!own_forward(K)) {
+        blas_prepare();
+        for (int b = 0; b < B; b++)
+            for (int c = 0; c < N; c++) out[(size_t)b * N + c] = nbias == 1 ? bias[0] : bias[c];
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, K, 1.0f, inp, K, w, K, 1.0f, out, N);
+        if (relu) relu_forward(out, out, B * N);
+        return;
+    }
     FwdJob j = {out, inp, w, bias, nbias, B, K, N, relu, cut_2d(B, N, (long)B * K * N, FWD_COL_ALIGN, FWD_ROW_ALIGN)};
     kernels_run(fwd_task, &j, j.cut.ntasks);
 }
@@ -203,6 +233,16 @@ void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout,
     long macs = (long)B * K * N;
     BwdJob j = {dinp, dw, dbias, dout, inp, w, nbias, B, K, N, relu_inp,
                 cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN), cut_2d(B, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN)};
+    if (!own_backward(B, K, N)) {
+        blas_prepare();
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, K, B, 1.0f, dout, N, inp, K, 0.0f, dw, K);
+        if (dinp) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, K, N, 1.0f, dout, N, w, K, 0.0f, dinp, K);
+            if (relu_inp) relu_backward(dinp, dinp, inp, B * K);
+        }
+        dbias_sum(&j);
+        return;
+    }
     if (!dinp) j.dinp_cut.ntasks = 0;
     kernels_run(bwd_task, &j, j.dw_cut.ntasks + j.dinp_cut.ntasks + 1);
 }

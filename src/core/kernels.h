@@ -1,8 +1,8 @@
 /* kernels.h - the dense-network kernels: linear layer, ReLU, softmax cross-entropy, each with
  * its backward beside it. Fast versions use register-blocked AVX2/FMA products split across a
- * small persistent thread pool (CBLAS for shapes too large to gain from that); *_ref versions
- * are plain loops kept as the reference the tests compare against. Outputs first, then const
- * inputs, then sizes. For a fixed thread count every result is bit-for-bit reproducible. */
+ * small persistent thread pool, and CBLAS (OpenBLAS) for layers too wide for those blocks;
+ * *_ref versions are plain loops kept as the reference the tests compare against. Outputs
+ * first, then const inputs, then sizes. */
 #ifndef DIGITREC_KERNELS_H
 #define DIGITREC_KERNELS_H
 
@@ -46,8 +46,9 @@ void linear_backward_ref(float *dinp, float *dw, float *dbias, const float *dout
 
 /* Threads the kernels use (1 = single-threaded, the default): the calling thread plus n-1
  * pool workers started on first use. Takes effect at the next kernel call; any thread may set
- * it. Work is cut into tasks by problem size alone and each result element is computed the
- * same way whichever thread runs it, so results do not depend on the thread count. */
+ * it. The register-blocked products are cut into tasks by problem size alone and compute each
+ * element the same way whichever thread runs it, so their results do not depend on the thread
+ * count; the BLAS path for wide layers is reproducible for a given thread count. */
 void kernels_set_threads(int n);
 int kernels_get_threads(void);
 
@@ -72,6 +73,9 @@ typedef void (*KernelsTask)(void *ctx, int task);
  * all are done. Tasks must be independent. If another thread is already inside kernels_run,
  * runs them all on the caller, so concurrent callers are safe but not parallel. */
 void kernels_run(KernelsTask fn, void *ctx, int ntasks);
+/* Lets idle pool workers go to sleep at once rather than spin for the next job: for when the
+ * cores are about to be handed to other threads (a BLAS call, a long pause). */
+void kernels_rest(void);
 /* Share [*lo, *hi) of [0, n) for part of nparts, in whole units of align (the last unit may be
  * short): the same arguments always give the same split. */
 void kernels_split(int n, int align, int part, int nparts, int *lo, int *hi);

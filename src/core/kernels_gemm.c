@@ -117,15 +117,21 @@ void gemm_nt(float *C, int ldc, const float *A, int lda, const float *B, int ldb
 
 #define BC_MR 6
 #define BC_NV 2
+#define BC_PC 256 /* p per pass: B's 256 x 16 panel (16 KB) stays in L1 */
 
+/* first: start from zero, else add to what C holds; mask is applied on the last pass only. */
 INLINE void bc_block(float *C, int ldc, const float *A, int sai, int sap, const float *B, int ldb, int P, int mr,
-                     int nv, int ntail, const float *mask, int ldm) {
+                     int nv, int ntail, int first, const float *mask, int ldm) {
     __m256 acc[BC_MR][BC_NV];
+    __m256i tm = tail_mask(ntail); /* the last vector holds ntail (1..8) columns */
     UNROLL
     for (int r = 0; r < mr; r++)
         UNROLL
-        for (int v = 0; v < nv; v++) acc[r][v] = _mm256_setzero_ps();
-    __m256i tm = tail_mask(ntail); /* the last vector holds ntail (1..8) columns */
+        for (int v = 0; v < nv; v++) {
+            const float *cp = C + (size_t)r * ldc + 8 * v;
+            acc[r][v] = first ? _mm256_setzero_ps()
+                        : v == nv - 1 && ntail < 8 ? _mm256_maskload_ps(cp, tm) : _mm256_loadu_ps(cp);
+        }
     for (int p = 0; p < P; p++) {
         const float *bp = B + (size_t)p * ldb;
         __m256 b[BC_NV];
@@ -156,14 +162,14 @@ INLINE void bc_block(float *C, int ldc, const float *A, int sai, int sap, const 
         }
 }
 
-#define BC_CASE(MR, NV, FULL)                                                                  \
-    case ((MR) * 4 + (NV)) * 2 + (FULL):                                                       \
-        bc_block(C, ldc, A, sai, sap, B, ldb, P, MR, NV, (FULL) ? 8 : ntail, mask, ldm);       \
+#define BC_CASE(MR, NV, FULL)                                                                    \
+    case ((MR) * 4 + (NV)) * 2 + (FULL):                                                         \
+        bc_block(C, ldc, A, sai, sap, B, ldb, P, MR, NV, (FULL) ? 8 : ntail, first, mask, ldm);  \
         break;
 #define BC_CASES(MR) BC_CASE(MR, 1, 0) BC_CASE(MR, 1, 1) BC_CASE(MR, 2, 0) BC_CASE(MR, 2, 1)
 
 static void bc_dispatch(float *C, int ldc, const float *A, int sai, int sap, const float *B, int ldb, int P,
-                        int mr, int nv, int ntail, const float *mask, int ldm) {
+                        int mr, int nv, int ntail, int first, const float *mask, int ldm) {
     switch ((mr * 4 + nv) * 2 + (ntail == 8)) {
         BC_CASES(1) BC_CASES(2) BC_CASES(3) BC_CASES(4) BC_CASES(5) BC_CASES(6)
     default:
@@ -173,14 +179,17 @@ static void bc_dispatch(float *C, int ldc, const float *A, int sai, int sap, con
 
 void gemm_bc(float *C, int ldc, const float *A, int sai, int sap, const float *B, int ldb, int M, int N, int P,
              const float *mask, int ldm) {
-    /* B's P x 16 panel stays in L1 while the row blocks of C pass over it */
     for (int j = 0; j < N; j += 8 * BC_NV) {
         int w = N - j < 8 * BC_NV ? N - j : 8 * BC_NV;
         int nv = (w + 7) / 8, ntail = w - 8 * (nv - 1);
-        for (int i = 0; i < M; i += BC_MR) {
-            int mr = M - i < BC_MR ? M - i : BC_MR;
-            bc_dispatch(C + (size_t)i * ldc + j, ldc, A + (size_t)i * sai, sai, sap, B + j, ldb, P, mr, nv, ntail,
-                        mask ? mask + (size_t)i * ldm + j : NULL, ldm);
+        for (int p0 = 0; p0 < P || p0 == 0; p0 += BC_PC) {
+            int pc = P - p0 < BC_PC ? P - p0 : BC_PC, last = p0 + pc >= P;
+            for (int i = 0; i < M; i += BC_MR) {
+                int mr = M - i < BC_MR ? M - i : BC_MR;
+                bc_dispatch(C + (size_t)i * ldc + j, ldc, A + (size_t)i * sai + (size_t)p0 * sap, sai, sap,
+                            B + (size_t)p0 * ldb + j, ldb, pc, mr, nv, ntail, p0 == 0,
+                            last && mask ? mask + (size_t)i * ldm + j : NULL, ldm);
+            }
         }
     }
 }

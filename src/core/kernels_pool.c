@@ -50,6 +50,7 @@ typedef struct {
 static Pool g_pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 static atomic_int g_want = 1;      /* kernels_set_threads' value */
 static atomic_flag g_busy = ATOMIC_FLAG_INIT;
+static atomic_int g_rest;          /* set: idle workers sleep now instead of spinning */
 
 static double seconds(void) {
     struct timespec ts;
@@ -89,7 +90,7 @@ static void *worker_main(void *arg) {
             spins = 0;
             double now = seconds();
             if (spin_start == 0) spin_start = now;
-            if (now - spin_start < SPIN_SECONDS) continue;
+            if (now - spin_start < SPIN_SECONDS && !atomic_load(&g_rest)) continue;
             /* Dekker with the poster: sleepers is raised before gen is re-read, the poster
              * bumps gen before it reads sleepers, both sequentially consistent. */
             pthread_mutex_lock(&g_pool.mu);
@@ -113,6 +114,7 @@ static uint32_t post(KernelsTask fn, void *ctx, int ntasks) {
     atomic_store_explicit(&s->ctx, ctx, memory_order_relaxed);
     atomic_store_explicit(&s->ntasks, ntasks, memory_order_relaxed);
     atomic_store(&g_pool.done, 0);
+    atomic_store(&g_rest, 0);
     atomic_store(&g_pool.claim, (uint64_t)g << 32);
     atomic_store(&g_pool.gen, g);
     if (atomic_load(&g_pool.sleepers) > 0) {
@@ -171,6 +173,8 @@ void kernels_run(KernelsTask fn, void *ctx, int ntasks) {
     }
     atomic_flag_clear(&g_busy);
 }
+
+void kernels_rest(void) { atomic_store(&g_rest, 1); }
 
 void kernels_split(int n, int align, int part, int nparts, int *lo, int *hi) {
     int units = (n + align - 1) / align;
