@@ -81,6 +81,62 @@ static void capture_end(StderrCapture *c, char *out, size_t n) {
     out[k] = '\0';
 }
 
+static uint32_t be16(const unsigned char *p) { return (uint32_t)p[0] << 8 | p[1]; }
+static uint32_t be32(const unsigned char *p) { return be16(p) << 16 | be16(p + 2); }
+static uint32_t le16(const unsigned char *p) { return (uint32_t)p[1] << 8 | p[0]; }
+static uint32_t le32(const unsigned char *p) { return le16(p + 2) << 16 | le16(p); }
+
+/* The size a PNG, JPEG or BMP header declares, read before any decoder runs: the decoders allocate
+ * the whole picture first, so a 600-byte JPEG claiming 65535x65535 would cost 13 GB before failing.
+ * Returns 1 with *w, *h (absolute values) when the header holds a size, 0 when it cannot be found
+ * (the decoder then reports the damage). */
+static int declared_size(const Format *fmt, const unsigned char *buf, size_t len, uint64_t *w, uint64_t *h) {
+    if (fmt->load == IMG_LoadPNG_RW) { /* signature, then IHDR: length, "IHDR", width, height */
+        if (len < 24 || memcmp(buf + 12, "IHDR", 4) != 0) return 0;
+        *w = be32(buf + 16);
+        *h = be32(buf + 20);
+        return 1;
+    }
+    if (fmt->load == IMG_LoadBMP_RW) { /* file header (14), then the info header's size and dims */
+        if (len < 26) return 0;
+        uint32_t hsize = le32(buf + 14);
+        if (hsize == 12) {
+            *w = le16(buf + 18);
+            *h = le16(buf + 20);
+        } else {
+            int32_t sw = (int32_t)le32(buf + 18), sh = (int32_t)le32(buf + 22);
+            *w = sw < 0 ? (uint64_t)(-(int64_t)sw) : (uint64_t)sw;
+            *h = sh < 0 ? (uint64_t)(-(int64_t)sh) : (uint64_t)sh;
+        }
+        return 1;
+    }
+    /* JPEG: walk the markers up to the first start-of-frame (C0..CF but C4, C8, CC). */
+    size_t p = 2;
+    while (p + 4 <= len) {
+        if (buf[p] != 0xff) return 0;
+        unsigned m = buf[p + 1];
+        if (m == 0xff) { /* fill byte */
+            p++;
+            continue;
+        }
+        if (m == 0x01 || (m >= 0xd0 && m <= 0xd8)) { /* markers without a length */
+            p += 2;
+            continue;
+        }
+        if (m == 0xd9 || m == 0xda) return 0; /* end of image, or scan data before any frame */
+        size_t seg = be16(buf + p + 2);
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+            if (seg < 7 || p + 9 > len) return 0;
+            *h = be16(buf + p + 5);
+            *w = be16(buf + p + 7);
+            return 1;
+        }
+        if (seg < 2) return 0;
+        p += 2 + seg;
+    }
+    return 0;
+}
+
 int image_decode(const unsigned char *buf, unsigned long len, float **img, int *w, int *h, char *err) {
     if (len >= 2 && buf[0] == 'P' && (buf[1] == '2' || buf[1] == '5')) return image_parse_pgm(buf, len, img, w, h, err);
     if (len > (unsigned long)INT32_MAX) return err_set(err, "image too large");
@@ -88,6 +144,10 @@ int image_decode(const unsigned char *buf, unsigned long len, float **img, int *
     for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
         if (len >= FORMATS[i].nmagic && memcmp(buf, FORMATS[i].magic, FORMATS[i].nmagic) == 0) fmt = &FORMATS[i];
     if (!fmt) return err_set(err, "not a PNG, JPEG, BMP or PGM image (unrecognised first bytes)");
+    uint64_t dw, dh;
+    if (declared_size(fmt, buf, len, &dw, &dh) && dw * dh > IMAGE_MAX_PIXELS)
+        return err_set(err, "image is %llux%llu; sizes from 1x1 to 16 megapixels are accepted", (unsigned long long)dw,
+                       (unsigned long long)dh);
     SDL_RWops *rw = SDL_RWFromConstMem(buf, (int)len);
     if (!rw) return err_set(err, "cannot read image: %s", SDL_GetError());
     StderrCapture cap;
