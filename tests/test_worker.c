@@ -189,6 +189,22 @@ int main(void) {
     WAIT_FOR(w, &s, s.generation != g, 2000);
     CHECK(same_params(&s.net, &ldcopy) && s.step == 0, "loaded network published");
 
+    /* full-batch gradient descent: one step = one pass over all images, an epoch record each */
+    WorkerConfig gd = s.cfg;
+    gd.opt = OPT_GD;
+    gd.lr = 0.5f;
+    worker_configure(w, &gd);
+    worker_step(w, 2);
+    WAIT_FOR(w, &s, s.step >= 2 && s.cfg.opt == OPT_GD, 5000);
+    sleep_ms(60);
+    worker_sync(w, &s);
+    CHECK(s.cfg.opt == OPT_GD && s.step == 2 && s.nloss == 2, "two GD iterations: %ld", s.step);
+    CHECK(s.nevals == 2 && s.evals[0].full && s.evals[1].full, "a full test evaluation per GD iteration: %d", s.nevals);
+    CHECK(s.samples == 2L * 2000, "each GD step sees all 2000 images: %ld", s.samples);
+    gd.opt = OPT_SGD;
+    gd.lr = 0.1f;
+    worker_configure(w, &gd);
+
     /* stop while training: joins promptly and hands over the final state */
     worker_set_running(w, 1);
     WAIT_FOR(w, &s, s.step > 20, 5000);

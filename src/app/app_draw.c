@@ -748,7 +748,7 @@ void app_frame(App *a, double now) {
     draw_acc(a);
     draw_heat(a);
     draw_status(a);
-    if (!a->pen) {
+    if (!a->pen && !a->show_open && !a->show_help) {
         draw_tile_hover(a);
         draw_cell_hover(a);
     }

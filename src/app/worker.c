@@ -44,6 +44,7 @@ struct Worker {
     long next_eval;
     int eval_subset, publish_ms;
     int finished;
+    int halted;                    /* the last burst stopped on a NaN or an error */
     double sps;
     EvalPoint *evq;                /* evals not yet published */
     int nevq, capevq;
@@ -270,6 +271,7 @@ static void eval_subset(Worker *w) {
 static long run_burst(Worker *w, long max_steps, double budget) {
     double t0 = time_now();
     long done = 0, s0 = w->t.samples;
+    w->halted = 0;
     while (done < max_steps) {
         StepStatus st = trainer_step(&w->t);
         if (st == STEP_DONE) {
@@ -280,6 +282,7 @@ static long run_burst(Worker *w, long max_steps, double budget) {
         if (st == STEP_NONFINITE) {
             w->finished = 0;
             set_status(w, "%s", "the loss became NaN/Inf: weights rolled back and training paused; lower the learning rate");
+            w->halted = 1;
             pthread_mutex_lock(&w->mu);
             w->want_run = 0;
             pthread_mutex_unlock(&w->mu);
@@ -287,6 +290,7 @@ static long run_burst(Worker *w, long max_steps, double budget) {
         }
         if (st == STEP_ERROR) {
             set_status(w, "%s", "training step failed");
+            w->halted = 1;
             pthread_mutex_lock(&w->mu);
             w->want_run = 0;
             pthread_mutex_unlock(&w->mu);
@@ -383,7 +387,13 @@ static void *worker_main(void *arg) {
         if (cfgc) apply_config(w, &nc);
         if (w->have_t && !w->finished && (run || steps > 0)) {
             double budget = (w->publish_ms > 0 ? w->publish_ms : 50) / 1000.0;
-            run_burst(w, run ? 1000000 : steps, budget);
+            long done = run_burst(w, run ? 1000000 : steps, budget);
+            if (!run && done < steps && !w->finished && !w->halted) {
+                /* the time budget ran out: the rest of the requested steps come next round */
+                pthread_mutex_lock(&w->mu);
+                if (!w->want_run) w->step_req += steps - (int)done;
+                pthread_mutex_unlock(&w->mu);
+            }
         } else if ((run || steps > 0) && !w->have_t) {
             set_status(w, "%s", w->have_data ? "cannot train this network" : "no training data: run scripts/fetch_mnist.sh");
             pthread_mutex_lock(&w->mu);
