@@ -51,8 +51,9 @@ static void gui_usage(FILE *f) {
             "  --canvas-image F    put a picture (PNG/PGM/..., dark ink on light or light on dark) on the canvas\n"
             "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
             "  --train-for S       train for S seconds after start, then pause\n"
-            "  --screenshot FILE   render one frame (after --train-for) to a PNG and exit\n",
-            DIGITREC_MODELS_DIR, DIGITREC_MODELS_DIR);
+            "  --screenshot FILE   render one frame (after --train-for, still training) to a PNG and exit\n"
+            "  --assets DIR        where fonts/DejaVuSans.ttf is (default %s)\n",
+            DIGITREC_MODELS_DIR, DIGITREC_MODELS_DIR, DIGITREC_ASSETS_DIR);
 }
 
 static int parse_options(int argc, char **argv, GuiOptions *o) {
@@ -61,9 +62,19 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
     o->w = 1280, o->h = 800;
     o->seed = 1;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help-window")) {
             gui_usage(stdout);
             return 1;
+        }
+        static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
+                                      "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
+                                      "--size", NULL};
+        size_t len = strcspn(argv[i], "=");
+        int ok = 0;
+        for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
+        if (!ok && !strncmp(argv[i], "--", 2)) {
+            fprintf(stderr, "digitrec: unknown option %.*s (see digitrec --help)\n", (int)len, argv[i]);
+            return -1;
         }
         char name[32];
         const char *v;
