@@ -21,7 +21,7 @@ static void usage(FILE *f) {
             "       digitrec info F                        describe a model file\n"
             "       digitrec --help | --version\n"
             "\n"
-            "Run `digitrec SUBCOMMAND --help` for the options of each.\n"
+            "Run `digitrec SUBCOMMAND --help` for the options of each, `digitrec --help-window` for the window's.\n"
             "Data folder: --data DIR, else $DIGITREC_DATA, else data/mnist in the source tree.\n",
             DIGITREC_VERSION);
 }
