@@ -10,7 +10,7 @@
 #include "preprocess.h"
 
 #define MAX_SIDE 16384
-#define MAX_PIXELS ((size_t)1 << 16) /* keeps one run fast; shape, not size, is what breaks code */
+#define MAX_PIXELS ((size_t)1 << 14) /* keeps one run fast (~1 ms); shape, not size, is what breaks code */
 
 static float pick_threshold(uint8_t b) {
     switch (b) {
