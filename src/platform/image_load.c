@@ -110,10 +110,14 @@ static int declared_size(const Format *fmt, const unsigned char *buf, size_t len
         }
         return 1;
     }
-    /* JPEG: walk the markers up to the first start-of-frame (C0..CF but C4, C8, CC). */
+    /* JPEG: walk the markers up to the first start-of-frame (C0..CF but C4, C8, CC). Like
+     * libjpeg, skip stray bytes between segments up to the next 0xFF rather than give up. */
     size_t p = 2;
     while (p + 4 <= len) {
-        if (buf[p] != 0xff) return 0;
+        if (buf[p] != 0xff) {
+            p++;
+            continue;
+        }
         unsigned m = buf[p + 1];
         if (m == 0xff) { /* fill byte */
             p++;
