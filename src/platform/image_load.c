@@ -2,12 +2,10 @@
  * SDL2_image from memory (no video subsystem is initialised). */
 #include "image_load.h"
 
-#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -33,51 +31,41 @@ static const Format FORMATS[] = {
     {"BMP", "BM", 2, IMG_LoadBMP_RW},
 };
 
-/* libpng prints its errors and warnings on stderr itself ("libpng error: IHDR: CRC error") before
- * SDL2_image returns, which would add a second line to the CLI's one-line error. While a loader
- * runs, fd 2 points at a pipe whose ends never block (what does not fit is dropped); the first
- * line caught goes into our message instead. Images are decoded on the main thread only (CLI,
- * window), so the brief redirect hides nobody else's output. */
+/* libpng prints its errors and warnings itself, with fprintf(stderr, ...) ("libpng error: IHDR:
+ * CRC error"), before SDL2_image returns: a second line next to the CLI's one-line error. While a
+ * loader runs, glibc's stderr stream (a plain variable there) points at a small memory stream,
+ * and the first line caught goes into our message instead. File descriptor 2 is left alone, so
+ * a sanitizer's, libFuzzer's or a crash handler's report still gets out. Images are decoded on
+ * the main thread only (CLI, window), so the swap hides nobody else's output. Without glibc
+ * nothing is captured and libpng's line simply shows. */
 typedef struct {
-    int saved; /* the real fd 2, or -1 when nothing is redirected */
-    int rd;    /* read end of the pipe */
+    FILE *real, *mem;
+    char text[160];
 } StderrCapture;
 
 static void capture_begin(StderrCapture *c) {
-    c->saved = c->rd = -1;
+    memset(c, 0, sizeof *c);
+#if defined(__GLIBC__)
     fflush(stderr);
-    int saved = dup(2), p[2];
-    if (saved < 0) return;
-    if (pipe(p) != 0) {
-        close(saved);
-        return;
+    c->mem = fmemopen(c->text, sizeof c->text - 1, "w"); /* the last byte stays 0 */
+    if (c->mem) {
+        c->real = stderr;
+        stderr = c->mem;
     }
-    fcntl(p[0], F_SETFL, O_NONBLOCK);
-    fcntl(p[1], F_SETFL, O_NONBLOCK);
-    if (dup2(p[1], 2) < 0) {
-        close(p[0]);
-        close(p[1]);
-        close(saved);
-        return;
-    }
-    close(p[1]);
-    c->saved = saved;
-    c->rd = p[0];
+#endif
 }
 
-/* Restores fd 2 and leaves the first captured line (printable ASCII, maybe empty) in out. */
+/* Puts stderr back and leaves the first captured line (printable ASCII, maybe empty) in out. */
 static void capture_end(StderrCapture *c, char *out, size_t n) {
     out[0] = '\0';
-    if (c->saved < 0) return;
-    fflush(stderr);
-    dup2(c->saved, 2);
-    close(c->saved);
-    clearerr(stderr);
-    ssize_t got = read(c->rd, out, n - 1);
-    close(c->rd);
+    if (!c->mem) return;
+#if defined(__GLIBC__)
+    stderr = c->real;
+#endif
+    fclose(c->mem);
     size_t k = 0;
-    for (ssize_t i = 0; i < got && out[i] != '\n' && out[i] != '\r'; i++)
-        if ((unsigned char)out[i] >= 0x20 && (unsigned char)out[i] < 0x7f) out[k++] = out[i];
+    for (const char *p = c->text; *p && *p != '\n' && *p != '\r' && k + 1 < n; p++)
+        if ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f) out[k++] = *p;
     out[k] = '\0';
 }
 
