@@ -355,6 +355,8 @@ img_case("JPEG declares 30000x30000", "image is 30000x30000; sizes from",
          good_jpeg[:sof + 5] + struct.pack(">HH", 30000, 30000) + good_jpeg[sof + 9:], "jpg")
 img_case("JPEG declares 65535x65535", "image is 65535x65535; sizes from",
          good_jpeg[:sof + 5] + struct.pack(">HH", 65535, 65535) + good_jpeg[sof + 9:], "jpg")
+with open(os.path.join(os.path.dirname(good_jpeg_path), "regressions", "jpeg_stray_bytes_before_sof_30000x30000.jpg"), "rb") as f:
+    img_case("JPEG stray bytes, then 30000x30000", "image is 30000x30000; sizes from", f.read(), "jpg")
 img_case("JPEG with zeroed SOF size", "not a readable JPEG image",
          good_jpeg.replace(b"\xff\xc0\x00\x0b\x08\x00\x1c\x00\x1c", b"\xff\xc0\x00\x0b\x08\x00\x00\x00\x00"), "jpg")
 
