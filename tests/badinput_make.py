@@ -319,6 +319,7 @@ def pgm5(w, h, pix, maxval=255, head=None):
 
 
 good_png = png(28, 28, digit_rows(28, 28))
+good_jpeg_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "image", "digit.jpg")
 write("img/ok_digit.pgm", pgm5(28, 28, b"".join(digit_rows(28, 28, ink=255, paper=0))))
 img_case("empty file", "not a PNG, JPEG, BMP or PGM image", b"")
 img_case("text file", "not a PNG, JPEG, BMP or PGM image", b"this is not a picture\n", "txt")
@@ -328,6 +329,10 @@ img_case("colour PPM (P6)", "not a PNG, JPEG, BMP or PGM image", b"P6\n1 1\n255\
 img_case("PNG signature only", "not a readable PNG image", good_png[:8])
 img_case("PNG cut in IHDR", "not a readable PNG image", good_png[:20])
 img_case("PNG cut in IDAT", "not a readable PNG image", good_png[:60])
+img_case("PNG without IEND", "cut off after", good_png[:-12])
+with open(os.path.join(os.path.dirname(good_jpeg_path), "regressions", "png_trns_length_past_end_hang.png"), "rb") as f:
+    img_case("PNG tRNS longer than the file (hung libpng)", "chunk tRNS at byte 51 claims 32770 bytes, only 45 remain", f.read())
+img_case("PNG chunk length 2^31", "claims 2147483648 bytes", good_png[:33] + struct.pack(">I", 2**31) + b"tEXt" + good_png[41:])
 img_case("PNG IHDR CRC wrong", "(libpng error: IHDR: CRC error)",
          good_png[:8] + png_chunk(b"IHDR", good_png[16:29], crc=0xDEADBEEF) + good_png[33:])
 img_case("PNG width 0", "not a readable PNG image", png(0, 28, [], ihdr=struct.pack(">IIBBBBB", 0, 28, 8, 0, 0, 0, 0)))
@@ -345,7 +350,6 @@ big = 5000
 img_case("PNG 5000x5000 (25 megapixels)", "sizes from 1x1 to 16 megapixels are accepted",
          png(big, big, [], idat=zlib.compress(b"".join(b"\0" + b"\xff" * big for _ in range(big)), 9)))
 img_case("PNG 1x20000000", "image is 1x20000000; sizes from", png(1, 20000000, [], idat=zlib.compress(b"\0\xff" * 20000000, 9)))
-good_jpeg_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus", "image", "digit.jpg")
 with open(good_jpeg_path, "rb") as f:
     good_jpeg = f.read()
 img_case("JPEG marker only", "not a readable JPEG image", b"\xff\xd8\xff", "jpg")
@@ -407,7 +411,6 @@ img_ok("PNG palette + tRNS", png(4, 4, [b"\0\1\1\0"] * 4, color_type=3,
 img_ok("PNG 1-bit", png(8, 2, [b"\x0f", b"\xf0"], depth=1))
 img_ok("PNG with a bad tEXt CRC", png(28, 28, digit_rows(28, 28), extra_chunks=png_chunk(b"tEXt", b"a\0b", crc=1)))
 img_ok("PNG 4000x4000 (16 megapixels)", png(4000, 4000, [], idat=zlib.compress(b"".join(b"\0" + b"\xff" * 4000 for _ in range(4000)), 9)))
-img_ok("PNG without IEND", good_png[:-12])
 img_ok("BMP 24-bit", bmp(28, 28), "bmp")
 img_ok("BMP top-down", bmp(28, -28), "bmp")
 img_ok("JPEG", good_jpeg, "jpg")

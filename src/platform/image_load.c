@@ -74,6 +74,28 @@ static uint32_t be32(const unsigned char *p) { return be16(p) << 16 | be16(p + 2
 static uint32_t le16(const unsigned char *p) { return (uint32_t)p[1] << 8 | p[0]; }
 static uint32_t le32(const unsigned char *p) { return le16(p + 2) << 16 | le16(p); }
 
+/* SDL2_image's PNG read callback ignores short reads, so libpng reading past the end of a cut
+ * file takes stale buffer bytes for data and chunk lengths: a 108-byte PNG whose tRNS chunk
+ * claims 32770 bytes kept predict busy for minutes. So every chunk must lie inside the buffer,
+ * up to and including IEND, before libpng sees it. Returns 0, or -1 with err set. */
+static int png_chunks_check(const unsigned char *buf, size_t len, char *err) {
+    size_t p = 8;
+    for (;;) {
+        if (len - p < 12) return err_set(err, "not a readable PNG image: cut off after %zu bytes (no IEND chunk)", len);
+        uint32_t n = (uint32_t)buf[p] << 24 | (uint32_t)buf[p + 1] << 16 | (uint32_t)buf[p + 2] << 8 | buf[p + 3];
+        const unsigned char *t = buf + p + 4;
+        char type[5] = "????";
+        if (((t[0] | 32) >= 'a' && (t[0] | 32) <= 'z') && ((t[1] | 32) >= 'a' && (t[1] | 32) <= 'z') &&
+            ((t[2] | 32) >= 'a' && (t[2] | 32) <= 'z') && ((t[3] | 32) >= 'a' && (t[3] | 32) <= 'z'))
+            memcpy(type, t, 4);
+        if (n > len - p - 12)
+            return err_set(err, "not a readable PNG image: chunk %s at byte %zu claims %lu bytes, only %zu remain", type, p,
+                           (unsigned long)n, len - p - 12);
+        if (memcmp(t, "IEND", 4) == 0) return 0;
+        p += 12 + (size_t)n;
+    }
+}
+
 /* The size a PNG, JPEG or BMP header declares, read before any decoder runs: the decoders allocate
  * the whole picture first, so a 600-byte JPEG claiming 65535x65535 would cost 13 GB before failing.
  * Returns 1 with *w, *h (absolute values) when the header holds a size, 0 when it cannot be found
@@ -136,6 +158,7 @@ int image_decode(const unsigned char *buf, unsigned long len, float **img, int *
     for (size_t i = 0; i < sizeof FORMATS / sizeof FORMATS[0]; i++)
         if (len >= FORMATS[i].nmagic && memcmp(buf, FORMATS[i].magic, FORMATS[i].nmagic) == 0) fmt = &FORMATS[i];
     if (!fmt) return err_set(err, "not a PNG, JPEG, BMP or PGM image (unrecognised first bytes)");
+    if (fmt->load == IMG_LoadPNG_RW && png_chunks_check(buf, len, err) != 0) return -1;
     uint64_t dw, dh;
     if (declared_size(fmt, buf, len, &dw, &dh) && dw * dh > IMAGE_MAX_PIXELS)
         return err_set(err, "image is %llux%llu; sizes from 1x1 to 16 megapixels are accepted", (unsigned long long)dw,
