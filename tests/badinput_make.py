@@ -264,6 +264,9 @@ idx_case("images file is a folder", "missing train-images-idx3-ubyte", drop=[TI]
 os.makedirs(os.path.join(OUT, "data", "images_file_is_a_folder", TI), exist_ok=True)
 idx_case("classes.txt with 11 names", "more than 10 class names", extra={"classes.txt": b"\n".join(b"c%d" % i for i in range(11))})
 idx_case("classes.txt blank", "no class names", extra={"classes.txt": b"\n  \n\n"})
+# A comma inside a name used to save a model listing 11 classes for 10 outputs, which no loader reads.
+idx_case("classes.txt name with a comma", "class name 2 contains a comma",
+         extra={"classes.txt": b"zero\none, uno\n" + b"\n".join(b"c%d" % i for i in range(2, 10))})
 idx_case("test labels out of range", "label 12 at index 0", {VL: idx1([12] + [0] * 19)}, via="eval")
 idx_case("test images missing", "missing t10k-images-idx3-ubyte", drop=[VI], via="eval")
 idx_case("test images truncated", "truncated", {VI: GOOD[VI][:-1]}, via="eval")

@@ -92,7 +92,9 @@ static void base_name(char *out, size_t cap, const char *dir)
 }
 
 /* Reads up to DATASET_MAX_CLASSES non-blank lines from path into names (24 bytes each,
- * truncated to fit). Returns the number read (>= 1), 0 when the file is absent, -1 on error. */
+ * truncated to fit). A name may not hold a comma: models store the names comma-separated, so
+ * "one, uno" would save a model with 11 class names for 10 outputs, which no loader accepts.
+ * Returns the number read (>= 1), 0 when the file is absent, -1 on error. */
 static int read_class_names(const char *path, char names[][24], char *err)
 {
     if (!is_regular_file(path))
@@ -119,6 +121,11 @@ static int read_class_names(const char *path, char names[][24], char *err)
         if (count == DATASET_MAX_CLASSES) {
             free(buf);
             return err_set(err, "%s: more than %d class names", path, DATASET_MAX_CLASSES);
+        }
+        if (memchr(buf + s, ',', e - s)) {
+            free(buf);
+            return err_set(err, "%s: class name %d contains a comma (models store the names comma-separated)",
+                           path, count + 1);
         }
         size_t n = e - s;
         if (n > 23)
