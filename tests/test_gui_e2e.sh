@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # test_gui_e2e.sh - the real window under Xvfb, driven by xdotool with real mouse and keys:
 # drawing a 7 and a 0 on the canvas gives those predictions in the trace, C clears, Space starts
-# training and loss points arrive, Ctrl+S writes a model `digitrec info` accepts, a resize is
-# traced, and Ctrl+Q closes promptly with an autosave of the unsaved training.
+# training and loss points arrive, M shows the confusion matrix and a click on a cell opens its
+# gallery, a click on a thumbnail puts that test image on the canvas and it is read, Ctrl+S writes
+# a model `digitrec info` accepts, a resize is traced, and Ctrl+Q closes promptly with an
+# autosave of the unsaved training.
 # Needs Xvfb and xdotool (skips with a message when absent). Uses a temp HOME and models folder.
 # Env: DIGITREC_BIN (binary), DIGITREC_SRC (source dir), DIGITREC_DATA (MNIST dir).
 set -u
@@ -133,9 +135,44 @@ draw $pts
 [ "$(last_prediction)" = 0 ] || fail "drew a 0, the window predicted $(last_prediction)"
 echo "ok: drew a 0, predicted 0"
 
+# Real clicks at window coordinates.
+click_at() {
+    xdotool mousemove --window "$WID" "$1" "$2"
+    sleep 0.05
+    xdotool click 1
+    sleep 0.4
+}
+
 if [ "$HAVE_DATA" = 1 ]; then
+    # The confusion matrix: M shows it (its geometry is traced); a click on cell (true 4, read
+    # as 9) opens that cell's gallery; a click on the first thumbnail puts it on the canvas.
+    sleep 1.5 # data loading and the first pass over the test set
+    xdotool key --window "$WID" m
+    sleep 0.5
+    tab=$(grep '"event":"tab","name":"errors"' "$TRACE" | tail -n 1)
+    [ -n "$tab" ] || fail "M did not show the errors tab"
+    read -r MX MY MC < <(echo "$tab" | sed -E 's/.*"matrix":\[([0-9]+),([0-9]+),([0-9]+)\].*/\1 \2 \3/')
+    [ "${MC:-0}" -ge 12 ] || fail "no matrix geometry in the trace: $tab"
+    click_at $((MX + 9 * MC + MC / 2)) $((MY + 4 * MC + MC / 2))
+    gal=$(grep '"event":"gallery","true":4,"pred":9' "$TRACE" | tail -n 1)
+    [ -n "$gal" ] || fail "a click on cell (4,9) did not open its gallery"
+    count=$(echo "$gal" | sed -E 's/.*"count":([0-9]+).*/\1/')
+    echo "ok: M shows the confusion matrix; cell (4,9) opens a gallery of $count test images"
+    click_at $((MX + 3 * MC + MC / 2)) $((MY + 3 * MC + MC / 2))
+    gal=$(grep '"event":"gallery","true":3,"pred":3' "$TRACE" | tail -n 1)
+    [ -n "$gal" ] || fail "a click on cell (3,3) did not open its gallery"
+    read -r TX TY TP < <(echo "$gal" | sed -E 's/.*"thumb":\[([0-9]+),([0-9]+),([0-9]+)\].*/\1 \2 \3/')
+    npred=$(grep -c '"event":"prediction"' "$TRACE")
+    click_at $((TX + TP / 2)) $((TY + TP / 2))
+    grep -q '"event":"canvas_from_test","index":[0-9]*,"label":3' "$TRACE" || fail "a thumbnail click did not reach the canvas"
+    [ "$(grep -c '"event":"prediction"' "$TRACE")" -gt "$npred" ] || fail "the test image on the canvas was not read"
+    [ "$(last_prediction)" = 3 ] || fail "the test 3 put on the canvas was read as $(last_prediction)"
+    echo "ok: a thumbnail of cell (3,3) goes onto the canvas and is read as 3"
+    [ -n "${SHOTS:-}" ] && import -window root "$SHOTS/e2e-explorer.png" 2>/dev/null
+    xdotool key --window "$WID" c
+    sleep 0.3
+
     for _ in $(seq 1 100); do grep -q 'mnist\|data' "$TRACE" && break; sleep 0.1; done
-    sleep 1 # data loading
     before=$(grep -c '"event":"publish"' "$TRACE")
     xdotool key --window "$WID" space
     sleep 3

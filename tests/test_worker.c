@@ -3,8 +3,10 @@
  * reaches the snapshot; pausing stops training; a reset with the same seed gives the same start;
  * configure changes the learning rate live; a load replaces the network and restarts history;
  * snapshots are consistent copies while training runs; stopping mid-training joins promptly and
- * hands over the final state; without data a run request says how to fetch it. Also the
- * session glue: save -> load round trip, and a bad file keeps the current network. */
+ * hands over the final state; without data a run request says how to fetch it. The test-set
+ * predictions (confusion matrix) arrive with the snapshot, match evaluate(), follow the network
+ * and outlive the worker's interest in them while the UI holds them. Also the session glue:
+ * save -> load round trip, and a bad file keeps the current network. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "dataset.h"
 #include "model_io.h"
 #include "session.h"
+#include "train.h"
 #include "worker.h"
 
 static void sleep_ms(int ms) {
@@ -99,6 +102,29 @@ int main(void) {
     CHECK(!same_params(&s.net, &net), "weights changed");
     for (long i = 0; i < s.nloss; i++) CHECK(isfinite(s.loss[i]) && s.loss[i] > 0, "loss %ld finite", i);
 
+    /* test-set predictions: published without training, then again after the steps (the
+       throttle allows a pass every 1.5 s at most), equal to evaluate() on that network */
+    TestView *held3 = NULL;
+    WAIT_FOR(w, &s, s.view && s.view->step == 3, 4000);
+    CHECK(s.view && s.view->step == 3 && s.view->n == 500 && s.view->K == 10, "a test view of step 3");
+    if (s.view) {
+        TestView *held = testview_retain(s.view);
+        NetWork ewk;
+        netwk_create(&ewk, &s.net, 100, err);
+        EvalResult ev;
+        CHECK(evaluate(&s.net, &ewk, &held->test->data, 0, &ev, err) == 0, "%s", err);
+        CHECK(memcmp(ev.confusion, held->confusion, sizeof ev.confusion) == 0, "the view's matrix is evaluate()'s");
+        CHECK(fabs(held->acc - ev.acc) < 1e-12 && held->generation == s.generation, "accuracy %g, generation", held->acc);
+        int okp = 1;
+        for (int i = 0; i < held->n; i++) {
+            const float *pr = held->prob + (size_t)i * 10;
+            for (int k = 0; k < 10; k++) okp &= pr[k] <= pr[held->pred[i]];
+        }
+        CHECK(okp, "pred is each image's most probable class");
+        netwk_free(&ewk);
+        held3 = held;
+    }
+
     /* run: steps and evals keep arriving; versions grow */
     unsigned long v = s.version;
     worker_set_running(w, 1);
@@ -116,6 +142,16 @@ int main(void) {
     CHECK(full >= 1, "an epoch-end full test evaluation (40 steps per epoch)");
     CHECK(s.evals[s.nevals - 1].acc > 0.8, "the synthetic task is learned: %g", s.evals[s.nevals - 1].acc);
     CHECK(s.sps > 0 && s.t_train > 0 && s.samples >= s.step * 50 - 50, "counters");
+    /* while training the matrix follows the network; a view held by the UI stays readable */
+    WAIT_FOR(w, &s, s.view && s.view->step > 3, 5000);
+    CHECK(s.view && s.view->step > 3 && s.view->acc > 0.5, "a newer view while training (acc %g)", s.view ? s.view->acc : -1);
+    if (held3) {
+        long sum = 0;
+        for (int i = 0; i < held3->n; i++) sum += held3->pred[i] < 10;
+        CHECK(sum == 500 && held3->step == 3, "the held step-3 view is intact");
+        testview_release(held3);
+        held3 = NULL;
+    }
 
     /* while running, the snapshot is a consistent copy: params finite, history only grows */
     long prev = s.nloss;
@@ -151,6 +187,8 @@ int main(void) {
     worker_reset(w, &rc);
     WAIT_FOR(w, &s, s.generation != g, 2000);
     CHECK(s.generation != g && s.step == 0 && s.nloss == 0 && s.nevals == 0, "reset: history restarts");
+    WAIT_FOR(w, &s, s.view && s.view->generation == s.generation, 3000);
+    CHECK(s.view && s.view->generation == s.generation && s.view->step == 0, "a view of the fresh network");
     Net ref;
     net_create(&ref, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err);
     net_init_he(&ref, 42);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app_ui.h"
 #include "common.h"
 #include "preprocess.h"
 
@@ -53,6 +54,8 @@ static int image_alloc(AppImage *im, int w, int h, int smooth) {
     return 0;
 }
 
+int app_image_alloc(AppImage *im, int w, int h, int smooth) { return image_alloc(im, w, h, smooth); }
+
 static void recent_path(char *out, size_t n) {
     const char *x = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
     if (x && *x)
@@ -78,6 +81,8 @@ int app_init(App *a, int w, int h, const char *models_dir, const char *autosave,
     snprintf(a->custom, sizeof a->custom, "784-256-10");
     a->hover_tile = -1;
     a->pressed = -1;
+    a->gal_t = a->gal_p = -1;
+    a->hover_cell_t = a->hover_cell_p = a->hover_thumb = -1;
     a->nclass = 10;
     a->pred_canvas_ver = (unsigned long)-1;
     app_set_classes(a, NULL);
@@ -396,7 +401,21 @@ void app_resize(App *a, int w, int h) {
     }
     int xc = xb + wb + pad;
     a->heat = (Rect){xc, top, w - xc - pad, mh};
+    {
+        /* the right panel's view tabs, in its header */
+        static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS};
+        int tx = a->heat.x + 8;
+        for (int i = 0; i < (int)(sizeof tabs / sizeof tabs[0]); i++) {
+            Widget *t = &a->widgets[a->nwidgets++];
+            memset(t, 0, sizeof *t);
+            t->id = tabs[i];
+            int tw1 = tw(a, FONT_BODY, widget_text(a, tabs[i], buf, sizeof buf)) + 18;
+            t->r = (Rect){tx, top + 5, tw1, APP_TAB_H - 6};
+            tx += tw1 + 4;
+        }
+    }
     heat_layout(a);
+    explore_layout(a);
     app_trace(a, "\"event\":\"layout\",\"window\":[%d,%d],\"canvas\":[%d,%d,%d,%d]", w, h, a->canvas.x, a->canvas.y,
               a->canvas.w, a->canvas.h);
 }
@@ -408,7 +427,7 @@ static void heat_layout(App *a) {
     Rect H = a->heat;
     int L = net->params ? net->nlayers : 0;
     int inner_x = H.x + 10, inner_w = H.w - 20 - 56; /* 56: colour bar and its labels */
-    int y = H.y + 30;
+    int y = H.y + APP_TAB_H + 30;
     int avail = H.y + H.h - 10 - y;
     int deeper = L > 1 ? L - 1 : 0;
     int tiles_h = deeper ? avail * 62 / 100 : avail;
@@ -617,6 +636,7 @@ void app_on_snapshot(App *a) {
     }
     heat_layout(a);
     build_heatmaps(a);
+    explore_on_snapshot(a);
     if (s->status_seq != a->seen_status_seq) {
         a->seen_status_seq = s->status_seq;
         if (s->status[0]) app_message(a, strstr(s->status, "NaN") || strstr(s->status, "cannot") || strstr(s->status, "no training") ? 1 : 0, "%s", s->status);
@@ -750,8 +770,26 @@ static void click_widget(App *a, const Widget *wd, int x, int y) {
     case WID_CLEAR: do_clear(a); break;
     case WID_UNDO: do_undo(a); break;
     case WID_LOG: a->log_scale = !a->log_scale; break;
+    case WID_TAB_WEIGHTS: app_set_tab(a, TAB_WEIGHTS); break;
+    case WID_TAB_ERRORS: app_set_tab(a, TAB_ERRORS); break;
+    case WID_TAB_INSIDE: app_set_tab(a, TAB_INSIDE); break;
     default: break;
     }
+}
+
+void app_set_tab(App *a, int tab) {
+    if (tab < 0 || tab >= TAB_COUNT) return;
+    a->tab = tab;
+    a->hover_tile = -1;
+    a->hover_layer = 0;
+    a->hover_cell_t = a->hover_cell_p = a->hover_thumb = -1;
+    static const char *names[] = {"weights", "errors", "inside"};
+    explore_layout(a);
+    if (tab == TAB_ERRORS)
+        app_trace(a, "\"event\":\"tab\",\"name\":\"%s\",\"matrix\":[%d,%d,%d],\"gallery\":[%d,%d,%d,%d]", names[tab],
+                  a->cm_grid.x, a->cm_grid.y, a->cm_cell, a->gal_area.x, a->gal_area.y, a->gal_area.w, a->gal_area.h);
+    else
+        app_trace(a, "\"event\":\"tab\",\"name\":\"%s\"", names[tab]);
 }
 
 /* Row rectangles of the open dialog; shared with app_draw.c through the same arithmetic. */
@@ -814,6 +852,7 @@ void app_mouse_down(App *a, int x, int y, int button) {
             click_widget(a, &a->widgets[i], x, y);
             return;
         }
+    if (a->tab == TAB_ERRORS) explore_mouse_down(a, x, y);
 }
 
 void app_mouse_up(App *a, int x, int y, int button) {
@@ -830,6 +869,11 @@ void app_mouse_up(App *a, int x, int y, int button) {
 static void update_hover(App *a, int x, int y) {
     a->hover_tile = -1;
     a->hover_layer = 0;
+    if (a->tab == TAB_ERRORS) {
+        explore_hover(a, x, y);
+        return;
+    }
+    if (a->tab != TAB_WEIGHTS) return;
     const Net *net = &a->snap.net;
     if (!net->params) return;
     Rect t = a->tiles_area;
@@ -870,6 +914,7 @@ void app_wheel(App *a, int x, int y, int dy) {
         if (a->sel >= a->nfiles) a->sel = a->nfiles - 1;
         return;
     }
+    if (a->tab == TAB_ERRORS && explore_wheel(a, x, y, dy)) return;
     for (int i = 0; i < a->nwidgets; i++)
         if (a->widgets[i].spin && rect_contains(a->widgets[i].r, x, y)) {
             spin(a, a->widgets[i].id, dy > 0 ? 1 : -1);
@@ -901,6 +946,7 @@ void app_key(App *a, int key, int mods) {
         return;
     }
     if (key == KEY_ESCAPE) {
+        if (!a->show_help && a->tab == TAB_ERRORS && a->gal_t >= 0) app_select_cell(a, -1, -1);
         a->show_help = 0;
         return;
     }
@@ -926,6 +972,13 @@ void app_key(App *a, int key, int mods) {
     case KEY_QUESTION: a->show_help = !a->show_help; break;
     case KEY_UP: spin(a, WID_LR, +1); break;
     case KEY_DOWN: spin(a, WID_LR, -1); break;
+    case KEY_W: app_set_tab(a, TAB_WEIGHTS); break;
+    case KEY_M: app_set_tab(a, TAB_ERRORS); break;
+    case KEY_A: app_set_tab(a, TAB_INSIDE); break;
+    case KEY_PAGEUP:
+    case KEY_PAGEDOWN:
+        if (a->tab == TAB_ERRORS) explore_wheel(a, a->gal_area.x + 1, a->gal_area.y + 1, key == KEY_PAGEUP ? 3 : -3);
+        break;
     default: break;
     }
 }
@@ -998,6 +1051,9 @@ const char *app_widget_text(const App *a, int id, char *buf, size_t n) {
     case WID_CLEAR: return "Clear (C)";
     case WID_UNDO: return "Undo (Ctrl+Z)";
     case WID_LOG: return "log scale (L)";
+    case WID_TAB_WEIGHTS: return "Weights (W)";
+    case WID_TAB_ERRORS: return "Errors (M)";
+    case WID_TAB_INSIDE: return "Inside (A)";
     case WID_ARCH:
         if (a->editing) {
             snprintf(buf, n, "%s_", a->edit);

@@ -18,12 +18,14 @@
 #define APP_MAX_WIDGETS 32
 #define APP_MAX_ACTIONS 32
 #define APP_LOW_CONFIDENCE 0.5f
+#define APP_TAB_H 30             /* the right panel's tab row */
 
 /* Keys the app understands; the platform maps its key codes onto these. */
 typedef enum {
     KEY_NONE = 0, KEY_SPACE, KEY_N, KEY_R, KEY_C, KEY_L, KEY_Z, KEY_S, KEY_O, KEY_BACKSPACE,
     KEY_F1, KEY_QUESTION, KEY_ESCAPE, KEY_RETURN, KEY_UP, KEY_DOWN, KEY_LEFT, KEY_RIGHT, KEY_DELETE,
-    KEY_Q
+    KEY_Q, KEY_W, KEY_M, KEY_A, KEY_G, KEY_P, KEY_E, KEY_D, KEY_PAGEUP, KEY_PAGEDOWN,
+    KEY_0, KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9
 } AppKey;
 #define MOD_CTRL 1
 #define MOD_SHIFT 2
@@ -47,7 +49,11 @@ typedef struct {
 } Action;
 
 /* Images the app fills and the platform uploads when their version changes. */
-enum { IMG_CANVAS = 0, IMG_PREVIEW, IMG_TILES, IMG_COLORBAR, IMG_LAYER1, IMG_COUNT = IMG_LAYER1 + NET_MAX_LAYERS - 1 };
+enum {
+    IMG_CANVAS = 0, IMG_PREVIEW, IMG_TILES, IMG_COLORBAR,
+    IMG_GALLERY,             /* the thumbnails of the selected confusion cell, 28x28 each */
+    IMG_LAYER1, IMG_COUNT = IMG_LAYER1 + NET_MAX_LAYERS - 1
+};
 
 typedef struct {
     int w, h;
@@ -58,8 +64,15 @@ typedef struct {
 
 typedef enum {
     WID_TRAIN = 0, WID_STEP, WID_RESET, WID_ARCH, WID_OPT, WID_LR, WID_BATCH, WID_EPOCHS, WID_SEED,
-    WID_SAVE, WID_OPEN, WID_HELP, WID_CLEAR, WID_UNDO, WID_LOG, WID_COUNT
+    WID_SAVE, WID_OPEN, WID_HELP, WID_CLEAR, WID_UNDO, WID_LOG,
+    WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE, /* the right panel's views */
+    WID_COUNT
 } WidgetId;
+
+/* What the right-hand panel shows. */
+typedef enum { TAB_WEIGHTS = 0, TAB_ERRORS, TAB_INSIDE, TAB_COUNT } PanelTab;
+
+#define APP_GALLERY_MAX 400      /* thumbnails listed for one confusion cell */
 
 typedef struct {
     int id;
@@ -82,6 +95,7 @@ typedef struct {
     Rect layer_rect[NET_MAX_LAYERS];   /* deeper weight heatmaps, index l >= 1 */
     int tile_cols, tile_px, tile_gap;
     int prob_row;            /* height of one probability bar row */
+    int tab;                 /* PanelTab */
     int legend_right;        /* drawing scratch: right edge for legend items */
     Widget widgets[APP_MAX_WIDGETS];
     int nwidgets;
@@ -130,6 +144,19 @@ typedef struct {
     long saved_step;
     unsigned long seen_gen;
 
+    /* confusion explorer (the Errors tab): matrix geometry, the selected cell's gallery */
+    Rect cm_grid;            /* the 10x10 cells */
+    int cm_cell;             /* cell side in px */
+    Rect gal_area;           /* where the thumbnails go */
+    int gal_px, gal_cols, gal_rows;   /* thumbnail side, grid of one page */
+    int gal_t, gal_p;        /* selected cell (true, predicted), -1 = none */
+    int gal_idx[APP_GALLERY_MAX];     /* test-set indices, most confident first */
+    int gal_n, gal_count;    /* listed, in the cell */
+    int gal_scroll;          /* first listed thumbnail shown */
+    int hover_cell_t, hover_cell_p, hover_thumb;  /* -1 none */
+    const void *gal_view;    /* the TestView the gallery was made from (identity only) */
+    int gal_auto;            /* the selection was made automatically, not by a click */
+
     AppImage img[IMG_COUNT];
     float heat_scale[NET_MAX_LAYERS];
 
@@ -164,6 +191,13 @@ void app_wheel(App *a, int x, int y, int dy);
 void app_key(App *a, int key, int mods);
 void app_text(App *a, const char *utf8);
 void app_drop_file(App *a, const char *path);
+
+/* Shows a panel view (PanelTab). */
+void app_set_tab(App *a, int tab);
+/* Selects confusion cell (t = true class, p = predicted) and lists its test images; t < 0 clears. */
+void app_select_cell(App *a, int t, int p);
+/* Puts test image i of the current view's test set on the canvas. Returns 0, or -1 if there is none. */
+int app_canvas_from_test(App *a, int i);
 
 /* Takes in a newly synced snapshot (a.snap already updated): heatmaps, prediction, messages. */
 void app_on_snapshot(App *a);

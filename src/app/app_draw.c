@@ -2,6 +2,7 @@
  * input preview, probability bars, loss/accuracy plots, weight heatmaps, status bar, overlays.
  * Reads state only (apart from the draw list); nothing here changes what the app does. */
 #include "app.h"
+#include "app_ui.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -75,6 +76,39 @@ static const char *first_fit(const App *a, int font, int maxw, const char *const
     return last;
 }
 
+/* ---- helpers shared with the panel views (app_ui.h) ---- */
+
+int ui_tw(const App *a, int font, const char *s) { return tw(a, font, s); }
+int ui_fh(const App *a, int font) { return fh(a, font); }
+void ui_text(App *a, int font, int x, int y, Color c, const char *s) { text(a, font, x, y, c, s); }
+void ui_text_in(App *a, int font, Rect r, int align, Color c, const char *s) { text_in(a, font, r, align, c, s); }
+const char *ui_fit_left(const App *a, int font, const char *s, int width, char *buf, size_t n) {
+    return fit_left(a, font, s, width, buf, n);
+}
+
+const char *ui_fit_right(const App *a, int font, const char *s, int width, char *buf, size_t n) {
+    snprintf(buf, n, "%s", s);
+    if (tw(a, font, buf) <= width) return buf;
+    for (size_t len = strlen(s); len > 0; len--) {
+        snprintf(buf, n, "%.*s...", (int)(len - 1), s);
+        if (tw(a, font, buf) <= width) return buf;
+    }
+    return "";
+}
+
+/* A one-line box near the mouse, kept inside the window. */
+void ui_tooltip(App *a, const char *s) {
+    int w = tw(a, FONT_SMALL, s) + 16, h = fh(a, FONT_SMALL) + 10;
+    int x = a->mx - w - 12, y = a->my + 16;
+    if (x < 4) x = a->mx + 16;
+    if (x + w > a->w - 4) x = a->w - 4 - w;
+    if (y + h > a->h - 28) y = a->my - h - 8;
+    Color bg = {20, 21, 26, 240};
+    draw_rect(&a->dl, (Rect){x, y, w, h}, bg);
+    draw_frame(&a->dl, (Rect){x, y, w, h}, BORDER);
+    text(a, FONT_SMALL, x + 8, y + 5, TEXT, s);
+}
+
 static void panel(App *a, Rect r, const char *title) {
     draw_rect(&a->dl, r, PANEL);
     draw_frame(&a->dl, r, BORDER);
@@ -101,9 +135,10 @@ static void draw_widget(App *a, const Widget *wd) {
         Color bg = hot ? BTN_HOT : BTN;
         if (wd->id == WID_TRAIN && a->snap.running) bg = BTN_ON;
         if (wd->id == WID_LOG && a->log_scale) bg = BTN_ON;
+        if (wd->id >= WID_TAB_WEIGHTS && wd->id <= WID_TAB_INSIDE && wd->id - WID_TAB_WEIGHTS == a->tab) bg = BTN_ON;
         draw_rect(&a->dl, wd->r, bg);
         draw_frame(&a->dl, wd->r, BORDER);
-        int font = wd->id >= WID_CLEAR ? FONT_SMALL : FONT_BODY;
+        int font = wd->id >= WID_CLEAR && wd->id <= WID_LOG ? FONT_SMALL : FONT_BODY;
         text_in(a, font, wd->r, 1, TEXT, s);
         return;
     }
@@ -138,9 +173,12 @@ static void draw_topbar(App *a) {
     draw_line(&a->dl, 0, a->bar_h - 1, a->w, a->bar_h - 1, BORDER);
     text_in(a, FONT_TITLE, (Rect){10, 7, 100, fh(a, FONT_BODY) + 10}, 0, ACCENT, "digitrec");
     for (int i = 0; i < a->nwidgets; i++)
-        if (a->widgets[i].id != WID_CLEAR && a->widgets[i].id != WID_UNDO && a->widgets[i].id != WID_LOG)
+        if (a->widgets[i].id != WID_CLEAR && a->widgets[i].id != WID_UNDO && a->widgets[i].id != WID_LOG &&
+            !(a->widgets[i].id >= WID_TAB_WEIGHTS && a->widgets[i].id <= WID_TAB_INSIDE))
             draw_widget(a, &a->widgets[i]);
 }
+
+void ui_draw_widget(App *a, const Widget *wd) { draw_widget(a, wd); }
 
 /* ---- canvas, preview, verdict ---- */
 
@@ -529,7 +567,7 @@ static void draw_heat(App *a) {
     const Net *net = &a->snap.net;
     Rect H = a->heat;
     if (!net->params) {
-        panel(a, H, "Weights");
+        text(a, FONT_BOLD, H.x + 10, H.y + APP_TAB_H + 7, TEXT, "Weights");
         return;
     }
     char t1[128], t2[128];
@@ -543,9 +581,9 @@ static void draw_heat(App *a) {
     }
     const char *topts[] = {t1, t2, NULL};
     const char *title = first_fit(a, FONT_BOLD, H.w - 20, topts);
-    panel(a, H, title);
+    text(a, FONT_BOLD, H.x + 10, H.y + APP_TAB_H + 7, TEXT, title);
     if (tw(a, FONT_BOLD, title) + tw(a, FONT_SMALL, "hover a tile") + 40 < H.w)
-        text_in(a, FONT_SMALL, (Rect){H.x, H.y + 7, H.w - 10, 18}, 2, FAINT, "hover a tile");
+        text_in(a, FONT_SMALL, (Rect){H.x, H.y + APP_TAB_H + 7, H.w - 10, 18}, 2, FAINT, "hover a tile");
     if (net->sizes[0] == 784 && a->tile_px > 0) {
         int cols = U < 16 ? U : 16;
         for (int u = 0; u < U; u++) {
@@ -583,6 +621,19 @@ static void draw_heat(App *a) {
         draw_image(&a->dl, IMG_LAYER1 + l - 1, R, (Rect){0, 0, 0, 0});
         draw_frame(&a->dl, R, BORDER);
     }
+}
+
+/* The right panel: its view tabs, then the view. */
+static void draw_right(App *a) {
+    Rect H = a->heat;
+    panel(a, H, NULL);
+    draw_line(&a->dl, H.x + 1, H.y + APP_TAB_H, H.x + H.w - 2, H.y + APP_TAB_H, BORDER);
+    for (int i = 0; i < a->nwidgets; i++)
+        if (a->widgets[i].id >= WID_TAB_WEIGHTS && a->widgets[i].id <= WID_TAB_INSIDE) draw_widget(a, &a->widgets[i]);
+    if (a->tab == TAB_ERRORS)
+        explore_draw(a);
+    else
+        draw_heat(a);
 }
 
 /* Enlarged tile with the unit's index, bias and activation for the current drawing. */
@@ -684,7 +735,8 @@ static void draw_help(App *a) {
         {"left drag", "draw"}, {"right drag", "erase"}, {"C / Backspace", "clear the canvas"},
         {"Ctrl+Z", "undo the last stroke (or clear)"}, {"Space", "train / pause"},
         {"N", "one step: a mini-batch, or one GD iteration"}, {"R", "reset: a fresh network (same seed, same start)"},
-        {"Up / Down", "learning rate up / down"}, {"mouse wheel on a control", "change its value"},
+        {"Up / Down", "learning rate up / down"}, {"W / M", "right panel: weights / errors (confusion matrix)"},
+        {"click a matrix cell", "its test images; click one to put it on the canvas"}, {"mouse wheel on a control", "change its value"},
         {"click the Network value", "type custom sizes, e.g. 784-256-10, Enter"}, {"L", "log scale for the loss"},
         {"Ctrl+S", "save the network into the models folder"}, {"Ctrl+O", "open a model (models folder and recent)"},
         {"drop a .safetensors file", "load it"}, {"? / F1", "this help"}, {"Esc", "close"}, {"Ctrl+Q", "quit"}};
@@ -746,11 +798,15 @@ void app_frame(App *a, double now) {
     draw_probs(a);
     draw_loss(a);
     draw_acc(a);
-    draw_heat(a);
+    draw_right(a);
     draw_status(a);
     if (!a->pen && !a->show_open && !a->show_help) {
-        draw_tile_hover(a);
-        draw_cell_hover(a);
+        if (a->tab == TAB_WEIGHTS) {
+            draw_tile_hover(a);
+            draw_cell_hover(a);
+        } else if (a->tab == TAB_ERRORS) {
+            explore_draw_tooltip(a);
+        }
     }
     if (a->show_open) draw_open(a);
     if (a->show_help) draw_help(a);

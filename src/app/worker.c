@@ -1,6 +1,7 @@
 /* worker.c - the training thread: commands in under a mutex, trainer_step bursts of ~50 ms,
- * then a publish (parameters, new history points, counters) under the same mutex. The lock is
- * never held during a training step or a file read, so the UI's copy is never kept waiting long. */
+ * then a publish (parameters, new history points, counters, test-set predictions) under the same
+ * mutex. The lock is never held during a training step, a test-set pass or a file read, so the
+ * UI's copy is never kept waiting long. */
 #include "worker.h"
 
 #include <math.h>
@@ -30,7 +31,8 @@ struct Worker {
     /* the thread's own state: touched by nobody else after start */
     WorkerConfig cfg;
     char data_dir[1024];
-    Dataset train, test;
+    Dataset train;
+    SharedData *tshare;            /* the test set (one reference), or NULL */
     int have_data, data_pending;
     Net cur;                       /* the live network while there is no trainer */
     Trainer t;
@@ -50,9 +52,51 @@ struct Worker {
     int nevq, capevq;
     char status[512];
     int status_new;
+    /* test-set predictions for the confusion matrix: made when the network changed and the
+       throttle allows (at most ~12% of the time goes to them while training) */
+    int view_stale;
+    double view_next;              /* time_now() before which no new pass starts */
+    TestView *view_new;            /* made, not yet published (one reference) */
 };
 
 static int sync_locked(Worker *w, Snapshot *dst);
+
+/* ---- shared read-only objects ---- */
+
+/* Moves *ds into a new shared holder with one reference (*ds is zeroed). NULL when out of memory
+ * (then *ds is freed). */
+static SharedData *shared_new(Dataset *ds) {
+    SharedData *s = calloc(1, sizeof *s);
+    if (!s) {
+        dataset_free(ds);
+        return NULL;
+    }
+    atomic_init(&s->refs, 1);
+    s->data = *ds;
+    memset(ds, 0, sizeof *ds);
+    return s;
+}
+
+static void shared_release(SharedData *s) {
+    if (!s || atomic_fetch_sub(&s->refs, 1) != 1) return;
+    dataset_free(&s->data);
+    free(s);
+}
+
+TestView *testview_retain(TestView *v) {
+    if (v) atomic_fetch_add(&v->refs, 1);
+    return v;
+}
+
+void testview_release(TestView *v) {
+    if (!v || atomic_fetch_sub(&v->refs, 1) != 1) return;
+    shared_release(v->test);
+    free(v->pred);
+    free(v->prob);
+    free(v);
+}
+
+static const Dataset *test_set(const Worker *w) { return w->tshare && w->tshare->data.n ? &w->tshare->data : NULL; }
 
 void worker_config_default(WorkerConfig *cfg, const char *arch) {
     memset(cfg, 0, sizeof *cfg);
@@ -126,7 +170,7 @@ static void trainer_build(Worker *w) {
     tc.epochs = w->cfg.epochs - w->epoch_base;
     tc.schedule = SCHED_CONST;
     tc.seed = w->cfg.seed + (uint64_t)w->step_base; /* a rebuilt trainer must not replay the same batches */
-    if (trainer_create(&w->t, &w->cur, &w->train, w->test.n ? &w->test : NULL, &tc, err) != 0) {
+    if (trainer_create(&w->t, &w->cur, &w->train, test_set(w), &tc, err) != 0) {
         set_status(w, "cannot train: %s", err);
         return;
     }
@@ -160,6 +204,10 @@ static void generation_start(Worker *w, Net *net) {
     w->nevq = 0;
     w->finished = 0;
     w->sps = 0;
+    w->view_stale = 1;
+    w->view_next = 0;
+    testview_release(w->view_new); /* a pass of the old network is no news */
+    w->view_new = NULL;
     trainer_build(w);
     pthread_mutex_lock(&w->mu);
     w->pub.generation++;
@@ -231,6 +279,11 @@ static void publish_locked(Worker *w) {
         p->status_seq++;
         w->status_new = 0;
     }
+    if (w->view_new) {
+        testview_release(p->view);
+        p->view = w->view_new;
+        w->view_new = NULL;
+    }
     p->version++;
 }
 
@@ -243,12 +296,14 @@ static void publish(Worker *w) {
 static void load_data(Worker *w) {
     char err[ERR_LEN];
     char desc[160];
-    if (dataset_load_dir(w->data_dir, &w->train, &w->test, err) == 0) {
+    Dataset test = {0};
+    if (dataset_load_dir(w->data_dir, &w->train, &test, err) == 0) {
         w->have_data = 1;
-        snprintf(desc, sizeof desc, "%s %d/%d", w->train.name, w->train.n, w->test.n);
+        snprintf(desc, sizeof desc, "%s %d/%d", w->train.name, w->train.n, test.n);
+        w->tshare = shared_new(&test);
+        w->view_stale = 1;
     } else {
         memset(&w->train, 0, sizeof w->train);
-        memset(&w->test, 0, sizeof w->test);
         snprintf(desc, sizeof desc, "no training data in %.100s", w->data_dir);
         snprintf(w->status, sizeof w->status, "no training data (%.150s); run scripts/fetch_mnist.sh", err);
         w->status_new = 1;
@@ -262,9 +317,50 @@ static void load_data(Worker *w) {
 /* Evaluates the live net on the first eval_subset test images, queued as a curve point. */
 static void eval_subset(Worker *w) {
     EvalResult ev;
-    if (!w->test.n || evaluate(&w->t.net, &w->ewk, &w->test, w->eval_subset, &ev, NULL) != 0) return;
+    const Dataset *test = test_set(w);
+    if (!test || evaluate(&w->t.net, &w->ewk, test, w->eval_subset, &ev, NULL) != 0) return;
     EvalPoint p = {w->step_base + w->t.step, w->epoch_base + w->t.epoch, ev.loss, ev.acc, 0};
     evq_push(w, p);
+}
+
+/* Predicts the whole test set with the live network into a new view, published next time. The
+ * next pass may start after 8x this one's time (at least 1.5 s), so it costs training ~12%. */
+static void view_make(Worker *w) {
+    const Dataset *test = test_set(w);
+    const Net *net = live_net(w);
+    w->view_stale = 0;
+    if (!test || !net->params || net->sizes[0] != test->d) return;
+    double t0 = time_now();
+    char err[ERR_LEN];
+    TestView *v = calloc(1, sizeof *v);
+    NetWork wk = {0};
+    int K = net->sizes[net->nlayers];
+    if (!v || netwk_create(&wk, net, 250, err) != 0) {
+        free(v);
+        return;
+    }
+    atomic_init(&v->refs, 1);
+    v->pred = malloc((size_t)test->n);
+    v->prob = xmalloc_array((size_t)test->n * (size_t)K, sizeof(float));
+    if (!v->pred || !v->prob || confusion_predict(net, &wk, test, 0, v->pred, v->prob, v->confusion, err) < 0) {
+        netwk_free(&wk);
+        free(v->pred);
+        free(v->prob);
+        free(v);
+        return;
+    }
+    netwk_free(&wk);
+    atomic_fetch_add(&w->tshare->refs, 1);
+    v->test = w->tshare;
+    v->n = test->n;
+    v->K = K;
+    v->generation = w->pub.generation; /* only this thread writes it */
+    v->step = w->step_base + (w->have_t ? w->t.step : 0);
+    v->acc = confusion_acc((const long(*)[CONF_K])v->confusion);
+    v->seconds = time_now() - t0;
+    testview_release(w->view_new);
+    w->view_new = v;
+    w->view_next = time_now() + (8 * v->seconds > 1.5 ? 8 * v->seconds : 1.5);
 }
 
 /* Runs up to max_steps steps, stopping early after budget seconds. Returns the steps taken. */
@@ -297,6 +393,8 @@ static long run_burst(Worker *w, long max_steps, double budget) {
             break;
         }
         done++;
+        w->view_stale = 1;
+        if (st == STEP_EPOCH) w->view_next = 0; /* a matrix for every finished epoch */
         int nep = w->t.hist.nepochs;
         for (; w->ep_pub < nep; w->ep_pub++) {
             const EpochRecord *r = &w->t.hist.epochs[w->ep_pub];
@@ -354,8 +452,21 @@ static void *worker_main(void *arg) {
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->quit && !w->kick && !w->reset_req && !w->cfg_req && !w->load_net && w->step_req == 0 &&
-               !(w->want_run && w->have_t && !w->finished))
-            pthread_cond_wait(&w->cv, &w->mu);
+               !(w->want_run && w->have_t && !w->finished)) {
+            if (!w->view_stale || !w->have_data) {
+                pthread_cond_wait(&w->cv, &w->mu);
+                continue;
+            }
+            /* a test-set pass is owed: wait for commands only until the throttle allows it */
+            double left = w->view_next - time_now();
+            if (left <= 0) break;
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            long ns = ts.tv_nsec + (long)((left - floor(left)) * 1e9);
+            ts.tv_sec += (time_t)floor(left) + ns / 1000000000L;
+            ts.tv_nsec = ns % 1000000000L;
+            pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        }
         if (w->quit) break;
         /* take the commands, then act without the lock */
         Net *load = w->load_net;
@@ -405,6 +516,7 @@ static void *worker_main(void *arg) {
             w->want_run = 0;
             pthread_mutex_unlock(&w->mu);
         }
+        if (w->view_stale && w->have_data && time_now() >= w->view_next) view_make(w);
         pthread_mutex_lock(&w->mu);
         if (w->finished) w->want_run = 0;
         publish_locked(w);
@@ -431,12 +543,14 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
     if (setup->train) {
         w->train = *setup->train;
         memset(setup->train, 0, sizeof *setup->train);
+        int ntest = 0;
         if (setup->test) {
-            w->test = *setup->test;
-            memset(setup->test, 0, sizeof *setup->test);
+            ntest = setup->test->n;
+            w->tshare = shared_new(setup->test);
         }
         w->have_data = 1;
-        snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s %d/%d", w->train.name, w->train.n, w->test.n);
+        w->view_stale = 1;
+        snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s %d/%d", w->train.name, w->train.n, ntest);
     } else if (setup->data_dir && *setup->data_dir) {
         snprintf(w->data_dir, sizeof w->data_dir, "%s", setup->data_dir);
         w->data_pending = 1;
@@ -455,7 +569,7 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
         if (w->have_t) trainer_free(&w->t), netwk_free(&w->ewk);
         net_free(&w->cur);
         dataset_free(&w->train);
-        dataset_free(&w->test);
+        shared_release(w->tshare);
         snapshot_free(&w->pub);
         free(w);
         return NULL;
@@ -483,7 +597,8 @@ void worker_stop(Worker *w, Snapshot *final) {
     }
     net_free(&w->cur);
     dataset_free(&w->train);
-    dataset_free(&w->test);
+    shared_release(w->tshare);
+    testview_release(w->view_new);
     snapshot_free(&w->pub);
     free(w->evq);
     free(w);
@@ -575,6 +690,10 @@ static int sync_locked(Worker *w, Snapshot *dst) {
     memcpy(dst->data_desc, p->data_desc, sizeof dst->data_desc);
     memcpy(dst->status, p->status, sizeof dst->status);
     dst->status_seq = p->status_seq;
+    if (dst->view != p->view) {
+        testview_release(dst->view);
+        dst->view = testview_retain(p->view);
+    }
     rc = 1;
 done:
     return rc;
@@ -588,6 +707,7 @@ int worker_sync(Worker *w, Snapshot *dst) {
 }
 
 void snapshot_free(Snapshot *s) {
+    testview_release(s->view);
     net_free(&s->net);
     free(s->loss);
     free(s->evals);

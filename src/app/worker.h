@@ -5,9 +5,11 @@
 #ifndef DIGITREC_WORKER_H
 #define DIGITREC_WORKER_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "common.h"
+#include "confusion.h"
 #include "dataset.h"
 #include "net.h"
 #include "optim.h"
@@ -32,6 +34,34 @@ typedef struct {
     int full;
 } EvalPoint;
 
+/* The test set, shared read-only between the worker and the UI: immutable once published and
+ * reference counted (the last release frees it), so a dataset switch never pulls images from
+ * under a gallery the UI is showing. */
+typedef struct {
+    atomic_int refs;
+    Dataset data;
+} SharedData;
+
+/* One network's predictions on the whole test set, made by the worker at evaluation time and
+ * shared read-only with the UI like SharedData. Whoever holds a pointer owns one reference. */
+typedef struct {
+    atomic_int refs;
+    SharedData *test;            /* one reference held; test->data.n == n */
+    unsigned long generation;
+    long step;                   /* the network's step count when it was measured */
+    int n, K;                    /* test images, classes */
+    uint8_t *pred;               /* (n) top class */
+    float *prob;                 /* (n, K) probabilities */
+    long confusion[CONF_K][CONF_K]; /* [true][predicted] */
+    double acc;
+    double seconds;              /* how long the pass took */
+} TestView;
+
+/* Adds a reference (NULL is ignored) and returns v. */
+TestView *testview_retain(TestView *v);
+/* Drops a reference; the last one frees the view (and its reference to the test set). */
+void testview_release(TestView *v);
+
 /* What the UI sees. History arrays are append-only within one generation; a reset or a load
  * starts a new generation with empty history. */
 typedef struct {
@@ -55,6 +85,7 @@ typedef struct {
     char data_desc[160];         /* e.g. "mnist 60000/10000" or why there is no data */
     char status[512];            /* last notable event from the worker, e.g. a divergence */
     unsigned long status_seq;    /* bumped with each new status */
+    TestView *view;              /* latest test-set predictions or NULL; one reference owned */
 } Snapshot;
 
 typedef struct {

@@ -32,6 +32,8 @@
 typedef struct {
     const char *model, *data, *models_dir, *autosave, *screenshot, *trace, *canvas_image, *arch, *assets;
     int draw_demo;      /* -1 none */
+    int tab;            /* PanelTab to start on */
+    int cell_t, cell_p; /* confusion cell to open, -1 none */
     double train_for;
     int w, h;
     long seed;
@@ -52,6 +54,8 @@ static void gui_usage(FILE *f) {
             "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
             "  --train-for S       train for S seconds after start, then pause\n"
             "  --screenshot FILE   render one frame (after --train-for, still training) to a PNG and exit\n"
+            "  --tab T             start on the right panel's weights, errors or inside view\n"
+            "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
             "  --assets DIR        where fonts/DejaVuSans.ttf is (default %s)\n",
             DIGITREC_MODELS_DIR, DIGITREC_MODELS_DIR, DIGITREC_ASSETS_DIR);
 }
@@ -59,6 +63,7 @@ static void gui_usage(FILE *f) {
 static int parse_options(int argc, char **argv, GuiOptions *o) {
     memset(o, 0, sizeof *o);
     o->draw_demo = -1;
+    o->cell_t = o->cell_p = -1;
     o->w = 1280, o->h = 800;
     o->seed = 1;
     for (int i = 1; i < argc; i++) {
@@ -68,7 +73,7 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         }
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
-                                      "--size", NULL};
+                                      "--size", "--tab", "--cell", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
         for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
@@ -98,6 +103,24 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         } else if (!strcmp(name, "--train-for")) {
             if (cli_double(name, v, 0, 86400, &d) != 0) return -1;
             o->train_for = d;
+        } else if (!strcmp(name, "--tab")) {
+            static const char *tabs[] = {"weights", "errors", "inside"};
+            o->tab = -1;
+            for (int k = 0; k < 3; k++)
+                if (!strcmp(v, tabs[k])) o->tab = k;
+            if (o->tab < 0) {
+                fprintf(stderr, "digitrec: --tab expects weights, errors or inside, got '%s'\n", v);
+                return -1;
+            }
+        } else if (!strcmp(name, "--cell")) {
+            int t, p;
+            char extra;
+            if (sscanf(v, "%d,%d%c", &t, &p, &extra) != 2 || t < 0 || t > 9 || p < 0 || p > 9) {
+                fprintf(stderr, "digitrec: --cell expects T,P with digits 0-9 (true, predicted), got '%s'\n", v);
+                return -1;
+            }
+            o->cell_t = t, o->cell_p = p;
+            o->tab = TAB_ERRORS;
         } else if (!strcmp(name, "--size")) {
             int w, h;
             char extra;
@@ -173,6 +196,15 @@ static int map_key(SDL_Keycode k, SDL_Keymod mod) {
     case SDLK_s: return KEY_S;
     case SDLK_o: return KEY_O;
     case SDLK_q: return KEY_Q;
+    case SDLK_w: return KEY_W;
+    case SDLK_m: return KEY_M;
+    case SDLK_a: return KEY_A;
+    case SDLK_g: return KEY_G;
+    case SDLK_p: return KEY_P;
+    case SDLK_e: return KEY_E;
+    case SDLK_d: return KEY_D;
+    case SDLK_PAGEUP: return KEY_PAGEUP;
+    case SDLK_PAGEDOWN: return KEY_PAGEDOWN;
     case SDLK_BACKSPACE: return KEY_BACKSPACE;
     case SDLK_DELETE: return KEY_DELETE;
     case SDLK_F1: return KEY_F1;
@@ -185,7 +217,11 @@ static int map_key(SDL_Keycode k, SDL_Keymod mod) {
     case SDLK_DOWN: return KEY_DOWN;
     case SDLK_LEFT: return KEY_LEFT;
     case SDLK_RIGHT: return KEY_RIGHT;
-    default: return KEY_NONE;
+    default:
+        if (k >= SDLK_0 && k <= SDLK_9) return KEY_0 + (int)(k - SDLK_0);
+        if (k >= SDLK_KP_1 && k <= SDLK_KP_9) return KEY_1 + (int)(k - SDLK_KP_1);
+        if (k == SDLK_KP_0) return KEY_0;
+        return KEY_NONE;
     }
 }
 
@@ -278,13 +314,16 @@ static int screenshot_run(App *a, Worker *w, const GuiOptions *o, const char *as
         session_sync(a, w);
         int busy = autotrain_tick(&at, a, time_now());
         session_apply(a, w);
-        if (!busy && !a->snap.data_loading && a->snap.version > 0) break;
+        /* the errors view needs the worker's first pass over the test set */
+        int want_view = o->tab == TAB_ERRORS && a->snap.have_data && !a->snap.view;
+        if (!busy && !want_view && !a->snap.data_loading && a->snap.version > 0) break;
         if (now > 120 + o->train_for) break;
         SDL_Delay(20);
     }
     SDL_Delay(60); /* one more publish */
     a->now = time_now() - t0;
     session_sync(a, w);
+    if (o->cell_t >= 0) app_select_cell(a, o->cell_t, o->cell_p);
     app_update_prediction(a);
     app_frame(a, time_now() - t0);
     gui_render_frame(&g, a);
@@ -339,7 +378,7 @@ static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets
     SDL_StartTextInput();
     AutoTrain at = {o->train_for, 0, time_now(), 0, 0};
     double t0 = time_now(), last_draw = -1;
-    int quit = 0;
+    int quit = 0, cell_pending = o->cell_t >= 0;
     while (!quit) {
         double frame_start = time_now();
         int dirty = 0;
@@ -355,6 +394,10 @@ static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets
         autotrain_tick(&at, a, time_now());
         if (session_apply(a, w)) quit = 1;
         if (session_sync(a, w)) dirty = 1;
+        if (cell_pending && a->snap.view) {
+            app_select_cell(a, o->cell_t, o->cell_p);
+            cell_pending = 0;
+        }
         app_update_prediction(a);
         double now = time_now() - t0;
         if (dirty || now - last_draw > 0.25) {
@@ -404,6 +447,7 @@ int gui_main(int argc, char **argv) {
         return EXIT_RUNTIME;
     }
     app_adopt_network(&app, &net);
+    app_set_tab(&app, o.tab);
     if (app.arch == ARCH_SOFTMAX) {
         WorkerConfig d;
         worker_config_default(&d, "softmax");
