@@ -159,10 +159,15 @@ static void check_helpers(void) {
         for (int step = 0; step < 5; step++) {
             fill(&r, g, NP);
             optim_step(&o, p1, g, 0.0437f);
-            kernels_sgd_step(p2, kind ? v : NULL, g, 0.0437f, o.momentum, NP);
+            CHECK(kernels_sgd_step(p2, kind ? v : NULL, g, 0.0437f, o.momentum, NP), "finite gradient reported");
         }
         CHECK(memcmp(p1, p2, sizeof(float) * NP) == 0 && (!kind || memcmp(o.m, v, sizeof(float) * NP) == 0),
               "kernels_sgd_step (%s) equals optim_step", kind ? "momentum" : "sgd");
+        for (int at = 995; at < NP; at += 7) { /* in the vector body, then in the scalar tail */
+            fill(&r, g, NP);
+            g[at] = NAN;
+            CHECK(!kernels_sgd_step(p2, kind ? v : NULL, g, 0.01f, o.momentum, NP), "NaN at %d reported", at);
+        }
         optim_free(&o);
         free(p1), free(p2), free(g), free(v);
     }

@@ -36,6 +36,16 @@ static void blas_prepare(void) {
     kernels_rest();
 }
 
+void kernels_axpy(float *y, float a, const float *x, size_t n) {
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256 va = _mm256_set1_ps(a);
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(va, _mm256_loadu_ps(x + i))));
+#endif
+    for (; i < n; i++) y[i] += a * x[i];
+}
+
 /* Products are cut into tasks of about this many multiply-adds (~5 us on one core): large
  * enough that claiming a task (~0.1 us) is noise, small enough that two threads finish
  * together. Products below it run as one task on the calling thread. */
@@ -48,19 +58,24 @@ static void blas_prepare(void) {
 #define BWD_COL_ALIGN 16
 #define BWD_ROW_ALIGN 6
 
-/* How an (M, N) output is cut into tasks: by blocks of columns when there are enough of them,
- * else by blocks of rows. Depends on the sizes only, never on the thread count. */
+/* How an (M, N) output is cut into tasks: by blocks of rows when prefer_rows is set and there
+ * are enough of them, else by blocks of columns when there are enough of those, else by
+ * whichever has more blocks. Depends on the sizes only, never on the thread count. The forward
+ * is cut by columns and dW by rows, i.e. both by rows of the weight matrix, like the optimiser
+ * step: with the pool's front/back claiming each core keeps the same weight rows throughout. */
 typedef struct {
     int by_rows, ntasks, align, n;
 } Cut;
 
-static Cut cut_2d(int M, int N, long macs, int col_align, int row_align) {
+static Cut cut_2d(int M, int N, long macs, int col_align, int row_align, int prefer_rows) {
     long want = macs / TASK_MACS;
     if (want < 1) want = 1;
     if (want > MAX_TASKS) want = MAX_TASKS;
     int cu = (N + col_align - 1) / col_align, ru = (M + row_align - 1) / row_align;
+    int enough = want < 4 ? (int)want : 4;
     Cut c;
-    c.by_rows = cu < want && ru > cu;
+    if (prefer_rows) c.by_rows = ru >= enough || ru >= cu;
+    else c.by_rows = cu < enough && ru > cu;
     int units = c.by_rows ? ru : cu;
     c.ntasks = units < want ? units : (int)want;
     c.align = c.by_rows ? row_align : col_align;
@@ -117,22 +132,27 @@ void kernels_pixels_to_floats(float *out, const uint8_t *in, size_t n) {
     for (; i < n; i++) out[i] = (float)in[i] / 255.0f;
 }
 
-void kernels_sgd_step(float *params, float *v, const float *grad, float lr, float mu, size_t n) {
+int kernels_sgd_step(float *params, float *v, const float *grad, float lr, float mu, size_t n) {
     size_t i = 0;
+    int bad = 0;
 #if defined(__AVX2__)
     const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu);
-    if (v)
-        for (; i + 8 <= n; i += 8) {
-            __m256 m = _mm256_add_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(v + i)), _mm256_loadu_ps(grad + i));
-            _mm256_storeu_ps(v + i, m);
-            _mm256_storeu_ps(params + i, _mm256_sub_ps(_mm256_loadu_ps(params + i), _mm256_mul_ps(vlr, m)));
+    const __m256i expo = _mm256_set1_epi32(0x7f800000);
+    __m256i nonfinite = _mm256_setzero_si256();
+    for (; i + 8 <= n; i += 8) {
+        __m256 g = _mm256_loadu_ps(grad + i), step = g;
+        __m256i e = _mm256_and_si256(_mm256_castps_si256(g), expo);
+        nonfinite = _mm256_or_si256(nonfinite, _mm256_cmpeq_epi32(e, expo));
+        if (v) {
+            step = _mm256_add_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(v + i)), g);
+            _mm256_storeu_ps(v + i, step);
         }
-    else
-        for (; i + 8 <= n; i += 8)
-            _mm256_storeu_ps(params + i, _mm256_sub_ps(_mm256_loadu_ps(params + i),
-                                                       _mm256_mul_ps(vlr, _mm256_loadu_ps(grad + i))));
+        _mm256_storeu_ps(params + i, _mm256_sub_ps(_mm256_loadu_ps(params + i), _mm256_mul_ps(vlr, step)));
+    }
+    bad = !_mm256_testz_si256(nonfinite, nonfinite);
 #endif
     for (; i < n; i++) {
+        bad |= !isfinite(grad[i]);
         if (v) {
             v[i] = mu * v[i] + grad[i];
             params[i] -= lr * v[i];
@@ -140,6 +160,7 @@ void kernels_sgd_step(float *params, float *v, const float *grad, float lr, floa
             params[i] -= lr * grad[i];
         }
     }
+    return !bad;
 }
 
 typedef struct {
@@ -170,7 +191,7 @@ void linear_forward_ex(float *out, const float *inp, const float *w, const float
         if (relu) relu_forward(out, out, B * N);
         return;
     }
-    FwdJob j = {out, inp, w, bias, nbias, B, K, N, relu, cut_2d(B, N, (long)B * K * N, FWD_COL_ALIGN, FWD_ROW_ALIGN)};
+    FwdJob j = {out, inp, w, bias, nbias, B, K, N, relu, cut_2d(B, N, (long)B * K * N, FWD_COL_ALIGN, FWD_ROW_ALIGN, 0)};
     kernels_run(fwd_task, &j, j.cut.ntasks);
 }
 
@@ -232,7 +253,7 @@ void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout,
                         const float *w, int nbias, int B, int K, int N, int relu_inp) {
     long macs = (long)B * K * N;
     BwdJob j = {dinp, dw, dbias, dout, inp, w, nbias, B, K, N, relu_inp,
-                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN), cut_2d(B, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN)};
+                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 1), cut_2d(B, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 0)};
     if (!own_backward(B, K, N)) {
         blas_prepare();
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, K, B, 1.0f, dout, N, inp, K, 0.0f, dw, K);

@@ -64,8 +64,12 @@ int kernels_all_finite(const float *a, size_t n);
 void kernels_pixels_to_floats(float *out, const uint8_t *in, size_t n);
 
 /* The plain and momentum gradient steps of optim.c, vectorised, with the same roundings (so the
- * same results): p -= lr g; or v = mu v + g, p -= lr v (v == NULL: plain step). n elements. */
-void kernels_sgd_step(float *params, float *v, const float *grad, float lr, float mu, size_t n);
+ * same results): p -= lr g; or v = mu v + g, p -= lr v (v == NULL: plain step). n elements.
+ * Returns 1 if every grad element was finite (the step is taken either way). */
+int kernels_sgd_step(float *params, float *v, const float *grad, float lr, float mu, size_t n);
+
+/* y (n) += a * x (n), rounding the product then the sum (no fused multiply-add), vectorised. */
+void kernels_axpy(float *y, float a, const float *x, size_t n);
 
 /* One task of a job: fn(ctx, task) for task in [0, ntasks), in any order, on any thread. */
 typedef void (*KernelsTask)(void *ctx, int task);

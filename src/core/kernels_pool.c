@@ -4,6 +4,9 @@
  * Tasks are claimed, not assigned: if a worker is descheduled (the window's UI thread or
  * another program wants the core), the caller simply runs more of the tasks itself instead of
  * waiting for it. Which thread ran a task never changes its result, so runs are reproducible.
+ * The caller claims from the front of the list and the workers from the back, so with jobs
+ * cut alike (a layer's forward, its dW, the optimiser step) each core keeps working on the
+ * same rows of the weights and their cache lines stay in its own L2.
  * Workers spin briefly for the next job (a training step posts one every few tens of
  * microseconds, and waking a sleeping thread costs more than that), then sleep on a condition
  * variable, so an idle pool uses no CPU. A call made while another thread is using the pool
@@ -31,7 +34,6 @@
 typedef struct {
     _Atomic(KernelsTask) fn;
     _Atomic(void *) ctx;
-    atomic_int ntasks;
 } JobSlot;
 
 typedef struct {
@@ -39,7 +41,7 @@ typedef struct {
     int nworkers;                  /* threads besides the caller */
     JobSlot slot[2];               /* slot[gen & 1] is the current job */
     _Atomic uint32_t gen;          /* bumped once per job */
-    _Atomic uint64_t claim;        /* gen << 32 | next unclaimed task */
+    _Atomic uint64_t claim;        /* gen << 32 | front << 16 | back: tasks [front, back) are free */
     atomic_int done;               /* tasks finished in the current job */
     atomic_int sleepers;
     atomic_int quit;
@@ -58,26 +60,32 @@ static double seconds(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Claims and runs tasks of job g until none are left (or the job is no longer g). */
-static void run_tasks(uint32_t g) {
+#define CLAIM(g, front, back) ((uint64_t)(g) << 32 | (uint64_t)(front) << 16 | (uint64_t)(back))
+
+/* Claims and runs tasks of job g until none are left (or the job is no longer g): from the
+ * front for the caller, from the back for a worker. */
+static void run_tasks(uint32_t g, int from_back) {
     const JobSlot *s = &g_pool.slot[g & 1];
     KernelsTask fn = atomic_load_explicit(&s->fn, memory_order_relaxed);
     void *ctx = atomic_load_explicit(&s->ctx, memory_order_relaxed);
-    uint32_t ntasks = (uint32_t)atomic_load_explicit(&s->ntasks, memory_order_relaxed);
     uint64_t c = atomic_load(&g_pool.claim);
     for (;;) {
-        if ((uint32_t)(c >> 32) != g || (uint32_t)c >= ntasks) return;
-        if (!atomic_compare_exchange_weak(&g_pool.claim, &c, c + 1)) continue;
-        /* the claim succeeded while the job was still g, so fn/ctx/ntasks were g's */
-        fn(ctx, (int)(uint32_t)c);
+        uint32_t front = (uint32_t)(c >> 16) & 0xffff, back = (uint32_t)c & 0xffff;
+        if ((uint32_t)(c >> 32) != g || front >= back) return;
+        uint32_t task = from_back ? back - 1 : front;
+        uint64_t next = from_back ? CLAIM(g, front, back - 1) : CLAIM(g, front + 1, back);
+        if (!atomic_compare_exchange_weak(&g_pool.claim, &c, next)) continue;
+        /* the claim succeeded while the job was still g, so fn and ctx were g's */
+        fn(ctx, (int)task);
         atomic_fetch_add_explicit(&g_pool.done, 1, memory_order_release);
         c = atomic_load(&g_pool.claim);
     }
 }
 
 static void *worker_main(void *arg) {
-    (void)arg;
-    uint32_t seen = atomic_load(&g_pool.gen);
+    /* the generation when the pool started this thread: a thread that starts late must still
+     * see every job (and the quit) posted after that */
+    uint32_t seen = (uint32_t)(uintptr_t)arg;
     for (;;) {
         uint32_t g;
         double spin_start = 0;
@@ -102,7 +110,7 @@ static void *worker_main(void *arg) {
         }
         seen = g;
         if (atomic_load(&g_pool.quit)) return NULL;
-        run_tasks(g);
+        run_tasks(g, 1);
     }
 }
 
@@ -112,10 +120,9 @@ static uint32_t post(KernelsTask fn, void *ctx, int ntasks) {
     JobSlot *s = &g_pool.slot[g & 1];
     atomic_store_explicit(&s->fn, fn, memory_order_relaxed);
     atomic_store_explicit(&s->ctx, ctx, memory_order_relaxed);
-    atomic_store_explicit(&s->ntasks, ntasks, memory_order_relaxed);
     atomic_store(&g_pool.done, 0);
     atomic_store(&g_rest, 0);
-    atomic_store(&g_pool.claim, (uint64_t)g << 32);
+    atomic_store(&g_pool.claim, CLAIM(g, 0, ntasks));
     atomic_store(&g_pool.gen, g);
     if (atomic_load(&g_pool.sleepers) > 0) {
         pthread_mutex_lock(&g_pool.mu);
@@ -139,7 +146,8 @@ static void pool_resize(int want) {
     if (want - 1 == g_pool.nworkers) return;
     pool_stop();
     for (int i = 0; i < want - 1; i++) {
-        if (pthread_create(&g_pool.tid[i], NULL, worker_main, NULL) != 0) break;
+        void *gen_now = (void *)(uintptr_t)atomic_load(&g_pool.gen);
+        if (pthread_create(&g_pool.tid[i], NULL, worker_main, gen_now) != 0) break;
         g_pool.nworkers++;
     }
 }
@@ -154,7 +162,7 @@ int kernels_get_threads(void) { return atomic_load(&g_want); }
 
 void kernels_run(KernelsTask fn, void *ctx, int ntasks) {
     if (ntasks <= 0) return;
-    if (ntasks == 1 || atomic_load(&g_want) <= 1 || atomic_flag_test_and_set(&g_busy)) {
+    if (ntasks == 1 || ntasks > 0xffff || atomic_load(&g_want) <= 1 || atomic_flag_test_and_set(&g_busy)) {
         for (int i = 0; i < ntasks; i++) fn(ctx, i);
         return;
     }
@@ -165,7 +173,7 @@ void kernels_run(KernelsTask fn, void *ctx, int ntasks) {
         return;
     }
     uint32_t g = post(fn, ctx, ntasks);
-    run_tasks(g);
+    run_tasks(g, 0);
     /* every task is claimed; wait for the ones a worker is still running */
     for (int spins = 0; atomic_load_explicit(&g_pool.done, memory_order_acquire) != ntasks; spins++) {
         if (spins < 4096) cpu_relax();

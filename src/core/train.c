@@ -142,11 +142,11 @@ const char *trainer_stop_reason(const Trainer *t) {
 }
 
 /* Batch gather, split by rows across the kernel threads: the same conversion as
- * dataset_gather (pixel / 255), vectorised. */
+ * dataset_gather / dataset_slice (pixel / 255), vectorised. */
 typedef struct {
     const Dataset *ds;
-    const int *idx;
-    int b, ntasks;
+    const int *idx;     /* rows idx[0..b), or NULL for rows start..start+b */
+    int start, b, ntasks;
     float *x;
     int *y;
 } GatherJob;
@@ -157,16 +157,31 @@ static void gather_task(void *ctx, int task) {
     int lo, hi;
     kernels_split(g->b, 1, task, g->ntasks, &lo, &hi);
     for (int i = lo; i < hi; i++) {
-        int k = g->idx[i];
-        if (k < 0 || k >= g->ds->n) abort(); /* our own permutation: a miss is a bug */
+        int k = g->idx ? g->idx[i] : g->start + i;
+        if (k < 0 || k >= g->ds->n) abort(); /* our own permutation or range: a miss is a bug */
         kernels_pixels_to_floats(g->x + (size_t)i * d, g->ds->x + (size_t)k * d, d);
         g->y[i] = g->ds->y[k];
     }
 }
 
-static void gather_batch(const Dataset *ds, const int *idx, int b, float *x, int *y) {
-    GatherJob g = {ds, idx, b, (long)b * ds->d >= 16384 ? 4 : 1, x, y};
+/* x (b, d), y (b) from rows idx[0..b) of ds, or rows start.. when idx is NULL. */
+static void gather_batch(const Dataset *ds, const int *idx, int start, int b, float *x, int *y) {
+    long px = (long)b * ds->d;
+    GatherJob g = {ds, idx, start, b, px >= 16384 ? (px >= 262144 ? 8 : 4) : 1, x, y};
     kernels_run(gather_task, &g, g.ntasks);
+}
+
+static void prefetch_rows(const Dataset *ds, const int *idx, int b) {
+#if defined(__GNUC__)
+    size_t d = (size_t)ds->d;
+    for (int i = 0; i < b; i++) {
+        const uint8_t *row = ds->x + (size_t)idx[i] * d;
+        for (size_t off = 0; off < d; off += 64) __builtin_prefetch(row + off);
+        __builtin_prefetch(row + d - 1);
+    }
+#else
+    (void)ds, (void)idx, (void)b;
+#endif
 }
 
 /* The optimiser step, split into whole cache lines of the parameter block across the kernel
@@ -190,13 +205,12 @@ static void update_task(void *ctx, int task) {
     if (hi > np) hi = np;
     if (lo > hi) lo = hi;
     size_t n = hi - lo;
-    u->bad[task] = !kernels_all_finite(t->grad + lo, n);
-    if (n == 0) return;
     if (t->opt.kind == OPT_MOMENTUM) {
-        kernels_sgd_step(t->net.params + lo, t->opt.m + lo, t->grad + lo, u->lr, t->opt.momentum, n);
+        u->bad[task] = !kernels_sgd_step(t->net.params + lo, t->opt.m + lo, t->grad + lo, u->lr, t->opt.momentum, n);
     } else if (t->opt.kind == OPT_GD || t->opt.kind == OPT_SGD) {
-        kernels_sgd_step(t->net.params + lo, NULL, t->grad + lo, u->lr, 0.0f, n);
+        u->bad[task] = !kernels_sgd_step(t->net.params + lo, NULL, t->grad + lo, u->lr, 0.0f, n);
     } else {
+        u->bad[task] = !kernels_all_finite(t->grad + lo, n);
         Optim view = t->opt; /* this thread's slice of the optimiser state */
         view.n = n;
         if (view.m) view.m += lo;
@@ -227,11 +241,10 @@ static double full_batch_gradient(Trainer *t) {
     double loss = 0;
     for (int start = 0; start < ds->n; start += t->chunk) {
         int b = ds->n - start < t->chunk ? ds->n - start : t->chunk;
-        dataset_slice(ds, start, b, t->xb, t->yb);
+        gather_batch(ds, NULL, start, b, t->xb, t->yb);
         double l = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
         net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
-        float wgt = (float)b / (float)ds->n;
-        for (size_t i = 0; i < np; i++) t->gacc[i] += wgt * t->grad[i];
+        kernels_axpy(t->gacc, (float)b / (float)ds->n, t->grad, np);
         loss += l * b;
     }
     memcpy(t->grad, t->gacc, sizeof(float) * np);
@@ -279,7 +292,12 @@ StepStatus trainer_step(Trainer *t) {
     } else {
         if (t->pos == 0) rng_shuffle_int(&t->rng, t->perm, t->train->n);
         b = t->train->n - t->pos < t->cfg.batch ? t->train->n - t->pos : t->cfg.batch;
-        gather_batch(t->train, t->perm + t->pos, b, t->xb, t->yb);
+        gather_batch(t->train, t->perm + t->pos, 0, b, t->xb, t->yb);
+        /* the next batch's images are scattered over the training set: start fetching them now */
+        if (t->pos + b < t->train->n) {
+            int nb = t->train->n - t->pos - b < t->cfg.batch ? t->train->n - t->pos - b : t->cfg.batch;
+            prefetch_rows(t->train, t->perm + t->pos + b, nb);
+        }
         loss = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
         net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
     }
