@@ -74,6 +74,33 @@ static uint32_t be32(const unsigned char *p) { return be16(p) << 16 | be16(p + 2
 static uint32_t le16(const unsigned char *p) { return (uint32_t)p[1] << 8 | p[0]; }
 static uint32_t le32(const unsigned char *p) { return le16(p + 2) << 16 | le16(p); }
 
+/* Backstop for declared_size below: SDL2_image allocates the whole surface (through SDL_malloc)
+ * before decoding a pixel, so while any header trick slips past the size check, no single SDL
+ * allocation may exceed SDL_ALLOC_MAX (a 16-megapixel RGBA surface is 64 MB; an 8K window
+ * surface 133 MB) and the loader fails with "Out of memory" instead of the machine. The
+ * wrappers call SDL's own functions, so blocks allocated before or after installing them mix. */
+#define SDL_ALLOC_MAX ((size_t)256 << 20)
+
+static SDL_malloc_func sdl_malloc;
+static SDL_calloc_func sdl_calloc;
+static SDL_realloc_func sdl_realloc;
+static SDL_free_func sdl_free;
+
+static void *SDLCALL capped_malloc(size_t n) { return n > SDL_ALLOC_MAX ? NULL : sdl_malloc(n); }
+static void *SDLCALL capped_calloc(size_t n, size_t size) {
+    return size && n > SDL_ALLOC_MAX / size ? NULL : sdl_calloc(n, size);
+}
+static void *SDLCALL capped_realloc(void *p, size_t n) { return n > SDL_ALLOC_MAX ? NULL : sdl_realloc(p, n); }
+
+/* Installs the capped allocator once; images are decoded on the main thread only. */
+static void cap_sdl_allocations(void) {
+    static int installed;
+    if (installed) return;
+    installed = 1;
+    SDL_GetMemoryFunctions(&sdl_malloc, &sdl_calloc, &sdl_realloc, &sdl_free);
+    SDL_SetMemoryFunctions(capped_malloc, capped_calloc, capped_realloc, sdl_free);
+}
+
 /* SDL2_image's PNG read callback ignores short reads, so libpng reading past the end of a cut
  * file takes stale buffer bytes for data and chunk lengths: a 108-byte PNG whose tRNS chunk
  * claims 32770 bytes kept predict busy for minutes. So every chunk must lie inside the buffer,
@@ -140,13 +167,12 @@ static int declared_size(const Format *fmt, const unsigned char *buf, size_t len
         if (m == 0xd9 || m == 0xda) return 0; /* end of image, or scan data before any frame */
         size_t seg = be16(buf + p + 2);
         if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
-            if (seg < 7 || p + 9 > len) return 0;
+            if (p + 9 > len) return 0;
             *h = be16(buf + p + 5);
             *w = be16(buf + p + 7);
             return 1;
         }
-        if (seg < 2) return 0;
-        p += 2 + seg;
+        p += 2 + (seg < 2 ? 2 : seg); /* libjpeg skips nothing more for a length below 2 */
     }
     return 0;
 }
@@ -163,6 +189,7 @@ int image_decode(const unsigned char *buf, unsigned long len, float **img, int *
     if (declared_size(fmt, buf, len, &dw, &dh) && dw * dh > IMAGE_MAX_PIXELS)
         return err_set(err, "image is %llux%llu; sizes from 1x1 to 16 megapixels are accepted", (unsigned long long)dw,
                        (unsigned long long)dh);
+    cap_sdl_allocations();
     SDL_RWops *rw = SDL_RWFromConstMem(buf, (int)len);
     if (!rw) return err_set(err, "cannot read image: %s", SDL_GetError());
     StderrCapture cap;
