@@ -45,6 +45,7 @@ dict_for() {
 
 run_one() {
   local t="$1" work="$out/corpus/$1" art="$out/artifacts/$1/" log="$out/$1.log"
+  rm -rf "$art" # only this run's findings get copied into tests/corpus
   mkdir -p "$work" "$art"
   local seeds=("$root/tests/corpus/$t")
   [ -d "$root/tests/corpus/$t/regressions" ] && seeds+=("$root/tests/corpus/$t/regressions")
