@@ -265,7 +265,11 @@ void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout,
         return;
     }
     if (!dinp) j.dinp_cut.ntasks = 0;
-    kernels_run(bwd_task, &j, j.dw_cut.ntasks + j.dinp_cut.ntasks + 1);
+    int ntasks = j.dw_cut.ntasks + j.dinp_cut.ntasks + 1;
+    if (macs * (dinp ? 2 : 1) < 2 * TASK_MACS) /* too little to share: stay on this thread */
+        for (int t = 0; t < ntasks; t++) bwd_task(&j, t);
+    else
+        kernels_run(bwd_task, &j, ntasks);
 }
 
 void linear_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
