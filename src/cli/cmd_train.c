@@ -38,7 +38,7 @@ static void train_usage(FILE *f) {
             "  --target-acc P         stop once test accuracy reaches P percent\n"
             "  --schedule const|cosine  learning-rate schedule over the planned steps\n"
             "  --seed N               initialisation and shuffling seed (default 1)\n"
-            "  --threads N            BLAS threads (default 2)\n"
+            "  --threads N            threads for the matrix kernels (default 2)\n"
             "  --bias per-neuron|per-layer   per-layer = one scalar bias per layer (the notes)\n"
             "  --output-relu          ReLU on the output layer before the softmax (the notes)\n"
             "  --init he|uniform:A    He-normal (default) or uniform in [-A, A]\n"
@@ -46,7 +46,10 @@ static void train_usage(FILE *f) {
             "  --out F                save the model here (safetensors), also on Ctrl+C\n"
             "  --history F.csv        write per-step and per-epoch history\n"
             "  --quiet                only the final line\n"
-            "Defaults: mlp = momentum 0.9, lr 0.05, batch 64, 10 epochs, cosine schedule;\n"
+            "  --stats                machine-readable timings on stdout for bench/run.sh: a\n"
+            "                         'stats-epoch:' line per epoch and a final 'stats:' line of\n"
+            "                         key=value pairs (train_seconds counts steps only, no evaluation)\n"
+            "Defaults: mlp = momentum 0.9, lr 0.05, batch 64, 12 epochs, cosine schedule;\n"
             "          softmax = sgd, lr 0.1, batch 64, 5 epochs.\n");
 }
 
@@ -85,7 +88,7 @@ int cmd_train(int argc, char **argv) {
     const char *init = "he", *opt_s = NULL, *sched_s = NULL, *bias_s = "per-neuron", *v;
     double lr = -1, tol = 0, target = 0;
     long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2;
-    int output_relu = 0, quiet = 0;
+    int output_relu = 0, quiet = 0, stats = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -98,6 +101,10 @@ int cmd_train(int argc, char **argv) {
         }
         if (!strcmp(a, "--quiet")) {
             quiet = 1;
+            continue;
+        }
+        if (!strcmp(a, "--stats")) {
+            stats = 1;
             continue;
         }
         char name[32];
@@ -265,6 +272,17 @@ int cmd_train(int argc, char **argv) {
         printf("test accuracy: %.2f%% (loss %.4f) after %d epochs, %ld steps, %.1f s; stopped: %s\n", 100 * ev.acc,
                ev.loss, t.epoch, t.step, time_now() - t.t_start,
                g_interrupted ? "interrupted" : nonfinite ? "non-finite loss" : trainer_stop_reason(&t));
+    if (stats) {
+        for (int e = 0; e < t.hist.nepochs; e++) {
+            const EpochRecord *r = &t.hist.epochs[e];
+            printf("stats-epoch: epoch=%d step=%ld seconds=%.4f test_acc=%.4f\n", r->epoch, r->step, r->seconds,
+                   r->test_acc);
+        }
+        printf("stats: steps=%ld samples=%ld train_seconds=%.4f samples_per_second=%.1f wall_seconds=%.4f "
+               "epochs=%d threads=%ld test_acc=%.4f\n",
+               t.step, t.samples, t.t_train, t.t_train > 0 ? t.samples / t.t_train : 0.0, time_now() - t.t_start,
+               t.epoch, threads, have_eval ? ev.acc : -1.0);
+    }
     rc = nonfinite ? EXIT_RUNTIME : 0;
     goto done;
 fail:

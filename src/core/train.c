@@ -28,7 +28,7 @@ void train_config_default(TrainConfig *c, const char *arch) {
         c->opt = OPT_MOMENTUM;
         c->lr = 0.05f;
         c->batch = 64;
-        c->epochs = 10;
+        c->epochs = 12;
         c->schedule = SCHED_COSINE;
     }
 }
