@@ -100,15 +100,22 @@ static void nt_dispatch(float *C, int ldc, const float *A, int lda, const float 
     }
 }
 
+/* A's rows are taken NT_RC at a time (200 KB at K = 784), so the pass of every block of B over
+ * them reads from L2 even when the batch is large. */
+#define NT_RC 64
+
 void gemm_nt(float *C, int ldc, const float *A, int lda, const float *B, int ldb, int M, int N, int K,
              const float *bias, int bias_mode, int relu) {
-    for (int j = 0; j < N; j += NT_NR) {
-        int nr = N - j < NT_NR ? N - j : NT_NR;
-        const float *bj = bias_mode == GEMM_BIAS_COL ? bias + j : bias;
-        for (int i = 0; i < M; i += NT_MR) {
-            int mr = M - i < NT_MR ? M - i : NT_MR;
-            nt_dispatch(C + (size_t)i * ldc + j, ldc, A + (size_t)i * lda, lda, B + (size_t)j * ldb, ldb, K, mr,
-                        nr, bj, bias_mode, relu);
+    for (int i0 = 0; i0 < M; i0 += NT_RC) {
+        int i1 = M - i0 < NT_RC ? M : i0 + NT_RC;
+        for (int j = 0; j < N; j += NT_NR) {
+            int nr = N - j < NT_NR ? N - j : NT_NR;
+            const float *bj = bias_mode == GEMM_BIAS_COL ? bias + j : bias;
+            for (int i = i0; i < i1; i += NT_MR) {
+                int mr = i1 - i < NT_MR ? i1 - i : NT_MR;
+                nt_dispatch(C + (size_t)i * ldc + j, ldc, A + (size_t)i * lda, lda, B + (size_t)j * ldb, ldb, K, mr,
+                            nr, bj, bias_mode, relu);
+            }
         }
     }
 }
@@ -117,7 +124,7 @@ void gemm_nt(float *C, int ldc, const float *A, int lda, const float *B, int ldb
 
 #define BC_MR 6
 #define BC_NV 2
-#define BC_PC 256 /* p per pass: B's 256 x 16 panel (16 KB) stays in L1 */
+#define BC_PC 64 /* p per pass */
 
 /* first: start from zero, else add to what C holds; mask is applied on the last pass only. */
 INLINE void bc_block(float *C, int ldc, const float *A, int sai, int sap, const float *B, int ldb, int P, int mr,
@@ -177,13 +184,15 @@ static void bc_dispatch(float *C, int ldc, const float *A, int sai, int sap, con
     }
 }
 
+/* p outermost: B's rows [p0, p0 + BC_PC) (200 KB at 784 columns) stay in L2 while all of C's
+ * blocks take their share; C is reloaded per pass, which rounds nothing (it is float already). */
 void gemm_bc(float *C, int ldc, const float *A, int sai, int sap, const float *B, int ldb, int M, int N, int P,
              const float *mask, int ldm) {
-    for (int j = 0; j < N; j += 8 * BC_NV) {
-        int w = N - j < 8 * BC_NV ? N - j : 8 * BC_NV;
-        int nv = (w + 7) / 8, ntail = w - 8 * (nv - 1);
-        for (int p0 = 0; p0 < P || p0 == 0; p0 += BC_PC) {
-            int pc = P - p0 < BC_PC ? P - p0 : BC_PC, last = p0 + pc >= P;
+    for (int p0 = 0; p0 < P || p0 == 0; p0 += BC_PC) {
+        int pc = P - p0 < BC_PC ? P - p0 : BC_PC, last = p0 + pc >= P;
+        for (int j = 0; j < N; j += 8 * BC_NV) {
+            int w = N - j < 8 * BC_NV ? N - j : 8 * BC_NV;
+            int nv = (w + 7) / 8, ntail = w - 8 * (nv - 1);
             for (int i = 0; i < M; i += BC_MR) {
                 int mr = M - i < BC_MR ? M - i : BC_MR;
                 bc_dispatch(C + (size_t)i * ldc + j, ldc, A + (size_t)i * sai + (size_t)p0 * sap, sai, sap,
