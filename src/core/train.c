@@ -149,27 +149,9 @@ typedef struct {
     int start, b, ntasks;
     float *x;
     int *y;
+    const int *next;    /* the next batch's rows next[0..nnext), prefetched task by task */
+    int nnext;
 } GatherJob;
-
-static void gather_task(void *ctx, int task) {
-    const GatherJob *g = ctx;
-    const size_t d = (size_t)g->ds->d;
-    int lo, hi;
-    kernels_split(g->b, 1, task, g->ntasks, &lo, &hi);
-    for (int i = lo; i < hi; i++) {
-        int k = g->idx ? g->idx[i] : g->start + i;
-        if (k < 0 || k >= g->ds->n) abort(); /* our own permutation or range: a miss is a bug */
-        kernels_pixels_to_floats(g->x + (size_t)i * d, g->ds->x + (size_t)k * d, d);
-        g->y[i] = g->ds->y[k];
-    }
-}
-
-/* x (b, d), y (b) from rows idx[0..b) of ds, or rows start.. when idx is NULL. */
-static void gather_batch(const Dataset *ds, const int *idx, int start, int b, float *x, int *y) {
-    long px = (long)b * ds->d;
-    GatherJob g = {ds, idx, start, b, px >= 16384 ? (px >= 262144 ? 8 : 4) : 1, x, y};
-    kernels_run(gather_task, &g, g.ntasks);
-}
 
 static void prefetch_rows(const Dataset *ds, const int *idx, int b) {
 #if defined(__GNUC__)
@@ -182,6 +164,34 @@ static void prefetch_rows(const Dataset *ds, const int *idx, int b) {
 #else
     (void)ds, (void)idx, (void)b;
 #endif
+}
+
+static void gather_task(void *ctx, int task) {
+    const GatherJob *g = ctx;
+    const size_t d = (size_t)g->ds->d;
+    int lo, hi;
+    kernels_split(g->b, 1, task, g->ntasks, &lo, &hi);
+    for (int i = lo; i < hi; i++) {
+        int k = g->idx ? g->idx[i] : g->start + i;
+        if (k < 0 || k >= g->ds->n) abort(); /* our own permutation or range: a miss is a bug */
+        kernels_pixels_to_floats(g->x + (size_t)i * d, g->ds->x + (size_t)k * d, d);
+        g->y[i] = g->ds->y[k];
+    }
+    /* the next batch's images are scattered over the training set: start fetching them now,
+     * into the cache of the thread that will most likely convert them (the same task index) */
+    if (g->next) {
+        kernels_split(g->nnext, 1, task, g->ntasks, &lo, &hi);
+        prefetch_rows(g->ds, g->next + lo, hi - lo);
+    }
+}
+
+/* x (b, d), y (b) from rows idx[0..b) of ds, or rows start.. when idx is NULL; prefetches the
+ * rows next[0..nnext) (next may be NULL). */
+static void gather_batch(const Dataset *ds, const int *idx, int start, int b, float *x, int *y, const int *next,
+                         int nnext) {
+    long px = (long)b * ds->d;
+    GatherJob g = {ds, idx, start, b, px >= 16384 ? (px >= 262144 ? 8 : 4) : 1, x, y, next, nnext};
+    kernels_run(gather_task, &g, g.ntasks);
 }
 
 /* The optimiser step, split into whole cache lines of the parameter block across the kernel
@@ -241,7 +251,7 @@ static double full_batch_gradient(Trainer *t) {
     double loss = 0;
     for (int start = 0; start < ds->n; start += t->chunk) {
         int b = ds->n - start < t->chunk ? ds->n - start : t->chunk;
-        gather_batch(ds, NULL, start, b, t->xb, t->yb);
+        gather_batch(ds, NULL, start, b, t->xb, t->yb, NULL, 0);
         double l = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
         net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
         kernels_axpy(t->gacc, (float)b / (float)ds->n, t->grad, np);
@@ -292,12 +302,8 @@ StepStatus trainer_step(Trainer *t) {
     } else {
         if (t->pos == 0) rng_shuffle_int(&t->rng, t->perm, t->train->n);
         b = t->train->n - t->pos < t->cfg.batch ? t->train->n - t->pos : t->cfg.batch;
-        gather_batch(t->train, t->perm + t->pos, 0, b, t->xb, t->yb);
-        /* the next batch's images are scattered over the training set: start fetching them now */
-        if (t->pos + b < t->train->n) {
-            int nb = t->train->n - t->pos - b < t->cfg.batch ? t->train->n - t->pos - b : t->cfg.batch;
-            prefetch_rows(t->train, t->perm + t->pos + b, nb);
-        }
+        int left = t->train->n - t->pos - b, nb = left < t->cfg.batch ? left : t->cfg.batch;
+        gather_batch(t->train, t->perm + t->pos, 0, b, t->xb, t->yb, nb > 0 ? t->perm + t->pos + b : NULL, nb);
         loss = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
         net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
     }
@@ -340,7 +346,7 @@ int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *
     if (ds->d != net->sizes[0])
         return err_set(err, "evaluate: images have %d pixels but the network takes %d inputs", ds->d, net->sizes[0]);
     int K = net->sizes[net->nlayers], chunk = wk->cap;
-    float *x = xmalloc_array((size_t)chunk * ds->d, sizeof(float));
+    float *x = kernels_alloc((size_t)chunk * ds->d);
     int *y = xmalloc_array((size_t)chunk, sizeof(int));
     if (!x || !y) {
         free(x);
@@ -351,7 +357,7 @@ int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *
     long correct = 0;
     for (int start = 0; start < n; start += chunk) {
         int b = n - start < chunk ? n - start : chunk;
-        dataset_slice(ds, start, b, x, y);
+        gather_batch(ds, NULL, start, b, x, y, NULL, 0);
         loss += net_forward(net, wk, x, y, b) * b;
         const float *p = net_probs(net, wk);
         for (int i = 0; i < b; i++) {
