@@ -114,6 +114,26 @@ awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 3) }' && ok || bad "Ctrl+C sto
 "$bin" info "$tmp/int.safetensors" >/dev/null 2>&1 && ok || bad "interrupted train still wrote a valid model"
 ls "$tmp" | grep -q '\.tmp$' && bad "temp files left behind" || ok
 
+# --extra DIR: a personal folder (the window's Ctrl+0..9 layout) is mixed into training
+mkdir -p "$tmp/mine" "$tmp/nomine"
+"${DIGITREC_PYTHON:-python3}" - "$data" "$tmp/mine" <<'PY'
+import struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+img = open(src + "/t10k-images-idx3-ubyte", "rb").read()
+lab = open(src + "/t10k-labels-idx1-ubyte", "rb").read()
+n = 50
+open(dst + "/train-images-idx3-ubyte", "wb").write(struct.pack(">IIII", 0x803, n, 28, 28) + img[16:16 + n * 784])
+open(dst + "/train-labels-idx1-ubyte", "wb").write(struct.pack(">II", 0x801, n) + lab[8:8 + n])
+PY
+expect_code 0 "train --extra" "$bin" train --arch softmax --epochs 1 --data "$data" --extra "$tmp/mine" --out "$tmp/x.safetensors"
+grep -q "mixing in 50 examples from $tmp/mine, each 20 times" "$tmp/err" && ok || bad "--extra announces the mix: $(head -c 300 "$tmp/err")"
+grep -q "61000 train" "$tmp/err" && ok || bad "--extra: 60000 + 50 x 20 training images"
+expect_code 0 "info --extra model" "$bin" info "$tmp/x.safetensors"
+grep -q "extra *50 examples x20 from" "$tmp/out" && ok || bad "--extra recorded in the model's metadata"
+expect_code 1 "--extra empty folder" "$bin" train --arch softmax --epochs 1 --data "$data" --extra "$tmp/nomine"
+expect_code 1 "--extra missing folder" "$bin" train --arch softmax --epochs 1 --data "$data" --extra "$tmp/nofolder"
+[ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "--extra missing folder: one-line error"
+
 # Fashion-MNIST from Debian (gzipped IDX) trains with --data unchanged; class names travel along
 fashion=/usr/share/datasets/fashion-mnist
 if [ -f "$fashion/train-images-idx3-ubyte.gz" ]; then

@@ -2,7 +2,8 @@
 # test_gui_e2e.sh - the real window under Xvfb, driven by xdotool with real mouse and keys:
 # drawing a 7 and a 0 on the canvas gives those predictions in the trace, C clears, Space starts
 # training and loss points arrive, M shows the confusion matrix and a click on a cell opens its
-# gallery, a click on a thumbnail puts that test image on the canvas and it is read, Ctrl+S writes
+# gallery, a click on a thumbnail puts that test image on the canvas and it is read, Ctrl+7 and
+# Ctrl+0 keep the drawings in the personal IDX folder (which grows by one each), Ctrl+S writes
 # a model `digitrec info` accepts, a resize is traced, and Ctrl+Q closes promptly with an
 # autosave of the unsaved training.
 # Needs Xvfb and xdotool (skips with a message when absent). Uses a temp HOME and models folder.
@@ -56,6 +57,8 @@ for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.05; d
 [ -e "/tmp/.X11-unix/X$DNUM" ] || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
 export DISPLAY=":$DNUM"
 export HOME="$TMP/home"
+unset XDG_DATA_HOME XDG_CONFIG_HOME
+PERSONAL="$HOME/.local/share/digitrec/personal"
 mkdir -p "$HOME" "$TMP/models"
 
 MODEL="$SRC/models/mlp.safetensors"
@@ -123,6 +126,14 @@ n_pred=$(grep -c '"event":"prediction"' "$TRACE")
 [ "$n_pred" -ge 10 ] || fail "predictions should update per stroke segment, saw $n_pred"
 echo "ok: drew a 7, predicted 7 ($n_pred predictions traced)"
 
+# Ctrl+7 keeps it as a personal example: the IDX label file holds one label (8-byte header + 1).
+xdotool key --window "$WID" ctrl+7
+sleep 0.4
+[ "$(stat -c %s "$PERSONAL/train-labels-idx1-ubyte" 2>/dev/null)" = 9 ] || fail "Ctrl+7 did not write one label to $PERSONAL"
+[ "$(stat -c %s "$PERSONAL/train-images-idx3-ubyte" 2>/dev/null)" = $((16 + 784)) ] || fail "Ctrl+7 did not write one image"
+grep -q '"event":"personal","ok":true,"label":7,"count":1' "$TRACE" || fail "the personal add was not traced"
+echo "ok: Ctrl+7 keeps the drawing in $PERSONAL"
+
 xdotool key --window "$WID" c
 sleep 0.3
 [ "$(last_prediction)" = -1 ] || fail "C should clear the canvas (prediction $(last_prediction))"
@@ -134,6 +145,11 @@ pts=$(awk 'BEGIN { for (i = 0; i <= 40; i++) { t = 6.2832 * i / 40 - 1.5708; pri
 draw $pts
 [ "$(last_prediction)" = 0 ] || fail "drew a 0, the window predicted $(last_prediction)"
 echo "ok: drew a 0, predicted 0"
+xdotool key --window "$WID" ctrl+0
+sleep 0.4
+[ "$(stat -c %s "$PERSONAL/train-labels-idx1-ubyte")" = 10 ] || fail "Ctrl+0 did not grow the personal set to 2"
+[ "$(tail -c 2 "$PERSONAL/train-labels-idx1-ubyte" | od -An -tu1 | tr -s ' ')" = " 7 0" ] || fail "personal labels are not 7, 0"
+echo "ok: Ctrl+0 grows the personal set to 2 (labels 7, 0)"
 
 # Real clicks at window coordinates.
 click_at() {

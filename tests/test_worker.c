@@ -5,8 +5,10 @@
  * snapshots are consistent copies while training runs; stopping mid-training joins promptly and
  * hands over the final state; without data a run request says how to fetch it. The test-set
  * predictions (confusion matrix) arrive with the snapshot, match evaluate(), follow the network
- * and outlive the worker's interest in them while the UI holds them. Also the session glue:
- * save -> load round trip, and a bad file keeps the current network. */
+ * and outlive the worker's interest in them while the UI holds them. Personal examples mix into
+ * the training set (repeated for about one per batch) and the switch takes effect. Also the
+ * session glue: save -> load round trip, a bad file keeps the current network, Ctrl+digit keeps
+ * the drawing in the personal folder and hands it to the worker, P switches mixing. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "common.h"
 #include "dataset.h"
 #include "model_io.h"
+#include "personal.h"
 #include "session.h"
 #include "train.h"
 #include "worker.h"
@@ -253,6 +256,47 @@ int main(void) {
     CHECK(dt < 1.0, "stop joined in %.3f s", dt);
     CHECK(fin.step >= s.step && fin.nloss == fin.step && fin.net.params, "final snapshot: %ld steps", fin.step);
 
+    /* personal examples: mixed in repeated, switched off and on, replaced; training goes on */
+    {
+        Dataset tr3, te3, mine = {0};
+        make_set(&tr3, 2000, 11);
+        make_set(&te3, 100, 12);
+        uint8_t img[784] = {0};
+        for (int i = 0; i < 5; i++) {
+            img[i] = 255;
+            personal_append(&mine, img, i, err);
+        }
+        WorkerSetup s3 = {0};
+        s3.train = &tr3, s3.test = &te3, s3.extra = &mine, s3.mix = 1, s3.publish_ms = 20;
+        Worker *w3 = worker_start(&s3, &net, &cfg, err);
+        CHECK(w3 && mine.x == NULL, "extra moved in: %s", err);
+        Snapshot s3s = {0};
+        int r = dataset_mix_repeat(2000, 5, cfg.batch);
+        worker_sync(w3, &s3s);
+        CHECK(s3s.extra_n == 5 && s3s.mix && s3s.mix_repeat == r && s3s.train_n == 2000 + 5 * r, "mixed: %d x %d, %d in all",
+              s3s.extra_n, s3s.mix_repeat, s3s.train_n);
+        worker_step(w3, 4);
+        WAIT_FOR(w3, &s3s, s3s.step >= 4, 3000);
+        CHECK(s3s.step == 4, "training on the mix");
+        unsigned long g3 = s3s.generation;
+        worker_set_extra(w3, NULL, 0);
+        WAIT_FOR(w3, &s3s, !s3s.mix, 2000);
+        CHECK(!s3s.mix && s3s.mix_repeat == 0 && s3s.train_n == 2000 && s3s.extra_n == 5 && s3s.step == 4, "mix off: %d",
+              s3s.train_n);
+        Dataset more = {0};
+        for (int i = 0; i < 9; i++) personal_append(&more, img, i % 10, err);
+        worker_set_extra(w3, &more, 1);
+        CHECK(more.x == NULL, "moved");
+        r = dataset_mix_repeat(2000, 9, cfg.batch);
+        WAIT_FOR(w3, &s3s, s3s.mix && s3s.extra_n == 9, 2000);
+        CHECK(s3s.extra_n == 9 && s3s.mix_repeat == r && s3s.train_n == 2000 + 9 * r, "nine mixed x%d", r);
+        worker_step(w3, 3);
+        WAIT_FOR(w3, &s3s, s3s.step >= 7, 3000);
+        CHECK(s3s.step == 7 && s3s.nloss == 7 && s3s.generation == g3, "counters and history go on across the rebuild: %ld", s3s.step);
+        worker_stop(w3, NULL);
+        snapshot_free(&s3s);
+    }
+
     /* no data: a run request comes back with the fetch hint and does not run */
     setup = (WorkerSetup){0};
     setup.data_dir = "/nonexistent/digitrec-data";
@@ -293,6 +337,45 @@ int main(void) {
     CHECK(session_load(&app, w2, saved) == 0, "load %s: %s", saved, app.msg);
     WAIT_FOR(w2, &app.snap, app.snap.generation != gen, 2000);
     CHECK(app.snap.generation != gen && same_params(&app.snap.net, &net), "loaded");
+    /* Ctrl+digit keeps the drawing in the personal folder; P mixes; Ctrl+Backspace removes */
+    snprintf(app.personal_dir, sizeof app.personal_dir, "%s/personal", dir);
+    app.nact = 0;
+    app_key(&app, KEY_3, MOD_CTRL);
+    CHECK(app.nact == 0 && app.msg_err && strstr(app.msg, "draw"), "nothing drawn: %s", app.msg);
+    canvas_draw_demo(&app.canvas_px, 3);
+    app_update_prediction(&app);
+    CHECK(app.has_ink, "a drawn 3");
+    app_key(&app, KEY_3, MOD_CTRL);
+    CHECK(app.nact == 1 && app.act[0].type == ACT_PERSONAL_ADD && app.act[0].arg == 3, "Ctrl+3 queues an add of class 3");
+    session_apply(&app, w2);
+    CHECK(app.personal.n == 1 && !app.msg_err, "kept: %s", app.msg);
+    Dataset onfile;
+    CHECK(personal_load(app.personal_dir, &onfile, err) == 0 && onfile.n == 1 && onfile.y[0] == 3, "on disk: %s", err);
+    uint8_t want[784];
+    personal_from_input(want, app.input);
+    CHECK(onfile.n == 1 && memcmp(onfile.x, want, 784) == 0, "the 28x28 input the network saw");
+    dataset_free(&onfile);
+    app_key(&app, KEY_7, MOD_CTRL);
+    session_apply(&app, w2);
+    WAIT_FOR(w2, &app.snap, app.snap.extra_n == 2, 2000);
+    CHECK(app.snap.extra_n == 2 && !app.snap.mix, "the worker holds both, not mixed");
+    app_key(&app, KEY_P, 0);
+    CHECK(app.mix == 1 && app.act[app.nact - 1].type == ACT_MIX, "P switches mixing on");
+    session_apply(&app, w2);
+    WAIT_FOR(w2, &app.snap, app.snap.mix, 2000);
+    CHECK(app.snap.mix, "the worker mixes");
+    app_frame(&app, 1);
+    int seen = 0;
+    for (int i = 0; i < app.dl.n; i++)
+        if (app.dl.cmds[i].type == CMD_TEXT && strstr(drawcmd_text(&app.dl, &app.dl.cmds[i]), "Mine 2: mix on")) seen = 1;
+    CHECK(seen, "the switch shows the count and the state");
+    app_key(&app, KEY_BACKSPACE, MOD_CTRL);
+    session_apply(&app, w2);
+    CHECK(app.personal.n == 1 && personal_load(app.personal_dir, &onfile, err) == 0 && onfile.n == 1, "Ctrl+Backspace removes one");
+    dataset_free(&onfile);
+    WAIT_FOR(w2, &app.snap, app.snap.extra_n == 1, 2000);
+    CHECK(app.snap.extra_n == 1, "and the worker follows");
+
     /* close without training: nothing to autosave */
     char msg[1200];
     CHECK(session_close(&app, w2, msg, sizeof msg) == 0, "nothing unsaved: %s", msg);

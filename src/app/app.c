@@ -105,6 +105,7 @@ int app_init(App *a, int w, int h, const char *models_dir, const char *autosave,
 
 void app_free(App *a) {
     canvas_free(&a->canvas_px);
+    dataset_free(&a->personal);
     snapshot_free(&a->snap);
     if (a->wk_ok) netwk_free(&a->wk);
     for (int i = 0; i < IMG_COUNT; i++) free(a->img[i].rgba);
@@ -167,6 +168,7 @@ int app_push_action(App *a, ActionType t, const char *path) {
     snprintf(tmp, sizeof tmp, "%s", path ? path : "");
     x->type = t;
     memcpy(x->path, tmp, sizeof tmp);
+    x->arg = 0;
     return 0;
 }
 
@@ -283,6 +285,8 @@ static const char *spin_caption(int id) {
 
 static void heat_layout(App *a);
 
+#define MIX_TEMPLATE "Mine 9999: mix off (P)"
+
 void app_resize(App *a, int w, int h) {
     if (w < 640) w = 640;
     if (h < 480) h = 480;
@@ -290,7 +294,7 @@ void app_resize(App *a, int w, int h) {
     const int pad = 10, row = 30, bh = fh(a, FONT_BODY) + 10;
     /* top bar: a flow of widgets after the title, wrapping when the window is narrow */
     int x = pad + tw(a, FONT_TITLE, "digitrec") + 18, y = 7;
-    static const int order[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_ARCH, WID_OPT, WID_LR, WID_BATCH,
+    static const int order[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_MIX, WID_ARCH, WID_OPT, WID_LR, WID_BATCH,
                                 WID_EPOCHS, WID_SEED, WID_SAVE, WID_OPEN, WID_HELP};
     a->nwidgets = 0;
     char buf[64];
@@ -300,7 +304,8 @@ void app_resize(App *a, int w, int h) {
         if (order[i] >= WID_ARCH && order[i] <= WID_SEED)
             total += tw(a, FONT_SMALL, spin_caption(order[i])) + 6 + 36 + tw(a, FONT_BODY, spin_template(order[i])) + 12;
         else
-            total += tw(a, FONT_BODY, order[i] == WID_TRAIN ? "Pause (Space)" : widget_text(a, order[i], buf, sizeof buf)) + 20;
+            total += tw(a, FONT_BODY, order[i] == WID_TRAIN ? "Pause (Space)" : order[i] == WID_MIX ? MIX_TEMPLATE
+                                                                           : widget_text(a, order[i], buf, sizeof buf)) + 20;
         total += 6;
     }
     int one_row = total + 20 <= w - pad, ymax = y;
@@ -318,8 +323,9 @@ void app_resize(App *a, int w, int h) {
         } else {
             ww = tw(a, FONT_BODY, widget_text(a, order[i], buf, sizeof buf)) + 20;
             if (order[i] == WID_TRAIN) ww = tw(a, FONT_BODY, "Pause (Space)") + 20;
+            if (order[i] == WID_MIX) ww = tw(a, FONT_BODY, MIX_TEMPLATE) + 20;
         }
-        if (order[i] == WID_ARCH || order[i] == WID_SAVE) x += 10; /* group gaps */
+        if (order[i] == WID_ARCH || order[i] == WID_SAVE || order[i] == WID_MIX) x += 10; /* group gaps */
         if (order[i] == WID_ARCH && !one_row) {
             /* two rows: actions on the first (files at its right end), settings on the second */
             x = pad;
@@ -726,6 +732,20 @@ static void spin(App *a, int id, int dir) {
     app_push_action(a, ACT_CONFIGURE, NULL);
 }
 
+static void toggle_mix(App *a) {
+    a->mix = !a->mix;
+    app_push_action(a, ACT_MIX, NULL);
+}
+
+/* Ctrl+digit: the drawing becomes a personal example of class k. */
+static void personal_add_key(App *a, int k) {
+    if (!a->has_ink) {
+        app_message(a, 1, "draw a %s first, then press Ctrl+%d to add it to your examples", a->classes[k], k);
+        return;
+    }
+    if (app_push_action(a, ACT_PERSONAL_ADD, NULL) == 0) a->act[a->nact - 1].arg = k;
+}
+
 static void toggle_training(App *a) {
     app_push_action(a, a->snap.running ? ACT_PAUSE : ACT_RUN, NULL);
 }
@@ -773,6 +793,7 @@ static void click_widget(App *a, const Widget *wd, int x, int y) {
     case WID_TAB_WEIGHTS: app_set_tab(a, TAB_WEIGHTS); break;
     case WID_TAB_ERRORS: app_set_tab(a, TAB_ERRORS); break;
     case WID_TAB_INSIDE: app_set_tab(a, TAB_INSIDE); break;
+    case WID_MIX: toggle_mix(a); break;
     default: break;
     }
 }
@@ -951,7 +972,12 @@ void app_key(App *a, int key, int mods) {
         return;
     }
     if (ctrl) {
+        if (key >= KEY_0 && key <= KEY_9) {
+            personal_add_key(a, key - KEY_0);
+            return;
+        }
         switch (key) {
+        case KEY_BACKSPACE: app_push_action(a, ACT_PERSONAL_UNDO, NULL); break;
         case KEY_Z: do_undo(a); break;
         case KEY_S: app_push_action(a, ACT_SAVE, NULL); break;
         case KEY_O: open_dialog(a); break;
@@ -972,6 +998,7 @@ void app_key(App *a, int key, int mods) {
     case KEY_QUESTION: a->show_help = !a->show_help; break;
     case KEY_UP: spin(a, WID_LR, +1); break;
     case KEY_DOWN: spin(a, WID_LR, -1); break;
+    case KEY_P: toggle_mix(a); break;
     case KEY_W: app_set_tab(a, TAB_WEIGHTS); break;
     case KEY_M: app_set_tab(a, TAB_ERRORS); break;
     case KEY_A: app_set_tab(a, TAB_INSIDE); break;
@@ -1054,6 +1081,9 @@ const char *app_widget_text(const App *a, int id, char *buf, size_t n) {
     case WID_TAB_WEIGHTS: return "Weights (W)";
     case WID_TAB_ERRORS: return "Errors (M)";
     case WID_TAB_INSIDE: return "Inside (A)";
+    case WID_MIX:
+        snprintf(buf, n, "Mine %d: mix %s (P)", a->personal.n, a->mix ? "on" : "off");
+        return buf;
     case WID_ARCH:
         if (a->editing) {
             snprintf(buf, n, "%s_", a->edit);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "canvas.h"
+#include "dataset.h"
 #include "drawlist.h"
 #include "net.h"
 #include "worker.h"
@@ -40,12 +41,16 @@ typedef enum {
     ACT_CONFIGURE,   /* app->ctl's optimiser, lr, batch, epochs changed */
     ACT_SAVE,        /* save the current network under a generated name in models_dir */
     ACT_LOAD,        /* load path */
-    ACT_QUIT
+    ACT_QUIT,
+    ACT_PERSONAL_ADD,    /* the drawing (the 28x28 input) joins the personal set as class arg */
+    ACT_PERSONAL_UNDO,   /* the last personal example goes */
+    ACT_MIX              /* tell the worker app->mix (mix the personal set into training) */
 } ActionType;
 
 typedef struct {
     ActionType type;
     char path[APP_PATH_LEN];
+    int arg;
 } Action;
 
 /* Images the app fills and the platform uploads when their version changes. */
@@ -66,6 +71,7 @@ typedef enum {
     WID_TRAIN = 0, WID_STEP, WID_RESET, WID_ARCH, WID_OPT, WID_LR, WID_BATCH, WID_EPOCHS, WID_SEED,
     WID_SAVE, WID_OPEN, WID_HELP, WID_CLEAR, WID_UNDO, WID_LOG,
     WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE, /* the right panel's views */
+    WID_MIX,                 /* mix the personal examples into training (on/off, with their count) */
     WID_COUNT
 } WidgetId;
 
@@ -156,6 +162,11 @@ typedef struct {
     int hover_cell_t, hover_cell_p, hover_thumb;  /* -1 none */
     const void *gal_view;    /* the TestView the gallery was made from (identity only) */
     int gal_auto;            /* the selection was made automatically, not by a click */
+
+    /* personal examples ("learn my handwriting"): the UI's copy of the folder's set */
+    Dataset personal;
+    char personal_dir[APP_PATH_LEN];
+    int mix;                 /* the switch as the user set it (the snapshot says what the worker does) */
 
     AppImage img[IMG_COUNT];
     float heat_scale[NET_MAX_LAYERS];

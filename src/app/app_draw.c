@@ -135,6 +135,7 @@ static void draw_widget(App *a, const Widget *wd) {
         Color bg = hot ? BTN_HOT : BTN;
         if (wd->id == WID_TRAIN && a->snap.running) bg = BTN_ON;
         if (wd->id == WID_LOG && a->log_scale) bg = BTN_ON;
+        if (wd->id == WID_MIX && a->mix) bg = BTN_ON;
         if (wd->id >= WID_TAB_WEIGHTS && wd->id <= WID_TAB_INSIDE && wd->id - WID_TAB_WEIGHTS == a->tab) bg = BTN_ON;
         draw_rect(&a->dl, wd->r, bg);
         draw_frame(&a->dl, wd->r, BORDER);
@@ -244,6 +245,10 @@ static void draw_canvas(App *a) {
         snprintf(line, sizeof line, "next: %s (%.1f%%)", a->classes[second], a->probs[second] * 100.0);
         text_in(a, FONT_SMALL, (Rect){v.x, y0 + hh + 22, v.w, 18}, 1, DIM, line);
     }
+    /* how to teach it this drawing, where there is room */
+    const char *hint = "Ctrl+digit keeps it as yours";
+    if (y0 + hh + 58 <= v.y + v.h && tw(a, FONT_SMALL, hint) + 8 <= v.w)
+        text_in(a, FONT_SMALL, (Rect){v.x, y0 + hh + 40, v.w, 18}, 1, FAINT, hint);
 }
 
 static void draw_probs(App *a) {
@@ -708,8 +713,10 @@ static void draw_status(App *a) {
     char acc[32] = "-";
     if (last) snprintf(acc, sizeof acc, "%.2f%%", last->acc * 100);
     const char *state = s->running ? "training" : s->finished ? "finished" : "paused";
-    snprintf(buf, sizeof buf, "%s  |  epoch %d  step %ld  |  %s samples/s  |  %d:%02d elapsed  |  test acc %s  |  %s  |  lr %g%s",
-             state, s->epoch, s->step, s->running ? sps : "-", secs / 60, secs % 60, acc, s->data_desc,
+    char mine[64] = "";
+    if (s->mix_repeat > 0) snprintf(mine, sizeof mine, " + %d of yours x%d", s->extra_n, s->mix_repeat);
+    snprintf(buf, sizeof buf, "%s  |  epoch %d  step %ld  |  %s samples/s  |  %d:%02d elapsed  |  test acc %s  |  %s%s  |  lr %g%s",
+             state, s->epoch, s->step, s->running ? sps : "-", secs / 60, secs % 60, acc, s->data_desc, mine,
              (double)s->cfg.lr, app_unsaved(a) ? "  |  unsaved" : "");
     if (tw(a, FONT_SMALL, buf) > r.w - 40) /* narrow window: the short form */
         snprintf(buf, sizeof buf, "%s | ep %d | step %ld | %s/s | %d:%02d | acc %s%s", state, s->epoch, s->step,
@@ -738,6 +745,8 @@ static void draw_help(App *a) {
         {"Up / Down", "learning rate up / down"}, {"W / M", "right panel: weights / errors (confusion matrix)"},
         {"click a matrix cell", "its test images; click one to put it on the canvas"}, {"mouse wheel on a control", "change its value"},
         {"click the Network value", "type custom sizes, e.g. 784-256-10, Enter"}, {"L", "log scale for the loss"},
+        {"Ctrl+0 ... Ctrl+9", "keep the drawing as your example of that class"},
+        {"Ctrl+Backspace", "remove your last example"}, {"P", "mix your examples into training (on/off)"},
         {"Ctrl+S", "save the network into the models folder"}, {"Ctrl+O", "open a model (models folder and recent)"},
         {"drop a .safetensors file", "load it"}, {"? / F1", "this help"}, {"Esc", "close"}, {"Ctrl+Q", "quit"}};
     int n = (int)(sizeof rows / sizeof rows[0]);

@@ -12,6 +12,7 @@
 
 #include "common.h"
 #include "model_io.h"
+#include "personal.h"
 
 static void json_str(char *out, size_t n, const char *s) {
     size_t j = 0;
@@ -155,6 +156,60 @@ int session_save(App *a, const char *path, char *out, size_t n) {
     return 0;
 }
 
+void session_send_personal(App *a, Worker *w) {
+    if (!w) return;
+    char err[ERR_LEN];
+    Dataset copy = {0};
+    if (a->personal.n > 0 && dataset_subset(&a->personal, a->personal.n, &copy, err) != 0) {
+        app_message(a, 1, "cannot hand your examples to training: %s", err);
+        return;
+    }
+    worker_set_extra(w, &copy, a->mix);
+}
+
+/* Ctrl+digit: the 28x28 input the network sees joins the personal folder as class k. */
+static void personal_add_action(App *a, Worker *w, int k) {
+    char err[ERR_LEN], esc[APP_PATH_LEN * 2];
+    json_str(esc, sizeof esc, a->personal_dir);
+    if (!a->has_ink) {
+        app_message(a, 1, "draw a %s first, then press Ctrl+%d to add it to your examples", a->classes[k], k);
+        return;
+    }
+    if (!a->personal_dir[0]) {
+        app_message(a, 1, "no folder for your examples: set XDG_DATA_HOME or HOME, or use --personal-dir");
+        return;
+    }
+    uint8_t img[PERSONAL_SIDE * PERSONAL_SIDE];
+    personal_from_input(img, a->input);
+    if (personal_add(a->personal_dir, &a->personal, img, k, err) != 0) {
+        app_message(a, 1, "could not keep your example: %s", err);
+        app_trace(a, "\"event\":\"personal\",\"ok\":false,\"label\":%d", k);
+        return;
+    }
+    int per[DATASET_MAX_CLASSES] = {0};
+    for (int i = 0; i < a->personal.n; i++) per[a->personal.y[i]]++;
+    app_message(a, 0, "kept as a %s: %d of yours (%d of class %s) in %s%s", a->classes[k], a->personal.n, per[k],
+                a->classes[k], a->personal_dir, a->mix ? "" : "; P mixes them into training");
+    app_trace(a, "\"event\":\"personal\",\"ok\":true,\"label\":%d,\"count\":%d,\"dir\":\"%s\"", k, a->personal.n, esc);
+    session_send_personal(a, w);
+}
+
+static void personal_undo_action(App *a, Worker *w) {
+    char err[ERR_LEN];
+    int rc = personal_remove_last(a->personal_dir, &a->personal, err);
+    if (rc == 1) {
+        app_message(a, 0, "no examples of yours to remove");
+        return;
+    }
+    if (rc != 0) {
+        app_message(a, 1, "could not remove your last example: %s", err);
+        return;
+    }
+    app_message(a, 0, "removed your last example: %d left", a->personal.n);
+    app_trace(a, "\"event\":\"personal\",\"ok\":true,\"removed\":true,\"count\":%d", a->personal.n);
+    session_send_personal(a, w);
+}
+
 int session_apply(App *a, Worker *w) {
     int quit = 0;
     /* actions may queue more (a message never does), so take a copy of the queue first */
@@ -165,7 +220,8 @@ int session_apply(App *a, Worker *w) {
     a->nact = 0;
     for (int i = 0; i < n; i++) {
         const Action *x = &q[i];
-        if (!w && x->type != ACT_SAVE && x->type != ACT_QUIT) {
+        if (!w && x->type != ACT_SAVE && x->type != ACT_QUIT && x->type != ACT_PERSONAL_ADD &&
+            x->type != ACT_PERSONAL_UNDO) {
             app_message(a, 1, "no training worker");
             continue;
         }
@@ -204,6 +260,16 @@ int session_apply(App *a, Worker *w) {
         case ACT_SAVE: session_save(a, NULL, NULL, 0); break;
         case ACT_LOAD: session_load(a, w, x->path); break;
         case ACT_QUIT: quit = 1; break;
+        case ACT_PERSONAL_ADD: personal_add_action(a, w, x->arg); break;
+        case ACT_PERSONAL_UNDO: personal_undo_action(a, w); break;
+        case ACT_MIX:
+            worker_set_extra(w, NULL, a->mix);
+            if (a->mix && a->personal.n == 0)
+                app_message(a, 0, "mixing is on, but you have no examples yet: draw one and press Ctrl+its digit");
+            else
+                app_message(a, 0, "%d examples of yours %s training", a->personal.n, a->mix ? "are mixed into" : "are left out of");
+            app_trace(a, "\"event\":\"mix\",\"on\":%s,\"count\":%d", a->mix ? "true" : "false", a->personal.n);
+            break;
         }
     }
     free(q);

@@ -25,6 +25,9 @@ int session_save(App *a, const char *path, char *out, size_t n);
  * failure; msg (n bytes) says what happened. */
 int session_close(App *a, Worker *w, char *msg, size_t n);
 
+/* Hands a copy of the app's personal examples and its mix switch to the worker. */
+void session_send_personal(App *a, Worker *w);
+
 /* Adds path at the top of the recent-files list (best effort). */
 void session_remember(App *a, const char *path);
 

@@ -24,6 +24,8 @@ struct Worker {
     int reset_req, cfg_req;
     WorkerConfig reset_cfg, new_cfg;
     Net *load_net;                 /* owned while pending */
+    Dataset *extra_req;            /* owned while pending */
+    int mix_req;                   /* -1 none, else the wanted mix switch */
 
     /* the publish, guarded by mu */
     Snapshot pub;
@@ -33,6 +35,9 @@ struct Worker {
     char data_dir[1024];
     Dataset train;
     SharedData *tshare;            /* the test set (one reference), or NULL */
+    Dataset extra;                 /* personal examples */
+    int mix, mix_rep, mix_dirty;   /* mixing wanted; the repeat in mixed; mixed needs rebuilding */
+    Dataset mixed;                 /* train + extra x mix_rep while mixing, else empty */
     int have_data, data_pending;
     Net cur;                       /* the live network while there is no trainer */
     Trainer t;
@@ -158,6 +163,29 @@ static void trainer_drop(Worker *w) {
     w->have_t = 0;
 }
 
+/* The training set in use: the dataset, or it with the personal examples mixed in. Rebuilds the
+ * mix when the examples, the dataset or the batch size changed. */
+static const Dataset *train_set(Worker *w) {
+    char err[ERR_LEN];
+    if (w->mix && w->extra.n > 0 && w->train.n > 0) {
+        int r = dataset_mix_repeat(w->train.n, w->extra.n, w->cfg.batch);
+        if (w->mix_dirty || r != w->mix_rep || !w->mixed.n) {
+            dataset_free(&w->mixed);
+            w->mix_rep = 0;
+            if (dataset_concat(&w->train, &w->extra, r, &w->mixed, err) != 0) {
+                set_status(w, "cannot mix in your examples: %s", err);
+                return &w->train;
+            }
+            w->mix_rep = r;
+        }
+        w->mix_dirty = 0;
+        return &w->mixed;
+    }
+    dataset_free(&w->mixed);
+    w->mix_rep = 0;
+    return &w->train;
+}
+
 /* Builds a trainer around cur under cfg (when there is data). */
 static void trainer_build(Worker *w) {
     if (!w->have_data) return;
@@ -170,7 +198,7 @@ static void trainer_build(Worker *w) {
     tc.epochs = w->cfg.epochs - w->epoch_base;
     tc.schedule = SCHED_CONST;
     tc.seed = w->cfg.seed + (uint64_t)w->step_base; /* a rebuilt trainer must not replay the same batches */
-    if (trainer_create(&w->t, &w->cur, &w->train, test_set(w), &tc, err) != 0) {
+    if (trainer_create(&w->t, &w->cur, train_set(w), test_set(w), &tc, err) != 0) {
         set_status(w, "cannot train: %s", err);
         return;
     }
@@ -274,6 +302,10 @@ static void publish_locked(Worker *w) {
     p->finished = w->finished;
     p->have_data = w->have_data;
     p->data_loading = w->data_pending;
+    p->extra_n = w->extra.n;
+    p->mix = w->mix;
+    p->mix_repeat = w->mix_rep;
+    p->train_n = w->mix_rep ? w->mixed.n : w->train.n;
     if (w->status_new) {
         snprintf(p->status, sizeof p->status, "%s", w->status);
         p->status_seq++;
@@ -442,6 +474,24 @@ static void apply_config(Worker *w, const WorkerConfig *c) {
     w->finished = w->t.stop_reason != 0 || w->t.epoch >= w->t.cfg.epochs;
 }
 
+/* New personal examples (extra, taken over; NULL keeps them) and the mix switch. Training is
+ * rebuilt only when what it trains on changes. */
+static void apply_extra(Worker *w, Dataset *extra, int mix) {
+    int before = w->mix && w->extra.n > 0;
+    if (extra) {
+        dataset_free(&w->extra);
+        w->extra = *extra;
+        memset(extra, 0, sizeof *extra);
+        w->mix_dirty = 1;
+    }
+    w->mix = mix;
+    int after = w->mix && w->extra.n > 0;
+    if (!before && !after) return;
+    if (!extra && before == after) return;
+    trainer_drop(w);
+    trainer_build(w);
+}
+
 static void *worker_main(void *arg) {
     Worker *w = arg;
     if (w->data_pending) {
@@ -452,6 +502,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->quit && !w->kick && !w->reset_req && !w->cfg_req && !w->load_net && w->step_req == 0 &&
+               !w->extra_req && w->mix_req < 0 &&
                !(w->want_run && w->have_t && !w->finished)) {
             if (!w->view_stale || !w->have_data) {
                 pthread_cond_wait(&w->cv, &w->mu);
@@ -476,6 +527,10 @@ static void *worker_main(void *arg) {
         w->reset_req = w->cfg_req = 0;
         int steps = w->step_req;
         w->step_req = 0;
+        Dataset *extra = w->extra_req;
+        int mix = w->mix_req;
+        w->extra_req = NULL;
+        w->mix_req = -1;
         int run = w->want_run;
         w->kick = 0;
         pthread_mutex_unlock(&w->mu);
@@ -496,6 +551,13 @@ static void *worker_main(void *arg) {
             }
         }
         if (cfgc) apply_config(w, &nc);
+        if (extra || mix >= 0) {
+            apply_extra(w, extra, mix >= 0 ? mix : w->mix);
+            if (extra) {
+                dataset_free(extra);
+                free(extra);
+            }
+        }
         if (w->have_t && !w->finished && (run || steps > 0)) {
             double budget = (w->publish_ms > 0 ? w->publish_ms : 50) / 1000.0;
             long done = run_burst(w, run ? 1000000 : steps, budget);
@@ -539,6 +601,12 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
     w->cfg.nlayers = net->nlayers;
     memcpy(w->cfg.sizes, net->sizes, sizeof w->cfg.sizes);
     w->eval_subset = setup->eval_subset > 0 ? setup->eval_subset : 1000;
+    w->mix_req = -1;
+    if (setup->extra) {
+        w->extra = *setup->extra;
+        memset(setup->extra, 0, sizeof *setup->extra);
+    }
+    w->mix = setup->mix != 0;
     w->publish_ms = setup->publish_ms > 0 ? setup->publish_ms : 50;
     if (setup->train) {
         w->train = *setup->train;
@@ -569,6 +637,8 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
         if (w->have_t) trainer_free(&w->t), netwk_free(&w->ewk);
         net_free(&w->cur);
         dataset_free(&w->train);
+        dataset_free(&w->extra);
+        dataset_free(&w->mixed);
         shared_release(w->tshare);
         snapshot_free(&w->pub);
         free(w);
@@ -595,8 +665,14 @@ void worker_stop(Worker *w, Snapshot *final) {
         net_free(w->load_net);
         free(w->load_net);
     }
+    if (w->extra_req) {
+        dataset_free(w->extra_req);
+        free(w->extra_req);
+    }
     net_free(&w->cur);
     dataset_free(&w->train);
+    dataset_free(&w->extra);
+    dataset_free(&w->mixed);
     shared_release(w->tshare);
     testview_release(w->view_new);
     snapshot_free(&w->pub);
@@ -656,6 +732,30 @@ void worker_load(Worker *w, Net *net) {
     pthread_mutex_unlock(&w->mu);
 }
 
+void worker_set_extra(Worker *w, Dataset *extra, int mix) {
+    Dataset *e = NULL;
+    if (extra) {
+        e = malloc(sizeof *e);
+        if (!e) {
+            dataset_free(extra);
+            return;
+        }
+        *e = *extra;
+        memset(extra, 0, sizeof *extra);
+    }
+    pthread_mutex_lock(&w->mu);
+    if (e) {
+        if (w->extra_req) {
+            dataset_free(w->extra_req);
+            free(w->extra_req);
+        }
+        w->extra_req = e;
+    }
+    w->mix_req = mix != 0;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
 /* Copies pub into dst if newer. Caller holds mu (or the thread is joined). */
 static int sync_locked(Worker *w, Snapshot *dst) {
     int rc = 0;
@@ -687,6 +787,10 @@ static int sync_locked(Worker *w, Snapshot *dst) {
     dst->finished = p->finished;
     dst->have_data = p->have_data;
     dst->data_loading = p->data_loading;
+    dst->extra_n = p->extra_n;
+    dst->mix = p->mix;
+    dst->mix_repeat = p->mix_repeat;
+    dst->train_n = p->train_n;
     memcpy(dst->data_desc, p->data_desc, sizeof dst->data_desc);
     memcpy(dst->status, p->status, sizeof dst->status);
     dst->status_seq = p->status_seq;

@@ -86,6 +86,10 @@ typedef struct {
     char status[512];            /* last notable event from the worker, e.g. a divergence */
     unsigned long status_seq;    /* bumped with each new status */
     TestView *view;              /* latest test-set predictions or NULL; one reference owned */
+    int extra_n;                 /* personal examples the worker holds */
+    int mix;                     /* they are mixed into the training set */
+    int mix_repeat;              /* each of them appears this many times in it (0: not mixed) */
+    int train_n;                 /* examples in the training set in use */
 } Snapshot;
 
 typedef struct {
@@ -93,6 +97,8 @@ typedef struct {
     Dataset *train, *test;       /* if non-NULL, moved into the worker (the caller's struct is zeroed) */
     int publish_ms;              /* 0 = 50 */
     int eval_subset;             /* test images for the frequent evals; 0 = 1000 */
+    Dataset *extra;              /* personal examples, moved in like train (NULL: none) */
+    int mix;                     /* mix them into training from the start */
 } WorkerSetup;
 
 typedef struct Worker Worker;
@@ -115,6 +121,12 @@ void worker_configure(Worker *w, const WorkerConfig *cfg);
 /* Hands *net to the worker (which takes ownership of its memory; *net is zeroed) to become the
  * live network; history restarts. The caller has checked its shape. */
 void worker_load(Worker *w, Net *net);
+/* Personal examples: *extra (moved in; *extra is zeroed) replaces the worker's set, or NULL keeps
+ * it; mix says whether training uses them. When mixing, the training set is the dataset followed
+ * by the personal examples repeated dataset_mix_repeat() times, so a batch holds at least one of
+ * them on average (a per-batch injection would need a hook in the Trainer). A change that affects
+ * training rebuilds the trainer: the optimiser's state restarts, history and counters go on. */
+void worker_set_extra(Worker *w, Dataset *extra, int mix);
 
 /* Copies the latest publish into dst when it is newer than dst->version. Returns 1 if dst
  * changed, 0 if not, -1 when out of memory (dst keeps its old contents). dst starts zeroed

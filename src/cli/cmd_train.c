@@ -13,6 +13,7 @@
 #include "kernels.h"
 #include "model_io.h"
 #include "net.h"
+#include "personal.h"
 #include "train.h"
 
 static volatile sig_atomic_t g_interrupted = 0;
@@ -43,6 +44,9 @@ static void train_usage(FILE *f) {
             "  --output-relu          ReLU on the output layer before the softmax (the notes)\n"
             "  --init he|uniform:A    He-normal (default) or uniform in [-A, A]\n"
             "  --data DIR             folder with the four IDX files (raw or .gz)\n"
+            "  --extra DIR            also train on the examples in DIR (train-images-idx3-ubyte and\n"
+            "                         train-labels-idx1-ubyte, 28x28; the window's personal folder is\n"
+            "                         one), repeated so a batch holds at least one on average\n"
             "  --out F                save the model here (safetensors), also on Ctrl+C\n"
             "  --history F.csv        write per-step and per-epoch history\n"
             "  --quiet                only the final line\n"
@@ -84,7 +88,7 @@ static void progress(const Trainer *t, int tty, double *last_draw, int final_epo
 }
 
 int cmd_train(int argc, char **argv) {
-    const char *arch = "mlp", *layers = NULL, *data = NULL, *out = NULL, *history = NULL;
+    const char *arch = "mlp", *layers = NULL, *data = NULL, *out = NULL, *history = NULL, *extra_dir = NULL;
     const char *init = "he", *opt_s = NULL, *sched_s = NULL, *bias_s = "per-neuron", *v;
     double lr = -1, tol = 0, target = 0;
     long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2;
@@ -117,6 +121,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(name, "--bias")) bias_s = v;
         else if (!strcmp(name, "--init")) init = v;
         else if (!strcmp(name, "--data")) data = v;
+        else if (!strcmp(name, "--extra")) extra_dir = v;
         else if (!strcmp(name, "--out")) out = v;
         else if (!strcmp(name, "--history")) history = v;
         else if (!strcmp(name, "--lr")) bad = cli_double(name, v, 1e-12, 1e6, &lr);
@@ -201,6 +206,36 @@ int cmd_train(int argc, char **argv) {
     int rc = EXIT_RUNTIME;
     Net net = {0};
     Trainer t = {0};
+    int extra_n = 0, extra_rep = 0;
+    if (extra_dir) {
+        /* the personal examples join the training set, repeated (see dataset_mix_repeat) */
+        Dataset ex = {0}, mixed;
+        if (access(extra_dir, F_OK) != 0) {
+            err_set(err, "--extra %s: no such folder", extra_dir);
+            goto fail;
+        }
+        if (personal_load(extra_dir, &ex, err) != 0) goto fail;
+        if (ex.n == 0) {
+            fprintf(stderr, "digitrec train: no examples in %s (expected %s and %s)\n", extra_dir, PERSONAL_IMAGES,
+                    PERSONAL_LABELS);
+            goto done;
+        }
+        if (ex.d != train.d) {
+            dataset_free(&ex);
+            err_set(err, "%s: %dx%d examples do not fit %dx%d training images", extra_dir, 28, 28, train.rows, train.cols);
+            goto fail;
+        }
+        extra_n = ex.n;
+        extra_rep = dataset_mix_repeat(train.n, ex.n, cfg.batch);
+        int rc2 = dataset_concat(&train, &ex, extra_rep, &mixed, err);
+        dataset_free(&ex);
+        if (rc2 != 0) goto fail;
+        dataset_free(&train);
+        train = mixed;
+        if (!quiet)
+            fprintf(stderr, "mixing in %d examples from %s, each %d times: %.2f per batch of %d on average\n", extra_n,
+                    extra_dir, extra_rep, (double)cfg.batch * extra_n * extra_rep / train.n, cfg.batch);
+    }
     if (sizes[0] != train.d) {
         fprintf(stderr, "digitrec train: the first layer size %d must equal the image size %d\n", sizes[0], train.d);
         rc = EXIT_USAGE;
@@ -255,6 +290,7 @@ int cmd_train(int argc, char **argv) {
         }
         model_meta_set(&meta, "classes", "%s", classes);
         model_meta_set(&meta, "dataset", "%s", train.name);
+        if (extra_n) model_meta_set(&meta, "extra", "%d examples x%d from %s", extra_n, extra_rep, extra_dir);
         model_meta_set(&meta, "optimizer", "%s", optim_name(cfg.opt));
         model_meta_set(&meta, "lr", "%g", cfg.lr);
         model_meta_set(&meta, "schedule", "%s", cfg.schedule == SCHED_COSINE ? "cosine" : "const");

@@ -6,6 +6,7 @@
 #include "idx.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -340,6 +341,56 @@ int dataset_subset(const Dataset *ds, int n, Dataset *out, char *err)
     out->x = x;
     out->y = y;
     return 0;
+}
+
+/* Builds *out as a followed by repeat_b copies of b, as documented in dataset.h. */
+int dataset_concat(const Dataset *a, const Dataset *b, int repeat_b, Dataset *out, char *err)
+{
+    if (!a || a->n <= 0 || !a->x || !a->y)
+        return err_set(err, "concat: the first dataset is empty");
+    if (repeat_b < 0)
+        return err_set(err, "concat: negative repeat %d", repeat_b);
+    int nb = b ? b->n : 0;
+    if (nb > 0 && (b->d != a->d || b->rows != a->rows || b->cols != a->cols))
+        return err_set(err, "concat: %dx%d images cannot join %dx%d ones", b->rows, b->cols, a->rows, a->cols);
+    size_t extra, n, bytes;
+    if (size_mul((size_t)nb, (size_t)repeat_b, &extra) || extra > (size_t)INT_MAX - (size_t)a->n)
+        return err_set(err, "concat: too many examples");
+    n = (size_t)a->n + extra;
+    if (size_mul(n, (size_t)a->d, &bytes))
+        return err_set(err, "concat: size overflows");
+    uint8_t *x = malloc(bytes ? bytes : 1);
+    uint8_t *y = malloc(n);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return err_set(err, "out of memory for %zu examples", n);
+    }
+    const size_t d = (size_t)a->d;
+    memcpy(x, a->x, (size_t)a->n * d);
+    memcpy(y, a->y, (size_t)a->n);
+    size_t at = (size_t)a->n;
+    for (int r = 0; r < repeat_b && nb > 0; r++, at += (size_t)nb) {
+        memcpy(x + at * d, b->x, (size_t)nb * d);
+        memcpy(y + at, b->y, (size_t)nb);
+    }
+    *out = *a;
+    out->n = (int)n;
+    out->x = x;
+    out->y = y;
+    return 0;
+}
+
+/* The repeat factor documented in dataset.h. */
+int dataset_mix_repeat(int n_base, int n_extra, int batch)
+{
+    if (n_extra <= 0)
+        return 0;
+    if (batch < 2)
+        batch = 64;
+    long long per = (long long)(batch - 1) * n_extra;
+    long long r = ((long long)n_base + per - 1) / per;
+    return r < 1 ? 1 : r > 10000 ? 10000 : (int)r;
 }
 
 /* Frees the arrays and zeroes *ds; safe on a zeroed or already freed dataset. */

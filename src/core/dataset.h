@@ -36,6 +36,17 @@ void dataset_slice(const Dataset *ds, int start, int b, float *x, int *y);
 /* A new dataset holding the first n examples (copies); for quick test-subset evaluation. */
 int dataset_subset(const Dataset *ds, int n, Dataset *out, char *err);
 
+/* A new dataset: all of a, then b's examples repeat_b times over (repeat_b >= 0). Name and
+ * classes are a's. Both must have a's image size (b may be empty). Returns 0, or -1 with err
+ * (sizes differ, overflow, out of memory; *out untouched). */
+int dataset_concat(const Dataset *a, const Dataset *b, int repeat_b, Dataset *out, char *err);
+
+/* How many times to repeat n_extra examples appended to n_base so that a random batch of
+ * `batch` holds at least one of them on average: the smallest r with
+ * batch * r*n_extra / (n_base + r*n_extra) >= 1, i.e. r = ceil(n_base / ((batch - 1) * n_extra)),
+ * at least 1 and at most 10000. A batch below 2 counts as 64; 0 when n_extra is 0. */
+int dataset_mix_repeat(int n_base, int n_extra, int batch);
+
 void dataset_free(Dataset *ds);
 
 #endif

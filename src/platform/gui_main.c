@@ -18,6 +18,7 @@
 #include "image_load.h"
 #include "kernels.h"
 #include "model_io.h"
+#include "personal.h"
 #include "preprocess.h"
 #include "session.h"
 #include "worker.h"
@@ -31,9 +32,11 @@
 
 typedef struct {
     const char *model, *data, *models_dir, *autosave, *screenshot, *trace, *canvas_image, *arch, *assets;
+    const char *personal_dir;
     int draw_demo;      /* -1 none */
     int tab;            /* PanelTab to start on */
     int cell_t, cell_p; /* confusion cell to open, -1 none */
+    int mix;            /* mix the personal examples into training from the start */
     double train_for;
     int w, h;
     long seed;
@@ -54,6 +57,9 @@ static void gui_usage(FILE *f) {
             "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
             "  --train-for S       train for S seconds after start, then pause\n"
             "  --screenshot FILE   render one frame (after --train-for, still training) to a PNG and exit\n"
+            "  --personal-dir DIR  your labelled drawings (Ctrl+0..9) as IDX files (default\n"
+            "                      $XDG_DATA_HOME/digitrec/personal or ~/.local/share/digitrec/personal)\n"
+            "  --mix               mix your drawings into training from the start (P toggles)\n"
             "  --tab T             start on the right panel's weights, errors or inside view\n"
             "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
             "  --assets DIR        where fonts/DejaVuSans.ttf is (default %s)\n",
@@ -73,13 +79,17 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         }
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
-                                      "--size", "--tab", "--cell", NULL};
+                                      "--size", "--tab", "--cell", "--personal-dir", "--mix", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
         for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
         if (!ok && !strncmp(argv[i], "--", 2)) {
             fprintf(stderr, "digitrec: unknown option %.*s (see digitrec --help)\n", (int)len, argv[i]);
             return -1;
+        }
+        if (!strcmp(argv[i], "--mix")) {
+            o->mix = 1;
+            continue;
         }
         char name[32];
         const char *v;
@@ -95,6 +105,7 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         else if (!strcmp(name, "--canvas-image")) o->canvas_image = v;
         else if (!strcmp(name, "--arch")) o->arch = v;
         else if (!strcmp(name, "--assets")) o->assets = v;
+        else if (!strcmp(name, "--personal-dir")) o->personal_dir = v;
         else if (!strcmp(name, "--draw-demo")) {
             if (cli_int(name, v, 0, 9, &n) != 0) return -1;
             o->draw_demo = (int)n;
@@ -470,10 +481,25 @@ int gui_main(int argc, char **argv) {
         if (trace) fclose(trace);
         return EXIT_RUNTIME;
     }
+    /* the personal examples: the app keeps one copy, the worker gets another */
+    if (o.personal_dir)
+        snprintf(app.personal_dir, sizeof app.personal_dir, "%s", o.personal_dir);
+    else
+        personal_default_dir(app.personal_dir, sizeof app.personal_dir);
+    app.mix = o.mix;
+    Dataset extra = {0};
+    if (app.personal_dir[0] && personal_load(app.personal_dir, &app.personal, err) != 0)
+        app_message(&app, 1, "your examples were not loaded: %s", err);
+    else if (app.personal.n > 0 && dataset_subset(&app.personal, app.personal.n, &extra, err) != 0)
+        app_message(&app, 1, "your examples: %s", err);
+    app_resize(&app, app.w, app.h); /* the Mine button shows the count */
     WorkerSetup setup = {0};
     setup.data_dir = dataset_default_dir(o.data);
+    setup.extra = &extra;
+    setup.mix = o.mix;
     Worker *w = worker_start(&setup, &net, &app.ctl, err);
     net_free(&net);
+    dataset_free(&extra); /* moved into the worker unless it failed to start */
     int rc;
     if (!w) {
         fprintf(stderr, "digitrec: %s\n", err);
