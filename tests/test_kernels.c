@@ -84,6 +84,34 @@ static void check_fused_and_threads(int B, int K, int N) {
     free(inp), free(w), free(bias), free(dout), free(o), free(di), free(dwu), free(dbu);
 }
 
+/* linear_backward_step = linear_backward (no dinp) then kernels_sgd_step on w, bit for bit,
+ * and it reports a NaN in dw. */
+static void check_fused_step(int B, int K, int N, int momentum) {
+    Rng r;
+    rng_seed(&r, (uint64_t)(B + K + N + momentum));
+    float *inp = kernels_alloc((size_t)B * K), *dout = kernels_alloc((size_t)B * N);
+    float *w1 = kernels_alloc((size_t)N * K), *w2 = kernels_alloc((size_t)N * K);
+    float *v1 = kernels_alloc((size_t)N * K), *v2 = kernels_alloc((size_t)N * K);
+    float *dw1 = kernels_alloc((size_t)N * K), *dw2 = kernels_alloc((size_t)N * K);
+    float *db1 = kernels_alloc((size_t)N), *db2 = kernels_alloc((size_t)N);
+    fill(&r, inp, (size_t)B * K), fill(&r, dout, (size_t)B * N), fill(&r, w1, (size_t)N * K);
+    fill(&r, v1, (size_t)N * K);
+    memcpy(w2, w1, sizeof(float) * N * K), memcpy(v2, v1, sizeof(float) * N * K);
+    kernels_set_threads(2);
+    linear_backward(NULL, dw1, db1, dout, inp, w1, N, B, K, N);
+    int fin = kernels_sgd_step(w1, momentum ? v1 : NULL, dw1, 0.05f, 0.9f, (size_t)N * K);
+    KernelsStep st = {w2, momentum ? v2 : NULL, 0.05f, 0.9f, 0};
+    linear_backward_step(dw2, db2, dout, inp, N, B, K, N, &st);
+    CHECK(fin && st.finite, "fused step B=%d K=%d N=%d: finite gradient reported", B, K, N);
+    CHECK(memcmp(w1, w2, sizeof(float) * N * K) == 0 && memcmp(v1, v2, sizeof(float) * N * K) == 0 &&
+              memcmp(dw1, dw2, sizeof(float) * N * K) == 0 && memcmp(db1, db2, sizeof(float) * N) == 0,
+          "fused step B=%d K=%d N=%d momentum=%d equals backward then step", B, K, N, momentum);
+    dout[3] = NAN;
+    linear_backward_step(dw2, db2, dout, inp, N, B, K, N, &st);
+    CHECK(!st.finite, "fused step B=%d K=%d N=%d: NaN in dw reported", B, K, N);
+    free(inp), free(dout), free(w1), free(w2), free(v1), free(v2), free(dw1), free(dw2), free(db1), free(db2);
+}
+
 /* kernels_run: every task runs exactly once, on any thread count, and two threads calling it
  * at the same time both get their work done. */
 #define POOL_TASKS 1000
@@ -190,6 +218,10 @@ int main(void) {
     int fshapes[][3] = {{64, 784, 128}, {256, 784, 128}, {64, 128, 64}, {32, 64, 10}, {1000, 784, 10}, {13, 29, 7}};
     for (size_t i = 0; i < sizeof fshapes / sizeof fshapes[0]; i++)
         check_fused_and_threads(fshapes[i][0], fshapes[i][1], fshapes[i][2]);
+    check_fused_step(64, 784, 128, 1);
+    check_fused_step(32, 784, 10, 0);
+    check_fused_step(600, 50, 200, 1); /* the BLAS route */
+    check_fused_step(7, 13, 5, 1);
     check_pool();
     check_helpers();
     kernels_set_threads(1);

@@ -206,7 +206,24 @@ typedef struct {
     const float *dout, *inp, *w;
     int nbias, B, K, N, relu_inp;
     Cut dw_cut, dinp_cut;
+    KernelsStep *step;                /* fused optimiser step on dw's rows, or NULL */
+    unsigned char nonfinite[MAX_TASKS]; /* per dw task, with step */
 } BwdJob;
+
+/* The fused step on rows [i0, i1) x columns [c0, c1) of w, from the same block of dw. */
+static int step_block(const BwdJob *j, int i0, int i1, int c0, int c1) {
+    const KernelsStep *st = j->step;
+    size_t K = (size_t)j->K;
+    int ok = 1;
+    if (c0 == 0 && (size_t)c1 == K) /* whole rows: one contiguous run */
+        return kernels_sgd_step(st->w + i0 * K, st->v ? st->v + i0 * K : NULL, j->dw + i0 * K, st->lr, st->mu,
+                                (size_t)(i1 - i0) * K);
+    for (int i = i0; i < i1; i++) {
+        size_t o = i * K + (size_t)c0;
+        ok &= kernels_sgd_step(st->w + o, st->v ? st->v + o : NULL, j->dw + o, st->lr, st->mu, (size_t)(c1 - c0));
+    }
+    return ok;
+}
 
 static void dbias_sum(const BwdJob *j) {
     int B = j->B, N = j->N;
@@ -227,14 +244,16 @@ static void dbias_sum(const BwdJob *j) {
 
 // dout (B,N), inp (B,K), w (N,K) -> dw (N,K), dbias (nbias), dinp (B,K)
 static void bwd_task(void *ctx, int t) {
-    const BwdJob *j = ctx;
+    BwdJob *j = ctx;
     int B = j->B, K = j->K, N = j->N, i0, i1, c0, c1;
     if (t < j->dw_cut.ntasks) {
         /* dw (N,K) = dout^T @ inp */
         cut_range(&j->dw_cut, N, K, t, &i0, &i1, &c0, &c1);
-        if (i1 > i0 && c1 > c0)
+        if (i1 > i0 && c1 > c0) {
             gemm_bc(j->dw + (size_t)i0 * K + c0, K, j->dout + i0, 1, N, j->inp + c0, K, i1 - i0, c1 - c0, B, NULL,
                     0);
+            if (j->step) j->nonfinite[t] = !step_block(j, i0, i1, c0, c1);
+        }
         return;
     }
     t -= j->dw_cut.ntasks;
@@ -253,7 +272,8 @@ void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout,
                         const float *w, int nbias, int B, int K, int N, int relu_inp) {
     long macs = (long)B * K * N;
     BwdJob j = {dinp, dw, dbias, dout, inp, w, nbias, B, K, N, relu_inp,
-                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 1), cut_2d(B, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 0)};
+                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 1), cut_2d(B, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 0),
+                NULL, {0}};
     if (!own_backward(B, K, N)) {
         blas_prepare();
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, N, K, B, 1.0f, dout, N, inp, K, 0.0f, dw, K);
@@ -275,6 +295,26 @@ void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout,
 void linear_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                      const float *w, int nbias, int B, int K, int N) {
     linear_backward_ex(dinp, dw, dbias, dout, inp, w, nbias, B, K, N, 0);
+}
+
+void linear_backward_step(float *dw, float *dbias, const float *dout, const float *inp, int nbias, int B, int K,
+                          int N, KernelsStep *step) {
+    if (!own_backward(B, K, N)) {
+        linear_backward_ex(NULL, dw, dbias, dout, inp, NULL, nbias, B, K, N, 0);
+        step->finite = kernels_sgd_step(step->w, step->v, dw, step->lr, step->mu, (size_t)N * K);
+        return;
+    }
+    long macs = (long)B * K * N;
+    BwdJob j = {NULL, dw, dbias, dout, inp, NULL, nbias, B, K, N, 0,
+                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 1), {0, 0, 1, 1}, step, {0}};
+    int ntasks = j.dw_cut.ntasks + 1;
+    if (macs < 2 * TASK_MACS)
+        for (int t = 0; t < ntasks; t++) bwd_task(&j, t);
+    else
+        kernels_run(bwd_task, &j, ntasks);
+    step->finite = 1;
+    for (int t = 0; t < j.dw_cut.ntasks; t++)
+        if (j.nonfinite[t]) step->finite = 0;
 }
 
 void linear_forward_ref(float *out, const float *inp, const float *w, const float *bias, int nbias,

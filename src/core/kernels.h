@@ -27,6 +27,18 @@ void linear_forward_ex(float *out, const float *inp, const float *w, const float
 void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                         const float *w, int nbias, int B, int K, int N, int relu_inp);
 
+/* The optimiser step fused into a first layer's backward (see linear_backward_step). */
+typedef struct {
+    float *w, *v;   /* (N,K) the layer's weights, stepped in place; momentum buffer, or NULL */
+    float lr, mu;
+    int finite;     /* out: 1 if every element of dw was finite (the step is taken either way) */
+} KernelsStep;
+/* linear_backward_ex without dinp, with kernels_sgd_step's update fused in: as each block of
+ * rows of dw is finished it also steps the same rows of w (and v) while they are in cache, and
+ * still writes dw. Only for a layer whose w no later product of the step needs (the first). */
+void linear_backward_step(float *dw, float *dbias, const float *dout, const float *inp, int nbias, int B, int K,
+                          int N, KernelsStep *step);
+
 /* out = max(0, inp), n elements (in place allowed). */
 void relu_forward(float *out, const float *inp, int n);
 /* dinp = dout where the layer's output was > 0, else 0 (in place allowed). */

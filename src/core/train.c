@@ -203,6 +203,7 @@ typedef struct {
     Trainer *t;
     float lr;
     int ntasks;
+    size_t skip_lo, skip_hi; /* parameters already stepped (by the fused first-layer backward) */
     int bad[UPDATE_TASKS];
 } UpdateJob;
 
@@ -214,6 +215,10 @@ static void update_task(void *ctx, int task) {
     size_t lo = lines * (size_t)task / (size_t)u->ntasks * 16, hi = lines * (size_t)(task + 1) / (size_t)u->ntasks * 16;
     if (hi > np) hi = np;
     if (lo > hi) lo = hi;
+    if (u->skip_hi > u->skip_lo && lo < u->skip_hi && hi > u->skip_lo) {
+        /* only ever skips a prefix of the block (the first layer's weights) */
+        lo = hi < u->skip_hi ? hi : u->skip_hi;
+    }
     size_t n = hi - lo;
     if (t->opt.kind == OPT_MOMENTUM) {
         u->bad[task] = !kernels_sgd_step(t->net.params + lo, t->opt.m + lo, t->grad + lo, u->lr, t->opt.momentum, n);
@@ -229,18 +234,48 @@ static void update_task(void *ctx, int task) {
     }
 }
 
-/* Applies the update; returns 0 if the gradient held a NaN/Inf (the caller rolls back). */
-static int update_params(Trainer *t, float lr) {
+/* Applies the update to every parameter outside [skip_lo, skip_hi); returns 0 if the gradient
+ * held a NaN/Inf there (the caller rolls back). */
+static int update_params(Trainer *t, float lr, size_t skip_lo, size_t skip_hi) {
     UpdateJob u;
     memset(u.bad, 0, sizeof u.bad);
     u.t = t;
     u.lr = lr;
+    u.skip_lo = skip_lo;
+    u.skip_hi = skip_hi;
     u.ntasks = t->net.nparams >= 32768 ? UPDATE_TASKS : 1;
     kernels_run(update_task, &u, u.ntasks);
     t->opt.t++;
     for (int i = 0; i < u.ntasks; i++)
         if (u.bad[i]) return 0;
     return 1;
+}
+
+/* net_backward followed by the SGD/momentum step, with the first layer's weight update fused
+ * into its dW (see linear_backward_step): the same arithmetic, one pass less over 100k
+ * parameters. Returns 0 if the gradient held a NaN/Inf (the caller rolls back). */
+static int backward_and_step(Trainer *t, int B, float lr) {
+    const Net *net = &t->net;
+    NetWork *wk = &t->wk;
+    int L = net->nlayers, K = net->sizes[L];
+    float *d = wk->dact[0], *dnext = wk->dact[1];
+    softmax_xent_backward(d, wk->act[L], t->yb, B, K);
+    if (net->output_relu) relu_backward(d, d, wk->pre_out, B * K);
+    for (int l = L - 1; l >= 1; l--) {
+        int Kin = net->sizes[l], N = net->sizes[l + 1];
+        linear_backward_ex(dnext, t->grad + net->woff[l], t->grad + net->boff[l], d, wk->act[l], net->w[l],
+                           net->bias == BIAS_LAYER ? 1 : N, B, Kin, N, 1);
+        float *tmp = d;
+        d = dnext;
+        dnext = tmp;
+    }
+    /* layer 0: its weights are needed by no later product, so they can be stepped as dW forms */
+    int N0 = net->sizes[1], D = net->sizes[0];
+    KernelsStep st = {net->w[0], t->opt.kind == OPT_MOMENTUM ? t->opt.m + net->woff[0] : NULL, lr, t->opt.momentum, 1};
+    linear_backward_step(t->grad + net->woff[0], t->grad + net->boff[0], d, t->xb, net->bias == BIAS_LAYER ? 1 : N0,
+                         B, D, N0, &st);
+    int ok = update_params(t, lr, net->woff[0], net->woff[0] + (size_t)N0 * D);
+    return ok && st.finite;
 }
 
 /* Gradient of the mean loss over the whole training set, chunk by chunk, into t->grad. */
@@ -296,6 +331,8 @@ StepStatus trainer_step(Trainer *t) {
     double t0 = time_now();
     double loss;
     int b;
+    /* 1: stepped by backward_and_step; -1: it found a NaN/Inf; 0: step below */
+    int stepped = 0, fused = t->opt.kind == OPT_MOMENTUM || t->opt.kind == OPT_SGD;
     if (t->cfg.opt == OPT_GD) {
         loss = full_batch_gradient(t);
         b = t->train->n;
@@ -305,11 +342,12 @@ StepStatus trainer_step(Trainer *t) {
         int left = t->train->n - t->pos - b, nb = left < t->cfg.batch ? left : t->cfg.batch;
         gather_batch(t->train, t->perm + t->pos, 0, b, t->xb, t->yb, nb > 0 ? t->perm + t->pos + b : NULL, nb);
         loss = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
-        net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
+        if (fused && isfinite(loss)) stepped = backward_and_step(t, b, trainer_lr(t)) ? 1 : -1;
+        else net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
     }
     /* a non-finite gradient is found during the update; the half-updated parameters are then
      * dropped for the backup, which leaves the same state as never stepping */
-    if (!isfinite(loss) || !update_params(t, trainer_lr(t))) {
+    if (!isfinite(loss) || stepped < 0 || (stepped == 0 && !update_params(t, trainer_lr(t), 0, 0))) {
         /* roll back to the last parameters known finite and forget the optimiser's momentum */
         memcpy(t->net.params, t->backup, sizeof(float) * t->net.nparams);
         optim_reset(&t->opt);
