@@ -10,7 +10,13 @@
  * Workers spin briefly for the next job (a training step posts one every few tens of
  * microseconds, and waking a sleeping thread costs more than that), then sleep on a condition
  * variable, so an idle pool uses no CPU. A call made while another thread is using the pool
- * (the window predicting while its worker trains) runs all its tasks on the calling thread. */
+ * (the window predicting while its worker trains) runs all its tasks on the calling thread.
+ *
+ * When the cores are shared with other busy programs, a worker is sometimes preempted in the
+ * middle of a task and the caller waits for it for a whole time slice. The pool watches for
+ * that: if over a window of jobs the caller spent more than a quarter of the time waiting for
+ * late workers, it runs the next jobs on the caller alone, then tries again. Results do not
+ * change (they never depend on who runs a task), only the speed. */
 #include "kernels.h"
 
 #include <pthread.h>
@@ -53,6 +59,14 @@ static Pool g_pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIA
 static atomic_int g_want = 1;      /* kernels_set_threads' value */
 static atomic_flag g_busy = ATOMIC_FLAG_INIT;
 static atomic_int g_rest;          /* set: idle workers sleep now instead of spinning */
+
+/* Contention watch, touched only by the thread holding g_busy. */
+#define WATCH_JOBS 64     /* jobs per measurement window */
+#define SOLO_JOBS 2048    /* jobs run on the caller alone after a bad window */
+static struct {
+    int jobs, solo;
+    double busy, waited;  /* seconds in parallel jobs; of which waiting for late workers */
+} g_watch;
 
 static double seconds(void) {
     struct timespec ts;
@@ -167,17 +181,31 @@ void kernels_run(KernelsTask fn, void *ctx, int ntasks) {
         return;
     }
     pool_resize(atomic_load(&g_want));
-    if (g_pool.nworkers == 0) {
+    if (g_pool.nworkers == 0 || g_watch.solo > 0) {
+        if (g_watch.solo > 0) g_watch.solo--;
         atomic_flag_clear(&g_busy);
         for (int i = 0; i < ntasks; i++) fn(ctx, i);
         return;
     }
+    double t0 = seconds();
     uint32_t g = post(fn, ctx, ntasks);
     run_tasks(g, 0);
+    double t1 = seconds();
     /* every task is claimed; wait for the ones a worker is still running */
     for (int spins = 0; atomic_load_explicit(&g_pool.done, memory_order_acquire) != ntasks; spins++) {
         if (spins < 4096) cpu_relax();
         else sched_yield(); /* the worker may be waiting for this very core */
+    }
+    double t2 = seconds();
+    g_watch.busy += t2 - t0;
+    g_watch.waited += t2 - t1;
+    if (++g_watch.jobs == WATCH_JOBS) {
+        if (g_watch.waited > 0.25 * g_watch.busy) {
+            g_watch.solo = SOLO_JOBS;
+            kernels_rest();
+        }
+        g_watch.jobs = 0;
+        g_watch.busy = g_watch.waited = 0;
     }
     atomic_flag_clear(&g_busy);
 }
