@@ -6,7 +6,8 @@
 #   fuzz      fuzz/run.sh: every libFuzzer harness for FUZZ_SECONDS (default 45) each
 # Usage: scripts/hardening.sh [tsan|valgrind|badinput|fuzz]...   (default: all four)
 # Environment: HARDENING_DIR (builds and logs; /tmp/digitrec-hardening), DIGITREC_DATA (MNIST,
-# default data/mnist), FUZZ_SECONDS, FUZZ_JOBS. Exits 1 if any section failed; prints a summary.
+# default data/mnist), FUZZ_SECONDS, FUZZ_JOBS, HARDENING_COMMIT (named in the summary when the
+# tree is not a git checkout). Exits 1 if any section failed; prints a summary.
 set -uo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -135,7 +136,7 @@ done
 
 echo
 echo "== hardening summary: $(date -u '+%Y-%m-%d %H:%M UTC'), $(hostname), $(nproc) cores," \
-  "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null)," \
+  "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "${HARDENING_COMMIT:-unknown}")," \
   "$(( $(date +%s) - start ))s"
 printf '%s\n' "${summary[@]}"
 [ "$failed" = 0 ] && echo "hardening: all clean" || echo "hardening: FAILURES above"
