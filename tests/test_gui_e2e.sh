@@ -3,7 +3,8 @@
 # drawing a 7 and a 0 on the canvas gives those predictions in the trace, C clears, Space starts
 # training and loss points arrive, M shows the confusion matrix and a click on a cell opens its
 # gallery, a click on a thumbnail puts that test image on the canvas and it is read, Ctrl+7 and
-# Ctrl+0 keep the drawings in the personal IDX folder (which grows by one each), Ctrl+S writes
+# Ctrl+0 keep the drawings in the personal IDX folder (which grows by one each), G lays the
+# saliency map over the drawing and A shows the activations, Ctrl+S writes
 # a model `digitrec info` accepts, a resize is traced, and Ctrl+Q closes promptly with an
 # autosave of the unsaved training.
 # Needs Xvfb and xdotool (skips with a message when absent). Uses a temp HOME and models folder.
@@ -150,6 +151,19 @@ sleep 0.4
 [ "$(stat -c %s "$PERSONAL/train-labels-idx1-ubyte")" = 10 ] || fail "Ctrl+0 did not grow the personal set to 2"
 [ "$(tail -c 2 "$PERSONAL/train-labels-idx1-ubyte" | od -An -tu1 | tr -s ' ')" = " 7 0" ] || fail "personal labels are not 7, 0"
 echo "ok: Ctrl+0 grows the personal set to 2 (labels 7, 0)"
+
+# What the network looks at: G overlays the saliency of the 0, A shows the layers.
+xdotool key --window "$WID" g
+sleep 0.3
+grep -q '"event":"saliency","on":true,"top":0,"scale":[0-9.e-]*[1-9]' "$TRACE" || fail "G did not show a saliency map of the 0"
+xdotool key --window "$WID" a
+sleep 0.3
+grep -q '"event":"tab","name":"inside"' "$TRACE" || fail "A did not show the inside tab"
+[ -n "${SHOTS:-}" ] && import -window root "$SHOTS/e2e-saliency.png" 2>/dev/null
+xdotool key --window "$WID" g
+sleep 0.2
+grep -q '"event":"saliency","on":false' "$TRACE" || fail "G again did not hide the map"
+echo "ok: G overlays the saliency of the 0; A shows the layers"
 
 # Real clicks at window coordinates.
 click_at() {

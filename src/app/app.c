@@ -83,6 +83,7 @@ int app_init(App *a, int w, int h, const char *models_dir, const char *autosave,
     a->pressed = -1;
     a->gal_t = a->gal_p = -1;
     a->hover_cell_t = a->hover_cell_p = a->hover_thumb = -1;
+    a->hover_unit_layer = a->hover_unit = -1;
     a->nclass = 10;
     a->pred_canvas_ver = (unsigned long)-1;
     app_set_classes(a, NULL);
@@ -105,6 +106,7 @@ int app_init(App *a, int w, int h, const char *models_dir, const char *autosave,
 
 void app_free(App *a) {
     canvas_free(&a->canvas_px);
+    saliency_free(&a->probe);
     dataset_free(&a->personal);
     snapshot_free(&a->snap);
     if (a->wk_ok) netwk_free(&a->wk);
@@ -383,6 +385,12 @@ void app_resize(App *a, int w, int h) {
         c->id = WID_CLEAR;
         int cw = tw(a, FONT_SMALL, widget_text(a, WID_CLEAR, buf, sizeof buf)) + 14;
         c->r = (Rect){u->r.x - 6 - cw, top, cw, 22};
+        Widget *g = &a->widgets[a->nwidgets++];
+        memset(g, 0, sizeof *g);
+        g->id = WID_SALIENCY;
+        int gw = tw(a, FONT_SMALL, widget_text(a, WID_SALIENCY, buf, sizeof buf)) + 14;
+        g->r = (Rect){c->r.x - 6 - gw, top, gw, 22};
+        if (g->r.x < a->canvas.x) g->r = (Rect){0, 0, 0, 0}; /* no room: G still toggles it */
     }
 
     /* columns B (probabilities, curves) and C (weights) */
@@ -409,7 +417,7 @@ void app_resize(App *a, int w, int h) {
     a->heat = (Rect){xc, top, w - xc - pad, mh};
     {
         /* the right panel's view tabs, in its header */
-        static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS};
+        static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE};
         int tx = a->heat.x + 8;
         for (int i = 0; i < (int)(sizeof tabs / sizeof tabs[0]); i++) {
             Widget *t = &a->widgets[a->nwidgets++];
@@ -598,6 +606,8 @@ void app_update_prediction(App *a) {
     }
     memset(a->probs, 0, sizeof a->probs);
     a->top = -1;
+    a->probe_ok = 0;
+    a->frame_ok = 0;
     int K = net->params ? net->sizes[net->nlayers] : 0;
     if (K > 10) K = 10;
     a->nclass = K ? K : 10;
@@ -617,6 +627,7 @@ void app_update_prediction(App *a) {
             if (p[k] > p[a->top]) a->top = k;
         }
     }
+    inside_update(a);
     a->npredictions++;
     if (a->trace) {
         char buf[400];
@@ -794,6 +805,7 @@ static void click_widget(App *a, const Widget *wd, int x, int y) {
     case WID_TAB_ERRORS: app_set_tab(a, TAB_ERRORS); break;
     case WID_TAB_INSIDE: app_set_tab(a, TAB_INSIDE); break;
     case WID_MIX: toggle_mix(a); break;
+    case WID_SALIENCY: app_toggle_saliency(a); break;
     default: break;
     }
 }
@@ -804,6 +816,7 @@ void app_set_tab(App *a, int tab) {
     a->hover_tile = -1;
     a->hover_layer = 0;
     a->hover_cell_t = a->hover_cell_p = a->hover_thumb = -1;
+    a->hover_unit_layer = a->hover_unit = -1;
     static const char *names[] = {"weights", "errors", "inside"};
     explore_layout(a);
     if (tab == TAB_ERRORS)
@@ -892,6 +905,10 @@ static void update_hover(App *a, int x, int y) {
     a->hover_layer = 0;
     if (a->tab == TAB_ERRORS) {
         explore_hover(a, x, y);
+        return;
+    }
+    if (a->tab == TAB_INSIDE) {
+        inside_hover(a, x, y);
         return;
     }
     if (a->tab != TAB_WEIGHTS) return;
@@ -999,6 +1016,7 @@ void app_key(App *a, int key, int mods) {
     case KEY_UP: spin(a, WID_LR, +1); break;
     case KEY_DOWN: spin(a, WID_LR, -1); break;
     case KEY_P: toggle_mix(a); break;
+    case KEY_G: app_toggle_saliency(a); break;
     case KEY_W: app_set_tab(a, TAB_WEIGHTS); break;
     case KEY_M: app_set_tab(a, TAB_ERRORS); break;
     case KEY_A: app_set_tab(a, TAB_INSIDE); break;
@@ -1077,6 +1095,7 @@ const char *app_widget_text(const App *a, int id, char *buf, size_t n) {
     case WID_HELP: return "?";
     case WID_CLEAR: return "Clear (C)";
     case WID_UNDO: return "Undo (Ctrl+Z)";
+    case WID_SALIENCY: return "Saliency (G)";
     case WID_LOG: return "log scale (L)";
     case WID_TAB_WEIGHTS: return "Weights (W)";
     case WID_TAB_ERRORS: return "Errors (M)";

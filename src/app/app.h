@@ -12,6 +12,7 @@
 #include "dataset.h"
 #include "drawlist.h"
 #include "net.h"
+#include "saliency.h"
 #include "worker.h"
 
 #define APP_PATH_LEN 1024
@@ -57,6 +58,9 @@ typedef struct {
 enum {
     IMG_CANVAS = 0, IMG_PREVIEW, IMG_TILES, IMG_COLORBAR,
     IMG_GALLERY,             /* the thumbnails of the selected confusion cell, 28x28 each */
+    IMG_SALIENCY,            /* the saliency map laid over the canvas (transparent where 0) */
+    IMG_SAL_PREVIEW,         /* the same over the 28x28 input preview */
+    IMG_SAL_MAP,             /* the saliency map itself, 28x28, opaque (Inside tab) */
     IMG_LAYER1, IMG_COUNT = IMG_LAYER1 + NET_MAX_LAYERS - 1
 };
 
@@ -72,6 +76,7 @@ typedef enum {
     WID_SAVE, WID_OPEN, WID_HELP, WID_CLEAR, WID_UNDO, WID_LOG,
     WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE, /* the right panel's views */
     WID_MIX,                 /* mix the personal examples into training (on/off, with their count) */
+    WID_SALIENCY,            /* saliency overlay on the canvas (on/off) */
     WID_COUNT
 } WidgetId;
 
@@ -117,6 +122,15 @@ typedef struct {
     unsigned long pred_canvas_ver, pred_net_ver;
     long npredictions;
 
+    /* what the network looks at: the drawing's activations and saliency (d score(top) / d pixel) */
+    Saliency probe;
+    int probe_ok;            /* probe holds this drawing's forward pass */
+    float sal[784];          /* d score(top) / d input */
+    float sal_scale;         /* robust max |sal| */
+    SalFrame frame;          /* where the canvas went in the input */
+    int frame_ok;
+    int show_saliency;       /* overlay on the canvas (G) */
+
     /* the network as last published by the worker */
     Snapshot snap;
     NetWork wk;              /* capacity 1, for the drawing's forward pass */
@@ -160,6 +174,7 @@ typedef struct {
     int gal_n, gal_count;    /* listed, in the cell */
     int gal_scroll;          /* first listed thumbnail shown */
     int hover_cell_t, hover_cell_p, hover_thumb;  /* -1 none */
+    int hover_unit_layer, hover_unit;             /* Inside tab: hidden unit under the mouse, -1 none */
     const void *gal_view;    /* the TestView the gallery was made from (identity only) */
     int gal_auto;            /* the selection was made automatically, not by a click */
 
@@ -205,6 +220,8 @@ void app_drop_file(App *a, const char *path);
 
 /* Shows a panel view (PanelTab). */
 void app_set_tab(App *a, int tab);
+/* Shows or hides the saliency overlay on the canvas (G). */
+void app_toggle_saliency(App *a);
 /* Selects confusion cell (t = true class, p = predicted) and lists its test images; t < 0 clears. */
 void app_select_cell(App *a, int t, int p);
 /* Puts test image i of the current view's test set on the canvas. Returns 0, or -1 if there is none. */

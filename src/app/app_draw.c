@@ -136,10 +136,12 @@ static void draw_widget(App *a, const Widget *wd) {
         if (wd->id == WID_TRAIN && a->snap.running) bg = BTN_ON;
         if (wd->id == WID_LOG && a->log_scale) bg = BTN_ON;
         if (wd->id == WID_MIX && a->mix) bg = BTN_ON;
+        if (wd->id == WID_SALIENCY && a->show_saliency) bg = BTN_ON;
+        if (wd->r.w <= 0) return;
         if (wd->id >= WID_TAB_WEIGHTS && wd->id <= WID_TAB_INSIDE && wd->id - WID_TAB_WEIGHTS == a->tab) bg = BTN_ON;
         draw_rect(&a->dl, wd->r, bg);
         draw_frame(&a->dl, wd->r, BORDER);
-        int font = wd->id >= WID_CLEAR && wd->id <= WID_LOG ? FONT_SMALL : FONT_BODY;
+        int font = (wd->id >= WID_CLEAR && wd->id <= WID_LOG) || wd->id == WID_SALIENCY ? FONT_SMALL : FONT_BODY;
         text_in(a, font, wd->r, 1, TEXT, s);
         return;
     }
@@ -175,6 +177,7 @@ static void draw_topbar(App *a) {
     text_in(a, FONT_TITLE, (Rect){10, 7, 100, fh(a, FONT_BODY) + 10}, 0, ACCENT, "digitrec");
     for (int i = 0; i < a->nwidgets; i++)
         if (a->widgets[i].id != WID_CLEAR && a->widgets[i].id != WID_UNDO && a->widgets[i].id != WID_LOG &&
+            a->widgets[i].id != WID_SALIENCY &&
             !(a->widgets[i].id >= WID_TAB_WEIGHTS && a->widgets[i].id <= WID_TAB_INSIDE))
             draw_widget(a, &a->widgets[i]);
 }
@@ -187,13 +190,26 @@ static void draw_canvas(App *a) {
     Rect c = a->canvas;
     int room = c.w;
     for (int i = 0; i < a->nwidgets; i++)
-        if (a->widgets[i].id == WID_CLEAR) room = a->widgets[i].r.x - c.x - 8;
+        if ((a->widgets[i].id == WID_CLEAR || a->widgets[i].id == WID_SALIENCY) && a->widgets[i].r.w > 0 &&
+            a->widgets[i].r.x - c.x - 8 < room)
+            room = a->widgets[i].r.x - c.x - 8;
     int tw1 = tw(a, FONT_BOLD, "Draw a digit"), tw2 = tw(a, FONT_SMALL, "left: draw  right: erase");
     if (tw1 <= room) text(a, FONT_BOLD, c.x, a->canvas_panel.y + 3, TEXT, "Draw a digit");
     if (tw1 + 10 + tw2 <= room) text(a, FONT_SMALL, c.x + tw1 + 10, a->canvas_panel.y + 5, DIM, "left: draw  right: erase");
     for (int i = 0; i < a->nwidgets; i++)
-        if (a->widgets[i].id == WID_CLEAR || a->widgets[i].id == WID_UNDO) draw_widget(a, &a->widgets[i]);
+        if (a->widgets[i].id == WID_CLEAR || a->widgets[i].id == WID_UNDO || a->widgets[i].id == WID_SALIENCY)
+            draw_widget(a, &a->widgets[i]);
     draw_image(&a->dl, IMG_CANVAS, c, (Rect){0, 0, 0, 0});
+    if (a->show_saliency && a->frame_ok) {
+        /* the saliency map over the drawing, with its key in the canvas corner */
+        draw_image(&a->dl, IMG_SALIENCY, c, (Rect){0, 0, 0, 0});
+        char key[96];
+        snprintf(key, sizeof key, "what makes it a %s: orange raises, blue lowers", a->top >= 0 ? a->classes[a->top] : "?");
+        char fit[96];
+        int kw = tw(a, FONT_SMALL, ui_fit_right(a, FONT_SMALL, key, c.w - 12, fit, sizeof fit));
+        draw_rect(&a->dl, (Rect){c.x + 1, c.y + c.h - 22, kw + 12, 21}, (Color){0, 0, 0, 170});
+        text(a, FONT_SMALL, c.x + 7, c.y + c.h - 19, TEXT, fit);
+    }
     draw_frame(&a->dl, (Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2}, BORDER);
     if (!a->has_ink && !a->pen) {
         Color p = {255, 255, 255, 70};
@@ -207,6 +223,7 @@ static void draw_canvas(App *a) {
         text(a, FONT_SMALL, p.x, p.y - 19, DIM, first_fit(a, FONT_SMALL, a->verdict.x - p.x - 4, opts));
     }
     draw_image(&a->dl, IMG_PREVIEW, p, (Rect){0, 0, 0, 0});
+    if (a->show_saliency && a->probe_ok) draw_image(&a->dl, IMG_SAL_PREVIEW, p, (Rect){0, 0, 0, 0});
     /* a faint pixel grid makes the 28x28 resolution visible */
     if (p.w >= 112) {
         for (int i = 1; i < 28; i++) {
@@ -637,6 +654,8 @@ static void draw_right(App *a) {
         if (a->widgets[i].id >= WID_TAB_WEIGHTS && a->widgets[i].id <= WID_TAB_INSIDE) draw_widget(a, &a->widgets[i]);
     if (a->tab == TAB_ERRORS)
         explore_draw(a);
+    else if (a->tab == TAB_INSIDE)
+        inside_draw(a);
     else
         draw_heat(a);
 }
@@ -743,7 +762,8 @@ static void draw_help(App *a) {
         {"Ctrl+Z", "undo the last stroke (or clear)"}, {"Space", "train / pause"},
         {"N", "one step: a mini-batch, or one GD iteration"}, {"R", "reset: a fresh network (same seed, same start)"},
         {"Up / Down", "learning rate up / down"}, {"W / M", "right panel: weights / errors (confusion matrix)"},
-        {"click a matrix cell", "its test images; click one to put it on the canvas"}, {"mouse wheel on a control", "change its value"},
+        {"click a matrix cell", "its test images; click one to put it on the canvas"},
+        {"A", "right panel: inside (activations, saliency)"}, {"G", "saliency over the drawing: what makes it that digit"}, {"mouse wheel on a control", "change its value"},
         {"click the Network value", "type custom sizes, e.g. 784-256-10, Enter"}, {"L", "log scale for the loss"},
         {"Ctrl+0 ... Ctrl+9", "keep the drawing as your example of that class"},
         {"Ctrl+Backspace", "remove your last example"}, {"P", "mix your examples into training (on/off)"},
@@ -815,6 +835,8 @@ void app_frame(App *a, double now) {
             draw_cell_hover(a);
         } else if (a->tab == TAB_ERRORS) {
             explore_draw_tooltip(a);
+        } else if (a->tab == TAB_INSIDE) {
+            inside_draw_tooltip(a);
         }
     }
     if (a->show_open) draw_open(a);

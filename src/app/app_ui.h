@@ -39,4 +39,11 @@ int explore_wheel(App *a, int x, int y, int dy);
 void explore_draw(App *a);
 void explore_draw_tooltip(App *a);
 
+/* app_inside.c: what the network looks at (saliency overlay, the Inside tab) */
+/* After the drawing's forward pass: activations, saliency map, frame and overlay images. */
+void inside_update(App *a);
+void inside_draw(App *a);
+void inside_hover(App *a, int x, int y);
+void inside_draw_tooltip(App *a);
+
 #endif

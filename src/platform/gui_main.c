@@ -37,6 +37,7 @@ typedef struct {
     int tab;            /* PanelTab to start on */
     int cell_t, cell_p; /* confusion cell to open, -1 none */
     int mix;            /* mix the personal examples into training from the start */
+    int saliency;       /* start with the saliency overlay on */
     double train_for;
     int w, h;
     long seed;
@@ -60,6 +61,7 @@ static void gui_usage(FILE *f) {
             "  --personal-dir DIR  your labelled drawings (Ctrl+0..9) as IDX files (default\n"
             "                      $XDG_DATA_HOME/digitrec/personal or ~/.local/share/digitrec/personal)\n"
             "  --mix               mix your drawings into training from the start (P toggles)\n"
+            "  --saliency          start with the saliency overlay on the canvas (G toggles)\n"
             "  --tab T             start on the right panel's weights, errors or inside view\n"
             "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
             "  --assets DIR        where fonts/DejaVuSans.ttf is (default %s)\n",
@@ -79,7 +81,7 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         }
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
-                                      "--size", "--tab", "--cell", "--personal-dir", "--mix", NULL};
+                                      "--size", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
         for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
@@ -89,6 +91,10 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         }
         if (!strcmp(argv[i], "--mix")) {
             o->mix = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--saliency")) {
+            o->saliency = 1;
             continue;
         }
         char name[32];
@@ -459,6 +465,7 @@ int gui_main(int argc, char **argv) {
     }
     app_adopt_network(&app, &net);
     app_set_tab(&app, o.tab);
+    app.show_saliency = o.saliency;
     if (app.arch == ARCH_SOFTMAX) {
         WorkerConfig d;
         worker_config_default(&d, "softmax");

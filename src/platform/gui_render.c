@@ -154,6 +154,7 @@ static void upload_images(GuiRender *g, const App *a) {
             if (!g->tex[i]) continue;
             g->tex_w[i] = im->w, g->tex_h[i] = im->h;
             SDL_SetTextureScaleMode(g->tex[i], im->smooth ? SDL_ScaleModeLinear : SDL_ScaleModeNearest);
+            SDL_SetTextureBlendMode(g->tex[i], SDL_BLENDMODE_BLEND); /* overlays have alpha; opaque images are 255 */
         }
         SDL_UpdateTexture(g->tex[i], NULL, im->rgba, im->w * 4);
         g->tex_ver[i] = im->version;

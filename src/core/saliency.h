@@ -1,0 +1,51 @@
+/* saliency.h - what the network looks at, for one input: every layer's activations, and the
+ * gradient of one class's score with respect to the input pixels (a saliency map), from the Net's
+ * weights with plain loops (one image: 784x128 and smaller products, well under a millisecond).
+ * Also the map from a drawing to the 28x28 input preprocess_digit made of it, so a saliency map
+ * can be laid over the drawing. Single-threaded; owns only its buffers. */
+#ifndef DIGITREC_SALIENCY_H
+#define DIGITREC_SALIENCY_H
+
+#include "net.h"
+
+typedef enum {
+    SAL_LOGIT = 0, /* the score the softmax sees for class k (after the output ReLU in the literal variant) */
+    SAL_PROB       /* its softmax probability (saturates near 1: flat maps for sure guesses) */
+} SalTarget;
+
+typedef struct {
+    int nlayers;
+    int sizes[NET_MAX_LAYERS + 1];
+    float *z[NET_MAX_LAYERS];      /* z[l] (sizes[l+1]) pre-activation of layer l */
+    float *a[NET_MAX_LAYERS + 1];  /* a[0] (D) the input; a[l+1] (sizes[l+1]) after ReLU for hidden
+                                      layers; a[L] (K) the softmax probabilities */
+    float *score;                  /* (K) what the softmax sees */
+    float *g0, *g1;                /* (max width) backward scratch */
+    float *block;                  /* one allocation behind all of the above */
+} Saliency;
+
+/* Buffers for net's shape. Returns 0, or -1 with err. */
+int saliency_init(Saliency *s, const Net *net, char *err);
+void saliency_free(Saliency *s);
+/* 1 when s was made for net's layer sizes. */
+int saliency_fits(const Saliency *s, const Net *net);
+
+/* Forward pass of one input x (D) keeping every layer. Returns the top class. */
+int saliency_forward(Saliency *s, const Net *net, const float *x);
+/* After saliency_forward: g (D) = d score(k) / d x for the target t. ReLU kinks take the
+ * derivative of the side the forward pass was on (0 at exactly 0). */
+void saliency_input_grad(Saliency *s, const Net *net, int k, SalTarget t, float *g);
+
+/* Where a drawing's pixels went in its 28x28 input: input column u = offx + (x - x0) * sx for
+ * drawing column x (pixel edges, continuous), rows alike. */
+typedef struct {
+    double x0, y0, sx, sy, offx, offy;
+} SalFrame;
+
+/* Recovers the frame of input (28*28) = preprocess_digit(img (h, w), threshold): the ink box of img
+ * at threshold, the scale preprocess.h promises (longer side to PRE_BOX px, each side at least
+ * 1 px) and the offsets from where the input's ink starts. Returns 1, or 0 for a blank img or
+ * input (f then zeroed). */
+int saliency_frame(const float *img, int w, int h, float threshold, const float *input, SalFrame *f);
+
+#endif
