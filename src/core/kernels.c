@@ -36,16 +36,6 @@ static void blas_prepare(void) {
     kernels_rest();
 }
 
-void kernels_axpy(float *y, float a, const float *x, size_t n) {
-    size_t i = 0;
-#if defined(__AVX2__)
-    const __m256 va = _mm256_set1_ps(a);
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(va, _mm256_loadu_ps(x + i))));
-#endif
-    for (; i < n; i++) y[i] += a * x[i];
-}
-
 /* Products are cut into tasks of about this many multiply-adds (~5 us on one core): large
  * enough that claiming a task (~0.1 us) is noise, small enough that two threads finish
  * together. Products below it run as one task on the calling thread. */
@@ -161,6 +151,16 @@ int kernels_sgd_step(float *params, float *v, const float *grad, float lr, float
         }
     }
     return !bad;
+}
+
+void kernels_axpy(float *y, float a, const float *x, size_t n) {
+    size_t i = 0;
+#if defined(__AVX2__)
+    const __m256 va = _mm256_set1_ps(a);
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(va, _mm256_loadu_ps(x + i))));
+#endif
+    for (; i < n; i++) y[i] += a * x[i];
 }
 
 typedef struct {

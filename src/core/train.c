@@ -243,7 +243,7 @@ static int update_params(Trainer *t, float lr, size_t skip_lo, size_t skip_hi) {
     u.lr = lr;
     u.skip_lo = skip_lo;
     u.skip_hi = skip_hi;
-    u.ntasks = t->net.nparams >= 32768 ? UPDATE_TASKS : 1;
+    u.ntasks = t->net.nparams - (skip_hi - skip_lo) >= 32768 ? UPDATE_TASKS : 1;
     kernels_run(update_task, &u, u.ntasks);
     t->opt.t++;
     for (int i = 0; i < u.ntasks; i++)
