@@ -2,7 +2,10 @@
 # dev.sh - one-step set-up for a fresh Debian/Ubuntu machine: installs what is missing,
 # fetches MNIST, builds, then runs the window (`run`) or the whole test suite (`test`).
 #   scripts/dev.sh run [digitrec args...]
-#   scripts/dev.sh test [ctest args...]   (also reruns the unit tests under ASan+UBSan)
+#   scripts/dev.sh test [ctest args...]
+# `test` runs, in order: the CTest suite; the unit tests again under ASan+UBSan; then
+# scripts/hardening.sh's ThreadSanitizer, valgrind and libFuzzer sections (FUZZ_SECONDS each,
+# default 30). It ends with one line counting the stages that passed and failed.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +18,7 @@ esac
 
 build_pkgs=(cmake gcc make pkg-config libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcjson-dev
             libopenblas-dev zlib1g-dev fonts-dejavu-core ca-certificates curl)
-test_pkgs=(xvfb xdotool imagemagick python3 python3-numpy dataset-fashion-mnist)
+test_pkgs=(xvfb xdotool imagemagick python3 python3-numpy dataset-fashion-mnist clang libclang-rt-14-dev valgrind)
 
 missing=()
 want=("${build_pkgs[@]}")
@@ -41,11 +44,20 @@ cmake --build "$build" -j"$(nproc)"
 case "$mode" in
   run) exec "$build/digitrec" "$@" ;;
   test)
-    (cd "$build" && ctest --output-on-failure "$@")
-    # the same unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+    pass=0 fail=0
+    stage() { # name command...: runs one stage, counts it, goes on either way
+      local name="$1"; shift
+      echo "== $name"
+      if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "== $name: FAILED"; fi
+    }
     asan="${build}-asan"
-    cmake -S "$root" -B "$asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDIGITREC_SANITIZE=ON -DDIGITREC_GUI=OFF >/dev/null
-    cmake --build "$asan" -j"$(nproc)"
-    cd "$asan" && exec ctest --output-on-failure -L unit "$@" ;;
+    stage "ctest" bash -c 'cd "$1" && shift && ctest --output-on-failure "$@"' _ "$build" "$@"
+    stage "ASan+UBSan build" bash -c "cmake -S '$root' -B '$asan' -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DDIGITREC_SANITIZE=ON -DDIGITREC_GUI=OFF >/dev/null && cmake --build '$asan' -j$(nproc)"
+    stage "ctest under ASan+UBSan" bash -c 'cd "$1" && shift && ctest --output-on-failure -L unit "$@"' _ "$asan" "$@"
+    stage "tsan, valgrind, fuzz" env FUZZ_SECONDS="${FUZZ_SECONDS:-30}" HARDENING_DIR="${build}-hardening" \
+      "$root/scripts/hardening.sh" tsan valgrind fuzz
+    echo "stages: $pass passed, $fail failed"
+    [ "$fail" = 0 ] ;;
   build) ;;
 esac

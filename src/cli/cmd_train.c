@@ -280,7 +280,6 @@ int cmd_train(int argc, char **argv) {
     if (netwk_create(&wk, &t.net, 1000, err) != 0) goto fail;
     int have_eval = test.n > 0 && evaluate(&t.net, &wk, &test, 0, &ev, err) == 0;
     netwk_free(&wk);
-    if (history && history_write_csv(&t.hist, history, err) != 0) goto fail;
     if (out) {
         ModelMeta meta = {0};
         char classes[META_VAL_LEN] = "";
@@ -304,6 +303,8 @@ int cmd_train(int argc, char **argv) {
         if (model_save(out, &t.net, &meta, err) != 0) goto fail;
         if (!quiet) fprintf(stderr, "saved %s\n", out);
     }
+    /* after the model, so a history that cannot be written never costs the trained weights */
+    if (history && history_write_csv(&t.hist, history, err) != 0) goto fail;
     if (have_eval)
         printf("test accuracy: %.2f%% (loss %.4f) after %d epochs, %ld steps, %.1f s; stopped: %s\n", 100 * ev.acc,
                ev.loss, t.epoch, t.step, time_now() - t.t_start,
