@@ -102,6 +102,22 @@ int main(void) {
         }
     }
 
+    /* the same at other window sizes, down to the smallest the window allows */
+    static const int sizes[][2] = {{800, 560}, {800, 600}, {1000, 700}, {1100, 760}, {1920, 1080}};
+    for (int k = 0; k < 5; k++) {
+        app_resize(a, sizes[k][0], sizes[k][1]);
+        for (int i = 0; i < a->nwidgets; i++) {
+            Rect p = a->widgets[i].r;
+            CHECK(p.x >= 0 && p.x + p.w <= a->w && p.y >= 0, "%dx%d: widget %d inside", a->w, a->h, a->widgets[i].id);
+            for (int j = i + 1; j < a->nwidgets; j++) {
+                Rect q = a->widgets[j].r;
+                int ov = p.w > 0 && q.w > 0 && p.x < q.x + q.w && q.x < p.x + p.w && p.y < q.y + q.h && q.y < p.y + p.h;
+                CHECK(!ov, "%dx%d: widgets %d and %d overlap", a->w, a->h, a->widgets[i].id, a->widgets[j].id);
+            }
+        }
+    }
+    app_resize(a, 1280, 800);
+
     /* before any network: a frame still draws, with the drawing prompt */
     app_frame(a, 0);
     CHECK(a->dl.n > 20 && !a->dl.oom, "a frame of %d commands", a->dl.n);

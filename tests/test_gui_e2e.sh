@@ -4,7 +4,8 @@
 # training and loss points arrive, M shows the confusion matrix and a click on a cell opens its
 # gallery, a click on a thumbnail puts that test image on the canvas and it is read, Ctrl+7 and
 # Ctrl+0 keep the drawings in the personal IDX folder (which grows by one each), G lays the
-# saliency map over the drawing and A shows the activations, Ctrl+S writes
+# saliency map over the drawing and A shows the activations, R keeps the trained run's curves
+# beside the new one and Ctrl+E exports the history CSV and PNG pictures, Ctrl+S writes
 # a model `digitrec info` accepts, a resize is traced, and Ctrl+Q closes promptly with an
 # autosave of the unsaved training.
 # Needs Xvfb and xdotool (skips with a message when absent). Uses a temp HOME and models folder.
@@ -223,6 +224,28 @@ saved=$(grep '"event":"save","ok":true' "$TRACE" | tail -n 1 | sed -E 's/.*"path
 case "$saved" in "$TMP/models/"*) ;; *) fail "saved outside the models dir: $saved" ;; esac
 "$BIN" info "$saved" >"$TMP/info.txt" 2>&1 || fail "digitrec info rejects $saved: $(cat "$TMP/info.txt")"
 echo "ok: Ctrl+S saved $(basename "$saved"), digitrec info accepts it"
+
+if [ "$HAVE_DATA" = 1 ]; then
+    # Compare runs: R starts a fresh network (training goes on) and keeps the trained run's curves.
+    xdotool key --window "$WID" r
+    sleep 2.5
+    grep -q '"event":"run_kept","runs":1' "$TRACE" || fail "R did not keep the previous run"
+    [ -n "${SHOTS:-}" ] && import -window root "$SHOTS/e2e-compare.png" 2>/dev/null
+    echo "ok: R keeps the previous run's curves beside the new one"
+    # Ctrl+E: the history of both runs as CSV, and PNG pictures, in the default export folder.
+    xdotool key --window "$WID" ctrl+e
+    sleep 1.5
+    exp=$(grep '"event":"export","ok":true' "$TRACE" | tail -n 1)
+    [ -n "$exp" ] || fail "Ctrl+E did not export"
+    prefix=$(echo "$exp" | sed -E 's/.*"prefix":"([^"]+)".*/\1/')
+    case "$prefix" in "$HOME/.local/share/digitrec/exports/"*) ;; *) fail "exported outside the default folder: $prefix" ;; esac
+    grep -q '^1,"mlp momentum 0.05, mnist",step,1,' "$prefix-history.csv" || fail "the CSV lacks run 1's steps"
+    grep -q '^current,' "$prefix-history.csv" || fail "the CSV lacks the current run"
+    for f in canvas input weights curves window layers.1.weight; do
+        [ "$(head -c 4 "$prefix-$f.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] || fail "no PNG $prefix-$f.png"
+    done
+    echo "ok: Ctrl+E exports the history of both runs and 7 PNG pictures"
+fi
 
 xdotool windowsize "$WID" 1100 760
 sleep 0.8

@@ -108,6 +108,7 @@ void app_free(App *a) {
     canvas_free(&a->canvas_px);
     saliency_free(&a->probe);
     dataset_free(&a->personal);
+    app_runs_free(a);
     snapshot_free(&a->snap);
     if (a->wk_ok) netwk_free(&a->wk);
     for (int i = 0; i < IMG_COUNT; i++) free(a->img[i].rgba);
@@ -296,8 +297,10 @@ void app_resize(App *a, int w, int h) {
     const int pad = 10, row = 30, bh = fh(a, FONT_BODY) + 10;
     /* top bar: a flow of widgets after the title, wrapping when the window is narrow */
     int x = pad + tw(a, FONT_TITLE, "digitrec") + 18, y = 7;
-    static const int order[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_MIX, WID_ARCH, WID_OPT, WID_LR, WID_BATCH,
-                                WID_EPOCHS, WID_SEED, WID_SAVE, WID_OPEN, WID_HELP};
+    static const int order0[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_MIX, WID_ARCH, WID_OPT, WID_LR, WID_BATCH,
+                                 WID_EPOCHS, WID_SEED, WID_SAVE, WID_OPEN, WID_EXPORT, WID_HELP};
+    int order[sizeof order0 / sizeof order0[0]];
+    memcpy(order, order0, sizeof order);
     a->nwidgets = 0;
     char buf[64];
     /* does everything fit on one row? */
@@ -311,6 +314,24 @@ void app_resize(App *a, int w, int h) {
         total += 6;
     }
     int one_row = total + 20 <= w - pad, ymax = y;
+    if (!one_row) {
+        /* two rows: the Mine switch joins the actions on the first unless it would reach the files */
+        int files = 0, acts = x + 10;
+        for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+            if (order[i] == WID_SAVE || order[i] == WID_OPEN || order[i] == WID_EXPORT || order[i] == WID_HELP) files += tw(a, FONT_BODY, widget_text(a, order[i], buf, sizeof buf)) + 26;
+            if (order[i] == WID_TRAIN) acts += tw(a, FONT_BODY, "Pause (Space)") + 26;
+            if (order[i] == WID_STEP || order[i] == WID_RESET) acts += tw(a, FONT_BODY, widget_text(a, order[i], buf, sizeof buf)) + 26;
+            if (order[i] == WID_MIX) acts += tw(a, FONT_BODY, MIX_TEMPLATE) + 26;
+        }
+        if (acts > w - pad - files - 10) { /* after Seed instead */
+            int k = 0;
+            for (size_t i = 0; i < sizeof order0 / sizeof order0[0]; i++) {
+                if (order0[i] == WID_MIX) continue;
+                order[k++] = order0[i];
+                if (order0[i] == WID_SEED) order[k++] = WID_MIX;
+            }
+        }
+    }
 
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
         Widget *wd = &a->widgets[a->nwidgets++];
@@ -373,7 +394,8 @@ void app_resize(App *a, int w, int h) {
     a->preview = (Rect){pad, y2 + 22, ps, ps};
     a->verdict = (Rect){pad + ps + pad, y2, cs - ps - pad, ps + 22};
 
-    /* Widgets inside the canvas header and the loss plot header. */
+    /* Widgets inside the canvas header and the loss plot header; a narrow window drops their key hints */
+    a->short_labels = tw(a, FONT_SMALL, "Undo (Ctrl+Z)") + tw(a, FONT_SMALL, "Clear (C)") + 40 > cs;
     {
         Widget *u = &a->widgets[a->nwidgets++];
         memset(u, 0, sizeof *u);
@@ -418,7 +440,9 @@ void app_resize(App *a, int w, int h) {
     {
         /* the right panel's view tabs, in its header */
         static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE};
-        int tx = a->heat.x + 8;
+        int tx = a->heat.x + 8, need = 0;
+        for (int i = 0; i < 3; i++) need += tw(a, FONT_BODY, widget_text(a, tabs[i], buf, sizeof buf)) + 22;
+        if (need > a->heat.w - 12) a->short_labels = 1;
         for (int i = 0; i < (int)(sizeof tabs / sizeof tabs[0]); i++) {
             Widget *t = &a->widgets[a->nwidgets++];
             memset(t, 0, sizeof *t);
@@ -805,6 +829,7 @@ static void click_widget(App *a, const Widget *wd, int x, int y) {
     case WID_TAB_ERRORS: app_set_tab(a, TAB_ERRORS); break;
     case WID_TAB_INSIDE: app_set_tab(a, TAB_INSIDE); break;
     case WID_MIX: toggle_mix(a); break;
+    case WID_EXPORT: app_push_action(a, ACT_EXPORT, NULL); break;
     case WID_SALIENCY: app_toggle_saliency(a); break;
     default: break;
     }
@@ -995,6 +1020,7 @@ void app_key(App *a, int key, int mods) {
         }
         switch (key) {
         case KEY_BACKSPACE: app_push_action(a, ACT_PERSONAL_UNDO, NULL); break;
+        case KEY_E: app_push_action(a, ACT_EXPORT, NULL); break;
         case KEY_Z: do_undo(a); break;
         case KEY_S: app_push_action(a, ACT_SAVE, NULL); break;
         case KEY_O: open_dialog(a); break;
@@ -1092,14 +1118,15 @@ const char *app_widget_text(const App *a, int id, char *buf, size_t n) {
     case WID_RESET: return "Reset (R)";
     case WID_SAVE: return "Save";
     case WID_OPEN: return "Open";
+    case WID_EXPORT: return "Export";
     case WID_HELP: return "?";
-    case WID_CLEAR: return "Clear (C)";
-    case WID_UNDO: return "Undo (Ctrl+Z)";
+    case WID_CLEAR: return a->short_labels ? "Clear" : "Clear (C)";
+    case WID_UNDO: return a->short_labels ? "Undo" : "Undo (Ctrl+Z)";
     case WID_SALIENCY: return "Saliency (G)";
     case WID_LOG: return "log scale (L)";
-    case WID_TAB_WEIGHTS: return "Weights (W)";
-    case WID_TAB_ERRORS: return "Errors (M)";
-    case WID_TAB_INSIDE: return "Inside (A)";
+    case WID_TAB_WEIGHTS: return a->short_labels ? "Weights" : "Weights (W)";
+    case WID_TAB_ERRORS: return a->short_labels ? "Errors" : "Errors (M)";
+    case WID_TAB_INSIDE: return a->short_labels ? "Inside" : "Inside (A)";
     case WID_MIX:
         snprintf(buf, n, "Mine %d: mix %s (P)", a->personal.n, a->mix ? "on" : "off");
         return buf;

@@ -45,7 +45,8 @@ typedef enum {
     ACT_QUIT,
     ACT_PERSONAL_ADD,    /* the drawing (the 28x28 input) joins the personal set as class arg */
     ACT_PERSONAL_UNDO,   /* the last personal example goes */
-    ACT_MIX              /* tell the worker app->mix (mix the personal set into training) */
+    ACT_MIX,             /* tell the worker app->mix (mix the personal set into training) */
+    ACT_EXPORT           /* history CSV (and, with an exporter, PNGs) into export_dir */
 } ActionType;
 
 typedef struct {
@@ -77,6 +78,7 @@ typedef enum {
     WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE, /* the right panel's views */
     WID_MIX,                 /* mix the personal examples into training (on/off, with their count) */
     WID_SALIENCY,            /* saliency overlay on the canvas (on/off) */
+    WID_EXPORT,              /* export history CSV and pictures */
     WID_COUNT
 } WidgetId;
 
@@ -84,6 +86,18 @@ typedef enum {
 typedef enum { TAB_WEIGHTS = 0, TAB_ERRORS, TAB_INSIDE, TAB_COUNT } PanelTab;
 
 #define APP_GALLERY_MAX 400      /* thumbnails listed for one confusion cell */
+#define APP_MAX_RUNS 5           /* earlier runs kept for comparison */
+
+/* An earlier run (before a Reset, a load or a dataset switch), kept to draw beside the current. */
+typedef struct {
+    char label[96];          /* e.g. "softmax sgd 0.1, mnist" */
+    float *loss;             /* (nloss) training loss of every step */
+    float *smooth;           /* (nloss) its moving average, as the loss plot draws it */
+    long nloss;
+    EvalPoint *evals;        /* (nevals) test measurements */
+    int nevals;
+    double final_acc;        /* last test accuracy, -1 when never measured */
+} RunRecord;
 
 typedef struct {
     int id;
@@ -96,9 +110,13 @@ typedef struct {
 typedef enum { ARCH_SOFTMAX = 0, ARCH_MLP, ARCH_CUSTOM } ArchKind;
 
 typedef int (*TextWidthFn)(void *ud, int font, const char *s);
+struct App;
+/* Writes pictures for an export: files named prefix + "-canvas.png" etc. Returns how many files
+ * it wrote, or -1 with err (ERR_LEN bytes). Installed by the platform (it needs SDL_image). */
+typedef int (*ExportFn)(void *ud, struct App *a, const char *prefix, char *err);
 typedef int (*FontHeightFn)(void *ud, int font);
 
-typedef struct {
+typedef struct App {
     /* window and layout (window coordinates) */
     int w, h;
     int bar_h;
@@ -107,6 +125,7 @@ typedef struct {
     int tile_cols, tile_px, tile_gap;
     int prob_row;            /* height of one probability bar row */
     int tab;                 /* PanelTab */
+    int short_labels;        /* narrow window: buttons without their key hints */
     int legend_right;        /* drawing scratch: right edge for legend items */
     Widget widgets[APP_MAX_WIDGETS];
     int nwidgets;
@@ -183,6 +202,11 @@ typedef struct {
     char personal_dir[APP_PATH_LEN];
     int mix;                 /* the switch as the user set it (the snapshot says what the worker does) */
 
+    /* earlier runs, oldest first */
+    RunRecord runs[APP_MAX_RUNS];
+    int nruns;
+    unsigned long runs_total; /* runs ever archived: numbers the legend */
+
     AppImage img[IMG_COUNT];
     float heat_scale[NET_MAX_LAYERS];
 
@@ -191,6 +215,9 @@ typedef struct {
     DrawList dl;
 
     char models_dir[APP_PATH_LEN];
+    char export_dir[APP_PATH_LEN];   /* where Ctrl+E writes */
+    ExportFn exporter;               /* NULL: the CSV only */
+    void *export_ud;
     char autosave[APP_PATH_LEN];
     char recent_file[APP_PATH_LEN];
     FILE *trace;             /* JSON lines, borrowed */
@@ -220,6 +247,17 @@ void app_drop_file(App *a, const char *path);
 
 /* Shows a panel view (PanelTab). */
 void app_set_tab(App *a, int tab);
+/* Keeps the snapshot's current run (curves, test points, a label from its configuration) as an
+ * earlier run, dropping the oldest beyond APP_MAX_RUNS. Does nothing for a run without history.
+ * Returns 0, or -1 when out of memory (nothing kept). */
+int app_archive_run(App *a);
+/* Every run's history as CSV (earlier runs, then the current one): a header, then one row per
+ * training step (kind=step) and per test measurement (kind=test). Caller frees *out. Returns 0
+ * or -1 (out of memory). */
+int app_history_csv(const App *a, char **out, size_t *len);
+/* The label app_archive_run gives the snapshot's run. */
+void app_run_label(const App *a, char *buf, size_t n);
+
 /* Shows or hides the saliency overlay on the canvas (G). */
 void app_toggle_saliency(App *a);
 /* Selects confusion cell (t = true class, p = predicted) and lists its test images; t < 0 clears. */

@@ -385,6 +385,93 @@ static void thick_lines(App *a, float *xy, int n, Color c) {
     draw_lines(&a->dl, xy, n, c);
 }
 
+/* ---- earlier runs in the plots ---- */
+
+static const Color RUN_COLORS[APP_MAX_RUNS] = {
+    {200, 130, 255, 255}, {80, 210, 200, 255}, {255, 120, 180, 255}, {230, 215, 90, 255}, {175, 175, 190, 255}};
+
+static Color run_color(const App *a, int i) {
+    unsigned long k = a->runs_total - (unsigned long)a->nruns + (unsigned long)i; /* a run keeps its colour */
+    return RUN_COLORS[k % APP_MAX_RUNS];
+}
+
+/* Steps covered by the earlier runs, and the largest smoothed loss past their first tenth. */
+static void runs_extent(const App *a, double *x1, double *ymax, double *mina) {
+    for (int i = 0; i < a->nruns; i++) {
+        const RunRecord *r = &a->runs[i];
+        if (r->nloss > *x1) *x1 = (double)r->nloss;
+        if (r->nevals && r->evals[r->nevals - 1].step > *x1) *x1 = (double)r->evals[r->nevals - 1].step;
+        for (long j = r->nloss / 10; j < r->nloss; j++)
+            if (isfinite(r->smooth[j]) && r->smooth[j] > *ymax) *ymax = r->smooth[j];
+        for (int j = 0; j < r->nevals; j++)
+            if (r->evals[j].acc < *mina) *mina = r->evals[j].acc;
+    }
+}
+
+/* Earlier runs as thin faint lines: the smoothed training loss (acc = 0) or the test accuracy. */
+static void runs_draw(App *a, const Axes *ax, int acc) {
+    int W = ax->in.w;
+    float *xy = malloc(sizeof(float) * 2 * (size_t)(W + 1));
+    if (!xy) return;
+    for (int i = 0; i < a->nruns; i++) {
+        const RunRecord *r = &a->runs[i];
+        Color c = alpha(run_color(a, i), 150);
+        int m = 0;
+        if (acc) {
+            for (int j = 0; j < r->nevals && m <= W; j++) {
+                xy[2 * m] = (float)ax_x(ax, (double)r->evals[j].step);
+                xy[2 * m + 1] = (float)ax_y(ax, r->evals[j].acc);
+                m++;
+            }
+        } else {
+            for (int px = 0; px <= W; px++) {
+                long j = (long)((double)px / W * (ax->x1 - ax->x0) + ax->x0) - 1;
+                if (j < 0) continue;
+                if (j >= r->nloss) break;
+                if (!isfinite(r->smooth[j])) continue;
+                xy[2 * m] = (float)(ax->in.x + px);
+                xy[2 * m + 1] = (float)ax_y(ax, r->smooth[j]);
+                m++;
+            }
+        }
+        if (m >= 2) draw_lines(&a->dl, xy, m, c);
+    }
+    free(xy);
+}
+
+/* The earlier runs' names in a box at the plot's top right. */
+static void runs_legend(App *a, const Axes *ax, int acc) {
+    if (a->nruns == 0) return;
+    char buf[160], fit[160];
+    int lh = fh(a, FONT_SMALL) + 2, w = 0, maxw = ax->in.w - 8;
+    unsigned long first = a->runs_total - (unsigned long)a->nruns + 1;
+    for (int i = 0; i < a->nruns; i++) {
+        const RunRecord *r = &a->runs[i];
+        if (acc && r->final_acc >= 0)
+            snprintf(buf, sizeof buf, "#%lu %s (%.1f%%)", first + (unsigned long)i, r->label, r->final_acc * 100);
+        else
+            snprintf(buf, sizeof buf, "#%lu %s", first + (unsigned long)i, r->label);
+        int t = tw(a, FONT_SMALL, buf) + 24;
+        if (t > w) w = t;
+    }
+    if (w > maxw) w = maxw;
+    int rows = a->nruns, h = rows * lh + 6;
+    if (h > ax->in.h - 4) rows = (ax->in.h - 10) / lh, h = rows * lh + 6;
+    if (rows <= 0) return;
+    Rect box = {ax->in.x + ax->in.w - w - 4, acc ? ax->in.y + ax->in.h - h - 4 : ax->in.y + 4, w, h};
+    draw_rect(&a->dl, box, (Color){26, 28, 34, 220});
+    for (int i = a->nruns - rows, k = 0; i < a->nruns; i++, k++) {
+        const RunRecord *r = &a->runs[i];
+        if (acc && r->final_acc >= 0)
+            snprintf(buf, sizeof buf, "#%lu %s (%.1f%%)", first + (unsigned long)i, r->label, r->final_acc * 100);
+        else
+            snprintf(buf, sizeof buf, "#%lu %s", first + (unsigned long)i, r->label);
+        int y = box.y + 3 + k * lh;
+        draw_rect(&a->dl, (Rect){box.x + 5, y + lh / 2 - 1, 12, 2}, run_color(a, i));
+        text(a, FONT_SMALL, box.x + 21, y, DIM, ui_fit_right(a, FONT_SMALL, buf, w - 24, fit, sizeof fit));
+    }
+}
+
 static void draw_loss(App *a) {
     const Snapshot *s = &a->snap;
     Rect r = a->loss_plot;
@@ -399,9 +486,25 @@ static void draw_loss(App *a) {
     legend_item(a, &lx, r.y + 29, ACCENT, 0, "train (smoothed)");
     legend_item(a, &lx, r.y + 29, ORANGE, 0, "test");
     long n = s->nloss;
+    double rx1 = 0, rymax = 0, rmina = 1;
+    runs_extent(a, &rx1, &rymax, &rmina);
     if (n == 0 && s->nevals == 0) {
         if (ax.log) ax.y0 = 0.01, ax.y1 = 10;
+        if (a->nruns > 0 && rx1 > 0 && rymax > 0) { /* earlier runs to compare with */
+            ax.x1 = rx1;
+            if (ax.log) {
+                ax.y1 = pow(10, ceil(log10(rymax * 1.05)));
+                ax.y0 = ax.y1 / 1000;
+            } else {
+                double st = app_nice_step(rymax * 1.05, 4);
+                ax.y1 = ceil(rymax * 1.05 / st) * st;
+            }
+        }
         axes_draw(a, &ax, 0, "step");
+        draw_clip(&a->dl, ax.in);
+        runs_draw(a, &ax, 0);
+        draw_clip(&a->dl, (Rect){0, 0, 0, 0});
+        runs_legend(a, &ax, 0);
         const char *m = !s->have_data ? (s->data_loading ? "loading training data..." : "no training data: run scripts/fetch_mnist.sh")
                                       : "no training yet: press Space to train, N for one step";
         const char *opts[] = {m, "press Space to train", NULL};
@@ -414,6 +517,7 @@ static void draw_loss(App *a) {
     if (W > 2048) W = 2048;
     double x1 = n > 10 ? (double)n : 10;
     if (s->nevals && s->evals[s->nevals - 1].step > x1) x1 = (double)s->evals[s->nevals - 1].step;
+    if (rx1 > x1) x1 = rx1; /* earlier runs share the step axis */
     ax.x1 = x1;
     /* per pixel column: min, max and the smoothed value at its last step */
     float mn[2048], mxv[2048], sm[2048];
@@ -480,6 +584,7 @@ static void draw_loss(App *a) {
     }
     axes_draw(a, &ax, 0, "step");
     draw_clip(&a->dl, ax.in);
+    runs_draw(a, &ax, 0);
     /* raw per-step loss: a faint band (min..max per pixel column) */
     Color faint = alpha(ACCENT, 70);
     float *xy = malloc(sizeof(float) * 2 * (size_t)(W > s->nevals ? W : s->nevals + 1));
@@ -520,6 +625,7 @@ static void draw_loss(App *a) {
         free(xy);
     }
     draw_clip(&a->dl, (Rect){0, 0, 0, 0});
+    runs_legend(a, &ax, 0);
     if (n > 0) {
         char buf[64];
         snprintf(buf, sizeof buf, "last %.4f", (double)(wsum > 0 ? ema / wsum : 0));
@@ -543,13 +649,23 @@ static void draw_acc(App *a) {
     a->legend_right = r.x + r.w - 6;
     legend_item(a, &lx, r.y + 29, GREEN, 0, "test subset (1000 images)");
     legend_item(a, &lx, r.y + 29, GREEN, 1, "full test set");
+    double rx1 = 0, rymax = 0, mina = 1;
+    runs_extent(a, &rx1, &rymax, &mina);
     if (!last) {
+        if (a->nruns > 0 && rx1 > 0) {
+            ax.x1 = rx1;
+            ax.y0 = floor((mina - 0.01) * 20) / 20;
+            if (ax.y0 < 0) ax.y0 = 0;
+        }
         axes_draw(a, &ax, 1, "step");
+        draw_clip(&a->dl, ax.in);
+        runs_draw(a, &ax, 1);
+        draw_clip(&a->dl, (Rect){0, 0, 0, 0});
+        runs_legend(a, &ax, 1);
         draw_rect(&a->dl, (Rect){ax.in.x + 1, ax.in.y + ax.in.h / 2 - 12, ax.in.w - 2, 24}, PANEL);
         text_in(a, FONT_SMALL, ax.in, 1, DIM, "appears at the first evaluation");
         return;
     }
-    double mina = 1;
     for (int i = 0; i < s->nevals; i++)
         if (s->evals[i].acc < mina) mina = s->evals[i].acc;
     ax.y0 = floor((mina - 0.01) * 20) / 20;
@@ -557,9 +673,11 @@ static void draw_acc(App *a) {
     ax.y1 = 1;
     double x1 = s->nloss > 10 ? (double)s->nloss : 10;
     if (last->step > x1) x1 = (double)last->step;
+    if (rx1 > x1) x1 = rx1;
     ax.x1 = x1;
     axes_draw(a, &ax, 1, "step");
     draw_clip(&a->dl, ax.in);
+    runs_draw(a, &ax, 1);
     float *xy = malloc(sizeof(float) * 2 * (size_t)s->nevals);
     if (xy) {
         for (int i = 0; i < s->nevals; i++) {
@@ -575,6 +693,7 @@ static void draw_acc(App *a) {
         draw_rect(&a->dl, (Rect){x - 3, y - 3, 7, 7}, GREEN);
     }
     draw_clip(&a->dl, (Rect){0, 0, 0, 0});
+    runs_legend(a, &ax, 1);
 }
 
 /* ---- weights ---- */
@@ -760,31 +879,37 @@ static void draw_help(App *a) {
     static const char *rows[][2] = {
         {"left drag", "draw"}, {"right drag", "erase"}, {"C / Backspace", "clear the canvas"},
         {"Ctrl+Z", "undo the last stroke (or clear)"}, {"Space", "train / pause"},
-        {"N", "one step: a mini-batch, or one GD iteration"}, {"R", "reset: a fresh network (same seed, same start)"},
+        {"N", "one step: a mini-batch, or one GD iteration"}, {"R", "reset: a fresh network; the last run's curves stay, fainter"},
         {"Up / Down", "learning rate up / down"}, {"W / M", "right panel: weights / errors (confusion matrix)"},
         {"click a matrix cell", "its test images; click one to put it on the canvas"},
         {"A", "right panel: inside (activations, saliency)"}, {"G", "saliency over the drawing: what makes it that digit"}, {"mouse wheel on a control", "change its value"},
         {"click the Network value", "type custom sizes, e.g. 784-256-10, Enter"}, {"L", "log scale for the loss"},
         {"Ctrl+0 ... Ctrl+9", "keep the drawing as your example of that class"},
         {"Ctrl+Backspace", "remove your last example"}, {"P", "mix your examples into training (on/off)"},
-        {"Ctrl+S", "save the network into the models folder"}, {"Ctrl+O", "open a model (models folder and recent)"},
+        {"Ctrl+S", "save the network into the models folder"}, {"Ctrl+E", "export: history CSV, canvas, weights, curves (PNG)"}, {"Ctrl+O", "open a model (models folder and recent)"},
         {"drop a .safetensors file", "load it"}, {"? / F1", "this help"}, {"Esc", "close"}, {"Ctrl+Q", "quit"}};
     int n = (int)(sizeof rows / sizeof rows[0]);
+    /* a short window gets small type and tighter rows rather than a list running off screen */
+    int compact = 70 + n * 22 > a->h - 20;
+    int kf = compact ? FONT_SMALL : FONT_BOLD, df = compact ? FONT_SMALL : FONT_BODY;
+    int rh = compact ? (a->h - 90) / n : 22;
+    if (rh < 13) rh = 13;
     int kw = 0, dw = 0;
     for (int i = 0; i < n; i++) {
-        int k = tw(a, FONT_BOLD, rows[i][0]), d = tw(a, FONT_BODY, rows[i][1]);
+        int k = tw(a, kf, rows[i][0]), d = tw(a, df, rows[i][1]);
         if (k > kw) kw = k;
         if (d > dw) dw = d;
     }
-    int pw = 20 + kw + 24 + dw + 24, ph = 70 + n * 22;
+    int pw = 20 + kw + 24 + dw + 24, ph = (compact ? 60 : 70) + n * rh;
     Rect p = {(a->w - pw) / 2, (a->h - ph) / 2, pw, ph};
     draw_rect(&a->dl, (Rect){0, 0, a->w, a->h}, (Color){0, 0, 0, 140});
     draw_rect(&a->dl, p, PANEL);
     draw_frame(&a->dl, p, ACCENT);
-    text(a, FONT_TITLE, p.x + 16, p.y + 14, TEXT, "Keyboard and mouse");
+    text(a, FONT_TITLE, p.x + 16, p.y + (compact ? 10 : 14), TEXT, "Keyboard and mouse");
     for (int i = 0; i < n; i++) {
-        text(a, FONT_BOLD, p.x + 20, p.y + 50 + i * 22, ACCENT, rows[i][0]);
-        text(a, FONT_BODY, p.x + 20 + kw + 24, p.y + 50 + i * 22, TEXT, rows[i][1]);
+        int y = p.y + (compact ? 40 : 50) + i * rh;
+        text(a, kf, p.x + 20, y, ACCENT, rows[i][0]);
+        text(a, df, p.x + 20 + kw + 24, y, TEXT, rows[i][1]);
     }
 }
 

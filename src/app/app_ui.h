@@ -28,6 +28,9 @@ void ui_tooltip(App *a, const char *s);
 /* (Re)allocates im as w x h RGBA (zeroed) unless it already has that size. Returns 0 or -1. */
 int app_image_alloc(AppImage *im, int w, int h, int smooth);
 
+/* app_runs.c */
+void app_runs_free(App *a);
+
 /* app_explore.c: the Errors tab (confusion matrix, per-class accuracy, gallery) */
 void explore_layout(App *a);
 /* A newly synced snapshot: refresh the gallery if the test-set predictions changed. */

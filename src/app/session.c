@@ -25,7 +25,15 @@ static void json_str(char *out, size_t n, const char *s) {
 
 int session_sync(App *a, Worker *w) {
     if (!w) return 0;
-    if (worker_sync(w, &a->snap) != 1) return 0;
+    int rc = worker_sync_run(w, &a->snap);
+    if (rc == 2) {
+        /* a new run begins (reset, load, data switch): keep this one's curves for comparison */
+        app_archive_run(a);
+        a->snap.nloss = 0;
+        a->snap.nevals = 0;
+        rc = worker_sync(w, &a->snap);
+    }
+    if (rc != 1) return 0;
     app_on_snapshot(a);
     return 1;
 }
@@ -210,6 +218,55 @@ static void personal_undo_action(App *a, Worker *w) {
     session_send_personal(a, w);
 }
 
+int session_export(App *a, char *prefix_out, size_t n) {
+    char err[ERR_LEN], esc[APP_PATH_LEN * 2];
+    if (!a->export_dir[0]) {
+        app_message(a, 1, "no folder to export to: set XDG_DATA_HOME or HOME, or use --export-dir");
+        return -1;
+    }
+    time_t t = time(NULL);
+    struct tm tmv;
+    localtime_r(&t, &tmv);
+    char stamp[32], prefix[960], path[APP_PATH_LEN];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
+    snprintf(prefix, sizeof prefix, "%.900s/digitrec-%s", a->export_dir, stamp);
+    struct stat st;
+    snprintf(path, sizeof path, "%s-history.csv", prefix);
+    for (int k = 2; stat(path, &st) == 0 && k < 100; k++) { /* two exports in one second */
+        snprintf(prefix, sizeof prefix, "%.900s/digitrec-%s-%d", a->export_dir, stamp, k);
+        snprintf(path, sizeof path, "%s-history.csv", prefix);
+    }
+    make_parent_dirs(path);
+    char *csv;
+    size_t len;
+    if (app_history_csv(a, &csv, &len) != 0) {
+        app_message(a, 1, "export: out of memory");
+        return -1;
+    }
+    int rc = file_write_atomic(path, csv, len, err);
+    free(csv);
+    json_str(esc, sizeof esc, prefix);
+    if (rc != 0) {
+        app_message(a, 1, "export failed: %s", err);
+        app_trace(a, "\"event\":\"export\",\"ok\":false,\"prefix\":\"%s\"", esc);
+        return -1;
+    }
+    int files = 1;
+    if (a->exporter) {
+        int k = a->exporter(a->export_ud, a, prefix, err);
+        if (k < 0) {
+            app_message(a, 1, "history saved, pictures failed: %s", err);
+            app_trace(a, "\"event\":\"export\",\"ok\":false,\"prefix\":\"%s\"", esc);
+            return -1;
+        }
+        files += k;
+    }
+    if (prefix_out) snprintf(prefix_out, n, "%s", prefix);
+    app_message(a, 0, "exported %d file%s: %s-*", files, files == 1 ? "" : "s", prefix);
+    app_trace(a, "\"event\":\"export\",\"ok\":true,\"files\":%d,\"prefix\":\"%s\",\"runs\":%d", files, esc, a->nruns + 1);
+    return 0;
+}
+
 int session_apply(App *a, Worker *w) {
     int quit = 0;
     /* actions may queue more (a message never does), so take a copy of the queue first */
@@ -221,7 +278,7 @@ int session_apply(App *a, Worker *w) {
     for (int i = 0; i < n; i++) {
         const Action *x = &q[i];
         if (!w && x->type != ACT_SAVE && x->type != ACT_QUIT && x->type != ACT_PERSONAL_ADD &&
-            x->type != ACT_PERSONAL_UNDO) {
+            x->type != ACT_PERSONAL_UNDO && x->type != ACT_EXPORT) {
             app_message(a, 1, "no training worker");
             continue;
         }
@@ -262,6 +319,7 @@ int session_apply(App *a, Worker *w) {
         case ACT_QUIT: quit = 1; break;
         case ACT_PERSONAL_ADD: personal_add_action(a, w, x->arg); break;
         case ACT_PERSONAL_UNDO: personal_undo_action(a, w); break;
+        case ACT_EXPORT: session_export(a, NULL, 0); break;
         case ACT_MIX:
             worker_set_extra(w, NULL, a->mix);
             if (a->mix && a->personal.n == 0)

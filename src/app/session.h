@@ -25,6 +25,11 @@ int session_save(App *a, const char *path, char *out, size_t n);
  * failure; msg (n bytes) says what happened. */
 int session_close(App *a, Worker *w, char *msg, size_t n);
 
+/* Exports into a->export_dir, named digitrec-STAMP-*: the history of every run as CSV
+ * (app_history_csv), then whatever a->exporter writes (PNG pictures). Writes the name prefix
+ * used into prefix_out (n bytes) if non-NULL. Returns 0, or -1 with the message shown. */
+int session_export(App *a, char *prefix_out, size_t n);
+
 /* Hands a copy of the app's personal examples and its mix switch to the worker. */
 void session_send_personal(App *a, Worker *w);
 

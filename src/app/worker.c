@@ -64,7 +64,7 @@ struct Worker {
     TestView *view_new;            /* made, not yet published (one reference) */
 };
 
-static int sync_locked(Worker *w, Snapshot *dst);
+static int sync_locked(Worker *w, Snapshot *dst, int hold);
 
 /* ---- shared read-only objects ---- */
 
@@ -654,7 +654,7 @@ void worker_stop(Worker *w, Snapshot *final) {
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    if (final) sync_locked(w, final); /* the thread is gone: nothing else touches pub */
+    if (final) sync_locked(w, final, 0); /* the thread is gone: nothing else touches pub */
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     if (w->have_t) {
@@ -756,11 +756,13 @@ void worker_set_extra(Worker *w, Dataset *extra, int mix) {
     pthread_mutex_unlock(&w->mu);
 }
 
-/* Copies pub into dst if newer. Caller holds mu (or the thread is joined). */
-static int sync_locked(Worker *w, Snapshot *dst) {
+/* Copies pub into dst if newer. Caller holds mu (or the thread is joined). hold: see
+ * worker_sync_run. */
+static int sync_locked(Worker *w, Snapshot *dst, int hold) {
     int rc = 0;
     const Snapshot *p = &w->pub;
     if (p->version == dst->version && dst->net.params) goto done;
+    if (hold && dst->generation != p->generation && (dst->nloss > 0 || dst->nevals > 0)) return 2;
     if (dst->generation != p->generation || dst->nloss > p->nloss || dst->nevals > p->nevals) {
         dst->nloss = 0;
         dst->nevals = 0;
@@ -805,7 +807,14 @@ done:
 
 int worker_sync(Worker *w, Snapshot *dst) {
     pthread_mutex_lock(&w->mu);
-    int rc = sync_locked(w, dst);
+    int rc = sync_locked(w, dst, 0);
+    pthread_mutex_unlock(&w->mu);
+    return rc;
+}
+
+int worker_sync_run(Worker *w, Snapshot *dst) {
+    pthread_mutex_lock(&w->mu);
+    int rc = sync_locked(w, dst, 1);
     pthread_mutex_unlock(&w->mu);
     return rc;
 }

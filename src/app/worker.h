@@ -132,6 +132,10 @@ void worker_set_extra(Worker *w, Dataset *extra, int mix);
  * changed, 0 if not, -1 when out of memory (dst keeps its old contents). dst starts zeroed
  * and is freed with snapshot_free. */
 int worker_sync(Worker *w, Snapshot *dst);
+/* Like worker_sync, but when the publish starts a new generation while dst still holds history of
+ * another one, returns 2 and leaves dst untouched, so the caller can keep that run's curves first
+ * (then empty dst's history and sync again). */
+int worker_sync_run(Worker *w, Snapshot *dst);
 void snapshot_free(Snapshot *s);
 
 /* Fills cfg with the window's defaults for a preset ("softmax", "mlp") on top of sizes. */

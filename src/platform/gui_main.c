@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "common.h"
 #include "dataset.h"
+#include "gui_export.h"
 #include "gui_render.h"
 #include "image_load.h"
 #include "kernels.h"
@@ -32,7 +33,8 @@
 
 typedef struct {
     const char *model, *data, *models_dir, *autosave, *screenshot, *trace, *canvas_image, *arch, *assets;
-    const char *personal_dir;
+    const char *personal_dir, *export_dir;
+    int export_now;     /* --export: with --screenshot, export after the frame */
     int draw_demo;      /* -1 none */
     int tab;            /* PanelTab to start on */
     int cell_t, cell_p; /* confusion cell to open, -1 none */
@@ -62,6 +64,9 @@ static void gui_usage(FILE *f) {
             "                      $XDG_DATA_HOME/digitrec/personal or ~/.local/share/digitrec/personal)\n"
             "  --mix               mix your drawings into training from the start (P toggles)\n"
             "  --saliency          start with the saliency overlay on the canvas (G toggles)\n"
+            "  --export-dir DIR    where Ctrl+E writes the history CSV and PNG pictures (default\n"
+            "                      $XDG_DATA_HOME/digitrec/exports or ~/.local/share/digitrec/exports)\n"
+            "  --export            with --screenshot: also export (as Ctrl+E) after the frame\n"
             "  --tab T             start on the right panel's weights, errors or inside view\n"
             "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
             "  --assets DIR        where fonts/DejaVuSans.ttf is (default %s)\n",
@@ -81,7 +86,8 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         }
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
-                                      "--size", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", NULL};
+                                      "--size", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
+                                      "--export", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
         for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
@@ -95,6 +101,10 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         }
         if (!strcmp(argv[i], "--saliency")) {
             o->saliency = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--export")) {
+            o->export_now = 1;
             continue;
         }
         char name[32];
@@ -112,6 +122,7 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         else if (!strcmp(name, "--arch")) o->arch = v;
         else if (!strcmp(name, "--assets")) o->assets = v;
         else if (!strcmp(name, "--personal-dir")) o->personal_dir = v;
+        else if (!strcmp(name, "--export-dir")) o->export_dir = v;
         else if (!strcmp(name, "--draw-demo")) {
             if (cli_int(name, v, 0, 9, &n) != 0) return -1;
             o->draw_demo = (int)n;
@@ -352,6 +363,15 @@ static int screenshot_run(App *a, Worker *w, const GuiOptions *o, const char *as
     } else {
         printf("digitrec: wrote %s (%dx%d)\n", o->screenshot, o->w, o->h);
     }
+    if (o->export_now) {
+        char prefix[APP_PATH_LEN];
+        if (session_export(a, prefix, sizeof prefix) == 0)
+            printf("digitrec: %s\n", a->msg);
+        else {
+            fprintf(stderr, "digitrec: %s\n", a->msg);
+            rc = EXIT_RUNTIME;
+        }
+    }
     app_set_text_metrics(a, NULL, NULL, NULL);
     gui_render_free(&g);
     SDL_DestroyRenderer(ren);
@@ -494,6 +514,17 @@ int gui_main(int argc, char **argv) {
     else
         personal_default_dir(app.personal_dir, sizeof app.personal_dir);
     app.mix = o.mix;
+    if (o.export_dir) {
+        snprintf(app.export_dir, sizeof app.export_dir, "%s", o.export_dir);
+    } else {
+        const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+        if (x && *x)
+            snprintf(app.export_dir, sizeof app.export_dir, "%.900s/digitrec/exports", x);
+        else if (home && *home)
+            snprintf(app.export_dir, sizeof app.export_dir, "%.900s/.local/share/digitrec/exports", home);
+    }
+    app.exporter = gui_export_pngs;
+    app.export_ud = (void *)assets;
     Dataset extra = {0};
     if (app.personal_dir[0] && personal_load(app.personal_dir, &app.personal, err) != 0)
         app_message(&app, 1, "your examples were not loaded: %s", err);
