@@ -5,7 +5,8 @@
 # gallery, a click on a thumbnail puts that test image on the canvas and it is read, Ctrl+7 and
 # Ctrl+0 keep the drawings in the personal IDX folder (which grows by one each), G lays the
 # saliency map over the drawing and A shows the activations, R keeps the trained run's curves
-# beside the new one and Ctrl+E exports the history CSV and PNG pictures, Ctrl+S writes
+# beside the new one and Ctrl+E exports the history CSV and PNG pictures, Ctrl+D switches to
+# Fashion-MNIST (typed path) and the bars take its class names, Ctrl+S writes
 # a model `digitrec info` accepts, a resize is traced, and Ctrl+Q closes promptly with an
 # autosave of the unsaved training.
 # Needs Xvfb and xdotool (skips with a message when absent). Uses a temp HOME and models folder.
@@ -245,6 +246,21 @@ if [ "$HAVE_DATA" = 1 ]; then
         [ "$(head -c 4 "$prefix-$f.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] || fail "no PNG $prefix-$f.png"
     done
     echo "ok: Ctrl+E exports the history of both runs and 7 PNG pictures"
+fi
+
+FASHION=/usr/share/datasets/fashion-mnist
+if [ -f "$FASHION/train-images-idx3-ubyte.gz" ]; then
+    # Ctrl+D, type the folder, Enter: a fresh network on Fashion-MNIST, clothing names on the bars.
+    xdotool key --window "$WID" ctrl+d
+    sleep 0.3
+    xdotool type --window "$WID" --delay 5 "$FASHION"
+    xdotool key --window "$WID" Return
+    for _ in $(seq 1 80); do grep -q '"event":"data","loaded":"fashion-mnist' "$TRACE" && break; sleep 0.1; done
+    grep -q '"event":"data","loaded":"fashion-mnist 60000/10000","classes":"T-shirt/top,Trouser' "$TRACE" \
+        || fail "Ctrl+D did not switch to Fashion-MNIST"
+    sleep 1.5
+    [ -n "${SHOTS:-}" ] && import -window root "$SHOTS/e2e-fashion.png" 2>/dev/null
+    echo "ok: Ctrl+D switches to Fashion-MNIST with its class names"
 fi
 
 xdotool windowsize "$WID" 1100 760

@@ -298,7 +298,7 @@ void app_resize(App *a, int w, int h) {
     /* top bar: a flow of widgets after the title, wrapping when the window is narrow */
     int x = pad + tw(a, FONT_TITLE, "digitrec") + 18, y = 7;
     static const int order0[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_MIX, WID_ARCH, WID_OPT, WID_LR, WID_BATCH,
-                                 WID_EPOCHS, WID_SEED, WID_SAVE, WID_OPEN, WID_EXPORT, WID_HELP};
+                                 WID_EPOCHS, WID_SEED, WID_SAVE, WID_OPEN, WID_DATA, WID_EXPORT, WID_HELP};
     int order[sizeof order0 / sizeof order0[0]];
     memcpy(order, order0, sizeof order);
     a->nwidgets = 0;
@@ -318,7 +318,9 @@ void app_resize(App *a, int w, int h) {
         /* two rows: the Mine switch joins the actions on the first unless it would reach the files */
         int files = 0, acts = x + 10;
         for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
-            if (order[i] == WID_SAVE || order[i] == WID_OPEN || order[i] == WID_EXPORT || order[i] == WID_HELP) files += tw(a, FONT_BODY, widget_text(a, order[i], buf, sizeof buf)) + 26;
+            if (order[i] == WID_SAVE || order[i] == WID_OPEN || order[i] == WID_DATA || order[i] == WID_EXPORT ||
+                order[i] == WID_HELP)
+                files += tw(a, FONT_BODY, widget_text(a, order[i], buf, sizeof buf)) + 26;
             if (order[i] == WID_TRAIN) acts += tw(a, FONT_BODY, "Pause (Space)") + 26;
             if (order[i] == WID_STEP || order[i] == WID_RESET) acts += tw(a, FONT_BODY, widget_text(a, order[i], buf, sizeof buf)) + 26;
             if (order[i] == WID_MIX) acts += tw(a, FONT_BODY, MIX_TEMPLATE) + 26;
@@ -669,11 +671,26 @@ void app_on_snapshot(App *a) {
         netwk_free(&a->wk);
         a->wk_ok = 0;
     }
+    if (s->data_seq != a->seen_data_seq) {
+        a->seen_data_seq = s->data_seq;
+        if (!a->classes_from_model && s->classes[0][0]) {
+            for (int k = 0; k < 10; k++) snprintf(a->classes[k], sizeof a->classes[k], "%s", s->classes[k]);
+            app_resize(a, a->w, a->h);
+        }
+        app_trace(a, "\"event\":\"data\",\"loaded\":\"%.60s\",\"classes\":\"%.20s,%.20s,...\"", s->data_desc,
+                  s->classes[0], s->classes[1]);
+    }
     if (s->generation != a->seen_gen) {
         a->seen_gen = s->generation;
         app_adopt_network(a, &s->net);
         a->ctl.seed = s->cfg.seed;
         if (s->step == 0) a->saved_gen = s->generation, a->saved_step = 0;
+        /* a fresh network on this data reads the data's classes (a loaded model keeps its own) */
+        if ((s->gen_cause == GEN_RESET || s->gen_cause == GEN_DATA) && s->classes[0][0]) {
+            a->classes_from_model = 0;
+            for (int k = 0; k < 10; k++) snprintf(a->classes[k], sizeof a->classes[k], "%s", s->classes[k]);
+            app_resize(a, a->w, a->h); /* the matrix's labels may be wider */
+        }
     }
     heat_layout(a);
     build_heatmaps(a);
@@ -830,6 +847,7 @@ static void click_widget(App *a, const Widget *wd, int x, int y) {
     case WID_TAB_INSIDE: app_set_tab(a, TAB_INSIDE); break;
     case WID_MIX: toggle_mix(a); break;
     case WID_EXPORT: app_push_action(a, ACT_EXPORT, NULL); break;
+    case WID_DATA: app_open_data(a); break;
     case WID_SALIENCY: app_toggle_saliency(a); break;
     default: break;
     }
@@ -884,6 +902,10 @@ void app_mouse_down(App *a, int x, int y, int button) {
     a->mx = x, a->my = y;
     if (a->show_help) {
         a->show_help = 0;
+        return;
+    }
+    if (a->show_data) {
+        data_mouse_down(a, x, y);
         return;
     }
     if (a->show_open) {
@@ -998,6 +1020,10 @@ void app_key(App *a, int key, int mods) {
         }
         return;
     }
+    if (a->show_data) {
+        data_key(a, key);
+        return;
+    }
     if (a->show_open) {
         if (key == KEY_ESCAPE) a->show_open = 0;
         if (key == KEY_UP && a->sel > 0) a->sel--;
@@ -1021,6 +1047,7 @@ void app_key(App *a, int key, int mods) {
         switch (key) {
         case KEY_BACKSPACE: app_push_action(a, ACT_PERSONAL_UNDO, NULL); break;
         case KEY_E: app_push_action(a, ACT_EXPORT, NULL); break;
+        case KEY_D: app_open_data(a); break;
         case KEY_Z: do_undo(a); break;
         case KEY_S: app_push_action(a, ACT_SAVE, NULL); break;
         case KEY_O: open_dialog(a); break;
@@ -1055,6 +1082,10 @@ void app_key(App *a, int key, int mods) {
 }
 
 void app_text(App *a, const char *utf8) {
+    if (a->show_data) {
+        data_text(a, utf8);
+        return;
+    }
     if (!a->editing) return;
     for (const char *p = utf8; *p; p++) {
         char c = *p;
@@ -1065,7 +1096,16 @@ void app_text(App *a, const char *utf8) {
     }
 }
 
-void app_drop_file(App *a, const char *path) { app_push_action(a, ACT_LOAD, path); }
+/* A dropped folder is a dataset to train on; a dropped file a model to load. */
+void app_drop_file(App *a, const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        a->show_data = 0;
+        app_push_action(a, ACT_DATA, path);
+        return;
+    }
+    app_push_action(a, ACT_LOAD, path);
+}
 
 /* ---- model list ---- */
 
@@ -1119,6 +1159,7 @@ const char *app_widget_text(const App *a, int id, char *buf, size_t n) {
     case WID_SAVE: return "Save";
     case WID_OPEN: return "Open";
     case WID_EXPORT: return "Export";
+    case WID_DATA: return "Data";
     case WID_HELP: return "?";
     case WID_CLEAR: return a->short_labels ? "Clear" : "Clear (C)";
     case WID_UNDO: return a->short_labels ? "Undo" : "Undo (Ctrl+Z)";

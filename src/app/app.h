@@ -46,7 +46,8 @@ typedef enum {
     ACT_PERSONAL_ADD,    /* the drawing (the 28x28 input) joins the personal set as class arg */
     ACT_PERSONAL_UNDO,   /* the last personal example goes */
     ACT_MIX,             /* tell the worker app->mix (mix the personal set into training) */
-    ACT_EXPORT           /* history CSV (and, with an exporter, PNGs) into export_dir */
+    ACT_EXPORT,          /* history CSV (and, with an exporter, PNGs) into export_dir */
+    ACT_DATA             /* train on the IDX folder path (a fresh network from app->ctl) */
 } ActionType;
 
 typedef struct {
@@ -79,6 +80,7 @@ typedef enum {
     WID_MIX,                 /* mix the personal examples into training (on/off, with their count) */
     WID_SALIENCY,            /* saliency overlay on the canvas (on/off) */
     WID_EXPORT,              /* export history CSV and pictures */
+    WID_DATA,                /* choose the dataset */
     WID_COUNT
 } WidgetId;
 
@@ -197,6 +199,14 @@ typedef struct App {
     const void *gal_view;    /* the TestView the gallery was made from (identity only) */
     int gal_auto;            /* the selection was made automatically, not by a click */
 
+    /* the dataset chooser (Ctrl+D): MNIST, Fashion-MNIST, the folder in use, or a typed one */
+    int show_data;
+    char data_opts[4][APP_PATH_LEN];
+    int ndata_opts, data_sel;
+    char data_edit[APP_PATH_LEN];    /* a folder being typed */
+    unsigned long seen_data_seq;
+    int classes_from_model;          /* the bar labels came with a loaded model, not the data */
+
     /* personal examples ("learn my handwriting"): the UI's copy of the folder's set */
     Dataset personal;
     char personal_dir[APP_PATH_LEN];
@@ -247,6 +257,11 @@ void app_drop_file(App *a, const char *path);
 
 /* Shows a panel view (PanelTab). */
 void app_set_tab(App *a, int tab);
+/* Opens the dataset chooser (its rows: MNIST, Fashion-MNIST, the folder in use). */
+void app_open_data(App *a);
+/* 1 when dir holds MNIST's four files (raw or .gz). */
+int app_data_present(const char *dir);
+
 /* Keeps the snapshot's current run (curves, test points, a label from its configuration) as an
  * earlier run, dropping the oldest beyond APP_MAX_RUNS. Does nothing for a run without history.
  * Returns 0, or -1 when out of memory (nothing kept). */

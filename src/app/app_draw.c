@@ -887,7 +887,7 @@ static void draw_help(App *a) {
         {"Ctrl+0 ... Ctrl+9", "keep the drawing as your example of that class"},
         {"Ctrl+Backspace", "remove your last example"}, {"P", "mix your examples into training (on/off)"},
         {"Ctrl+S", "save the network into the models folder"}, {"Ctrl+E", "export: history CSV, canvas, weights, curves (PNG)"}, {"Ctrl+O", "open a model (models folder and recent)"},
-        {"drop a .safetensors file", "load it"}, {"? / F1", "this help"}, {"Esc", "close"}, {"Ctrl+Q", "quit"}};
+        {"drop a .safetensors file", "load it"}, {"Ctrl+D, drop a folder", "train on other data (MNIST, Fashion-MNIST, IDX)"}, {"? / F1", "this help"}, {"Esc", "close"}, {"Ctrl+Q", "quit"}};
     int n = (int)(sizeof rows / sizeof rows[0]);
     /* a short window gets small type and tighter rows rather than a list running off screen */
     int compact = 70 + n * 22 > a->h - 20;
@@ -954,7 +954,7 @@ void app_frame(App *a, double now) {
     draw_acc(a);
     draw_right(a);
     draw_status(a);
-    if (!a->pen && !a->show_open && !a->show_help) {
+    if (!a->pen && !a->show_open && !a->show_help && !a->show_data) {
         if (a->tab == TAB_WEIGHTS) {
             draw_tile_hover(a);
             draw_cell_hover(a);
@@ -965,5 +965,6 @@ void app_frame(App *a, double now) {
         }
     }
     if (a->show_open) draw_open(a);
+    if (a->show_data) data_draw(a);
     if (a->show_help) draw_help(a);
 }

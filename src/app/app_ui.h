@@ -28,6 +28,12 @@ void ui_tooltip(App *a, const char *s);
 /* (Re)allocates im as w x h RGBA (zeroed) unless it already has that size. Returns 0 or -1. */
 int app_image_alloc(AppImage *im, int w, int h, int smooth);
 
+/* app_data.c: the dataset chooser */
+void data_draw(App *a);
+int data_mouse_down(App *a, int x, int y);
+void data_key(App *a, int key);
+void data_text(App *a, const char *utf8);
+
 /* app_runs.c */
 void app_runs_free(App *a);
 

@@ -99,6 +99,7 @@ int session_load(App *a, Worker *w, const char *path) {
     char sizes[96];
     worker_sizes_str(net.sizes, net.nlayers, sizes, sizeof sizes);
     app_set_classes(a, model_meta_get(&meta, "classes"));
+    a->classes_from_model = 1;
     app_adopt_network(a, &net);
     worker_load(w, &net);
     app_message(a, 0, "loaded %s (%s)", path, sizes);
@@ -141,6 +142,10 @@ int session_save(App *a, const char *path, char *out, size_t n) {
         j += snprintf(classes + j, sizeof classes - (size_t)j, "%s%s", k ? "," : "", a->classes[k]);
     model_meta_set(&meta, "classes", "%s", classes);
     model_meta_set(&meta, "source", "digitrec window");
+    char dname[64];
+    snprintf(dname, sizeof dname, "%.63s", s->data_desc);
+    dname[strcspn(dname, " ")] = 0;
+    if (dname[0] && s->have_data) model_meta_set(&meta, "dataset", "%s", dname);
     model_meta_set(&meta, "optimizer", "%s", optim_name(s->cfg.opt));
     model_meta_set(&meta, "lr", "%g", (double)s->cfg.lr);
     model_meta_set(&meta, "batch", "%d", s->cfg.batch);
@@ -320,6 +325,20 @@ int session_apply(App *a, Worker *w) {
         case ACT_PERSONAL_ADD: personal_add_action(a, w, x->arg); break;
         case ACT_PERSONAL_UNDO: personal_undo_action(a, w); break;
         case ACT_EXPORT: session_export(a, NULL, 0); break;
+        case ACT_DATA: {
+            char esc[APP_PATH_LEN * 2];
+            json_str(esc, sizeof esc, x->path);
+            if (!app_data_present(x->path)) {
+                app_message(a, 1, "%s does not hold MNIST's four IDX files (train-images-idx3-ubyte and 3 more, raw or .gz)",
+                            x->path);
+                app_trace(a, "\"event\":\"data\",\"ok\":false,\"dir\":\"%s\"", esc);
+                break;
+            }
+            worker_set_data(w, x->path, &a->ctl);
+            app_message(a, 0, "loading %s...", x->path);
+            app_trace(a, "\"event\":\"data\",\"ok\":true,\"dir\":\"%s\"", esc);
+            break;
+        }
         case ACT_MIX:
             worker_set_extra(w, NULL, a->mix);
             if (a->mix && a->personal.n == 0)

@@ -25,6 +25,8 @@ struct Worker {
     WorkerConfig reset_cfg, new_cfg;
     Net *load_net;                 /* owned while pending */
     Dataset *extra_req;            /* owned while pending */
+    char data_req[1024];           /* a dataset folder to switch to, "" none */
+    WorkerConfig data_cfg;         /* the network to start on it */
     int mix_req;                   /* -1 none, else the wanted mix switch */
 
     /* the publish, guarded by mu */
@@ -59,6 +61,7 @@ struct Worker {
     int status_new;
     /* test-set predictions for the confusion matrix: made when the network changed and the
        throttle allows (at most ~12% of the time goes to them while training) */
+    int gen_cause;                 /* GenCause of the current generation */
     int view_stale;
     double view_next;              /* time_now() before which no new pass starts */
     TestView *view_new;            /* made, not yet published (one reference) */
@@ -306,6 +309,7 @@ static void publish_locked(Worker *w) {
     p->mix = w->mix;
     p->mix_repeat = w->mix_rep;
     p->train_n = w->mix_rep ? w->mixed.n : w->train.n;
+    p->gen_cause = w->gen_cause;
     if (w->status_new) {
         snprintf(p->status, sizeof p->status, "%s", w->status);
         p->status_seq++;
@@ -325,22 +329,37 @@ static void publish(Worker *w) {
     pthread_mutex_unlock(&w->mu);
 }
 
+/* Takes over train and test (moved) as the data; publishes their names and description. */
+static void data_install(Worker *w, Dataset *train, Dataset *test) {
+    char desc[160];
+    snprintf(desc, sizeof desc, "%s %d/%d", train->name, train->n, test->n);
+    w->train = *train;
+    memset(train, 0, sizeof *train);
+    w->tshare = shared_new(test);
+    w->have_data = 1;
+    w->mix_dirty = 1;
+    w->view_stale = 1;
+    w->view_next = 0;
+    pthread_mutex_lock(&w->mu);
+    snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s", desc);
+    memcpy(w->pub.classes, w->train.classes, sizeof w->pub.classes);
+    snprintf(w->pub.data_dir, sizeof w->pub.data_dir, "%s", w->data_dir);
+    w->pub.data_seq++;
+    pthread_mutex_unlock(&w->mu);
+}
+
 static void load_data(Worker *w) {
     char err[ERR_LEN];
     char desc[160];
-    Dataset test = {0};
-    if (dataset_load_dir(w->data_dir, &w->train, &test, err) == 0) {
-        w->have_data = 1;
-        snprintf(desc, sizeof desc, "%s %d/%d", w->train.name, w->train.n, test.n);
-        w->tshare = shared_new(&test);
-        w->view_stale = 1;
-    } else {
-        memset(&w->train, 0, sizeof w->train);
-        snprintf(desc, sizeof desc, "no training data in %.100s", w->data_dir);
-        snprintf(w->status, sizeof w->status, "no training data (%.150s); run scripts/fetch_mnist.sh", err);
-        w->status_new = 1;
-    }
+    Dataset train = {0}, test = {0};
     w->data_pending = 0;
+    if (dataset_load_dir(w->data_dir, &train, &test, err) == 0) {
+        data_install(w, &train, &test);
+        return;
+    }
+    snprintf(desc, sizeof desc, "no training data in %.100s", w->data_dir);
+    snprintf(w->status, sizeof w->status, "no training data (%.150s); run scripts/fetch_mnist.sh", err);
+    w->status_new = 1;
     pthread_mutex_lock(&w->mu);
     snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s", desc);
     pthread_mutex_unlock(&w->mu);
@@ -492,6 +511,55 @@ static void apply_extra(Worker *w, Dataset *extra, int mix) {
     trainer_build(w);
 }
 
+/* Switches to the folder dir: everything that borrows the old data goes, then a fresh network. */
+static void switch_data(Worker *w, const char *dir, const WorkerConfig *cfg) {
+    char err[ERR_LEN];
+    Dataset train = {0}, test = {0};
+    pthread_mutex_lock(&w->mu);
+    w->pub.data_loading = 1; /* the next sync shows it while the files load */
+    w->pub.version++;
+    pthread_mutex_unlock(&w->mu);
+    int ok = dataset_load_dir(dir, &train, &test, err) == 0;
+    if (ok && (train.d != 784 || test.d != 784)) {
+        err_set(err, "%s holds %dx%d images; the window's networks read 28x28", dir, train.rows, train.cols);
+        ok = 0;
+    }
+    if (!ok) {
+        dataset_free(&train);
+        dataset_free(&test);
+        set_status(w, "cannot use that data: %s", err);
+        return;
+    }
+    if (w->have_t) {
+        trainer_free(&w->t);
+        netwk_free(&w->ewk);
+        w->have_t = 0;
+    }
+    dataset_free(&w->train);
+    dataset_free(&w->mixed);
+    w->mix_rep = 0;
+    shared_release(w->tshare); /* a view the UI holds keeps its own reference */
+    w->tshare = NULL;
+    testview_release(w->view_new);
+    w->view_new = NULL;
+    snprintf(w->data_dir, sizeof w->data_dir, "%s", dir);
+    data_install(w, &train, &test);
+    char msg[ERR_LEN];
+    snprintf(msg, sizeof msg, "%.60s: %d training and %d test images; a fresh network", w->train.name, w->train.n,
+             w->tshare ? w->tshare->data.n : 0);
+    Net fresh = {0};
+    if (net_create(&fresh, cfg->sizes, cfg->nlayers, BIAS_NEURON, 0, err) == 0) {
+        net_init_he(&fresh, cfg->seed);
+        w->cfg = *cfg;
+        w->gen_cause = GEN_DATA;
+        generation_start(w, &fresh);
+        set_status(w, "now on %s", msg);
+    } else {
+        set_status(w, "data switched, but no fresh network: %s", err);
+        trainer_build(w);
+    }
+}
+
 static void *worker_main(void *arg) {
     Worker *w = arg;
     if (w->data_pending) {
@@ -502,7 +570,7 @@ static void *worker_main(void *arg) {
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->quit && !w->kick && !w->reset_req && !w->cfg_req && !w->load_net && w->step_req == 0 &&
-               !w->extra_req && w->mix_req < 0 &&
+               !w->extra_req && w->mix_req < 0 && !w->data_req[0] &&
                !(w->want_run && w->have_t && !w->finished)) {
             if (!w->view_stale || !w->have_data) {
                 pthread_cond_wait(&w->cv, &w->mu);
@@ -531,12 +599,18 @@ static void *worker_main(void *arg) {
         int mix = w->mix_req;
         w->extra_req = NULL;
         w->mix_req = -1;
+        char data[1024];
+        memcpy(data, w->data_req, sizeof data);
+        WorkerConfig dc = w->data_cfg;
+        w->data_req[0] = 0;
         int run = w->want_run;
         w->kick = 0;
         pthread_mutex_unlock(&w->mu);
 
         char err[ERR_LEN];
+        if (data[0]) switch_data(w, data, &dc);
         if (load) {
+            w->gen_cause = GEN_LOAD;
             generation_start(w, load);
             free(load);
         }
@@ -545,6 +619,7 @@ static void *worker_main(void *arg) {
             if (net_create(&fresh, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err) == 0) {
                 net_init_he(&fresh, rc.seed);
                 w->cfg = rc;
+                w->gen_cause = GEN_RESET;
                 generation_start(w, &fresh);
             } else {
                 set_status(w, "reset failed: %s", err);
@@ -619,6 +694,8 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
         w->have_data = 1;
         w->view_stale = 1;
         snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s %d/%d", w->train.name, w->train.n, ntest);
+        memcpy(w->pub.classes, w->train.classes, sizeof w->pub.classes);
+        w->pub.data_seq = 1;
     } else if (setup->data_dir && *setup->data_dir) {
         snprintf(w->data_dir, sizeof w->data_dir, "%s", setup->data_dir);
         w->data_pending = 1;
@@ -732,6 +809,14 @@ void worker_load(Worker *w, Net *net) {
     pthread_mutex_unlock(&w->mu);
 }
 
+void worker_set_data(Worker *w, const char *dir, const WorkerConfig *cfg) {
+    pthread_mutex_lock(&w->mu);
+    snprintf(w->data_req, sizeof w->data_req, "%s", dir && *dir ? dir : ".");
+    w->data_cfg = *cfg;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
 void worker_set_extra(Worker *w, Dataset *extra, int mix) {
     Dataset *e = NULL;
     if (extra) {
@@ -793,6 +878,10 @@ static int sync_locked(Worker *w, Snapshot *dst, int hold) {
     dst->mix = p->mix;
     dst->mix_repeat = p->mix_repeat;
     dst->train_n = p->train_n;
+    dst->data_seq = p->data_seq;
+    dst->gen_cause = p->gen_cause;
+    memcpy(dst->classes, p->classes, sizeof dst->classes);
+    memcpy(dst->data_dir, p->data_dir, sizeof dst->data_dir);
     memcpy(dst->data_desc, p->data_desc, sizeof dst->data_desc);
     memcpy(dst->status, p->status, sizeof dst->status);
     dst->status_seq = p->status_seq;

@@ -90,7 +90,15 @@ typedef struct {
     int mix;                     /* they are mixed into the training set */
     int mix_repeat;              /* each of them appears this many times in it (0: not mixed) */
     int train_n;                 /* examples in the training set in use */
+    unsigned long data_seq;      /* bumped whenever a dataset is installed (at start or a switch) */
+    char classes[DATASET_MAX_CLASSES][24]; /* the dataset's class names */
+    int gen_cause;               /* what started this generation: GenCause */
+    char data_dir[1024];         /* the folder the data came from ("" when given in memory) */
 } Snapshot;
+
+/* Why a generation began: the classes a window shows follow the data after a reset or a data
+ * switch, and a model's own after a load. */
+typedef enum { GEN_START = 0, GEN_RESET, GEN_LOAD, GEN_DATA } GenCause;
 
 typedef struct {
     const char *data_dir;        /* loaded by the thread; NULL = no data unless given below */
@@ -127,6 +135,11 @@ void worker_load(Worker *w, Net *net);
  * them on average (a per-batch injection would need a hook in the Trainer). A change that affects
  * training rebuilds the trainer: the optimiser's state restarts, history and counters go on. */
 void worker_set_extra(Worker *w, Dataset *extra, int mix);
+/* Switches to the IDX folder dir (MNIST's four file names, raw or gzipped, 28x28 images): loaded
+ * by the thread (data_loading is published meanwhile); on success a new generation starts with a
+ * fresh network from cfg (as a reset), on failure the current data stays and the status says
+ * why. */
+void worker_set_data(Worker *w, const char *dir, const WorkerConfig *cfg);
 
 /* Copies the latest publish into dst when it is newer than dst->version. Returns 1 if dst
  * changed, 0 if not, -1 when out of memory (dst keeps its old contents). dst starts zeroed

@@ -17,6 +17,9 @@
 #ifndef DIGITREC_DATA_DIR
 #define DIGITREC_DATA_DIR "data/mnist"
 #endif
+#ifndef DIGITREC_FASHION_DIR
+#define DIGITREC_FASHION_DIR "/usr/share/datasets/fashion-mnist" /* Debian's dataset-fashion-mnist */
+#endif
 
 #define DS_PATH_LEN 4096
 
@@ -261,11 +264,37 @@ int dataset_load_dir(const char *dir, Dataset *train, Dataset *test, char *err)
 const char *dataset_default_dir(const char *explicit_dir)
 {
     if (explicit_dir && *explicit_dir)
-        return explicit_dir;
+        return dataset_resolve(explicit_dir);
     const char *env = getenv("DIGITREC_DATA");
     if (env && *env)
         return env;
     return DIGITREC_DATA_DIR;
+}
+
+const char *dataset_mnist_dir(void)
+{
+    return DIGITREC_DATA_DIR;
+}
+
+const char *dataset_fashion_dir(void)
+{
+    return DIGITREC_FASHION_DIR;
+}
+
+/* Maps the dataset names onto their folders unless a folder of that name exists (dataset.h). */
+const char *dataset_resolve(const char *name_or_dir)
+{
+    if (!name_or_dir || !*name_or_dir)
+        return NULL;
+    struct stat st;
+    if (stat(name_or_dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return name_or_dir;
+    if (strcasecmp(name_or_dir, "mnist") == 0)
+        return DIGITREC_DATA_DIR;
+    if (strcasecmp(name_or_dir, "fashion-mnist") == 0 || strcasecmp(name_or_dir, "fashion") == 0 ||
+        strcasecmp(name_or_dir, "fashion_mnist") == 0)
+        return DIGITREC_FASHION_DIR;
+    return name_or_dir;
 }
 
 /* pixel/255 exactly as a division would give it, for every byte value. */

@@ -24,9 +24,19 @@ typedef struct {
  * mentions "fashion", a classes.txt (one name per line) when present, else "0".."9". */
 int dataset_load_dir(const char *dir, Dataset *train, Dataset *test, char *err);
 
-/* The data folder to use: explicit (if non-NULL), else $DIGITREC_DATA, else the built-in
- * default (the repository's data/mnist). Returns a pointer to static or given storage. */
+/* The data folder to use: explicit (if non-NULL, through dataset_resolve), else $DIGITREC_DATA,
+ * else the built-in default (the repository's data/mnist). Returns a pointer to static or given
+ * storage. */
 const char *dataset_default_dir(const char *explicit_dir);
+
+/* The folder a --data argument names: an existing folder is itself; otherwise the names "mnist"
+ * (the built-in default) and "fashion-mnist" or "fashion" (Debian's dataset-fashion-mnist,
+ * /usr/share/datasets/fashion-mnist) stand for their folders; anything else is returned as is
+ * (and fails to load with a message saying so). NULL or "" gives NULL. */
+const char *dataset_resolve(const char *name_or_dir);
+/* The built-in folders of the two named datasets. */
+const char *dataset_mnist_dir(void);
+const char *dataset_fashion_dir(void);
 
 /* Copies examples idx[0..b) into x (b, d) as pixel/255 floats and y (b) as ints. */
 void dataset_gather(const Dataset *ds, const int *idx, int b, float *x, int *y);

@@ -51,7 +51,8 @@ static void gui_usage(FILE *f) {
             "  --model F           start with this model (default: %s/mlp.safetensors)\n"
             "  --arch A            start with a fresh network instead: softmax, mlp or sizes like 784-256-10\n"
             "  --seed N            seed for --arch and Reset (default 1)\n"
-            "  --data DIR          MNIST folder (default $DIGITREC_DATA, else the built-in data/mnist)\n"
+            "  --data DIR          IDX folder, or mnist / fashion-mnist (default $DIGITREC_DATA, else\n"
+            "                      the built-in data/mnist); Ctrl+D or a dropped folder switches later\n"
             "  --models-dir DIR    where Ctrl+S saves and Ctrl+O looks (default %s)\n"
             "  --autosave FILE     where unsaved training goes on close (default MODELS_DIR/autosave.safetensors)\n"
             "  --size WxH          window size (default 1280x800)\n"
@@ -189,6 +190,7 @@ static int initial_network(const GuiOptions *o, App *a, Net *net, char *err) {
             return -1;
         }
         app_set_classes(a, model_meta_get(&meta, "classes"));
+        a->classes_from_model = 1;
         app_message(a, 0, "model %s", path);
         return 0;
     }
