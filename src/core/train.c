@@ -384,6 +384,8 @@ int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *
     if (ds->d != net->sizes[0])
         return err_set(err, "evaluate: images have %d pixels but the network takes %d inputs", ds->d, net->sizes[0]);
     int K = net->sizes[net->nlayers], chunk = wk->cap;
+    if (ds->nclass > K)
+        return err_set(err, "evaluate: the data has %d classes but the network has %d outputs", ds->nclass, K);
     float *x = kernels_alloc((size_t)chunk * ds->d);
     int *y = xmalloc_array((size_t)chunk, sizeof(int));
     if (!x || !y) {
