@@ -149,6 +149,18 @@ else
   echo "skipped: Fashion-MNIST (apt-get install dataset-fashion-mnist)"
 fi
 
+# a valid model with fewer outputs than MNIST has classes: eval refuses it in one line
+/usr/bin/python3 - "$tmp/two.safetensors" <<'PY'
+import json, struct, sys
+w = struct.pack("<%df" % (2 * 784), *([0.001] * (2 * 784))) + struct.pack("<2f", 0, 0)
+h = json.dumps({"layers.0.weight": {"dtype": "F32", "shape": [2, 784], "data_offsets": [0, 2 * 784 * 4]},
+                "layers.0.bias": {"dtype": "F32", "shape": [2], "data_offsets": [2 * 784 * 4, 2 * 784 * 4 + 8]}}).encode()
+h += b" " * (-len(h) % 8)
+open(sys.argv[1], "wb").write(struct.pack("<Q", len(h)) + h + w)
+PY
+expect_code 1 "eval of a 2-output model" "$bin" eval --model "$tmp/two.safetensors" --data "$data"
+grep -q "10 classes but the network has 2 outputs" "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "eval names the class/output mismatch"
+
 # the shipped models meet their promised accuracy
 for pair in mlp:98.0 softmax:92.0; do
   m=${pair%%:*} min=${pair#*:}
