@@ -127,7 +127,7 @@ int main(void) {
     Worker *w = worker_start(&setup, &net, &cfg, err);
     CHECK(w != NULL, "%s", err);
     want_gen = 12345;
-    for (int t = 0; t < 400 && !(a->snap.have_data && !a->snap.data_loading); t++) {
+    for (int t = 0; t < 3000 && !(a->snap.have_data && !a->snap.data_loading); t++) {
         session_sync(a, w);
         sleep_ms(5);
     }
@@ -135,7 +135,7 @@ int main(void) {
     CHECK(!strcmp(a->classes[0], "a") && !strcmp(a->classes[9], "j"), "the bars take its class names: %s..%s", a->classes[0],
           a->classes[9]);
     worker_step(w, 25);
-    for (int t = 0; t < 400 && a->snap.step < 25; t++) {
+    for (int t = 0; t < 3000 && a->snap.step < 25; t++) {
         session_sync(a, w);
         sleep_ms(5);
     }
@@ -171,13 +171,13 @@ int main(void) {
     app_key(a, KEY_RETURN, 0);
     session_apply(a, w);
     want_gen = g0;
-    CHECK(sync_until(a, w, gen_changed, 5000), "switched");
+    CHECK(sync_until(a, w, gen_changed, 15000), "switched");
     CHECK(!strcmp(a->snap.data_dir, d2) && a->snap.step == 0 && a->snap.gen_cause == GEN_DATA, "on %s, step 0", a->snap.data_dir);
     CHECK(a->nruns == 1 && a->runs[0].nloss == 25 && strstr(a->runs[0].label, "letters"), "the letters run kept: %s",
           a->nruns ? a->runs[0].label : "-");
     CHECK(!strcmp(a->classes[0], "circle") && !strcmp(a->classes[1], "square") && !strcmp(a->classes[2], "2"),
           "classes from shapes/classes.txt: %s %s %s", a->classes[0], a->classes[1], a->classes[2]);
-    CHECK(sync_until(a, w, has_view_of_gen, 5000), "a confusion view of the new data");
+    CHECK(sync_until(a, w, has_view_of_gen, 15000), "a confusion view of the new data");
     CHECK(a->snap.view && a->snap.view->n == 150, "150 test images");
     /* saved models carry the class names and the dataset */
     char saved[1100];
@@ -194,10 +194,10 @@ int main(void) {
     CHECK(a->nact == 1 && a->act[0].type == ACT_DATA, "a dropped folder is data");
     want_gen = a->snap.generation;
     session_apply(a, w);
-    CHECK(sync_until(a, w, gen_changed, 5000) && !strcmp(a->classes[0], "a"), "back on letters: %s", a->classes[0]);
+    CHECK(sync_until(a, w, gen_changed, 15000) && !strcmp(a->classes[0], "a"), "back on letters: %s", a->classes[0]);
     want_gen = a->snap.generation;
     CHECK(session_load(a, w, saved) == 0, "%s", a->msg);
-    CHECK(sync_until(a, w, gen_changed, 5000), "loaded");
+    CHECK(sync_until(a, w, gen_changed, 15000), "loaded");
     CHECK(!strcmp(a->classes[0], "circle") && a->snap.gen_cause == GEN_LOAD, "the model's own names: %s", a->classes[0]);
 
     worker_stop(w, NULL);

@@ -46,7 +46,7 @@ static int has_text(const App *a, const char *needle) {
 static void train_steps(App *a, Worker *w, long n) {
     long want = a->snap.step + n;
     worker_step(w, (int)n);
-    for (int t = 0; t < 1000 && a->snap.step < want; t++) {
+    for (int t = 0; t < 3000 && a->snap.step < want; t++) {
         session_sync(a, w);
         sleep_ms(5);
     }
@@ -103,7 +103,7 @@ int main(void) {
     app_key(a, KEY_R, 0);
     a->ctl.nlayers = 2, a->ctl.sizes[1] = 16, a->ctl.sizes[2] = 10;
     session_apply(a, w);
-    for (int t = 0; t < 400 && a->nruns == 0; t++) {
+    for (int t = 0; t < 3000 && a->nruns == 0; t++) {
         session_sync(a, w);
         sleep_ms(5);
     }
@@ -173,7 +173,7 @@ int main(void) {
         unsigned long g = a->snap.generation;
         train_steps(a, w, 3);
         worker_reset(w, &a->ctl);
-        for (int t = 0; t < 400 && a->snap.generation == g; t++) {
+        for (int t = 0; t < 3000 && a->snap.generation == g; t++) {
             session_sync(a, w);
             sleep_ms(5);
         }

@@ -108,7 +108,7 @@ int main(void) {
     /* test-set predictions: published without training, then again after the steps (the
        throttle allows a pass every 1.5 s at most), equal to evaluate() on that network */
     TestView *held3 = NULL;
-    WAIT_FOR(w, &s, s.view && s.view->step == 3, 4000);
+    WAIT_FOR(w, &s, s.view && s.view->step == 3, 15000); /* a pass every 1.5 s at most; slow under sanitizers */
     CHECK(s.view && s.view->step == 3 && s.view->n == 500 && s.view->K == 10, "a test view of step 3");
     if (s.view) {
         TestView *held = testview_retain(s.view);
@@ -146,7 +146,7 @@ int main(void) {
     CHECK(s.evals[s.nevals - 1].acc > 0.8, "the synthetic task is learned: %g", s.evals[s.nevals - 1].acc);
     CHECK(s.sps > 0 && s.t_train > 0 && s.samples >= s.step * 50 - 50, "counters");
     /* while training the matrix follows the network; a view held by the UI stays readable */
-    WAIT_FOR(w, &s, s.view && s.view->step > 3, 5000);
+    WAIT_FOR(w, &s, s.view && s.view->step > 3, 15000);
     CHECK(s.view && s.view->step > 3 && s.view->acc > 0.5, "a newer view while training (acc %g)", s.view ? s.view->acc : -1);
     if (held3) {
         long sum = 0;
@@ -190,7 +190,7 @@ int main(void) {
     worker_reset(w, &rc);
     WAIT_FOR(w, &s, s.generation != g, 2000);
     CHECK(s.generation != g && s.step == 0 && s.nloss == 0 && s.nevals == 0, "reset: history restarts");
-    WAIT_FOR(w, &s, s.view && s.view->generation == s.generation, 3000);
+    WAIT_FOR(w, &s, s.view && s.view->generation == s.generation, 15000);
     CHECK(s.view && s.view->generation == s.generation && s.view->step == 0, "a view of the fresh network");
     Net ref;
     net_create(&ref, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err);

@@ -62,6 +62,9 @@ struct Worker {
     /* test-set predictions for the confusion matrix: made when the network changed and the
        throttle allows (at most ~12% of the time goes to them while training) */
     int gen_cause;                 /* GenCause of the current generation */
+    char desc_new[160];            /* a data description for the next publish */
+    int data_new;                  /* 2: desc_new and the data's names go out with the next publish
+                                      (so a sync never shows new data with the old generation); 1: desc only */
     int view_stale;
     double view_next;              /* time_now() before which no new pass starts */
     TestView *view_new;            /* made, not yet published (one reference) */
@@ -320,6 +323,15 @@ static void publish_locked(Worker *w) {
         p->view = w->view_new;
         w->view_new = NULL;
     }
+    if (w->data_new) {
+        snprintf(p->data_desc, sizeof p->data_desc, "%s", w->desc_new);
+        if (w->data_new == 2) {
+            memcpy(p->classes, w->train.classes, sizeof p->classes);
+            snprintf(p->data_dir, sizeof p->data_dir, "%s", w->data_dir);
+            p->data_seq++;
+        }
+        w->data_new = 0;
+    }
     p->version++;
 }
 
@@ -331,8 +343,8 @@ static void publish(Worker *w) {
 
 /* Takes over train and test (moved) as the data; publishes their names and description. */
 static void data_install(Worker *w, Dataset *train, Dataset *test) {
-    char desc[160];
-    snprintf(desc, sizeof desc, "%s %d/%d", train->name, train->n, test->n);
+    snprintf(w->desc_new, sizeof w->desc_new, "%s %d/%d", train->name, train->n, test->n);
+    w->data_new = 2;
     w->train = *train;
     memset(train, 0, sizeof *train);
     w->tshare = shared_new(test);
@@ -340,29 +352,20 @@ static void data_install(Worker *w, Dataset *train, Dataset *test) {
     w->mix_dirty = 1;
     w->view_stale = 1;
     w->view_next = 0;
-    pthread_mutex_lock(&w->mu);
-    snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s", desc);
-    memcpy(w->pub.classes, w->train.classes, sizeof w->pub.classes);
-    snprintf(w->pub.data_dir, sizeof w->pub.data_dir, "%s", w->data_dir);
-    w->pub.data_seq++;
-    pthread_mutex_unlock(&w->mu);
 }
 
 static void load_data(Worker *w) {
     char err[ERR_LEN];
-    char desc[160];
     Dataset train = {0}, test = {0};
     w->data_pending = 0;
     if (dataset_load_dir(w->data_dir, &train, &test, err) == 0) {
         data_install(w, &train, &test);
         return;
     }
-    snprintf(desc, sizeof desc, "no training data in %.100s", w->data_dir);
+    snprintf(w->desc_new, sizeof w->desc_new, "no training data in %.100s", w->data_dir);
+    w->data_new = 1;
     snprintf(w->status, sizeof w->status, "no training data (%.150s); run scripts/fetch_mnist.sh", err);
     w->status_new = 1;
-    pthread_mutex_lock(&w->mu);
-    snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "%s", desc);
-    pthread_mutex_unlock(&w->mu);
 }
 
 /* Evaluates the live net on the first eval_subset test images, queued as a curve point. */
