@@ -217,6 +217,27 @@ int main(void) {
     WAIT_FOR(w, &s, s.generation != g, 2000);
     CHECK(s.net.nlayers == 3 && s.net.sizes[1] == 32, "reset to 784-32-16-10");
 
+    /* a new generation is published whole: a sync never sees the new generation with the old
+       network, even when another command (here a run request) bumps the version meanwhile */
+    {
+        int torn = 0;
+        for (int k = 0; k < 20; k++) {
+            WorkerConfig c = k % 2 ? mc : rc;
+            unsigned long g1 = s.generation;
+            worker_reset(w, &c);
+            worker_set_running(w, 1);
+            for (int t = 0; t < 20000 && s.generation == g1; t++) {
+                worker_sync(w, &s);
+                if (s.generation != g1 && s.net.nlayers != c.nlayers) torn++;
+                if (t % 64 == 63) sleep_ms(1);
+            }
+            CHECK(s.generation != g1, "reset %d arrived", k);
+            worker_set_running(w, 0);
+        }
+        CHECK(torn == 0, "%d syncs saw a new generation with the old network", torn);
+        WAIT_FOR(w, &s, !s.running, 2000);
+    }
+
     /* load: the given network becomes the live one */
     Net ld;
     int ls[] = {784, 20, 10};

@@ -62,6 +62,8 @@ struct Worker {
     /* test-set predictions for the confusion matrix: made when the network changed and the
        throttle allows (at most ~12% of the time goes to them while training) */
     int gen_cause;                 /* GenCause of the current generation */
+    unsigned long gen;             /* the current generation; pub's follows at the next publish,
+                                      together with the new network and history */
     char desc_new[160];            /* a data description for the next publish */
     int data_new;                  /* 2: desc_new and the data's names go out with the next publish
                                       (so a sync never shows new data with the old generation); 1: desc only */
@@ -243,11 +245,7 @@ static void generation_start(Worker *w, Net *net) {
     testview_release(w->view_new); /* a pass of the old network is no news */
     w->view_new = NULL;
     trainer_build(w);
-    pthread_mutex_lock(&w->mu);
-    w->pub.generation++;
-    w->pub.nloss = 0;
-    w->pub.nevals = 0;
-    pthread_mutex_unlock(&w->mu);
+    w->gen++;
 }
 
 static int copy_net_into(Net *dst, const Net *src) {
@@ -284,6 +282,11 @@ static int grow_evals(Snapshot *s, int need) {
 /* Copies the thread's state into pub. Caller holds mu. */
 static void publish_locked(Worker *w) {
     Snapshot *p = &w->pub;
+    if (p->generation != w->gen) { /* a new generation goes out whole: its network, empty history */
+        p->generation = w->gen;
+        p->nloss = 0;
+        p->nevals = 0;
+    }
     copy_net_into(&p->net, live_net(w));
     if (w->have_t) {
         long n = w->t.hist.nsteps - w->hist_pub;
@@ -408,7 +411,7 @@ static void view_make(Worker *w) {
     v->test = w->tshare;
     v->n = test->n;
     v->K = K;
-    v->generation = w->pub.generation; /* only this thread writes it */
+    v->generation = w->gen;
     v->step = w->step_base + (w->have_t ? w->t.step : 0);
     v->acc = confusion_acc((const long(*)[CONF_K])v->confusion);
     v->seconds = time_now() - t0;

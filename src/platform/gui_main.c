@@ -33,7 +33,7 @@
 
 typedef struct {
     const char *model, *data, *models_dir, *autosave, *screenshot, *trace, *canvas_image, *arch, *assets;
-    const char *personal_dir, *export_dir;
+    const char *personal_dir, *export_dir, *compare;
     int export_now;     /* --export: with --screenshot, export after the frame */
     int draw_demo;      /* -1 none */
     int tab;            /* PanelTab to start on */
@@ -61,6 +61,8 @@ static void gui_usage(FILE *f) {
             "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
             "  --train-for S       train for S seconds after start, then pause\n"
             "  --screenshot FILE   render one frame (after --train-for, still training) to a PNG and exit\n"
+            "  --compare A         after --train-for, reset to architecture A (softmax, mlp or sizes)\n"
+            "                      and train as long again: both runs' curves in one picture\n"
             "  --personal-dir DIR  your labelled drawings (Ctrl+0..9) as IDX files (default\n"
             "                      $XDG_DATA_HOME/digitrec/personal or ~/.local/share/digitrec/personal)\n"
             "  --mix               mix your drawings into training from the start (P toggles)\n"
@@ -88,7 +90,7 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
                                       "--size", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
-                                      "--export", NULL};
+                                      "--export", "--compare", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
         for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
@@ -124,6 +126,7 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         else if (!strcmp(name, "--assets")) o->assets = v;
         else if (!strcmp(name, "--personal-dir")) o->personal_dir = v;
         else if (!strcmp(name, "--export-dir")) o->export_dir = v;
+        else if (!strcmp(name, "--compare")) o->compare = v;
         else if (!strcmp(name, "--draw-demo")) {
             if (cli_int(name, v, 0, 9, &n) != 0) return -1;
             o->draw_demo = (int)n;
@@ -295,6 +298,7 @@ typedef struct {
     double train_for, started, t0;
     int phase;      /* 0 waiting for data, 1 training, 2 done */
     int keep_going; /* do not pause at the end (a screenshot is taken mid-training) */
+    const char *compare; /* then reset to this architecture and train as long again (--compare) */
 } AutoTrain;
 
 static int autotrain_tick(AutoTrain *t, App *a, double now) {
@@ -311,6 +315,28 @@ static int autotrain_tick(AutoTrain *t, App *a, double now) {
         return 1;
     }
     if (now - t->started >= t->train_for) {
+        if (t->compare) {
+            /* the second run: a fresh network of the other architecture; the first run's curves stay */
+            WorkerConfig c = a->ctl;
+            char err[ERR_LEN];
+            if (!strcmp(t->compare, "softmax") || !strcmp(t->compare, "mlp")) {
+                worker_config_default(&c, t->compare);
+                c.seed = a->ctl.seed;
+            } else if (app_parse_sizes(t->compare, &c, err) != 0) {
+                app_message(a, 1, "--compare: %s", err);
+                t->compare = NULL;
+                return 1;
+            }
+            a->ctl = c;
+            app_adopt_network(a, &a->snap.net);
+            a->ctl = c;
+            app_push_action(a, ACT_RESET, NULL);
+            app_push_action(a, ACT_CONFIGURE, NULL);
+            app_push_action(a, ACT_RUN, NULL); /* the first run may have finished and stopped */
+            t->compare = NULL;
+            t->started = now;
+            return 1;
+        }
         if (!t->keep_going) app_push_action(a, ACT_PAUSE, NULL);
         t->phase = 2;
         return 0;
@@ -335,7 +361,7 @@ static int screenshot_run(App *a, Worker *w, const GuiOptions *o, const char *as
         return EXIT_RUNTIME;
     }
     app_set_text_metrics(a, gui_text_width, gui_font_height, &g);
-    AutoTrain at = {o->train_for, 0, time_now(), 0, 1};
+    AutoTrain at = {o->train_for, 0, time_now(), 0, 1, o->compare};
     double t0 = time_now();
     /* wait for the data to load (the status line should say what is there), then train */
     for (;;) {
@@ -415,7 +441,7 @@ static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets
     SDL_GetWindowSize(win, &ww, &wh);
     app_resize(a, ww, wh);
     SDL_StartTextInput();
-    AutoTrain at = {o->train_for, 0, time_now(), 0, 0};
+    AutoTrain at = {o->train_for, 0, time_now(), 0, 0, o->compare};
     double t0 = time_now(), last_draw = -1;
     int quit = 0, cell_pending = o->cell_t >= 0;
     while (!quit) {
