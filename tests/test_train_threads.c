@@ -52,7 +52,7 @@ static int make_dataset(Dataset *ds, int n, uint64_t seed) {
     Rng r;
     rng_seed(&r, seed);
     for (int i = 0; i < n; i++) {
-        int k = i % K, cx = 1 + (k % 5) * 1 + (k / 5) * 2, cy = 1 + (k / 5) * 4 + (k % 2);
+        int k = i % K, cx = 1 + (k % 5) + (k / 5), cy = 1 + (k / 5) * 4 + (k % 2);
         uint8_t *px = ds->x + (size_t)i * D;
         for (int p = 0; p < D; p++) px[p] = (uint8_t)rng_below(&r, 40);
         for (int dy = -1; dy <= 1; dy++)
