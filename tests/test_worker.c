@@ -318,6 +318,31 @@ int main(void) {
         snapshot_free(&s3s);
     }
 
+    /* a learning rate that blows up: caught within a step, training pauses with a message,
+       the published weights are the rolled-back finite ones */
+    {
+        Dataset tr4, te4;
+        make_set(&tr4, 1000, 21);
+        make_set(&te4, 100, 22);
+        WorkerConfig bad = cfg;
+        bad.opt = OPT_SGD;
+        bad.lr = 3e38f;
+        bad.epochs = 1000;
+        WorkerSetup s4 = {0};
+        s4.train = &tr4, s4.test = &te4, s4.publish_ms = 20;
+        Worker *w4 = worker_start(&s4, &net, &bad, err);
+        CHECK(w4 != NULL, "%s", err);
+        Snapshot s4s = {0};
+        worker_set_running(w4, 1);
+        WAIT_FOR(w4, &s4s, strstr(s4s.status, "NaN") != NULL && !s4s.running, 5000);
+        CHECK(strstr(s4s.status, "NaN/Inf") != NULL, "divergence reported: '%s' (step %ld epoch %d nloss %ld)", s4s.status, s4s.step, s4s.epoch, s4s.nloss);
+        CHECK(!s4s.running, "training paused after the divergence");
+        CHECK(net_all_finite(&s4s.net), "published weights are finite");
+        for (long i = 0; i < s4s.nloss; i++) CHECK(isfinite(s4s.loss[i]), "no non-finite loss in the curve (%ld)", i);
+        worker_stop(w4, NULL);
+        snapshot_free(&s4s);
+    }
+
     /* no data: a run request comes back with the fetch hint and does not run */
     setup = (WorkerSetup){0};
     setup.data_dir = "/nonexistent/digitrec-data";
