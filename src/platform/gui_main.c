@@ -5,6 +5,7 @@
 #include <SDL.h>
 #include <SDL_image.h>
 #include <SDL_ttf.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,7 @@ typedef struct {
     int mix;            /* mix the personal examples into training from the start */
     int saliency;       /* start with the saliency overlay on */
     double train_for;
+    double bench;       /* --bench S: train S seconds with the window drawing, print timings, exit */
     int w, h;
     long seed;
 } GuiOptions;
@@ -61,6 +63,9 @@ static void gui_usage(FILE *f) {
             "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
             "  --train-for S       train for S seconds after start, then pause\n"
             "  --screenshot FILE   render one frame (after --train-for, still training) to a PNG and exit\n"
+            "  --bench S           train the model for S seconds with the window drawing every frame\n"
+            "                      (a stroke is drawn, so predictions run), then print one\n"
+            "                      'bench-window:' line of samples/s and frame times and exit\n"
             "  --compare A         after --train-for, reset to architecture A (softmax, mlp or sizes)\n"
             "                      and train as long again: both runs' curves in one picture\n"
             "  --personal-dir DIR  your labelled drawings (Ctrl+0..9) as IDX files (default\n"
@@ -90,7 +95,7 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
                                       "--size", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
-                                      "--export", "--compare", NULL};
+                                      "--export", "--compare", "--bench", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
         for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
@@ -135,6 +140,9 @@ static int parse_options(int argc, char **argv, GuiOptions *o) {
         } else if (!strcmp(name, "--train-for")) {
             if (cli_double(name, v, 0, 86400, &d) != 0) return -1;
             o->train_for = d;
+        } else if (!strcmp(name, "--bench")) {
+            if (cli_double(name, v, 0.5, 86400, &d) != 0) return -1;
+            o->bench = d;
         } else if (!strcmp(name, "--tab")) {
             static const char *tabs[] = {"weights", "errors", "inside"};
             o->tab = -1;
@@ -407,9 +415,52 @@ static int screenshot_run(App *a, Worker *w, const GuiOptions *o, const char *as
     return rc;
 }
 
+/* --bench: a pen moving over the canvas as a user would, one mouse event a frame: strokes of
+ * 30 frames along a loop, the canvas cleared every fourth stroke so it never fills up. */
+static void bench_stroke(App *a, long frame) {
+    const Rect *c = &a->canvas;
+    long k = frame % 30, stroke = frame / 30;
+    double t = (double)k / 29 * 6.2831853 + (double)stroke;
+    int x = c->x + c->w / 2 + (int)(c->w * 0.3 * cos(t)), y = c->y + c->h / 2 + (int)(c->h * 0.35 * sin(1.5 * t));
+    if (k == 0) {
+        if (stroke % 4 == 0) app_key(a, KEY_C, 0);
+        app_mouse_down(a, x, y, 1);
+    } else if (k == 29) {
+        app_mouse_up(a, x, y, 1);
+    } else {
+        app_mouse_move(a, x, y);
+    }
+}
+
+static int cmp_double(const void *p, const void *q) {
+    double x = *(const double *)p, y = *(const double *)q;
+    return (x > y) - (x < y);
+}
+
+/* Prints the --bench line from the frame times (ms, n of them; sorted here) and the summed times
+ * (ms) of the frames' four parts: input+sync+prediction, app_frame, draw calls, present. */
+static void bench_report(const App *a, double wall, long steps0, long samples0, double ttrain0, double *ms, long n,
+                         const double part[4]) {
+    qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+    long steps = a->snap.step - steps0, samples = a->snap.samples - samples0;
+    double tt = a->snap.t_train - ttrain0;
+    printf("bench-window: seconds=%.3f steps=%ld samples=%ld samples_per_second=%.1f step_samples_per_second=%.1f "
+           "frames=%ld fps=%.1f frame_ms_median=%.3f frame_ms_p99=%.3f frame_ms_max=%.3f "
+           "mean_ms_input=%.3f mean_ms_layout=%.3f mean_ms_draw=%.3f mean_ms_present=%.3f\n",
+           wall, steps, samples, wall > 0 ? samples / wall : 0.0, tt > 0 ? samples / tt : 0.0, n,
+           wall > 0 ? n / wall : 0.0, n ? ms[n / 2] : 0.0, n ? ms[(long)(0.99 * (double)(n - 1) + 0.5)] : 0.0,
+           n ? ms[n - 1] : 0.0, n ? part[0] / n : 0.0, n ? part[1] / n : 0.0, n ? part[2] / n : 0.0,
+           n ? part[3] / n : 0.0);
+    fflush(stdout);
+}
+
 static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets) {
     char err[ERR_LEN];
     SDL_SetHint(SDL_HINT_RENDER_VSYNC, "1");
+    /* Without a GPU, SDL's GL renderer is Mesa's llvmpipe, which rasterises on one thread per core:
+     * those threads then compete with the training worker for its core (--bench: ~8% fewer
+     * samples/s). Rasterising on the UI thread keeps the one-core-each split; GPUs ignore it. */
+    setenv("LP_NUM_THREADS", "0", 0);
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "digitrec: cannot open a window (%s); try `digitrec --screenshot FILE` or the CLI subcommands\n",
                 SDL_GetError());
@@ -441,22 +492,43 @@ static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets
     SDL_GetWindowSize(win, &ww, &wh);
     app_resize(a, ww, wh);
     SDL_StartTextInput();
-    AutoTrain at = {o->train_for, 0, time_now(), 0, 0, o->compare};
+    int bench = o->bench > 0;
+    AutoTrain at = {bench ? o->bench : o->train_for, 0, time_now(), 0, bench, bench ? NULL : o->compare};
     double t0 = time_now(), last_draw = -1;
-    int quit = 0, cell_pending = o->cell_t >= 0;
+    int quit = 0, cell_pending = o->cell_t >= 0, rc = 0;
+    /* --bench: frame times (ms) while training, and the counters when training began */
+    double *frame_ms = NULL, ttrain0 = 0, part_ms[4] = {0};
+    long nframes = 0, cap_frames = 0, steps0 = 0, samples0 = 0;
     while (!quit) {
         double frame_start = time_now();
         int dirty = 0;
         SDL_Event e;
-        /* wait briefly for input when idle, so an idle window costs no CPU */
-        if (SDL_WaitEventTimeout(&e, 8)) {
+        if (bench && at.phase == 1) {
+            /* one synthetic pen move a frame; real events are only polled */
+            bench_stroke(a, nframes);
+            dirty = 1;
+            while (SDL_PollEvent(&e)) quit |= handle_event(a, &e);
+        } else if (SDL_WaitEventTimeout(&e, 8)) { /* wait briefly for input when idle: no CPU spent */
             do {
                 quit |= handle_event(a, &e);
                 dirty = 1;
             } while (SDL_PollEvent(&e));
         }
         a->now = time_now() - t0;
+        int phase = at.phase;
         autotrain_tick(&at, a, time_now());
+        if (bench && phase == 0 && at.phase == 1) {
+            steps0 = a->snap.step, samples0 = a->snap.samples, ttrain0 = a->snap.t_train;
+        } else if (bench && at.phase == 2) {
+            session_sync(a, w);
+            if (phase == 1) {
+                bench_report(a, time_now() - at.started, steps0, samples0, ttrain0, frame_ms, nframes, part_ms);
+            } else {
+                fprintf(stderr, "digitrec: --bench: no training data (%s)\n", a->snap.data_desc);
+                rc = EXIT_RUNTIME;
+            }
+            break;
+        }
         if (session_apply(a, w)) quit = 1;
         if (session_sync(a, w)) dirty = 1;
         if (cell_pending && a->snap.view) {
@@ -466,21 +538,41 @@ static int window_run(App *a, Worker *w, const GuiOptions *o, const char *assets
         app_update_prediction(a);
         double now = time_now() - t0;
         if (dirty || now - last_draw > 0.25) {
+            double t_app = time_now();
             app_frame(a, now);
+            double t_draw = time_now();
             gui_render_frame(&g, a);
+            double t_present = time_now();
             SDL_RenderPresent(ren);
             last_draw = now;
+            if (bench && at.phase == 1) {
+                /* where the frame went: input, sync and prediction / layout / draw calls / present */
+                part_ms[0] += (t_app - frame_start) * 1000, part_ms[1] += (t_draw - t_app) * 1000;
+                part_ms[2] += (t_present - t_draw) * 1000, part_ms[3] += (time_now() - t_present) * 1000;
+                if (nframes == cap_frames) {
+                    long cap = cap_frames ? 2 * cap_frames : 4096;
+                    double *m = realloc(frame_ms, (size_t)cap * sizeof *m);
+                    if (!m) {
+                        fprintf(stderr, "digitrec: --bench: out of memory\n");
+                        rc = EXIT_RUNTIME;
+                        break;
+                    }
+                    frame_ms = m, cap_frames = cap;
+                }
+                frame_ms[nframes++] = (time_now() - frame_start) * 1000;
+            }
         }
         /* about 60 frames a second at most, whatever vsync does (Xvfb has none) */
         double spent = time_now() - frame_start;
         if (spent < 1.0 / 60) SDL_Delay((Uint32)((1.0 / 60 - spent) * 1000));
     }
+    free(frame_ms);
     SDL_StopTextInput();
     app_set_text_metrics(a, NULL, NULL, NULL);
     gui_render_free(&g);
     SDL_DestroyRenderer(ren);
     SDL_DestroyWindow(win);
-    return 0;
+    return rc;
 }
 
 int gui_main(int argc, char **argv) {
@@ -520,6 +612,7 @@ int gui_main(int argc, char **argv) {
         app.ctl.opt = d.opt, app.ctl.lr = d.lr;
     }
     app.ctl.seed = (uint64_t)o.seed;
+    if (o.bench > 0) app.ctl.epochs = 1000; /* no epoch limit within the benchmark */
     if (o.canvas_image && canvas_from_file(&app, o.canvas_image, err) != 0) {
         fprintf(stderr, "digitrec: %s\n", err);
         net_free(&net);
@@ -574,7 +667,8 @@ int gui_main(int argc, char **argv) {
         session_sync(&app, w);
         rc = o.screenshot ? screenshot_run(&app, w, &o, assets) : window_run(&app, w, &o, assets);
         char msg[APP_PATH_LEN + 128];
-        int saved = o.screenshot ? (worker_stop(w, NULL), 0) : session_close(&app, w, msg, sizeof msg);
+        /* a screenshot or a benchmark leaves no autosave behind */
+        int saved = o.screenshot || o.bench > 0 ? (worker_stop(w, NULL), 0) : session_close(&app, w, msg, sizeof msg);
         if (saved != 0) printf("digitrec: %s\n", msg);
         if (saved != 0) app_trace(&app, "\"event\":\"autosave\",\"ok\":%s", saved > 0 ? "true" : "false");
         if (saved < 0) rc = EXIT_RUNTIME;
