@@ -113,20 +113,22 @@ static const Dataset *test_set(const Worker *w) { return w->tshare && w->tshare-
 
 void worker_config_default(WorkerConfig *cfg, const char *arch) {
     memset(cfg, 0, sizeof *cfg);
-    if (strcmp(arch, "softmax") == 0) {
+    int softmax = strcmp(arch, "softmax") == 0;
+    if (softmax) {
         cfg->nlayers = 1;
         cfg->sizes[0] = 784, cfg->sizes[1] = 10;
-        cfg->opt = OPT_SGD;
-        cfg->lr = 0.1f;
     } else {
         cfg->nlayers = 3;
         cfg->sizes[0] = 784, cfg->sizes[1] = 128, cfg->sizes[2] = 64, cfg->sizes[3] = 10;
-        cfg->opt = OPT_MOMENTUM;
-        cfg->lr = 0.05f;
     }
-    cfg->batch = 64;
-    cfg->epochs = 10;
-    cfg->seed = 1;
+    /* the command line's recipe, so the window and `digitrec train` never drift apart */
+    TrainConfig tc;
+    train_config_default(&tc, softmax ? "softmax" : "mlp");
+    cfg->opt = tc.opt;
+    cfg->lr = tc.lr;
+    cfg->batch = tc.batch;
+    cfg->epochs = tc.epochs;
+    cfg->seed = tc.seed;
 }
 
 void worker_sizes_str(const int *sizes, int nlayers, char *buf, int n) {
