@@ -11,6 +11,7 @@
 #include "check.h"
 #include "common.h"
 #include "session.h"
+#include "fixtures.h"
 
 static int has_text(const App *a, const char *needle) {
     for (int i = 0; i < a->dl.n; i++)
@@ -50,14 +51,6 @@ static void fixed_net(Net *n, const float *bias) {
     int sizes[] = {784, 10};
     net_create(n, sizes, 1, BIAS_NEURON, 0, err);
     for (int k = 0; k < 10; k++) n->b[0][k] = bias[k];
-}
-
-static void install(App *a, const Net *n) {
-    char err[ERR_LEN];
-    net_copy(&a->snap.net, n, err);
-    a->snap.version++;
-    a->snap.generation = 1;
-    app_on_snapshot(a);
 }
 
 int main(void) {
@@ -127,7 +120,7 @@ int main(void) {
     float bias[10] = {0, 0, 0, 0, 6, 0, 0, 0, 0, 1};
     Net n;
     fixed_net(&n, bias);
-    install(a, &n);
+    fixture_install(a, &n);
     CHECK(a->top == -1 && !a->has_ink, "blank canvas: no guess");
     app_frame(a, 0.1);
     CHECK(has_text(a, "No drawing yet"), "verdict prompt on a blank canvas");
@@ -184,10 +177,10 @@ int main(void) {
     float flat[10] = {0};
     Net u;
     fixed_net(&u, flat);
-    install(a, &u);
+    fixture_install(a, &u);
     app_frame(a, 0.3);
     CHECK(a->probs[a->top] < APP_LOW_CONFIDENCE && has_text(a, "low confidence"), "low confidence marked");
-    install(a, &n);
+    fixture_install(a, &n);
 
     /* right button erases: a wide eraser over the whole stroke removes the ink */
     int erase[] = {c.x + c.w / 2, c.y + 5, c.x + c.w / 2, c.y + c.h - 5};

@@ -20,11 +20,7 @@
 #include "model_io.h"
 #include "session.h"
 #include "worker.h"
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
+#include "fixtures.h"
 
 static void write_file(const char *path, const void *buf, size_t len) {
     FILE *f = fopen(path, "wb");

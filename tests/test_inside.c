@@ -13,6 +13,7 @@
 #include "check.h"
 #include "common.h"
 #include "saliency.h"
+#include "fixtures.h"
 
 static int has_text(const App *a, const char *needle) {
     for (int i = 0; i < a->dl.n; i++)
@@ -24,14 +25,6 @@ static int count_image(const App *a, int id) {
     int n = 0;
     for (int i = 0; i < a->dl.n; i++) n += a->dl.cmds[i].type == CMD_IMAGE && a->dl.cmds[i].image == id;
     return n;
-}
-
-static void install(App *a, const Net *n) {
-    char err[ERR_LEN];
-    net_copy(&a->snap.net, n, err);
-    a->snap.version++;
-    a->snap.generation = 1;
-    app_on_snapshot(a);
 }
 
 int main(void) {
@@ -54,7 +47,7 @@ int main(void) {
     net_create(&sm, sizes, 1, BIAS_NEURON, 0, err);
     for (int i = 0; i < 784; i++) sm.w[0][784 + i] = i % 28 < 14 ? 1.0f : -1.0f;
     sm.b[0][1] = 100.0f;
-    install(a, &sm);
+    fixture_install(a, &sm);
     app_frame(a, 0);
     CHECK(!a->probe_ok, "blank canvas: no map");
     app_key(a, KEY_A, 0);
@@ -111,7 +104,7 @@ int main(void) {
         mlp.b[0][u] = -0.5f;
         mlp.w[1][(size_t)u * 6 + u] = 1.0f; /* output u <- unit u */
     }
-    install(a, &mlp);
+    fixture_install(a, &mlp);
     app_update_prediction(a);
     CHECK(a->probe_ok && a->probe.nlayers == 2, "probe follows the new shape");
     int active = 0;

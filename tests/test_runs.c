@@ -15,26 +15,7 @@
 #include "common.h"
 #include "session.h"
 #include "worker.h"
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static void make_set(Dataset *ds, int n, uint64_t seed) {
-    memset(ds, 0, sizeof *ds);
-    ds->n = n, ds->rows = ds->cols = 28, ds->d = 784, ds->nclass = 10;
-    snprintf(ds->name, sizeof ds->name, "synthetic");
-    ds->x = calloc((size_t)n * 784, 1);
-    ds->y = calloc((size_t)n, 1);
-    Rng r;
-    rng_seed(&r, seed);
-    for (int i = 0; i < n; i++) {
-        int k = (int)rng_below(&r, 10);
-        ds->y[i] = (uint8_t)k;
-        for (int p = 0; p < 784; p++) ds->x[(size_t)i * 784 + p] = (uint8_t)(p / 28 == 2 * k + 4 ? 220 : rng_below(&r, 50));
-    }
-}
+#include "fixtures.h"
 
 static int has_text(const App *a, const char *needle) {
     for (int i = 0; i < a->dl.n; i++)
@@ -77,8 +58,8 @@ int main(void) {
     app_set_trace(a, trace);
 
     Dataset train, test;
-    make_set(&train, 1000, 1);
-    make_set(&test, 200, 2);
+    fixture_dataset(&train, 1000, 1);
+    fixture_dataset(&test, 200, 2);
     WorkerConfig cfg;
     worker_config_default(&cfg, "softmax");
     cfg.batch = 50;

@@ -24,32 +24,7 @@
 #include "session.h"
 #include "train.h"
 #include "worker.h"
-
-static void sleep_ms(int ms) {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* Class k lights up rows 2k+4 and 2k+5, plus noise: easy to learn, not trivial. */
-static void make_set(Dataset *ds, int n, uint64_t seed) {
-    memset(ds, 0, sizeof *ds);
-    ds->n = n, ds->rows = ds->cols = 28, ds->d = 784, ds->nclass = 10;
-    snprintf(ds->name, sizeof ds->name, "synthetic");
-    for (int k = 0; k < 10; k++) snprintf(ds->classes[k], sizeof ds->classes[k], "%d", k);
-    ds->x = calloc((size_t)n * 784, 1);
-    ds->y = calloc((size_t)n, 1);
-    Rng r;
-    rng_seed(&r, seed);
-    for (int i = 0; i < n; i++) {
-        int k = (int)rng_below(&r, 10);
-        ds->y[i] = (uint8_t)k;
-        for (int p = 0; p < 784; p++) {
-            int row = p / 28;
-            int on = row == 2 * k + 4 || row == 2 * k + 5;
-            ds->x[(size_t)i * 784 + p] = (uint8_t)(on ? 200 + rng_below(&r, 56) : rng_below(&r, 60));
-        }
-    }
-}
+#include "fixtures.h"
 
 /* Polls until cond holds for the synced snapshot, up to ms. */
 #define WAIT_FOR(w, s, cond, ms)                                        \
@@ -68,8 +43,8 @@ static int same_params(const Net *a, const Net *b) {
 int main(void) {
     char err[ERR_LEN];
     Dataset train, test;
-    make_set(&train, 2000, 1);
-    make_set(&test, 500, 2);
+    fixture_dataset(&train, 2000, 1);
+    fixture_dataset(&test, 500, 2);
     WorkerConfig cfg;
     worker_config_default(&cfg, "softmax");
     cfg.batch = 50;
@@ -280,8 +255,8 @@ int main(void) {
     /* personal examples: mixed in repeated, switched off and on, replaced; training goes on */
     {
         Dataset tr3, te3, mine = {0};
-        make_set(&tr3, 2000, 11);
-        make_set(&te3, 100, 12);
+        fixture_dataset(&tr3, 2000, 11);
+        fixture_dataset(&te3, 100, 12);
         uint8_t img[784] = {0};
         for (int i = 0; i < 5; i++) {
             img[i] = 255;
@@ -322,8 +297,8 @@ int main(void) {
        the published weights are the rolled-back finite ones */
     {
         Dataset tr4, te4;
-        make_set(&tr4, 1000, 21);
-        make_set(&te4, 100, 22);
+        fixture_dataset(&tr4, 1000, 21);
+        fixture_dataset(&te4, 100, 22);
         WorkerConfig bad = cfg;
         bad.opt = OPT_SGD;
         bad.lr = 3e38f;
