@@ -40,6 +40,13 @@ static inline void fixture_dataset(Dataset *ds, int n, uint64_t seed) {
 }
 
 #ifdef DIGITREC_APP_H
+/* A TraceFn writing each line to the FILE ud. */
+static inline void fixture_trace(void *ud, const char *line) {
+    fputs(line, (FILE *)ud);
+    fputc('\n', (FILE *)ud);
+    fflush((FILE *)ud);
+}
+
 /* Gives the App net as the worker's next publish would: copied into the snapshot, version bumped. */
 static inline void fixture_install(App *a, const Net *n) {
     char err[ERR_LEN];

@@ -60,23 +60,26 @@ int main(void) {
     char dir[] = "/tmp/digitrec_test_app_XXXXXX", models[600];
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     snprintf(models, sizeof models, "%s/models", dir);
-    setenv("XDG_CONFIG_HOME", dir, 1); /* the recent-files list goes to the temp folder */
-    CHECK(app_init(a, 1280, 800, models, NULL, err) == 0, "%s", err);
+    CHECK(app_init(a, 1280, 800, err) == 0, "%s", err);
     char *trace_buf = NULL;
     size_t trace_len = 0;
     FILE *trace = open_memstream(&trace_buf, &trace_len);
-    app_set_trace(a, trace);
+    Session sess;
+    session_init(&sess, a, trace);
+    snprintf(sess.models_dir, sizeof sess.models_dir, "%s", models);
+    snprintf(sess.recent_file, sizeof sess.recent_file, "%s/recent", dir); /* the recent-files list in the temp folder */
+    app_resize(a, a->w, a->h);
 
     /* layout: the canvas is a big square inside the window, traced at start */
-    CHECK(a->canvas.w == a->canvas.h && a->canvas.w >= 300, "canvas %dx%d", a->canvas.w, a->canvas.h);
-    CHECK(a->canvas.x >= 0 && a->canvas.y > a->bar_h - 1 && a->canvas.y + a->canvas.h < a->status.y, "canvas inside");
+    CHECK(a->lay.canvas.w == a->lay.canvas.h && a->lay.canvas.w >= 300, "canvas %dx%d", a->lay.canvas.w, a->lay.canvas.h);
+    CHECK(a->lay.canvas.x >= 0 && a->lay.canvas.y > a->lay.bar_h - 1 && a->lay.canvas.y + a->lay.canvas.h < a->lay.status.y, "canvas inside");
     fflush(trace);
     CHECK(trace_len > 0 && strstr(trace_buf, "\"event\":\"layout\""), "layout traced");
     char want[96];
-    snprintf(want, sizeof want, "\"canvas\":[%d,%d,%d,%d]", a->canvas.x, a->canvas.y, a->canvas.w, a->canvas.h);
+    snprintf(want, sizeof want, "\"canvas\":[%d,%d,%d,%d]", a->lay.canvas.x, a->lay.canvas.y, a->lay.canvas.w, a->lay.canvas.h);
     CHECK(strstr(trace_buf, want) != NULL, "trace has %s", want);
     /* no two top-level panels overlap */
-    Rect panels[] = {a->canvas, a->probs_panel, a->loss_plot, a->acc_plot, a->heat, a->preview, a->verdict};
+    Rect panels[] = {a->lay.canvas, a->lay.probs_panel, a->lay.loss_plot, a->lay.acc_plot, a->lay.heat, a->lay.preview, a->lay.verdict};
     int np = (int)(sizeof panels / sizeof panels[0]);
     for (int i = 0; i < np; i++)
         for (int j = i + 1; j < np; j++) {
@@ -127,7 +130,7 @@ int main(void) {
     CHECK(!has_text(a, "sure") && !has_text(a, "98."), "no confident guess for a blank canvas");
 
     /* draw a vertical stroke on the canvas with the left button */
-    Rect c = a->canvas;
+    Rect c = a->lay.canvas;
     int stroke[] = {c.x + c.w / 2, c.y + c.h / 5, c.x + c.w / 2, c.y + c.h / 2, c.x + c.w / 2 + 2, c.y + c.h * 4 / 5};
     long np0 = a->npredictions;
     drag(a, BTN_LEFT, stroke, 3);
@@ -159,8 +162,8 @@ int main(void) {
         int found = 0;
         for (int i = 0; i + 1 < a->dl.n && !found; i++) {
             const DrawCmd *t = &a->dl.cmds[i], *b = &a->dl.cmds[i + 1];
-            if (t->type == CMD_RECT && b->type == CMD_RECT && t->r.x == b->r.x && t->r.y == b->r.y && t->r.h == a->prob_row - 8 &&
-                b->r.h == a->prob_row - 8 && rect_contains(a->probs_panel, t->r.x, t->r.y) && b->r.w > t->r.w / 2) {
+            if (t->type == CMD_RECT && b->type == CMD_RECT && t->r.x == b->r.x && t->r.y == b->r.y && t->r.h == a->lay.prob_row - 8 &&
+                b->r.h == a->lay.prob_row - 8 && rect_contains(a->lay.probs_panel, t->r.x, t->r.y) && b->r.w > t->r.w / 2) {
                 double frac = (double)b->r.w / t->r.w;
                 CHECK(fabs(frac - a->probs[4]) < 0.01, "bar fraction %g vs %g", frac, a->probs[4]);
                 found = 1;
@@ -224,29 +227,29 @@ int main(void) {
     click(a, widget(a, WID_SAVE)->r);
     CHECK(last_action(a) == ACT_SAVE, "Save button");
     app_drop_file(a, "/x/y.safetensors");
-    CHECK(last_action(a) == ACT_LOAD && !strcmp(a->act[a->nact - 1].path, "/x/y.safetensors"), "drop loads");
+    CHECK(last_action(a) == ACT_DROP && !strcmp(a->act[a->nact - 1].path, "/x/y.safetensors"), "a drop goes to the session");
     app_key(a, KEY_Q, MOD_CTRL);
     CHECK(last_action(a) == ACT_QUIT, "Ctrl+Q quits");
     a->nact = 0;
 
     /* learning rate: the > arrow raises it, the wheel and Down lower it; each configures the worker */
-    float lr0 = a->ctl.lr;
+    float lr0 = a->ctl.train.lr;
     const Widget *lw = widget(a, WID_LR);
     click(a, lw->inc);
-    CHECK(a->ctl.lr > lr0 && last_action(a) == ACT_CONFIGURE, "lr up to %g", a->ctl.lr);
+    CHECK(a->ctl.train.lr > lr0 && last_action(a) == ACT_CONFIGURE, "lr up to %g", a->ctl.train.lr);
     app_wheel(a, lw->r.x + 2, lw->r.y + 2, -1);
-    CHECK(fabsf(a->ctl.lr - lr0) < 1e-7f, "wheel down restores %g", a->ctl.lr);
+    CHECK(fabsf(a->ctl.train.lr - lr0) < 1e-7f, "wheel down restores %g", a->ctl.train.lr);
     app_key(a, KEY_DOWN, 0);
-    CHECK(a->ctl.lr < lr0, "Down lowers lr");
-    int b0 = a->ctl.batch;
+    CHECK(a->ctl.train.lr < lr0, "Down lowers lr");
+    int b0 = a->ctl.train.batch;
     click(a, widget(a, WID_BATCH)->inc);
-    CHECK(a->ctl.batch == b0 * 2, "batch %d -> %d", b0, a->ctl.batch);
-    OptKind o0 = a->ctl.opt;
+    CHECK(a->ctl.train.batch == b0 * 2, "batch %d -> %d", b0, a->ctl.train.batch);
+    OptKind o0 = a->ctl.train.opt;
     click(a, widget(a, WID_OPT)->inc);
-    CHECK(a->ctl.opt != o0, "optimiser changes");
-    int e0 = a->ctl.epochs;
+    CHECK(a->ctl.train.opt != o0, "optimiser changes");
+    int e0 = a->ctl.train.epochs;
     click(a, widget(a, WID_EPOCHS)->dec);
-    CHECK(a->ctl.epochs == e0 - 1, "epochs down");
+    CHECK(a->ctl.train.epochs == e0 - 1, "epochs down");
     /* architecture: cycle to MLP sizes, then type custom sizes */
     click(a, widget(a, WID_ARCH)->inc);
     CHECK(a->arch == ARCH_MLP && a->ctl.nlayers == 3 && a->ctl.sizes[1] == 128, "arch -> mlp");
@@ -264,7 +267,7 @@ int main(void) {
     snprintf(a->edit, sizeof a->edit, "%s", "");
     app_text(a, "12-5");
     app_key(a, KEY_RETURN, 0);
-    CHECK(a->msg_err && a->ctl.sizes[1] == 32, "bad sizes refused with a message: %s", a->msg);
+    CHECK((a->msg_sev == SEV_ERROR) && a->ctl.sizes[1] == 32, "bad sizes refused with a message: %s", a->msg);
     WorkerConfig wc;
     CHECK(app_parse_sizes("784,64,10", &wc, err) == 0 && wc.nlayers == 2, "commas accepted");
     CHECK(app_parse_sizes("784-0-10", &wc, err) != 0, "zero width refused");
@@ -285,22 +288,22 @@ int main(void) {
     app_mouse_down(a, 5, 5, BTN_LEFT);
     CHECK(!a->show_help, "a click closes help");
     app_key(a, KEY_O, MOD_CTRL);
-    CHECK(a->show_open, "Ctrl+O opens the model list");
+    CHECK(a->open.show && last_action(a) == ACT_LIST_MODELS, "Ctrl+O opens the model list and asks for its files");
     app_frame(a, 0.5);
     CHECK(has_text(a, "Open a model"), "open dialog drawn");
     app_key(a, KEY_ESCAPE, 0);
-    CHECK(!a->show_open, "Esc closes it");
+    CHECK(!a->open.show, "Esc closes it");
 
     /* resize: layout follows, stays sane, and is traced */
     app_resize(a, 1000, 700);
-    CHECK(a->w == 1000 && a->canvas.x + a->canvas.w < a->probs_panel.x && a->heat.x + a->heat.w <= 1000, "layout at 1000x700");
+    CHECK(a->w == 1000 && a->lay.canvas.x + a->lay.canvas.w < a->lay.probs_panel.x && a->lay.heat.x + a->lay.heat.w <= 1000, "layout at 1000x700");
     app_frame(a, 0.6);
     fflush(trace);
     CHECK(strstr(trace_buf, "\"window\":[1000,700]") != NULL, "resize traced");
     CHECK(strstr(trace_buf, "\"event\":\"prediction\",\"digit\":4") != NULL, "predictions traced");
 
     /* hovering a template tile shows its enlarged view with index and bias */
-    Rect t = a->tiles_area;
+    Rect t = a->lay.tiles_area;
     app_mouse_move(a, t.x + 2, t.y + 2);
     CHECK(a->hover_tile == 0, "hover tile 0, got %d", a->hover_tile);
     app_frame(a, 0.7);
@@ -330,16 +333,17 @@ int main(void) {
     a->nact = 0;
     app_push_action(a, ACT_SAVE, NULL);
     app_push_action(a, ACT_RUN, NULL);
-    CHECK(session_apply(a, NULL) == 0, "apply");
-    CHECK(a->msg_err, "run without a worker reports an error");
-    app_list_models(a);
-    CHECK(a->nmodels == 1 && strstr(a->files[0], "/models/digitrec-softmax-"), "the save is listed: %d %s", a->nmodels,
-          a->files[0]);
+    CHECK(session_apply(&sess) == 0, "apply");
+    CHECK((a->msg_sev == SEV_ERROR), "run without a worker reports an error");
+    session_list_models(&sess);
+    CHECK(a->open.nmodels == 1 && strstr(a->open.files[0], "/models/digitrec-softmax-"), "the save is listed: %d %s", a->open.nmodels,
+          a->open.files[0]);
 
     fclose(trace);
     free(trace_buf);
     net_free(&n);
     net_free(&u);
+    session_free(&sess);
     app_free(a);
     return check_summary("test_app");
 }

@@ -67,9 +67,11 @@ static void make_folder(const char *dir, int n, const char *classes_txt) {
     }
 }
 
-static int sync_until(App *a, Worker *w, int (*cond)(const App *), int ms) {
+static Session sess;
+
+static int sync_until(App *a, int (*cond)(const App *), int ms) {
     for (int t = 0; t < ms / 5; t++) {
-        session_sync(a, w);
+        session_sync(&sess);
         if (cond(a)) return 1;
         sleep_ms(5);
     }
@@ -105,14 +107,15 @@ int main(void) {
 
     static App app;
     App *a = &app;
-    CHECK(app_init(a, 1280, 800, root, NULL, err) == 0, "%s", err);
+    CHECK(app_init(a, 1280, 800, err) == 0, "%s", err);
     char *tbuf = NULL;
     size_t tlen = 0;
     FILE *trace = open_memstream(&tbuf, &tlen);
-    app_set_trace(a, trace);
+    session_init(&sess, a, trace);
+    snprintf(sess.models_dir, sizeof sess.models_dir, "%s", root);
     WorkerConfig cfg;
     worker_config_default(&cfg, "softmax");
-    cfg.batch = 40;
+    cfg.train.batch = 40;
     a->ctl = cfg;
     Net net;
     net_create(&net, cfg.sizes, cfg.nlayers, BIAS_NEURON, 0, err);
@@ -122,9 +125,10 @@ int main(void) {
     setup.publish_ms = 20;
     Worker *w = worker_start(&setup, &net, &cfg, err);
     CHECK(w != NULL, "%s", err);
+    sess.worker = w;
     want_gen = 12345;
     for (int t = 0; t < 3000 && !(a->snap.have_data && !a->snap.data_loading); t++) {
-        session_sync(a, w);
+        session_sync(&sess);
         sleep_ms(5);
     }
     CHECK(a->snap.have_data && !strcmp(a->snap.data_dir, d1), "first folder loaded: %s", a->snap.data_desc);
@@ -132,13 +136,15 @@ int main(void) {
           a->classes[9]);
     worker_step(w, 25);
     for (int t = 0; t < 3000 && a->snap.step < 25; t++) {
-        session_sync(a, w);
+        session_sync(&sess);
         sleep_ms(5);
     }
 
     /* Ctrl+D: MNIST, Fashion-MNIST and the folder in use */
     app_key(a, KEY_D, MOD_CTRL);
-    CHECK(a->show_data && a->ndata_opts == 3 && !strcmp(a->data_opts[2], d1) && a->data_sel == 2, "three rows, the folder in use selected");
+    CHECK(a->nact == 1 && a->act[0].type == ACT_LIST_DATA, "Ctrl+D asks the session for the rows");
+    session_apply(&sess);
+    CHECK(a->data.show && a->data.n == 3 && !strcmp(a->data.opts[2], d1) && a->data.sel == 2, "three rows, the folder in use selected");
     app_frame(a, 1);
     int rows_ok = 0;
     for (int i = 0; i < a->dl.n; i++)
@@ -153,31 +159,32 @@ int main(void) {
     /* a folder without IDX files: refused, nothing changes */
     app_text(a, bad);
     app_key(a, KEY_RETURN, 0);
-    CHECK(!a->show_data && a->nact == 1 && a->act[0].type == ACT_DATA && !strcmp(a->act[0].path, bad), "typed folder queued");
+    CHECK(!a->data.show && a->nact == 1 && a->act[0].type == ACT_DATA && !strcmp(a->act[0].path, bad), "typed folder queued");
     unsigned long g0 = a->snap.generation;
-    session_apply(a, w);
-    CHECK(a->msg_err && strstr(a->msg, "IDX"), "refused: %s", a->msg);
+    session_apply(&sess);
+    CHECK((a->msg_sev == SEV_ERROR) && strstr(a->msg, "IDX"), "refused: %s", a->msg);
     sleep_ms(60);
-    session_sync(a, w);
+    session_sync(&sess);
     CHECK(a->snap.generation == g0 && !strcmp(a->snap.data_dir, d1), "still on the first folder");
 
     /* type the second folder: a fresh network on it, the previous run kept, its class names */
     app_key(a, KEY_D, MOD_CTRL);
+    session_apply(&sess);
     app_text(a, d2);
     app_key(a, KEY_RETURN, 0);
-    session_apply(a, w);
+    session_apply(&sess);
     want_gen = g0;
-    CHECK(sync_until(a, w, gen_changed, 15000), "switched");
+    CHECK(sync_until(a, gen_changed, 15000), "switched");
     CHECK(!strcmp(a->snap.data_dir, d2) && a->snap.step == 0 && a->snap.gen_cause == GEN_DATA, "on %s, step 0", a->snap.data_dir);
     CHECK(a->nruns == 1 && a->runs[0].nloss == 25 && strstr(a->runs[0].label, "letters"), "the letters run kept: %s",
           a->nruns ? a->runs[0].label : "-");
     CHECK(!strcmp(a->classes[0], "circle") && !strcmp(a->classes[1], "square") && !strcmp(a->classes[2], "2"),
           "classes from shapes/classes.txt: %s %s %s", a->classes[0], a->classes[1], a->classes[2]);
-    CHECK(sync_until(a, w, has_view_of_gen, 15000), "a confusion view of the new data");
+    CHECK(sync_until(a, has_view_of_gen, 15000), "a confusion view of the new data");
     CHECK(a->snap.view && a->snap.view->n == 150, "150 test images");
     /* saved models carry the class names and the dataset */
     char saved[1100];
-    CHECK(session_save(a, NULL, saved, sizeof saved) == 0, "%s", a->msg);
+    CHECK(session_save(&sess, NULL, saved, sizeof saved) == 0, "%s", a->msg);
     ModelMeta meta;
     Net back;
     CHECK(model_load(saved, &back, &meta, err) == 0, "%s", err);
@@ -187,16 +194,18 @@ int main(void) {
 
     /* dropping a folder switches too; a loaded model keeps its own names */
     app_drop_file(a, d1);
-    CHECK(a->nact == 1 && a->act[0].type == ACT_DATA, "a dropped folder is data");
+    CHECK(a->nact == 1 && a->act[0].type == ACT_DROP, "a drop goes to the session, which finds a folder of data");
     want_gen = a->snap.generation;
-    session_apply(a, w);
-    CHECK(sync_until(a, w, gen_changed, 15000) && !strcmp(a->classes[0], "a"), "back on letters: %s", a->classes[0]);
+    session_apply(&sess);
+    CHECK(sync_until(a, gen_changed, 15000) && !strcmp(a->classes[0], "a"), "back on letters: %s", a->classes[0]);
     want_gen = a->snap.generation;
-    CHECK(session_load(a, w, saved) == 0, "%s", a->msg);
-    CHECK(sync_until(a, w, gen_changed, 15000), "loaded");
+    CHECK(session_load(&sess, saved) == 0, "%s", a->msg);
+    CHECK(sync_until(a, gen_changed, 15000), "loaded");
     CHECK(!strcmp(a->classes[0], "circle") && a->snap.gen_cause == GEN_LOAD, "the model's own names: %s", a->classes[0]);
 
     worker_stop(w, NULL);
+    sess.worker = NULL;
+    session_free(&sess);
     fclose(trace);
     free(tbuf);
     net_free(&net);

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "check.h"
+#include "fixtures.h"
 #include "common.h"
 #include "worker.h"
 
@@ -73,11 +74,12 @@ int main(void) {
     char dir[] = "/tmp/digitrec_test_explorer_XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     setenv("XDG_CONFIG_HOME", dir, 1);
-    CHECK(app_init(a, 1280, 800, dir, NULL, err) == 0, "%s", err);
+    CHECK(app_init(a, 1280, 800, err) == 0, "%s", err);
     char *tbuf = NULL;
     size_t tlen = 0;
     FILE *trace = open_memstream(&tbuf, &tlen);
-    app_set_trace(a, trace);
+    app_set_trace(a, fixture_trace, trace);
+    app_resize(a, a->w, a->h);
 
     /* a network that reads the amount of ink: 20 (2L+1) pixels make logit k = 2k(L + 1/2) - k^2 - k,
        largest at k = L */
@@ -106,8 +108,8 @@ int main(void) {
     for (int t = 0; t < 10; t++)
         for (int p = 0; p < 10; p++)
             if (t != p && v->confusion[t][p] > best) best = v->confusion[t][p], bt = t, bp = p;
-    CHECK(a->gal_t == bt && a->gal_p == bp && a->gal_count == best, "worst cell (%d,%d) opened: (%d,%d)", bt, bp, a->gal_t,
-          a->gal_p);
+    CHECK(a->ex.t == bt && a->ex.p == bp && a->ex.count == best, "worst cell (%d,%d) opened: (%d,%d)", bt, bp, a->ex.t,
+          a->ex.p);
     app_frame(a, 0.2);
     char want[64];
     snprintf(want, sizeof want, "%.2f%% right", v->acc * 100);
@@ -120,7 +122,7 @@ int main(void) {
     int green = 0, red = 0;
     for (int i = 0; i < a->dl.n; i++) {
         const DrawCmd *c = &a->dl.cmds[i];
-        if (c->type != CMD_RECT || !rect_contains(a->cm_grid, c->r.x, c->r.y)) continue;
+        if (c->type != CMD_RECT || !rect_contains(a->ex.grid, c->r.x, c->r.y)) continue;
         green += c->c.g > 150 && c->c.r < 150;
         red += c->c.r > 200 && c->c.g < 150;
     }
@@ -133,46 +135,46 @@ int main(void) {
     /* click cell (true 2, read as 2): the gallery lists exactly those images, surest first */
     fflush(trace);
     size_t before = tlen;
-    int cs = a->cm_cell;
-    app_mouse_down(a, a->cm_grid.x + 2 * cs + cs / 2, a->cm_grid.y + 2 * cs + cs / 2, BTN_LEFT);
-    app_mouse_up(a, a->cm_grid.x + 2 * cs + cs / 2, a->cm_grid.y + 2 * cs + cs / 2, BTN_LEFT);
-    CHECK(a->gal_t == 2 && a->gal_p == 2 && a->gal_count == v->confusion[2][2], "cell (2,2): %d images", a->gal_count);
+    int cs = a->ex.cell;
+    app_mouse_down(a, a->ex.grid.x + 2 * cs + cs / 2, a->ex.grid.y + 2 * cs + cs / 2, BTN_LEFT);
+    app_mouse_up(a, a->ex.grid.x + 2 * cs + cs / 2, a->ex.grid.y + 2 * cs + cs / 2, BTN_LEFT);
+    CHECK(a->ex.t == 2 && a->ex.p == 2 && a->ex.count == v->confusion[2][2], "cell (2,2): %d images", a->ex.count);
     int ok = 1;
-    for (int j = 0; j < a->gal_n; j++) {
-        int i = a->gal_idx[j];
+    for (int j = 0; j < a->ex.n; j++) {
+        int i = a->ex.idx[j];
         ok &= lab(i) == 2 && rd(i) == 2;
-        if (j) ok &= v->prob[a->gal_idx[j - 1] * 10 + 2] >= v->prob[i * 10 + 2];
+        if (j) ok &= v->prob[a->ex.idx[j - 1] * 10 + 2] >= v->prob[i * 10 + 2];
     }
     CHECK(ok, "members, most confident first");
     fflush(trace);
     CHECK(tlen > before && strstr(tbuf + before, "\"event\":\"gallery\",\"true\":2,\"pred\":2"), "gallery traced");
     app_frame(a, 0.3);
-    int page = a->gal_cols * a->gal_rows;
-    int shown = a->gal_n < page ? a->gal_n : page;
+    int page = a->ex.gal_cols * a->ex.gal_rows;
+    int shown = a->ex.n < page ? a->ex.n : page;
     CHECK(page >= 8 && count_image(a, IMG_GALLERY) == shown, "%d thumbnails drawn (page %d)", count_image(a, IMG_GALLERY), page);
     CHECK(has_text(a, "read right"), "gallery heading");
     /* the atlas holds the images: thumbnail 0's bar column is lit */
     {
-        int i0 = a->gal_idx[0];
+        int i0 = a->ex.idx[0];
         const AppImage *im = &a->img[IMG_GALLERY];
         const uint8_t *px = im->rgba + 4 * ((size_t)10 * im->w + 14 + lab(i0));
-        CHECK(im->w == a->gal_cols * 28 && px[0] > 200, "thumbnail pixels from the test image");
+        CHECK(im->w == a->ex.gal_cols * 28 && px[0] > 200, "thumbnail pixels from the test image");
     }
     /* the wheel pages by rows; never past the end */
-    if (a->gal_n > page) {
-        app_wheel(a, a->gal_area.x + 5, a->gal_area.y + 5, -1);
-        CHECK(a->gal_scroll == a->gal_cols, "wheel down one row: %d", a->gal_scroll);
-        for (int k = 0; k < 50; k++) app_wheel(a, a->gal_area.x + 5, a->gal_area.y + 5, -1);
-        CHECK(a->gal_scroll + page >= a->gal_n && a->gal_scroll < a->gal_n, "scroll stops at the end");
-        for (int k = 0; k < 50; k++) app_wheel(a, a->gal_area.x + 5, a->gal_area.y + 5, 1);
-        CHECK(a->gal_scroll == 0, "and at the top");
+    if (a->ex.n > page) {
+        app_wheel(a, a->ex.gal_area.x + 5, a->ex.gal_area.y + 5, -1);
+        CHECK(a->ex.scroll == a->ex.gal_cols, "wheel down one row: %d", a->ex.scroll);
+        for (int k = 0; k < 50; k++) app_wheel(a, a->ex.gal_area.x + 5, a->ex.gal_area.y + 5, -1);
+        CHECK(a->ex.scroll + page >= a->ex.n && a->ex.scroll < a->ex.n, "scroll stops at the end");
+        for (int k = 0; k < 50; k++) app_wheel(a, a->ex.gal_area.x + 5, a->ex.gal_area.y + 5, 1);
+        CHECK(a->ex.scroll == 0, "and at the top");
     }
     /* hover: a tooltip with the image's numbers */
-    int used = a->gal_cols * (a->gal_px + 6) - 6;
-    Rect t0 = {a->gal_area.x + (a->gal_area.w - used) / 2, a->gal_area.y, a->gal_px, a->gal_px};
+    int used = a->ex.gal_cols * (a->ex.gal_px + 6) - 6;
+    Rect t0 = {a->ex.gal_area.x + (a->ex.gal_area.w - used) / 2, a->ex.gal_area.y, a->ex.gal_px, a->ex.gal_px};
     app_mouse_move(a, t0.x + 3, t0.y + 3);
     app_frame(a, 0.35);
-    CHECK(a->hover_thumb >= 0 && has_text(a, "test #"), "thumbnail tooltip");
+    CHECK(a->ex.hover_thumb >= 0 && has_text(a, "test #"), "thumbnail tooltip");
 
     /* an error cell, then a thumbnail onto the canvas: the network reads the test image */
     int et = -1, ep = -1;
@@ -180,8 +182,8 @@ int main(void) {
         for (int p = 0; p < 10 && et < 0; p++)
             if (t != p && v->confusion[t][p] > 0) et = t, ep = p;
     app_select_cell(a, et, ep);
-    CHECK(a->gal_count == v->confusion[et][ep] && a->gal_n > 0, "cell (%d,%d): %d", et, ep, a->gal_count);
-    int target = a->gal_idx[0];
+    CHECK(a->ex.count == v->confusion[et][ep] && a->ex.n > 0, "cell (%d,%d): %d", et, ep, a->ex.count);
+    int target = a->ex.idx[0];
     CHECK(!a->has_ink, "blank canvas before");
     app_mouse_down(a, t0.x + 3, t0.y + 3, BTN_LEFT);
     app_mouse_up(a, t0.x + 3, t0.y + 3, BTN_LEFT);
@@ -195,7 +197,7 @@ int main(void) {
     CHECK(strstr(tbuf, want) != NULL, "traced");
     /* it can be edited: a stroke changes the drawing and the reading is redone */
     long np = a->npredictions;
-    Rect c = a->canvas;
+    Rect c = a->lay.canvas;
     app_mouse_down(a, c.x + c.w / 2, c.y + 10, BTN_LEFT);
     app_mouse_move(a, c.x + c.w / 2, c.y + c.h - 10);
     app_mouse_up(a, c.x + c.w / 2, c.y + c.h - 10, BTN_LEFT);
@@ -204,12 +206,12 @@ int main(void) {
     /* a newer view keeps the chosen cell and refreshes its list */
     TestView *v2 = make_view(N, 1, 240);
     install_view(a, v2);
-    CHECK(a->gal_t == et && a->gal_p == ep && a->gal_count == v2->confusion[et][ep], "selection kept");
+    CHECK(a->ex.t == et && a->ex.p == ep && a->ex.count == v2->confusion[et][ep], "selection kept");
     app_frame(a, 0.4);
     CHECK(has_text(a, "step 240"), "new view shown");
     /* Esc closes the gallery */
     app_key(a, KEY_ESCAPE, 0);
-    CHECK(a->gal_t < 0 && a->gal_n == 0, "Esc closes the gallery");
+    CHECK(a->ex.t < 0 && a->ex.n == 0, "Esc closes the gallery");
     app_frame(a, 0.5);
     CHECK(has_text(a, "Click a cell"), "hint after closing");
     /* W goes back to the weights */
@@ -226,7 +228,7 @@ int main(void) {
     CHECK(a->tab == TAB_ERRORS, "the Errors tab button");
     /* narrow window: the matrix still fits inside the panel */
     app_resize(a, 800, 560);
-    CHECK(a->cm_grid.x + a->cm_grid.w <= a->heat.x + a->heat.w && a->cm_grid.y + a->cm_grid.h <= a->heat.y + a->heat.h,
+    CHECK(a->ex.grid.x + a->ex.grid.w <= a->lay.heat.x + a->lay.heat.w && a->ex.grid.y + a->ex.grid.h <= a->lay.heat.y + a->lay.heat.h,
           "matrix inside the panel at 800x560");
     app_frame(a, 0.7);
     CHECK(!a->dl.oom, "frame complete");

@@ -34,11 +34,12 @@ int main(void) {
     char dir[] = "/tmp/digitrec_test_inside_XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     setenv("XDG_CONFIG_HOME", dir, 1);
-    CHECK(app_init(a, 1280, 800, dir, NULL, err) == 0, "%s", err);
+    CHECK(app_init(a, 1280, 800, err) == 0, "%s", err);
     char *tbuf = NULL;
     size_t tlen = 0;
     FILE *trace = open_memstream(&tbuf, &tlen);
-    app_set_trace(a, trace);
+    app_set_trace(a, fixture_trace, trace);
+    app_resize(a, a->w, a->h);
 
     /* softmax net: class 1's weights are +1 on the left half, -1 on the right, others 0; a bias
        makes class 1 the top whatever is drawn */
@@ -123,15 +124,15 @@ int main(void) {
     int cells = 0;
     for (int i = 0; i < a->dl.n; i++) {
         const DrawCmd *c = &a->dl.cmds[i];
-        if (c->type == CMD_RECT && c->r.w == c->r.h && c->r.w >= 9 && rect_contains(a->heat, c->r.x, c->r.y) && c->c.a == 255 &&
+        if (c->type == CMD_RECT && c->r.w == c->r.h && c->r.w >= 9 && rect_contains(a->lay.heat, c->r.x, c->r.y) && c->c.a == 255 &&
             c->r.w <= 30)
             cells++;
     }
     CHECK(cells == 6, "six unit cells, got %d", cells);
     /* hover the first unit: a tooltip with its value */
     int found = 0;
-    for (int y = a->heat.y; y < a->heat.y + a->heat.h && !found; y += 2)
-        for (int x = a->heat.x; x < a->heat.x + a->heat.w && !found; x += 2) {
+    for (int y = a->lay.heat.y; y < a->lay.heat.y + a->lay.heat.h && !found; y += 2)
+        for (int x = a->lay.heat.x; x < a->lay.heat.x + a->lay.heat.w && !found; x += 2) {
             app_mouse_move(a, x, y);
             if (a->hover_unit_layer == 0 && a->hover_unit == 0) found = 1;
         }

@@ -177,7 +177,7 @@ static void check_helpers(void) {
         enum { NP = 1003 };
         char err[ERR_LEN];
         Optim o;
-        CHECK(optim_create(&o, kind ? OPT_MOMENTUM : OPT_SGD, NP, 0.05f, err) == 0, "%s", err);
+        CHECK(optim_create(&o, kind ? OPT_MOMENTUM : OPT_SGD, NP, err) == 0, "%s", err);
         float *p1 = malloc(sizeof(float) * NP), *p2 = malloc(sizeof(float) * NP), *g = malloc(sizeof(float) * NP);
         float *v = calloc(NP, sizeof(float));
         Rng r;

@@ -23,12 +23,14 @@ static int has_text(const App *a, const char *needle) {
     return 0;
 }
 
+static Session sess;
+
 /* Steps the worker n times and syncs the app until it has them. */
 static void train_steps(App *a, Worker *w, long n) {
     long want = a->snap.step + n;
     worker_step(w, (int)n);
     for (int t = 0; t < 3000 && a->snap.step < want; t++) {
-        session_sync(a, w);
+        session_sync(&sess);
         sleep_ms(5);
     }
 }
@@ -51,18 +53,18 @@ int main(void) {
     setenv("XDG_CONFIG_HOME", dir, 1);
     static App app;
     App *a = &app;
-    CHECK(app_init(a, 1280, 800, dir, NULL, err) == 0, "%s", err);
+    CHECK(app_init(a, 1280, 800, err) == 0, "%s", err);
     char *tbuf = NULL;
     size_t tlen = 0;
     FILE *trace = open_memstream(&tbuf, &tlen);
-    app_set_trace(a, trace);
+    session_init(&sess, a, trace);
 
     Dataset train, test;
     fixture_dataset(&train, 1000, 1);
     fixture_dataset(&test, 200, 2);
     WorkerConfig cfg;
     worker_config_default(&cfg, "softmax");
-    cfg.batch = 50;
+    cfg.train.batch = 50;
     Net net;
     net_create(&net, cfg.sizes, cfg.nlayers, BIAS_NEURON, 0, err);
     net_init_he(&net, 1);
@@ -70,8 +72,9 @@ int main(void) {
     setup.train = &train, setup.test = &test, setup.publish_ms = 20, setup.eval_subset = 100;
     Worker *w = worker_start(&setup, &net, &cfg, err);
     CHECK(w != NULL, "%s", err);
+    sess.worker = w;
     a->ctl = cfg;
-    session_sync(a, w);
+    session_sync(&sess);
 
     /* run 1: softmax, 45 steps (past an epoch of 20, so there are test points) */
     train_steps(a, w, 45);
@@ -83,9 +86,9 @@ int main(void) {
     /* switch the architecture and reset: run 1 is kept, the new run starts empty */
     app_key(a, KEY_R, 0);
     a->ctl.nlayers = 2, a->ctl.sizes[1] = 16, a->ctl.sizes[2] = 10;
-    session_apply(a, w);
+    session_apply(&sess);
     for (int t = 0; t < 3000 && a->nruns == 0; t++) {
-        session_sync(a, w);
+        session_sync(&sess);
         sleep_ms(5);
     }
     CHECK(a->nruns == 1 && a->runs[0].nloss == n1 && a->runs[0].loss[0] == first_loss, "run 1 kept: %d runs", a->nruns);
@@ -102,7 +105,7 @@ int main(void) {
     int faint = 0;
     for (int i = 0; i < a->dl.n; i++) {
         const DrawCmd *c = &a->dl.cmds[i];
-        faint += c->type == CMD_LINES && c->c.a == 150 && (rect_contains(a->loss_plot, c->r.x, c->r.y) || c->npts >= 2);
+        faint += c->type == CMD_LINES && c->c.a == 150 && (rect_contains(a->lay.loss_plot, c->r.x, c->r.y) || c->npts >= 2);
     }
     CHECK(faint >= 2, "run 1 drawn faint in both plots (%d polylines)", faint);
 
@@ -127,12 +130,12 @@ int main(void) {
     CHECK(tests == a->runs[0].nevals + a->snap.nevals, "test rows %d", tests);
 
     /* export: the CSV file plus the exporter's pictures, in the export folder */
-    snprintf(a->export_dir, sizeof a->export_dir, "%s/exports", dir);
-    a->exporter = fake_exporter;
+    snprintf(sess.export_dir, sizeof sess.export_dir, "%s/exports", dir);
+    sess.exporter = fake_exporter;
     app_key(a, KEY_E, MOD_CTRL);
     CHECK(a->nact == 1 && a->act[0].type == ACT_EXPORT, "Ctrl+E queues an export");
-    session_apply(a, w);
-    CHECK(fake_calls == 1 && !a->msg_err && strstr(a->msg, "exported 2 files"), "exported: %s", a->msg);
+    session_apply(&sess);
+    CHECK(fake_calls == 1 && !(a->msg_sev == SEV_ERROR) && strstr(a->msg, "exported 2 files"), "exported: %s", a->msg);
     fflush(trace);
     char *ev = strstr(tbuf, "\"event\":\"export\",\"ok\":true,\"files\":2,\"prefix\":\"");
     CHECK(ev != NULL, "export traced");
@@ -145,9 +148,9 @@ int main(void) {
         CHECK(access(path, R_OK) == 0, "the exporter's file");
     }
     /* an export folder that cannot be made: a message, not a crash */
-    snprintf(a->export_dir, sizeof a->export_dir, "/proc/digitrec-no");
-    a->exporter = NULL;
-    CHECK(session_export(a, NULL, 0) == -1 && a->msg_err, "unwritable: %s", a->msg);
+    snprintf(sess.export_dir, sizeof sess.export_dir, "/proc/digitrec-no");
+    sess.exporter = NULL;
+    CHECK(session_export(&sess, NULL, 0) == -1 && (a->msg_sev == SEV_ERROR), "unwritable: %s", a->msg);
 
     /* at most APP_MAX_RUNS kept: the oldest goes */
     for (int k = 0; k < APP_MAX_RUNS + 1; k++) {
@@ -155,7 +158,7 @@ int main(void) {
         train_steps(a, w, 3);
         worker_reset(w, &a->ctl);
         for (int t = 0; t < 3000 && a->snap.generation == g; t++) {
-            session_sync(a, w);
+            session_sync(&sess);
             sleep_ms(5);
         }
     }
@@ -165,6 +168,8 @@ int main(void) {
     CHECK(!has_text(a, "softmax sgd"), "the oldest (softmax) left the legend");
 
     worker_stop(w, NULL);
+    sess.worker = NULL;
+    session_free(&sess);
     fclose(trace);
     free(tbuf);
     net_free(&net);

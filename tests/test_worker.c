@@ -47,8 +47,8 @@ int main(void) {
     fixture_dataset(&test, 500, 2);
     WorkerConfig cfg;
     worker_config_default(&cfg, "softmax");
-    cfg.batch = 50;
-    cfg.epochs = 1000;
+    cfg.train.batch = 50;
+    cfg.train.epochs = 1000;
     Net net;
     CHECK(net_create(&net, cfg.sizes, cfg.nlayers, BIAS_NEURON, 0, err) == 0, "%s", err);
     net_init_he(&net, 5);
@@ -143,10 +143,10 @@ int main(void) {
 
     /* configure: the learning rate changes live */
     WorkerConfig c2 = s.cfg;
-    c2.lr = 0.02f;
+    c2.train.lr = 0.02f;
     worker_configure(w, &c2);
-    WAIT_FOR(w, &s, fabsf(s.cfg.lr - 0.02f) < 1e-9f, 2000);
-    CHECK(fabsf(s.cfg.lr - 0.02f) < 1e-9f && s.running, "lr 0.02 applied while running");
+    WAIT_FOR(w, &s, fabsf(s.cfg.train.lr - 0.02f) < 1e-9f, 2000);
+    CHECK(fabsf(s.cfg.train.lr - 0.02f) < 1e-9f && s.running, "lr 0.02 applied while running");
 
     /* pause: the step count stops */
     worker_set_running(w, 0);
@@ -161,7 +161,7 @@ int main(void) {
     unsigned long g = s.generation;
     WorkerConfig rc;
     worker_config_default(&rc, "softmax");
-    rc.seed = 42;
+    rc.train.seed = 42;
     worker_reset(w, &rc);
     WAIT_FOR(w, &s, s.generation != g, 2000);
     CHECK(s.generation != g && s.step == 0 && s.nloss == 0 && s.nevals == 0, "reset: history restarts");
@@ -228,18 +228,18 @@ int main(void) {
 
     /* full-batch gradient descent: one step = one pass over all images, an epoch record each */
     WorkerConfig gd = s.cfg;
-    gd.opt = OPT_GD;
-    gd.lr = 0.5f;
+    gd.train.opt = OPT_GD;
+    gd.train.lr = 0.5f;
     worker_configure(w, &gd);
     worker_step(w, 2);
-    WAIT_FOR(w, &s, s.step >= 2 && s.cfg.opt == OPT_GD, 5000);
+    WAIT_FOR(w, &s, s.step >= 2 && s.cfg.train.opt == OPT_GD, 5000);
     sleep_ms(60);
     worker_sync(w, &s);
-    CHECK(s.cfg.opt == OPT_GD && s.step == 2 && s.nloss == 2, "two GD iterations: %ld", s.step);
+    CHECK(s.cfg.train.opt == OPT_GD && s.step == 2 && s.nloss == 2, "two GD iterations: %ld", s.step);
     CHECK(s.nevals == 2 && s.evals[0].full && s.evals[1].full, "a full test evaluation per GD iteration: %d", s.nevals);
     CHECK(s.samples == 2L * 2000, "each GD step sees all 2000 images: %ld", s.samples);
-    gd.opt = OPT_SGD;
-    gd.lr = 0.1f;
+    gd.train.opt = OPT_SGD;
+    gd.train.lr = 0.1f;
     worker_configure(w, &gd);
 
     /* stop while training: joins promptly and hands over the final state */
@@ -267,7 +267,7 @@ int main(void) {
         Worker *w3 = worker_start(&s3, &net, &cfg, err);
         CHECK(w3 && mine.x == NULL, "extra moved in: %s", err);
         Snapshot s3s = {0};
-        int r = dataset_mix_repeat(2000, 5, cfg.batch);
+        int r = dataset_mix_repeat(2000, 5, cfg.train.batch);
         worker_sync(w3, &s3s);
         CHECK(s3s.extra_n == 5 && s3s.mix && s3s.mix_repeat == r && s3s.train_n == 2000 + 5 * r, "mixed: %d x %d, %d in all",
               s3s.extra_n, s3s.mix_repeat, s3s.train_n);
@@ -283,7 +283,7 @@ int main(void) {
         for (int i = 0; i < 9; i++) personal_append(&more, img, i % 10, err);
         worker_set_extra(w3, &more, 1);
         CHECK(more.x == NULL, "moved");
-        r = dataset_mix_repeat(2000, 9, cfg.batch);
+        r = dataset_mix_repeat(2000, 9, cfg.train.batch);
         WAIT_FOR(w3, &s3s, s3s.mix && s3s.extra_n == 9, 2000);
         CHECK(s3s.extra_n == 9 && s3s.mix_repeat == r && s3s.train_n == 2000 + 9 * r, "nine mixed x%d", r);
         worker_step(w3, 3);
@@ -300,9 +300,9 @@ int main(void) {
         fixture_dataset(&tr4, 1000, 21);
         fixture_dataset(&te4, 100, 22);
         WorkerConfig bad = cfg;
-        bad.opt = OPT_SGD;
-        bad.lr = 3e38f;
-        bad.epochs = 1000;
+        bad.train.opt = OPT_SGD;
+        bad.train.lr = 3e38f;
+        bad.train.epochs = 1000;
         WorkerSetup s4 = {0};
         s4.train = &tr4, s4.test = &te4, s4.publish_ms = 20;
         Worker *w4 = worker_start(&s4, &net, &bad, err);
@@ -336,10 +336,14 @@ int main(void) {
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     setenv("XDG_CONFIG_HOME", dir, 1);
     static App app;
-    CHECK(app_init(&app, 1280, 800, dir, NULL, err) == 0, "%s", err);
-    CHECK(session_sync(&app, w2) == 1 && app.snap.net.params, "app synced");
+    static Session sess;
+    CHECK(app_init(&app, 1280, 800, err) == 0, "%s", err);
+    session_init(&sess, &app, NULL);
+    snprintf(sess.models_dir, sizeof sess.models_dir, "%s", dir);
+    sess.worker = w2;
+    CHECK(session_sync(&sess) == 1 && app.snap.net.params, "app synced");
     char saved[1024];
-    CHECK(session_save(&app, NULL, saved, sizeof saved) == 0, "save: %s", app.msg);
+    CHECK(session_save(&sess, NULL, saved, sizeof saved) == 0, "save: %s", app.msg);
     Net back;
     CHECK(model_load(saved, &back, NULL, err) == 0 && same_params(&back, &net), "saved file = network");
     net_free(&back);
@@ -349,40 +353,40 @@ int main(void) {
     fputs("not a model", f);
     fclose(f);
     unsigned long gen = app.snap.generation;
-    CHECK(session_load(&app, w2, bad) == -1 && app.msg_err, "bad file refused: %s", app.msg);
+    CHECK(session_load(&sess, bad) == -1 && (app.msg_sev == SEV_ERROR), "bad file refused: %s", app.msg);
     CHECK(strchr(app.msg, '\n') == NULL && strlen(app.msg) > 10, "one-line error");
     sleep_ms(100);
-    session_sync(&app, w2);
+    session_sync(&sess);
     CHECK(app.snap.generation == gen && same_params(&app.snap.net, &net), "current network stays");
     /* a good file: a new generation with that network */
-    CHECK(session_load(&app, w2, saved) == 0, "load %s: %s", saved, app.msg);
+    CHECK(session_load(&sess, saved) == 0, "load %s: %s", saved, app.msg);
     WAIT_FOR(w2, &app.snap, app.snap.generation != gen, 2000);
     CHECK(app.snap.generation != gen && same_params(&app.snap.net, &net), "loaded");
     /* Ctrl+digit keeps the drawing in the personal folder; P mixes; Ctrl+Backspace removes */
-    snprintf(app.personal_dir, sizeof app.personal_dir, "%s/personal", dir);
+    snprintf(sess.personal_dir, sizeof sess.personal_dir, "%s/personal", dir);
     app.nact = 0;
     app_key(&app, KEY_3, MOD_CTRL);
-    CHECK(app.nact == 0 && app.msg_err && strstr(app.msg, "draw"), "nothing drawn: %s", app.msg);
+    CHECK(app.nact == 0 && app.msg_sev == SEV_WARN && strstr(app.msg, "draw"), "nothing drawn: %s", app.msg);
     canvas_draw_demo(&app.canvas_px, 3);
     app_update_prediction(&app);
     CHECK(app.has_ink, "a drawn 3");
     app_key(&app, KEY_3, MOD_CTRL);
     CHECK(app.nact == 1 && app.act[0].type == ACT_PERSONAL_ADD && app.act[0].arg == 3, "Ctrl+3 queues an add of class 3");
-    session_apply(&app, w2);
-    CHECK(app.personal.n == 1 && !app.msg_err, "kept: %s", app.msg);
+    session_apply(&sess);
+    CHECK(sess.personal.n == 1 && !(app.msg_sev == SEV_ERROR), "kept: %s", app.msg);
     Dataset onfile;
-    CHECK(personal_load(app.personal_dir, &onfile, err) == 0 && onfile.n == 1 && onfile.y[0] == 3, "on disk: %s", err);
+    CHECK(personal_load(sess.personal_dir, &onfile, err) == 0 && onfile.n == 1 && onfile.y[0] == 3, "on disk: %s", err);
     uint8_t want[784];
     personal_from_input(want, app.input);
     CHECK(onfile.n == 1 && memcmp(onfile.x, want, 784) == 0, "the 28x28 input the network saw");
     dataset_free(&onfile);
     app_key(&app, KEY_7, MOD_CTRL);
-    session_apply(&app, w2);
+    session_apply(&sess);
     WAIT_FOR(w2, &app.snap, app.snap.extra_n == 2, 2000);
     CHECK(app.snap.extra_n == 2 && !app.snap.mix, "the worker holds both, not mixed");
     app_key(&app, KEY_P, 0);
     CHECK(app.mix == 1 && app.act[app.nact - 1].type == ACT_MIX, "P switches mixing on");
-    session_apply(&app, w2);
+    session_apply(&sess);
     WAIT_FOR(w2, &app.snap, app.snap.mix, 2000);
     CHECK(app.snap.mix, "the worker mixes");
     app_frame(&app, 1);
@@ -391,15 +395,16 @@ int main(void) {
         if (app.dl.cmds[i].type == CMD_TEXT && strstr(drawcmd_text(&app.dl, &app.dl.cmds[i]), "Mine 2: mix on")) seen = 1;
     CHECK(seen, "the switch shows the count and the state");
     app_key(&app, KEY_BACKSPACE, MOD_CTRL);
-    session_apply(&app, w2);
-    CHECK(app.personal.n == 1 && personal_load(app.personal_dir, &onfile, err) == 0 && onfile.n == 1, "Ctrl+Backspace removes one");
+    session_apply(&sess);
+    CHECK(sess.personal.n == 1 && personal_load(sess.personal_dir, &onfile, err) == 0 && onfile.n == 1, "Ctrl+Backspace removes one");
     dataset_free(&onfile);
     WAIT_FOR(w2, &app.snap, app.snap.extra_n == 1, 2000);
     CHECK(app.snap.extra_n == 1, "and the worker follows");
 
     /* close without training: nothing to autosave */
     char msg[1200];
-    CHECK(session_close(&app, w2, msg, sizeof msg) == 0, "nothing unsaved: %s", msg);
+    CHECK(session_close(&sess, msg, sizeof msg) == 0 && sess.worker == NULL, "nothing unsaved: %s", msg);
+    session_free(&sess);
     app_free(&app);
 
     snapshot_free(&s);

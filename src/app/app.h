@@ -1,17 +1,23 @@
-/* app.h - the window's state and logic without the window: synthetic events go in (mouse,
- * keys, text, resize, dropped files), a DrawList and RGBA images come out, and requests that
- * need the worker or the disk are queued as Actions for session.c. No SDL here, so tests drive
- * it headless. Text is measured through callbacks the platform installs (an estimate otherwise). */
+/* app.h - the window's state and logic without the window: synthetic events go in (mouse, keys,
+ * text, resize, dropped files), a DrawList and RGBA images come out, and whatever needs the
+ * worker, the disk or the environment is queued as an Action for src/session. No SDL, no file
+ * access, no getenv here, so tests drive it headless. Text is measured through callbacks the
+ * platform installs (an estimate otherwise).
+ *
+ * Inside src/app, files call downwards only: app.c (events, frame) -> the panels in view/
+ * -> controls.c (the table of controls) -> predict.c (the drawing's reading) -> ui.c (drawing
+ * helpers) -> state.c (messages, actions, images) and the pure canvas.c, drawlist.c, runs.c. */
 #ifndef DIGITREC_APP_H
 #define DIGITREC_APP_H
 
+#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "canvas.h"
 #include "dataset.h"
 #include "drawlist.h"
 #include "net.h"
+#include "preprocess.h"
 #include "saliency.h"
 #include "worker.h"
 
@@ -21,6 +27,8 @@
 #define APP_MAX_ACTIONS 32
 #define APP_LOW_CONFIDENCE 0.5f
 #define APP_TAB_H 30             /* the right panel's tab row */
+#define APP_GALLERY_MAX 400      /* thumbnails listed for one confusion cell */
+#define APP_MAX_RUNS 5           /* earlier runs kept for comparison */
 
 /* Keys the app understands; the platform maps its key codes onto these. */
 typedef enum {
@@ -34,20 +42,24 @@ typedef enum {
 
 typedef enum { BTN_LEFT = 1, BTN_MIDDLE = 2, BTN_RIGHT = 3 } AppButton;
 
+/* What the app asks of src/session; carried out once per frame by session_apply. */
 typedef enum {
-    ACT_RUN = 1,     /* start training */
+    ACT_RUN = 1,         /* start training */
     ACT_PAUSE,
-    ACT_STEP,        /* one batch / one GD iteration */
-    ACT_RESET,       /* fresh network from app->ctl (sizes, seed) */
-    ACT_CONFIGURE,   /* app->ctl's optimiser, lr, batch, epochs changed */
-    ACT_SAVE,        /* save the current network under a generated name in models_dir */
-    ACT_LOAD,        /* load path */
+    ACT_STEP,            /* one batch / one GD iteration */
+    ACT_RESET,           /* fresh network from app->ctl (sizes, seed) */
+    ACT_CONFIGURE,       /* app->ctl's training settings changed */
+    ACT_SAVE,            /* save the current network under a generated name in the models folder */
+    ACT_LOAD,            /* load path */
     ACT_QUIT,
     ACT_PERSONAL_ADD,    /* the drawing (the 28x28 input) joins the personal set as class arg */
     ACT_PERSONAL_UNDO,   /* the last personal example goes */
     ACT_MIX,             /* tell the worker app->mix (mix the personal set into training) */
-    ACT_EXPORT,          /* history CSV (and, with an exporter, PNGs) into export_dir */
-    ACT_DATA             /* train on the IDX folder path (a fresh network from app->ctl) */
+    ACT_EXPORT,          /* history CSV (and, with an exporter, PNGs) into the export folder */
+    ACT_DATA,            /* train on the IDX folder path (a fresh network from app->ctl) */
+    ACT_LIST_MODELS,     /* fill app->open with the models folder and the recent files */
+    ACT_LIST_DATA,       /* fill app->data with the dataset choices and whether each is there */
+    ACT_DROP             /* a file or folder dropped on the window: path */
 } ActionType;
 
 typedef struct {
@@ -73,6 +85,7 @@ typedef struct {
     int smooth;              /* 1 = scale with filtering, 0 = nearest (visible pixels) */
 } AppImage;
 
+/* The controls, one row each in controls.c's table. */
 typedef enum {
     WID_TRAIN = 0, WID_STEP, WID_RESET, WID_ARCH, WID_OPT, WID_LR, WID_BATCH, WID_EPOCHS, WID_SEED,
     WID_SAVE, WID_OPEN, WID_HELP, WID_CLEAR, WID_UNDO, WID_LOG,
@@ -87,9 +100,6 @@ typedef enum {
 /* What the right-hand panel shows. */
 typedef enum { TAB_WEIGHTS = 0, TAB_ERRORS, TAB_INSIDE, TAB_COUNT } PanelTab;
 
-#define APP_GALLERY_MAX 400      /* thumbnails listed for one confusion cell */
-#define APP_MAX_RUNS 5           /* earlier runs kept for comparison */
-
 /* An earlier run (before a Reset, a load or a dataset switch), kept to draw beside the current. */
 typedef struct {
     char label[96];          /* e.g. "softmax sgd 0.1, mnist" */
@@ -101,8 +111,9 @@ typedef struct {
     double final_acc;        /* last test accuracy, -1 when never measured */
 } RunRecord;
 
+/* A control as laid out this frame. */
 typedef struct {
-    int id;
+    int id;                  /* WidgetId */
     int spin;                /* 1: a value with < > arrows; 0: a button */
     Rect r;                  /* whole widget */
     Rect dec, val, inc;      /* spin parts */
@@ -111,72 +122,106 @@ typedef struct {
 
 typedef enum { ARCH_SOFTMAX = 0, ARCH_MLP, ARCH_CUSTOM } ArchKind;
 
-typedef int (*TextWidthFn)(void *ud, int font, const char *s);
-struct App;
-/* Writes pictures for an export: files named prefix + "-canvas.png" etc. Returns how many files
- * it wrote, or -1 with err (ERR_LEN bytes). Installed by the platform (it needs SDL_image). */
-typedef int (*ExportFn)(void *ud, struct App *a, const char *prefix, char *err);
-typedef int (*FontHeightFn)(void *ud, int font);
-
-typedef struct App {
-    /* window and layout (window coordinates) */
-    int w, h;
-    int bar_h;
-    Rect canvas, canvas_panel, preview, verdict, probs_panel, loss_plot, acc_plot, heat, tiles_area, colorbar, status;
-    Rect layer_rect[NET_MAX_LAYERS];   /* deeper weight heatmaps, index l >= 1 */
+/* Where the panels are (window pixels); made by app_resize. */
+typedef struct {
+    int bar_h;               /* the top bar's height */
+    Rect canvas, canvas_panel, preview, verdict, probs_panel, loss_plot, acc_plot, heat, status;
+    Rect tiles_area, colorbar;            /* the Weights tab's first-layer tiles and colour bar */
+    Rect layer_rect[NET_MAX_LAYERS];      /* deeper weight heatmaps, index l >= 1 */
     int tile_cols, tile_px, tile_gap;
     int prob_row;            /* height of one probability bar row */
-    int tab;                 /* PanelTab */
     int short_labels;        /* narrow window: buttons without their key hints */
-    int legend_right;        /* drawing scratch: right edge for legend items */
+} AppLayout;
+
+/* The Open dialog: files[0..nmodels) from the models folder, the rest recent files. */
+typedef struct {
+    int show;
+    char dir[APP_PATH_LEN];  /* the models folder, as shown */
+    char files[APP_MAX_FILES][APP_PATH_LEN];
+    int n, nmodels, sel;
+} OpenDialog;
+
+/* The dataset chooser (Ctrl+D): MNIST, Fashion-MNIST, the folder in use, or a typed one. */
+typedef struct {
+    int show;
+    char opts[4][APP_PATH_LEN];
+    int present[4];          /* the folder holds MNIST's four files (found by the session) */
+    int n, sel;
+    char edit[APP_PATH_LEN]; /* a folder being typed */
+    unsigned long seen_seq;  /* the snapshot's data_seq last taken in */
+} DataDialog;
+
+/* The Errors tab: matrix geometry and the selected cell's gallery. */
+typedef struct {
+    Rect grid;               /* the 10x10 cells */
+    int cell;                /* cell side in px */
+    Rect gal_area;           /* where the thumbnails go */
+    int gal_px, gal_cols, gal_rows;   /* thumbnail side, grid of one page */
+    int t, p;                /* selected cell (true, predicted), -1 = none */
+    int idx[APP_GALLERY_MAX];/* test-set indices, most confident first */
+    int n, count;            /* listed, in the cell */
+    int scroll;              /* first listed thumbnail shown */
+    int hover_t, hover_p, hover_thumb;  /* -1 none */
+    const void *view;        /* the TestView the gallery was made from (identity only) */
+    int autosel;             /* the selection was made automatically, not by a click */
+} Explorer;
+
+typedef int (*TextWidthFn)(void *ud, int font, const char *s);
+typedef int (*FontHeightFn)(void *ud, int font);
+/* Receives one JSON line (without its newline) for the trace. */
+typedef void (*TraceFn)(void *ud, const char *line);
+
+typedef struct App {
+    int w, h;                /* window size */
+    AppLayout lay;
+    int tab;                 /* PanelTab */
     Widget widgets[APP_MAX_WIDGETS];
     int nwidgets;
 
-    /* drawing */
+    /* the drawing and what the network reads in it */
     Canvas canvas_px;
     int pen;                 /* 0 up, 1 drawing, 2 erasing */
     float input[784];        /* what the network sees (28x28) */
+    SalFrame frame;          /* where the canvas went in input */
+    int frame_ok;
     int has_ink;
     float probs[10];
-    int top;
+    int top;                 /* -1: no reading */
     int nclass;
     unsigned long pred_canvas_ver, pred_net_ver;
     long npredictions;
-
-    /* what the network looks at: the drawing's activations and saliency (d score(top) / d pixel) */
-    Saliency probe;
+    Saliency probe;          /* the drawing's one forward pass, every layer kept */
     int probe_ok;            /* probe holds this drawing's forward pass */
     float sal[784];          /* d score(top) / d input */
     float sal_scale;         /* robust max |sal| */
-    SalFrame frame;          /* where the canvas went in the input */
-    int frame_ok;
     int show_saliency;       /* overlay on the canvas (G) */
 
     /* the network as last published by the worker */
     Snapshot snap;
-    NetWork wk;              /* capacity 1, for the drawing's forward pass */
-    int wk_ok;
-    char classes[10][24];
+    char classes[10][DATASET_CLASS_LEN];
+    int classes_from_model;  /* the bar labels came with a loaded model, not the data */
 
     /* controls */
-    WorkerConfig ctl;
+    WorkerConfig ctl;        /* the settings the controls show; sent to the worker as they change */
     ArchKind arch;
     char custom[64];         /* custom sizes, "784-256-10" */
     int editing;             /* typing into the custom sizes field */
     char edit[64];
     int log_scale;
     int show_help;
-    int show_open;
-    char files[APP_MAX_FILES][APP_PATH_LEN];
-    int nfiles, nmodels, sel;   /* files[0..nmodels) from models_dir, the rest recent */
+    OpenDialog open;
+    DataDialog data;
+    int pressed;             /* widget id held down, -1 none */
+
+    /* the mouse and what it hovers */
     int mx, my;
     int hover_tile;          /* -1 none */
     int hover_layer, hover_row, hover_col;  /* deeper heatmap under the mouse (layer 0 = none) */
-    int pressed;             /* widget id held down, -1 none */
+    int hover_unit_layer, hover_unit;       /* Inside tab: hidden unit under the mouse, -1 none */
 
-    /* messages */
+    /* the status bar's message */
     char msg[512];
-    int msg_err;
+    Severity msg_sev;
     double msg_time, now;
     unsigned long seen_status_seq;
 
@@ -185,31 +230,10 @@ typedef struct App {
     long saved_step;
     unsigned long seen_gen;
 
-    /* confusion explorer (the Errors tab): matrix geometry, the selected cell's gallery */
-    Rect cm_grid;            /* the 10x10 cells */
-    int cm_cell;             /* cell side in px */
-    Rect gal_area;           /* where the thumbnails go */
-    int gal_px, gal_cols, gal_rows;   /* thumbnail side, grid of one page */
-    int gal_t, gal_p;        /* selected cell (true, predicted), -1 = none */
-    int gal_idx[APP_GALLERY_MAX];     /* test-set indices, most confident first */
-    int gal_n, gal_count;    /* listed, in the cell */
-    int gal_scroll;          /* first listed thumbnail shown */
-    int hover_cell_t, hover_cell_p, hover_thumb;  /* -1 none */
-    int hover_unit_layer, hover_unit;             /* Inside tab: hidden unit under the mouse, -1 none */
-    const void *gal_view;    /* the TestView the gallery was made from (identity only) */
-    int gal_auto;            /* the selection was made automatically, not by a click */
+    Explorer ex;
 
-    /* the dataset chooser (Ctrl+D): MNIST, Fashion-MNIST, the folder in use, or a typed one */
-    int show_data;
-    char data_opts[4][APP_PATH_LEN];
-    int ndata_opts, data_sel;
-    char data_edit[APP_PATH_LEN];    /* a folder being typed */
-    unsigned long seen_data_seq;
-    int classes_from_model;          /* the bar labels came with a loaded model, not the data */
-
-    /* personal examples ("learn my handwriting"): the UI's copy of the folder's set */
-    Dataset personal;
-    char personal_dir[APP_PATH_LEN];
+    /* personal examples ("learn my handwriting"): how many the session holds, and the switch */
+    int personal_n;
     int mix;                 /* the switch as the user set it (the snapshot says what the worker does) */
 
     /* earlier runs, oldest first */
@@ -224,43 +248,64 @@ typedef struct App {
     int nact;
     DrawList dl;
 
-    char models_dir[APP_PATH_LEN];
-    char export_dir[APP_PATH_LEN];   /* where Ctrl+E writes */
-    ExportFn exporter;               /* NULL: the CSV only */
-    void *export_ud;
-    char autosave[APP_PATH_LEN];
-    char recent_file[APP_PATH_LEN];
-    FILE *trace;             /* JSON lines, borrowed */
-
+    TraceFn trace;           /* NULL: no trace */
+    void *trace_ud;
     TextWidthFn text_width;
     FontHeightFn font_height;
     void *text_ud;
 } App;
 
-/* Sets up an app for a w x h window. models_dir/autosave may be NULL (then "models" and
- * models_dir/autosave.safetensors). Returns 0, or -1 with err. */
-int app_init(App *a, int w, int h, const char *models_dir, const char *autosave, char *err);
+/* ---- state.c: setup, messages, actions, the trace ---- */
+
+/* Sets up an app for a w x h window. Returns 0, or -1 with err. */
+int app_init(App *a, int w, int h, char *err);
 void app_free(App *a);
 void app_set_text_metrics(App *a, TextWidthFn tw, FontHeightFn fh, void *ud);
-/* Trace file for JSON lines (layout, predictions, publishes, saves, loads, errors); NULL = off. */
-void app_set_trace(App *a, FILE *f);
-
-/* Events. Coordinates in window pixels. */
-void app_resize(App *a, int w, int h);
-void app_mouse_down(App *a, int x, int y, int button);
-void app_mouse_up(App *a, int x, int y, int button);
-void app_mouse_move(App *a, int x, int y);
-void app_wheel(App *a, int x, int y, int dy);
-void app_key(App *a, int key, int mods);
-void app_text(App *a, const char *utf8);
-void app_drop_file(App *a, const char *path);
-
+/* Trace of JSON lines (layout, predictions, publishes, saves, loads, errors); NULL = off. */
+void app_set_trace(App *a, TraceFn fn, void *ud);
+/* Sends one JSON line to the trace (fmt is the object body without braces; "t" is added). */
+void app_trace(App *a, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Shows a one-line message in the status bar, coloured by sev, and traces it. */
+void app_message(App *a, Severity sev, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* Queues an action; returns 0, or -1 when the queue is full (the action is dropped). */
+int app_push_action(App *a, ActionType t, const char *path);
+/* 1 when the network has training the user has not saved. */
+int app_unsaved(const App *a);
+/* Sets the bar labels from a comma-separated list ("0,1,..."), falling back to digits. */
+void app_set_classes(App *a, const char *csv);
 /* Shows a panel view (PanelTab). */
 void app_set_tab(App *a, int tab);
-/* Opens the dataset chooser (its rows: MNIST, Fashion-MNIST, the folder in use). */
-void app_open_data(App *a);
-/* 1 when dir holds MNIST's four files (raw or .gz). */
-int app_data_present(const char *dir);
+/* Diverging colour map: v in [-1, 1] -> rgb (negative blue, zero dark, positive orange). */
+void app_colormap(float v, uint8_t rgb[3]);
+/* "Nice" tick step (1, 2 or 5 x 10^k) giving about n ticks over range. */
+double app_nice_step(double range, int n);
+/* (Re)allocates im as w x h RGBA (zeroed) unless it already has that size. Returns 0 or -1. */
+int app_image_alloc(AppImage *im, int w, int h, int smooth);
+
+/* ---- predict.c: the drawing's reading ---- */
+
+/* Re-runs preprocessing and the forward pass if the drawing or the network changed. */
+void app_update_prediction(App *a);
+/* Shows or hides the saliency overlay on the canvas (G). */
+void app_toggle_saliency(App *a);
+
+/* ---- controls.c ---- */
+
+/* Adjusts the controls to describe net (after a load or at start). */
+void app_adopt_network(App *a, const Net *net);
+/* Parses sizes ("784-128-10", "784,128,10") for the window: 784 inputs, 2..10 outputs. Sets
+ * cfg's architecture; returns 0 or -1 with err. */
+int app_parse_sizes(const char *s, WorkerConfig *cfg, char *err);
+
+/* ---- runs.c: earlier runs ---- */
 
 /* Keeps the snapshot's current run (curves, test points, a label from its configuration) as an
  * earlier run, dropping the oldest beyond APP_MAX_RUNS. Does nothing for a run without history.
@@ -272,50 +317,45 @@ int app_archive_run(App *a);
 int app_history_csv(const App *a, char **out, size_t *len);
 /* The label app_archive_run gives the snapshot's run. */
 void app_run_label(const App *a, char *buf, size_t n);
+void app_runs_free(App *a);
 
-/* Shows or hides the saliency overlay on the canvas (G). */
-void app_toggle_saliency(App *a);
+/* The smoothed training loss the plot draws and earlier runs keep: a bias-corrected exponential
+ * moving average whose time constant grows with the run's length n (n/60 steps, 5..500). */
+typedef struct {
+    double beta, ema, wsum;
+} LossSmooth;
+void loss_smooth_init(LossSmooth *s, long n);
+/* Adds loss v (non-finite values are skipped) and returns the average so far (NaN before any). */
+float loss_smooth_push(LossSmooth *s, float v);
+float loss_smooth_value(const LossSmooth *s);
+
+/* ---- view/errors.c ---- */
+
 /* Selects confusion cell (t = true class, p = predicted) and lists its test images; t < 0 clears. */
 void app_select_cell(App *a, int t, int p);
 /* Puts test image i of the current view's test set on the canvas. Returns 0, or -1 if there is none. */
 int app_canvas_from_test(App *a, int i);
 
+/* ---- layout.c ---- */
+
+void app_resize(App *a, int w, int h);
+
+/* ---- app.c: events and the frame ---- */
+
+/* Events. Coordinates in window pixels. */
+void app_mouse_down(App *a, int x, int y, int button);
+void app_mouse_up(App *a, int x, int y, int button);
+void app_mouse_move(App *a, int x, int y);
+void app_wheel(App *a, int x, int y, int dy);
+void app_key(App *a, int key, int mods);
+void app_text(App *a, const char *utf8);
+/* A file or folder dropped on the window: the session decides what it is. */
+void app_drop_file(App *a, const char *path);
+/* Opens the dataset chooser (the session lists its rows). */
+void app_open_data(App *a);
 /* Takes in a newly synced snapshot (a.snap already updated): heatmaps, prediction, messages. */
 void app_on_snapshot(App *a);
-/* Re-runs preprocessing and the forward pass if the drawing or the network changed. */
-void app_update_prediction(App *a);
 /* Builds this frame's draw list (a->dl) for time now (seconds). */
 void app_frame(App *a, double now);
-
-/* Shows a message in the status bar (error = 1 in red) and traces it. */
-void app_message(App *a, int error, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-/* Queues an action; returns 0, or -1 when the queue is full (the action is dropped). */
-int app_push_action(App *a, ActionType t, const char *path);
-/* 1 when the network has training the user has not saved. */
-int app_unsaved(const App *a);
-/* Sets the bar labels from a comma-separated list ("0,1,..."), falling back to digits. */
-void app_set_classes(App *a, const char *csv);
-/* Adjusts the controls to describe net (after a load or at start). */
-void app_adopt_network(App *a, const Net *net);
-/* Parses "784-128-10" or "784,128,10" into ctl sizes; returns 0 or -1 with err. */
-int app_parse_sizes(const char *s, WorkerConfig *cfg, char *err);
-/* Fills files[] from models_dir (*.safetensors, sorted) and the recent list. */
-void app_list_models(App *a);
-/* Writes one JSON line to the trace (fmt is the object body without braces). */
-void app_trace(App *a, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-/* Pure helpers shared with tests. */
-/* Diverging colour map: v in [-1, 1] -> rgb (negative blue, zero dark, positive orange). */
-void app_colormap(float v, uint8_t rgb[3]);
-/* "Nice" tick step (1, 2 or 5 x 10^k) giving about n ticks over range. */
-double app_nice_step(double range, int n);
 
 #endif

@@ -12,6 +12,8 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+/* The window (built with DIGITREC_GUI): argv[0] is the program, the rest its options. */
+int cmd_window(int argc, char **argv);
 
 /* Takes the option at argv[*i] ("--name value" or "--name=value"): copies "--name" into name
  * (at most n bytes), points *val at the value and moves *i past what it used. A positional

@@ -148,13 +148,7 @@ int cmd_train(int argc, char **argv) {
             return EXIT_USAGE;
         }
         arch = "custom";
-    } else if (!strcmp(arch, "softmax")) {
-        nsizes = 2;
-        sizes[0] = 784, sizes[1] = 10;
-    } else if (!strcmp(arch, "mlp")) {
-        nsizes = 4;
-        sizes[0] = 784, sizes[1] = 128, sizes[2] = 64, sizes[3] = 10;
-    } else {
+    } else if ((nsizes = net_preset(arch, sizes) + 1) < 2) {
         fprintf(stderr, "digitrec train: --arch must be softmax or mlp (or use --layers), got '%s'\n", arch);
         return EXIT_USAGE;
     }
@@ -174,12 +168,12 @@ int cmd_train(int argc, char **argv) {
     }
     TrainConfig cfg;
     train_config_default(&cfg, arch);
-    if (opt_s && optim_parse(opt_s, &cfg.opt) != 0) {
+    OptKind opt;
+    if (opt_s && optim_parse(opt_s, &opt) != 0) {
         fprintf(stderr, "digitrec train: --optimizer must be gd, sgd, momentum or adam, got '%s'\n", opt_s);
         return EXIT_USAGE;
     }
-    if (opt_s && lr < 0) cfg.lr = cfg.opt == OPT_ADAM ? 1e-3f : cfg.opt == OPT_GD ? 0.5f : cfg.lr;
-    if (opt_s && epochs < 0 && cfg.opt == OPT_GD) cfg.epochs = 100;
+    if (opt_s) train_config_optimizer(&cfg, opt, arch);
     if (sched_s) {
         if (!strcmp(sched_s, "const")) cfg.schedule = SCHED_CONST;
         else if (!strcmp(sched_s, "cosine")) cfg.schedule = SCHED_COSINE;
@@ -282,24 +276,11 @@ int cmd_train(int argc, char **argv) {
     netwk_free(&wk);
     if (out) {
         ModelMeta meta = {0};
-        char classes[META_VAL_LEN] = "";
-        for (int c = 0; c < train.nclass; c++) {
-            strncat(classes, train.classes[c], sizeof classes - strlen(classes) - 1);
-            if (c + 1 < train.nclass) strncat(classes, ",", sizeof classes - strlen(classes) - 1);
-        }
-        model_meta_set(&meta, "classes", "%s", classes);
-        model_meta_set(&meta, "dataset", "%s", train.name);
+        TrainRecord rec = {&t.cfg, train.name, (const char(*)[DATASET_CLASS_LEN])train.classes, train.nclass, t.step,
+                           t.epoch, have_eval ? ev.acc : -1.0, NULL};
+        train_record_meta(&meta, &rec);
         if (extra_n) model_meta_set(&meta, "extra", "%d examples x%d from %s", extra_n, extra_rep, extra_dir);
-        model_meta_set(&meta, "optimizer", "%s", optim_name(cfg.opt));
-        model_meta_set(&meta, "lr", "%g", cfg.lr);
-        model_meta_set(&meta, "schedule", "%s", cfg.schedule == SCHED_COSINE ? "cosine" : "const");
-        model_meta_set(&meta, "batch", "%d", t.cfg.batch);
-        model_meta_set(&meta, "epochs", "%d", t.epoch);
-        model_meta_set(&meta, "steps", "%ld", t.step);
-        model_meta_set(&meta, "seed", "%ld", seed);
         model_meta_set(&meta, "init", "%s", init);
-        if (have_eval) model_meta_set(&meta, "test_accuracy", "%.4f", ev.acc);
-        model_meta_set(&meta, "trained_by", "digitrec %s", DIGITREC_VERSION);
         if (model_save(out, &t.net, &meta, err) != 0) goto fail;
         if (!quiet) fprintf(stderr, "saved %s\n", out);
     }

@@ -6,10 +6,6 @@
 #include "cli.h"
 #include "common.h"
 
-#ifdef DIGITREC_GUI
-int gui_main(int argc, char **argv);
-#endif
-
 static void usage(FILE *f) {
     fprintf(f,
             "digitrec %s - draw a digit, watch a neural network learn to read it\n"
@@ -48,7 +44,7 @@ int main(int argc, char **argv) {
         }
     }
 #ifdef DIGITREC_GUI
-    return gui_main(argc, argv);
+    return cmd_window(argc, argv);
 #else
     usage(stderr);
     return EXIT_USAGE;

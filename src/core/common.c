@@ -180,3 +180,55 @@ double time_now(void) {
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+char *json_escape(char *out, size_t n, const char *s) {
+    size_t j = 0;
+    if (!n) return out;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[8];
+        int len;
+        if (c == '"' || c == '\\')
+            len = snprintf(esc, sizeof esc, "\\%c", c);
+        else if (c < 0x20)
+            len = snprintf(esc, sizeof esc, "\\u%04x", c);
+        else
+            esc[0] = (char)c, esc[1] = 0, len = 1;
+        if (j + (size_t)len >= n) break;
+        memcpy(out + j, esc, (size_t)len);
+        j += (size_t)len;
+    }
+    out[j] = 0;
+    return out;
+}
+
+float quantile_abs(float *v, size_t n, double q) {
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i])) v[m++] = fabsf(v[i]);
+    if (m == 0) return 0;
+    if (q < 0) q = 0;
+    if (q > 1) q = 1;
+    long k = (long)(q * (double)(m - 1) + 0.5), lo = 0, hi = (long)m - 1;
+    /* Hoare selection: afterwards v[k] is the k-th smallest */
+    while (lo < hi) {
+        float pivot = v[lo + (hi - lo) / 2];
+        long i = lo, j = hi;
+        while (i <= j) {
+            while (v[i] < pivot) i++;
+            while (v[j] > pivot) j--;
+            if (i <= j) {
+                float t = v[i];
+                v[i++] = v[j];
+                v[j--] = t;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return v[k];
+}

@@ -49,4 +49,13 @@ int file_write_atomic(const char *path, const void *data, size_t len, char *err)
 /* Seconds from a monotonic clock. */
 double time_now(void);
 
+/* s as the body of a JSON string (quotes, backslashes and control characters escaped, no
+ * surrounding quotes) into out (n bytes, always terminated; cut at a whole escape when full).
+ * Returns out. */
+char *json_escape(char *out, size_t n, const char *s);
+
+/* The q-quantile (0..1) of |v[i]| over the finite entries of v (n), by selection: v is reordered
+ * (and its entries made absolute) in place. Returns 0 when no entry is finite. */
+float quantile_abs(float *v, size_t n, double q);
+
 #endif

@@ -431,3 +431,29 @@ void dataset_free(Dataset *ds)
     free(ds->y);
     memset(ds, 0, sizeof *ds);
 }
+
+void classes_parse(const char *csv, char names[][DATASET_CLASS_LEN], int max) {
+    for (int k = 0; k < max; k++) snprintf(names[k], DATASET_CLASS_LEN, "%d", k);
+    for (int k = 0; csv && *csv && k < max; k++) {
+        const char *e = strchr(csv, ',');
+        size_t len = e ? (size_t)(e - csv) : strlen(csv);
+        if (len > DATASET_CLASS_LEN - 1) len = DATASET_CLASS_LEN - 1;
+        if (len > 0) {
+            memcpy(names[k], csv, len);
+            names[k][len] = 0;
+        }
+        csv = e ? e + 1 : NULL;
+    }
+}
+
+void classes_join(const char names[][DATASET_CLASS_LEN], int n, char *out, size_t len) {
+    size_t j = 0;
+    if (!len) return;
+    out[0] = 0;
+    for (int k = 0; k < n && j + 1 < len; k++) {
+        int w = snprintf(out + j, len - j, "%s%s", k ? "," : "", names[k]);
+        if (w < 0) break;
+        j += (size_t)w;
+    }
+    if (j >= len) out[len - 1] = 0;
+}

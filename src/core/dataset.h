@@ -3,9 +3,11 @@
 #ifndef DIGITREC_DATASET_H
 #define DIGITREC_DATASET_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define DATASET_MAX_CLASSES 10
+#define DATASET_CLASS_LEN 24   /* bytes of one class name, with its NUL */
 
 typedef struct {
     int n;            /* examples */
@@ -15,7 +17,7 @@ typedef struct {
     uint8_t *y;       /* (n) labels, owned */
     int nclass;       /* 10 */
     char name[64];    /* "mnist", "fashion-mnist" or the folder name */
-    char classes[DATASET_MAX_CLASSES][24]; /* class names shown on the bars */
+    char classes[DATASET_MAX_CLASSES][DATASET_CLASS_LEN]; /* class names shown on the bars */
 } Dataset;
 
 /* Loads train and test sets from dir, which holds train-images-idx3-ubyte, train-labels-idx1-ubyte,
@@ -58,5 +60,12 @@ int dataset_concat(const Dataset *a, const Dataset *b, int repeat_b, Dataset *ou
 int dataset_mix_repeat(int n_base, int n_extra, int batch);
 
 void dataset_free(Dataset *ds);
+
+/* Class names from a comma-separated list (a model's "classes" metadata) into names[0..max):
+ * entry k is the list's k-th item cut to DATASET_CLASS_LEN-1 bytes, or "k" when the list is
+ * NULL, shorter or the item empty. */
+void classes_parse(const char *csv, char names[][DATASET_CLASS_LEN], int max);
+/* names[0..n) joined with commas into out (len bytes, always terminated). */
+void classes_join(const char names[][DATASET_CLASS_LEN], int n, char *out, size_t len);
 
 #endif

@@ -2,6 +2,8 @@
  * Hidden layers use ReLU; the output is softmax (optionally after a ReLU, the notes' variant). */
 #include "net.h"
 
+#include <errno.h>
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,18 +16,62 @@ int net_parse_layers(const char *s, int *sizes, int max, char *err) {
     int n = 0;
     const char *p = s;
     while (*p) {
+        while (*p == ' ') p++;
+        if (*p < '0' || *p > '9') {
+            if (!*p) break;
+            return err_set(err, "layers \"%s\": expected sizes like 784-128-10 or 784,128,10", s);
+        }
         char *end;
+        errno = 0;
         long v = strtol(p, &end, 10);
-        if (end == p) return err_set(err, "layers \"%s\": expected comma-separated sizes like 784,128,10", s);
-        if (v < 1 || v > NET_MAX_WIDTH) return err_set(err, "layers \"%s\": size %ld out of range 1..%d", s, v, NET_MAX_WIDTH);
+        if (errno || v < 1 || v > NET_MAX_WIDTH)
+            return err_set(err, "layers \"%s\": size %.12s out of range 1..%d", s, p, NET_MAX_WIDTH);
         if (n == max) return err_set(err, "layers \"%s\": at most %d sizes", s, max);
         sizes[n++] = (int)v;
         p = end;
-        if (*p == ',') p++;
-        else if (*p) return err_set(err, "layers \"%s\": unexpected '%c'", s, *p);
+        while (*p == ' ') p++;
+        if (*p == ',' || *p == '-' || *p == 'x') {
+            p++;
+            while (*p == ' ') p++;
+            if (!*p) return err_set(err, "layers \"%s\": a size is missing at the end", s);
+        } else if (*p) {
+            return err_set(err, "layers \"%s\": unexpected '%c'", s, *p);
+        }
     }
     if (n < 2) return err_set(err, "layers \"%s\": need at least input and output sizes", s);
     return n;
+}
+
+static const struct {
+    const char *name;
+    int nlayers;
+    int sizes[NET_MAX_LAYERS + 1];
+} PRESETS[] = {{"softmax", 1, {784, 10}}, {"mlp", 3, {784, 128, 64, 10}}};
+
+int net_preset(const char *name, int sizes[NET_MAX_LAYERS + 1]) {
+    for (size_t i = 0; i < sizeof PRESETS / sizeof PRESETS[0]; i++)
+        if (!strcmp(name, PRESETS[i].name)) {
+            memcpy(sizes, PRESETS[i].sizes, sizeof PRESETS[i].sizes);
+            return PRESETS[i].nlayers;
+        }
+    return 0;
+}
+
+const char *net_preset_of(const int *sizes, int nlayers) {
+    for (size_t i = 0; i < sizeof PRESETS / sizeof PRESETS[0]; i++)
+        if (PRESETS[i].nlayers == nlayers && !memcmp(sizes, PRESETS[i].sizes, sizeof(int) * (size_t)(nlayers + 1)))
+            return PRESETS[i].name;
+    return NULL;
+}
+
+void net_sizes_str(const int *sizes, int nlayers, char *buf, size_t n) {
+    size_t j = 0;
+    if (n) buf[0] = 0;
+    for (int l = 0; l <= nlayers && j < n; l++) {
+        int w = snprintf(buf + j, n - j, "%s%d", l ? "-" : "", sizes[l]);
+        if (w < 0) break;
+        j += (size_t)w;
+    }
 }
 
 int net_create(Net *net, const int *sizes, int nlayers, BiasMode bias, int output_relu, char *err) {

@@ -33,8 +33,17 @@ typedef struct {
     float *dact[2];                     /* (B, max width) ping-pong gradient buffers */
 } NetWork;
 
-/* Parses "784,128,64,10" into sizes; returns count or -1 with err set. */
+/* Parses layer sizes, "784,128,64,10" or "784-128-64-10" (',', '-' or 'x' between sizes, spaces
+ * allowed), each 1..NET_MAX_WIDTH, at least two, at most max, into sizes. Returns the count, or -1
+ * with err naming what is wrong. */
 int net_parse_layers(const char *s, int *sizes, int max, char *err);
+/* The named architectures: "softmax" (784-10, softmax regression) and "mlp" (784-128-64-10).
+ * Writes the sizes (nlayers+1 entries) and returns nlayers, or 0 for any other name. */
+int net_preset(const char *name, int sizes[NET_MAX_LAYERS + 1]);
+/* The preset's name when sizes (nlayers+1 entries) are one, else NULL. */
+const char *net_preset_of(const int *sizes, int nlayers);
+/* sizes as "784-128-64-10" into buf (n bytes). */
+void net_sizes_str(const int *sizes, int nlayers, char *buf, size_t n);
 /* Allocates a network (params zeroed). sizes has nlayers+1 entries. */
 int net_create(Net *net, const int *sizes, int nlayers, BiasMode bias, int output_relu, char *err);
 void net_free(Net *net);

@@ -21,10 +21,9 @@ int optim_parse(const char *s, OptKind *out) {
 
 const char *optim_name(OptKind k) { return (unsigned)k < 4 ? NAMES[k] : "?"; }
 
-int optim_create(Optim *o, OptKind kind, size_t n, float lr, char *err) {
+int optim_create(Optim *o, OptKind kind, size_t n, char *err) {
     memset(o, 0, sizeof *o);
     o->kind = kind;
-    o->lr = lr;
     o->momentum = 0.9f;
     o->beta1 = 0.9f;
     o->beta2 = 0.999f;

@@ -9,7 +9,6 @@ typedef enum { OPT_GD = 0, OPT_SGD, OPT_MOMENTUM, OPT_ADAM } OptKind;
 
 typedef struct {
     OptKind kind;
-    float lr;
     float momentum;       /* 0.9 */
     float beta1, beta2;   /* 0.9, 0.999 */
     float eps;            /* 1e-8 */
@@ -20,7 +19,8 @@ typedef struct {
 
 int optim_parse(const char *s, OptKind *out);
 const char *optim_name(OptKind k);
-int optim_create(Optim *o, OptKind kind, size_t n, float lr, char *err);
+/* State for n parameters (zeroed). The learning rate is not kept here: each step takes it. */
+int optim_create(Optim *o, OptKind kind, size_t n, char *err);
 void optim_free(Optim *o);
 void optim_reset(Optim *o);
 /* One update of params (n) with grad (n), at learning rate lr (the schedule's current value). */

@@ -33,6 +33,14 @@ void train_config_default(TrainConfig *c, const char *arch) {
     }
 }
 
+void train_config_optimizer(TrainConfig *c, OptKind k, const char *arch) {
+    TrainConfig d;
+    train_config_default(&d, arch);
+    c->opt = k;
+    c->lr = k == OPT_ADAM ? 1e-3f : k == OPT_GD ? 0.5f : d.lr;
+    if (k == OPT_GD) c->epochs = 100;
+}
+
 static int hist_push_step(History *h, float loss) {
     if (h->nsteps == h->cap_steps) {
         long cap = h->cap_steps ? h->cap_steps * 2 : 4096;
@@ -55,6 +63,27 @@ static int hist_push_epoch(History *h, const EpochRecord *r) {
     }
     h->epochs[h->nepochs++] = *r;
     return 0;
+}
+
+int train_record_meta(ModelMeta *m, const TrainRecord *r) {
+    int rc = 0;
+    if (r->classes && r->nclass > 0) {
+        char classes[META_VAL_LEN];
+        classes_join(r->classes, r->nclass, classes, sizeof classes);
+        rc |= model_meta_set(m, "classes", "%s", classes);
+    }
+    if (r->dataset && *r->dataset) rc |= model_meta_set(m, "dataset", "%s", r->dataset);
+    rc |= model_meta_set(m, "optimizer", "%s", optim_name(r->cfg->opt));
+    rc |= model_meta_set(m, "lr", "%g", (double)r->cfg->lr);
+    rc |= model_meta_set(m, "schedule", "%s", r->cfg->schedule == SCHED_COSINE ? "cosine" : "const");
+    if (r->cfg->opt != OPT_GD) rc |= model_meta_set(m, "batch", "%d", r->cfg->batch);
+    rc |= model_meta_set(m, "epochs", "%d", r->epochs);
+    rc |= model_meta_set(m, "steps", "%ld", r->steps);
+    rc |= model_meta_set(m, "seed", "%llu", (unsigned long long)r->cfg->seed);
+    if (r->test_acc >= 0) rc |= model_meta_set(m, "test_accuracy", "%.4f", r->test_acc);
+    if (r->source) rc |= model_meta_set(m, "source", "%s", r->source);
+    rc |= model_meta_set(m, "trained_by", "digitrec %s", DIGITREC_VERSION);
+    return rc ? -1 : 0;
 }
 
 void history_free(History *h) {
@@ -83,7 +112,7 @@ int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Datas
     t->chunk = cap;
     int D = train->d;
     if (net_copy(&t->net, net, err) != 0) return -1;
-    if (optim_create(&t->opt, cfg->opt, net->nparams, cfg->lr, err) != 0) goto fail;
+    if (optim_create(&t->opt, cfg->opt, net->nparams, err) != 0) goto fail;
     if (netwk_create(&t->wk, net, cap, err) != 0) goto fail;
     t->grad = kernels_alloc(net->nparams);
     t->gacc = cfg->opt == OPT_GD ? kernels_alloc(net->nparams) : NULL;
@@ -133,6 +162,22 @@ float trainer_lr(const Trainer *t) {
     double frac = (double)t->step / (double)total;
     if (frac > 1) frac = 1;
     return (float)(t->cfg.lr * 0.5 * (1.0 + cos(3.14159265358979 * frac)));
+}
+
+int trainer_retune(Trainer *t, const TrainConfig *c) {
+    int batch = t->cfg.opt == OPT_GD ? c->batch : (c->batch < t->train->n ? c->batch : t->train->n);
+    if (c->opt != t->cfg.opt || (c->opt != OPT_GD && batch != t->cfg.batch)) return 1;
+    if (!(c->lr > 0) || !isfinite(c->lr)) return 0; /* trainer_create refuses it; keep the rate in force */
+    t->cfg.lr = c->lr;
+    t->cfg.schedule = c->schedule;
+    t->cfg.epochs = c->epochs;
+    t->cfg.max_iters = c->max_iters;
+    t->cfg.tol = c->tol;
+    t->cfg.target_acc = c->target_acc;
+    if ((t->stop_reason == STOP_EPOCHS && t->epoch < t->cfg.epochs) ||
+        (t->stop_reason == STOP_ITERS && (t->cfg.max_iters <= 0 || t->step < t->cfg.max_iters)))
+        t->stop_reason = STOP_NONE;
+    return 0;
 }
 
 const char *trainer_stop_reason(const Trainer *t) {
@@ -313,19 +358,19 @@ static void end_epoch(Trainer *t, double train_loss) {
     }
     r.seconds = time_now() - t->t_start;
     hist_push_epoch(&t->hist, &r);
-    if (t->cfg.target_acc > 0 && r.test_acc >= t->cfg.target_acc) t->stop_reason = 4;
-    if (t->cfg.tol > 0 && isfinite(t->prev_loss) && fabs(train_loss - t->prev_loss) < t->cfg.tol) t->stop_reason = 3;
+    if (t->cfg.target_acc > 0 && r.test_acc >= t->cfg.target_acc) t->stop_reason = STOP_TARGET;
+    if (t->cfg.tol > 0 && isfinite(t->prev_loss) && fabs(train_loss - t->prev_loss) < t->cfg.tol) t->stop_reason = STOP_TOL;
     t->prev_loss = train_loss;
 }
 
 StepStatus trainer_step(Trainer *t) {
     if (t->stop_reason) return STEP_DONE;
     if (t->epoch >= t->cfg.epochs) {
-        t->stop_reason = 1;
+        t->stop_reason = STOP_EPOCHS;
         return STEP_DONE;
     }
     if (t->cfg.max_iters > 0 && t->step >= t->cfg.max_iters) {
-        t->stop_reason = 2;
+        t->stop_reason = STOP_ITERS;
         return STEP_DONE;
     }
     double t0 = time_now();

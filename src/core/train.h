@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "dataset.h"
+#include "model_io.h"
 #include "net.h"
 #include "optim.h"
 
@@ -28,6 +29,9 @@ typedef struct {
 
 /* Sensible defaults for the named preset ("softmax", "mlp", or anything else = custom). */
 void train_config_default(TrainConfig *c, const char *arch);
+/* Switches c to optimiser k with that optimiser's own default learning rate for the preset arch
+ * (Adam's is not SGD's), and full-batch gd's iteration count. */
+void train_config_optimizer(TrainConfig *c, OptKind k, const char *arch);
 
 typedef struct {
     int epoch;
@@ -59,6 +63,8 @@ typedef enum {
     STEP_ERROR
 } StepStatus;
 
+typedef enum { STOP_NONE = 0, STOP_EPOCHS, STOP_ITERS, STOP_TOL, STOP_TARGET } StopReason;
+
 typedef struct {
     Net net;               /* the live network, owned */
     Optim opt;
@@ -77,7 +83,7 @@ typedef struct {
     double epoch_loss_sum;
     long epoch_batches;
     double prev_loss;      /* for tol */
-    int stop_reason;       /* 0 none, 1 epochs, 2 max_iters, 3 tol, 4 target */
+    StopReason stop_reason;
     double t_start, t_train;  /* wall clock; time spent in steps */
     long samples;          /* examples processed */
     History hist;
@@ -95,10 +101,32 @@ StepStatus trainer_step(Trainer *t);
 long trainer_steps_per_epoch(const Trainer *t);
 /* Current learning rate from the schedule. */
 float trainer_lr(const Trainer *t);
+/* Applies c to a running trainer: the learning rate, schedule and stop criteria (epochs,
+ * max_iters, tol, target_acc) take effect at the next step, and a limit raised past the point
+ * where training stopped lets it go on. The optimiser and batch size cannot change under a
+ * trainer: returns 1 (nothing applied) when c differs from t->cfg in either, so the caller builds
+ * a new trainer; else 0. c's seed is ignored (shuffling keeps the stream it was created with). */
+int trainer_retune(Trainer *t, const TrainConfig *c);
 const char *trainer_stop_reason(const Trainer *t);
 
 /* Accuracy, mean loss and confusion matrix of net on ds (n = 0: all). wk's capacity sets the chunk. */
 int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *out, char *err);
+
+/* How a model was trained, as its file's metadata records it. */
+typedef struct {
+    const TrainConfig *cfg;          /* optimiser, lr, schedule, batch, seed */
+    const char *dataset;             /* its name, or NULL */
+    const char (*classes)[DATASET_CLASS_LEN]; /* nclass names, or NULL */
+    int nclass;
+    long steps;
+    int epochs;                      /* completed */
+    double test_acc;                 /* 0..1, or < 0 when never measured */
+    const char *source;              /* e.g. "digitrec window", or NULL */
+} TrainRecord;
+/* Adds r to m as strings: classes, dataset, optimizer, lr, schedule, batch, epochs, steps, seed,
+ * test_accuracy, source and trained_by (existing keys are replaced). Returns 0, or -1 when m
+ * is full (what fitted is kept). */
+int train_record_meta(ModelMeta *m, const TrainRecord *r);
 
 /* Writes the history as CSV: one row per step (kind=step) and one per epoch (kind=epoch). Atomic. */
 int history_write_csv(const History *h, const char *path, char *err);

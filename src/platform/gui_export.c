@@ -82,7 +82,7 @@ static int save_render(App *a, const char *assets, const char *prefix, char *err
     SDL_RenderPresent(ren);
     int n = 0;
     char path[1100];
-    SDL_Rect cr = span(a->loss_plot, a->acc_plot);
+    SDL_Rect cr = span(a->lay.loss_plot, a->lay.acc_plot);
     SDL_Surface *crop = SDL_CreateRGBSurfaceWithFormat(0, cr.w, cr.h, 32, SDL_PIXELFORMAT_RGBA32);
     if (!crop) {
         err_set(err, "curves: %s", SDL_GetError());

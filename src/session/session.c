@@ -1,8 +1,10 @@
 /* session.c - carries out what the App asked for: worker commands, model files (load, save
- * under a generated name, autosave on close) and the recent-files list. Every failure becomes
- * a one-line message in the window; nothing here exits. */
+ * under a generated name, autosave on close), personal examples, exports, the Open dialog's
+ * listing, the recent-files list and dropped files. Every failure becomes a one-line message in
+ * the window; nothing here exits. */
 #include "session.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,17 +15,30 @@
 #include "common.h"
 #include "model_io.h"
 #include "personal.h"
+#include "train.h"
 
-static void json_str(char *out, size_t n, const char *s) {
-    size_t j = 0;
-    for (; *s && j + 3 < n; s++) {
-        if (*s == '"' || *s == '\\') out[j++] = '\\';
-        out[j++] = (unsigned char)*s < 0x20 ? ' ' : *s;
-    }
-    out[j] = 0;
+static void trace_line(void *ud, const char *line) {
+    FILE *f = ud;
+    fputs(line, f);
+    fputc('\n', f);
+    fflush(f);
 }
 
-int session_sync(App *a, Worker *w) {
+void session_init(Session *s, App *app, FILE *trace) {
+    memset(s, 0, sizeof *s);
+    s->app = app;
+    s->trace = trace;
+    app_set_trace(app, trace ? trace_line : NULL, trace);
+}
+
+void session_free(Session *s) {
+    dataset_free(&s->personal);
+    memset(s, 0, sizeof *s);
+}
+
+int session_sync(Session *s) {
+    App *a = s->app;
+    Worker *w = s->worker;
     if (!w) return 0;
     int rc = worker_sync_run(w, &a->snap);
     if (rc == 2) {
@@ -50,14 +65,16 @@ static void make_parent_dirs(const char *path) {
     }
 }
 
-void session_remember(App *a, const char *path) {
-    if (!a->recent_file[0]) return;
+/* ---- the recent files and the Open dialog ---- */
+
+void session_remember(Session *s, const char *path) {
+    if (!s->recent_file[0]) return;
     char abs[APP_PATH_LEN];
     if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
     char *out = malloc(APP_PATH_LEN * 11);
     if (!out) return;
     size_t len = (size_t)snprintf(out, APP_PATH_LEN, "%s\n", abs);
-    FILE *f = fopen(a->recent_file, "r");
+    FILE *f = fopen(s->recent_file, "r");
     int kept = 0;
     if (f) {
         char line[APP_PATH_LEN];
@@ -69,50 +86,157 @@ void session_remember(App *a, const char *path) {
         }
         fclose(f);
     }
-    make_parent_dirs(a->recent_file);
+    make_parent_dirs(s->recent_file);
     char err[ERR_LEN];
-    file_write_atomic(a->recent_file, out, len, err); /* best effort: a read-only home is no error */
+    file_write_atomic(s->recent_file, out, len, err); /* best effort: a read-only home is no error */
     free(out);
 }
 
-int session_load(App *a, Worker *w, const char *path) {
-    char err[ERR_LEN], esc[APP_PATH_LEN * 2];
-    Net net = {0};
-    ModelMeta meta;
-    json_str(esc, sizeof esc, path);
-    if (model_load(path, &net, &meta, err) != 0) {
-        app_message(a, 1, "cannot open: %s", err);
-        app_trace(a, "\"event\":\"load\",\"ok\":false,\"path\":\"%s\"", esc);
+static int cmp_str(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
+
+static int has_suffix(const char *s, const char *suf) {
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+void session_list_models(Session *s) {
+    OpenDialog *o = &s->app->open;
+    o->n = 0;
+    snprintf(o->dir, sizeof o->dir, "%s", s->models_dir);
+    DIR *d = opendir(s->models_dir);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d)) && o->n < APP_MAX_FILES) {
+            if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".safetensors")) continue;
+            snprintf(o->files[o->n++], APP_PATH_LEN, "%.600s/%.400s", s->models_dir, e->d_name);
+        }
+        closedir(d);
+    }
+    qsort(o->files, (size_t)o->n, APP_PATH_LEN, cmp_str);
+    o->nmodels = o->n;
+    FILE *f = s->recent_file[0] ? fopen(s->recent_file, "r") : NULL;
+    if (f) {
+        char line[APP_PATH_LEN];
+        while (fgets(line, sizeof line, f) && o->n < APP_MAX_FILES) {
+            line[strcspn(line, "\r\n")] = 0;
+            if (!line[0]) continue;
+            struct stat st;
+            if (stat(line, &st) != 0) continue;
+            int dup = 0;
+            for (int i = 0; i < o->n; i++) dup |= strcmp(o->files[i], line) == 0;
+            if (!dup) snprintf(o->files[o->n++], APP_PATH_LEN, "%s", line);
+        }
+        fclose(f);
+    }
+    if (o->sel >= o->n) o->sel = o->n > 0 ? o->n - 1 : 0;
+}
+
+/* ---- the data chooser ---- */
+
+int session_data_present(const char *dir) {
+    static const char *need[] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
+                                 "t10k-labels-idx1-ubyte"};
+    char p[APP_PATH_LEN + 40];
+    struct stat st;
+    for (int i = 0; i < 4; i++) {
+        snprintf(p, sizeof p, "%.1000s/%s", dir, need[i]);
+        if (stat(p, &st) == 0) continue;
+        snprintf(p, sizeof p, "%.1000s/%s.gz", dir, need[i]);
+        if (stat(p, &st) != 0) return 0;
+    }
+    return 1;
+}
+
+/* The chooser's rows: MNIST, Fashion-MNIST, and the folder in use when it is neither. */
+static void list_data(Session *s) {
+    DataDialog *d = &s->app->data;
+    const char *cur = s->app->snap.data_dir;
+    d->n = 0;
+    snprintf(d->opts[d->n++], APP_PATH_LEN, "%s", dataset_mnist_dir());
+    snprintf(d->opts[d->n++], APP_PATH_LEN, "%s", dataset_fashion_dir());
+    if (cur[0] && strcmp(cur, d->opts[0]) != 0 && strcmp(cur, d->opts[1]) != 0)
+        snprintf(d->opts[d->n++], APP_PATH_LEN, "%s", cur);
+    d->sel = 0;
+    for (int i = 0; i < d->n; i++) {
+        d->present[i] = session_data_present(d->opts[i]);
+        if (!strcmp(d->opts[i], cur)) d->sel = i;
+    }
+}
+
+static void data_action(Session *s, const char *dir) {
+    App *a = s->app;
+    char esc[APP_PATH_LEN * 2];
+    json_escape(esc, sizeof esc, dir);
+    if (!session_data_present(dir)) {
+        app_message(a, SEV_ERROR, "%s does not hold MNIST's four IDX files (train-images-idx3-ubyte and 3 more, raw or .gz)",
+                    dir);
+        app_trace(a, "\"event\":\"data\",\"ok\":false,\"dir\":\"%s\"", esc);
+        return;
+    }
+    worker_set_data(s->worker, dir, &a->ctl);
+    app_message(a, SEV_INFO, "loading %s...", dir);
+    app_trace(a, "\"event\":\"data\",\"ok\":true,\"dir\":\"%s\"", esc);
+}
+
+/* A dropped folder is a dataset to train on; a dropped file a model to load. */
+static void drop_action(Session *s, const char *path) {
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        data_action(s, path);
+    else
+        session_load(s, path);
+}
+
+/* ---- model files ---- */
+
+int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err) {
+    Net n = {0};
+    ModelMeta m;
+    if (model_load(path, &n, &m, err) != 0) return -1;
+    if (n.sizes[0] != 784 || n.sizes[n.nlayers] > 10 || n.sizes[n.nlayers] < 2) {
+        err_set(err, "%s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path, n.sizes[0],
+                n.sizes[n.nlayers]);
+        net_free(&n);
         return -1;
     }
-    if (net.sizes[0] != 784 || net.sizes[net.nlayers] > 10 || net.sizes[net.nlayers] < 2) {
-        app_message(a, 1, "cannot use %s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path,
-                    net.sizes[0], net.sizes[net.nlayers]);
-        net_free(&net);
-        return -1;
-    }
-    if (!w) {
-        app_message(a, 1, "cannot load %s: no training worker", path);
-        net_free(&net);
-        return -1;
-    }
-    char sizes[96];
-    worker_sizes_str(net.sizes, net.nlayers, sizes, sizeof sizes);
-    app_set_classes(a, model_meta_get(&meta, "classes"));
-    a->classes_from_model = 1;
-    app_adopt_network(a, &net);
-    worker_load(w, &net);
-    app_message(a, 0, "loaded %s (%s)", path, sizes);
-    app_trace(a, "\"event\":\"load\",\"ok\":true,\"path\":\"%s\",\"layers\":\"%s\"", esc, sizes);
-    session_remember(a, path);
+    *net = n;
+    if (meta) *meta = m;
     return 0;
 }
 
-int session_save(App *a, const char *path, char *out, size_t n) {
+int session_load(Session *s, const char *path) {
+    App *a = s->app;
+    char err[ERR_LEN], esc[APP_PATH_LEN * 2];
+    Net net = {0};
+    ModelMeta meta;
+    json_escape(esc, sizeof esc, path);
+    if (!s->worker) {
+        app_message(a, SEV_ERROR, "cannot load %s: no training worker", path);
+        return -1;
+    }
+    if (session_read_model(path, &net, &meta, err) != 0) {
+        app_message(a, SEV_ERROR, "cannot open: %s", err);
+        app_trace(a, "\"event\":\"load\",\"ok\":false,\"path\":\"%s\"", esc);
+        return -1;
+    }
+    char sizes[96];
+    net_sizes_str(net.sizes, net.nlayers, sizes, sizeof sizes);
+    app_set_classes(a, model_meta_get(&meta, "classes"));
+    a->classes_from_model = 1;
+    app_adopt_network(a, &net);
+    worker_load(s->worker, &net); /* moved: the worker owns it now */
+    app_message(a, SEV_INFO, "loaded %s (%s)", path, sizes);
+    app_trace(a, "\"event\":\"load\",\"ok\":true,\"path\":\"%s\",\"layers\":\"%s\"", esc, sizes);
+    session_remember(s, path);
+    return 0;
+}
+
+int session_save(Session *s, const char *path, char *out, size_t n) {
+    App *a = s->app;
     const Net *net = &a->snap.net;
     char p[APP_PATH_LEN], err[ERR_LEN];
     if (!net->params) {
-        app_message(a, 1, "nothing to save yet");
+        app_message(a, SEV_ERROR, "nothing to save yet");
         return -1;
     }
     if (path) {
@@ -126,107 +250,106 @@ int session_save(App *a, const char *path, char *out, size_t n) {
         if (net->nlayers == 1)
             snprintf(arch, sizeof arch, "softmax");
         else
-            worker_sizes_str(net->sizes, net->nlayers, arch, sizeof arch);
-        snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s.safetensors", a->models_dir, arch, stamp);
+            net_sizes_str(net->sizes, net->nlayers, arch, sizeof arch);
+        snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s.safetensors", s->models_dir, arch, stamp);
         /* two saves in one second must not overwrite each other */
         struct stat st;
         for (int k = 2; stat(p, &st) == 0 && k < 100; k++)
-            snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s-%d.safetensors", a->models_dir, arch, stamp, k);
+            snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s-%d.safetensors", s->models_dir, arch, stamp, k);
     }
     make_parent_dirs(p);
-    ModelMeta meta = {0};
-    const Snapshot *s = &a->snap;
-    char classes[META_VAL_LEN];
-    int j = 0;
-    for (int k = 0; k < a->nclass && j < (int)sizeof classes; k++)
-        j += snprintf(classes + j, sizeof classes - (size_t)j, "%s%s", k ? "," : "", a->classes[k]);
-    model_meta_set(&meta, "classes", "%s", classes);
-    model_meta_set(&meta, "source", "digitrec window");
+    const Snapshot *sn = &a->snap;
     char dname[64];
-    snprintf(dname, sizeof dname, "%.63s", s->data_desc);
+    snprintf(dname, sizeof dname, "%.63s", sn->data_desc);
     dname[strcspn(dname, " ")] = 0;
-    if (dname[0] && s->have_data) model_meta_set(&meta, "dataset", "%s", dname);
-    model_meta_set(&meta, "optimizer", "%s", optim_name(s->cfg.opt));
-    model_meta_set(&meta, "lr", "%g", (double)s->cfg.lr);
-    model_meta_set(&meta, "batch", "%d", s->cfg.batch);
-    model_meta_set(&meta, "steps", "%ld", s->step);
-    model_meta_set(&meta, "epochs_completed", "%d", s->epoch);
-    model_meta_set(&meta, "seed", "%lu", (unsigned long)s->cfg.seed);
-    if (s->nevals) model_meta_set(&meta, "test_accuracy", "%.4f", s->evals[s->nevals - 1].acc);
+    ModelMeta meta = {0};
+    TrainRecord rec = {&sn->cfg.train, dname[0] && sn->have_data ? dname : NULL, (const char(*)[DATASET_CLASS_LEN])a->classes,
+                       a->nclass, sn->step, sn->epoch, sn->nevals ? sn->evals[sn->nevals - 1].acc : -1.0,
+                       "digitrec window"};
+    train_record_meta(&meta, &rec);
     char esc[APP_PATH_LEN * 2];
-    json_str(esc, sizeof esc, p);
+    json_escape(esc, sizeof esc, p);
     if (model_save(p, net, &meta, err) != 0) {
-        app_message(a, 1, "save failed: %s", err);
+        app_message(a, SEV_ERROR, "save failed: %s", err);
         app_trace(a, "\"event\":\"save\",\"ok\":false,\"path\":\"%s\"", esc);
         return -1;
     }
-    a->saved_gen = s->generation;
-    a->saved_step = s->step;
+    a->saved_gen = sn->generation;
+    a->saved_step = sn->step;
     if (out) snprintf(out, n, "%s", p);
-    app_message(a, 0, "saved to %s", p);
-    app_trace(a, "\"event\":\"save\",\"ok\":true,\"path\":\"%s\",\"step\":%ld", esc, s->step);
-    session_remember(a, p);
+    app_message(a, SEV_INFO, "saved to %s", p);
+    app_trace(a, "\"event\":\"save\",\"ok\":true,\"path\":\"%s\",\"step\":%ld", esc, sn->step);
+    session_remember(s, p);
     return 0;
 }
 
-void session_send_personal(App *a, Worker *w) {
-    if (!w) return;
+/* ---- personal examples ---- */
+
+void session_send_personal(Session *s) {
+    if (!s->worker) return;
     char err[ERR_LEN];
     Dataset copy = {0};
-    if (a->personal.n > 0 && dataset_subset(&a->personal, a->personal.n, &copy, err) != 0) {
-        app_message(a, 1, "cannot hand your examples to training: %s", err);
+    if (s->personal.n > 0 && dataset_subset(&s->personal, s->personal.n, &copy, err) != 0) {
+        app_message(s->app, SEV_ERROR, "cannot hand your examples to training: %s", err);
         return;
     }
-    worker_set_extra(w, &copy, a->mix);
+    worker_set_extra(s->worker, &copy, s->app->mix);
 }
 
 /* Ctrl+digit: the 28x28 input the network sees joins the personal folder as class k. */
-static void personal_add_action(App *a, Worker *w, int k) {
+static void personal_add_action(Session *s, int k) {
+    App *a = s->app;
     char err[ERR_LEN], esc[APP_PATH_LEN * 2];
-    json_str(esc, sizeof esc, a->personal_dir);
+    json_escape(esc, sizeof esc, s->personal_dir);
     if (!a->has_ink) {
-        app_message(a, 1, "draw a %s first, then press Ctrl+%d to add it to your examples", a->classes[k], k);
+        app_message(a, SEV_WARN, "draw a %s first, then press Ctrl+%d to add it to your examples", a->classes[k], k);
         return;
     }
-    if (!a->personal_dir[0]) {
-        app_message(a, 1, "no folder for your examples: set XDG_DATA_HOME or HOME, or use --personal-dir");
+    if (!s->personal_dir[0]) {
+        app_message(a, SEV_ERROR, "no folder for your examples: set XDG_DATA_HOME or HOME, or use --personal-dir");
         return;
     }
     uint8_t img[PERSONAL_SIDE * PERSONAL_SIDE];
     personal_from_input(img, a->input);
-    if (personal_add(a->personal_dir, &a->personal, img, k, err) != 0) {
-        app_message(a, 1, "could not keep your example: %s", err);
+    if (personal_add(s->personal_dir, &s->personal, img, k, err) != 0) {
+        app_message(a, SEV_ERROR, "could not keep your example: %s", err);
         app_trace(a, "\"event\":\"personal\",\"ok\":false,\"label\":%d", k);
         return;
     }
+    a->personal_n = s->personal.n;
     int per[DATASET_MAX_CLASSES] = {0};
-    for (int i = 0; i < a->personal.n; i++) per[a->personal.y[i]]++;
-    app_message(a, 0, "kept as a %s: %d of yours (%d of class %s) in %s%s", a->classes[k], a->personal.n, per[k],
-                a->classes[k], a->personal_dir, a->mix ? "" : "; P mixes them into training");
-    app_trace(a, "\"event\":\"personal\",\"ok\":true,\"label\":%d,\"count\":%d,\"dir\":\"%s\"", k, a->personal.n, esc);
-    session_send_personal(a, w);
+    for (int i = 0; i < s->personal.n; i++) per[s->personal.y[i]]++;
+    app_message(a, SEV_INFO, "kept as a %s: %d of yours (%d of class %s) in %s%s", a->classes[k], s->personal.n, per[k],
+                a->classes[k], s->personal_dir, a->mix ? "" : "; P mixes them into training");
+    app_trace(a, "\"event\":\"personal\",\"ok\":true,\"label\":%d,\"count\":%d,\"dir\":\"%s\"", k, s->personal.n, esc);
+    session_send_personal(s);
 }
 
-static void personal_undo_action(App *a, Worker *w) {
+static void personal_undo_action(Session *s) {
+    App *a = s->app;
     char err[ERR_LEN];
-    int rc = personal_remove_last(a->personal_dir, &a->personal, err);
+    int rc = personal_remove_last(s->personal_dir, &s->personal, err);
     if (rc == 1) {
-        app_message(a, 0, "no examples of yours to remove");
+        app_message(a, SEV_INFO, "no examples of yours to remove");
         return;
     }
     if (rc != 0) {
-        app_message(a, 1, "could not remove your last example: %s", err);
+        app_message(a, SEV_ERROR, "could not remove your last example: %s", err);
         return;
     }
-    app_message(a, 0, "removed your last example: %d left", a->personal.n);
-    app_trace(a, "\"event\":\"personal\",\"ok\":true,\"removed\":true,\"count\":%d", a->personal.n);
-    session_send_personal(a, w);
+    a->personal_n = s->personal.n;
+    app_message(a, SEV_INFO, "removed your last example: %d left", s->personal.n);
+    app_trace(a, "\"event\":\"personal\",\"ok\":true,\"removed\":true,\"count\":%d", s->personal.n);
+    session_send_personal(s);
 }
 
-int session_export(App *a, char *prefix_out, size_t n) {
+/* ---- export ---- */
+
+int session_export(Session *s, char *prefix_out, size_t n) {
+    App *a = s->app;
     char err[ERR_LEN], esc[APP_PATH_LEN * 2];
-    if (!a->export_dir[0]) {
-        app_message(a, 1, "no folder to export to: set XDG_DATA_HOME or HOME, or use --export-dir");
+    if (!s->export_dir[0]) {
+        app_message(a, SEV_ERROR, "no folder to export to: set XDG_DATA_HOME or HOME, or use --export-dir");
         return -1;
     }
     time_t t = time(NULL);
@@ -234,45 +357,55 @@ int session_export(App *a, char *prefix_out, size_t n) {
     localtime_r(&t, &tmv);
     char stamp[32], prefix[960], path[APP_PATH_LEN];
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
-    snprintf(prefix, sizeof prefix, "%.900s/digitrec-%s", a->export_dir, stamp);
+    snprintf(prefix, sizeof prefix, "%.900s/digitrec-%s", s->export_dir, stamp);
     struct stat st;
     snprintf(path, sizeof path, "%s-history.csv", prefix);
     for (int k = 2; stat(path, &st) == 0 && k < 100; k++) { /* two exports in one second */
-        snprintf(prefix, sizeof prefix, "%.900s/digitrec-%s-%d", a->export_dir, stamp, k);
+        snprintf(prefix, sizeof prefix, "%.900s/digitrec-%s-%d", s->export_dir, stamp, k);
         snprintf(path, sizeof path, "%s-history.csv", prefix);
     }
     make_parent_dirs(path);
     char *csv;
     size_t len;
     if (app_history_csv(a, &csv, &len) != 0) {
-        app_message(a, 1, "export: out of memory");
+        app_message(a, SEV_ERROR, "export: out of memory");
         return -1;
     }
     int rc = file_write_atomic(path, csv, len, err);
     free(csv);
-    json_str(esc, sizeof esc, prefix);
+    json_escape(esc, sizeof esc, prefix);
     if (rc != 0) {
-        app_message(a, 1, "export failed: %s", err);
+        app_message(a, SEV_ERROR, "export failed: %s", err);
         app_trace(a, "\"event\":\"export\",\"ok\":false,\"prefix\":\"%s\"", esc);
         return -1;
     }
     int files = 1;
-    if (a->exporter) {
-        int k = a->exporter(a->export_ud, a, prefix, err);
+    if (s->exporter) {
+        int k = s->exporter(s->export_ud, a, prefix, err);
         if (k < 0) {
-            app_message(a, 1, "history saved, pictures failed: %s", err);
+            app_message(a, SEV_ERROR, "history saved, pictures failed: %s", err);
             app_trace(a, "\"event\":\"export\",\"ok\":false,\"prefix\":\"%s\"", esc);
             return -1;
         }
         files += k;
     }
     if (prefix_out) snprintf(prefix_out, n, "%s", prefix);
-    app_message(a, 0, "exported %d file%s: %s-*", files, files == 1 ? "" : "s", prefix);
+    app_message(a, SEV_INFO, "exported %d file%s: %s-*", files, files == 1 ? "" : "s", prefix);
     app_trace(a, "\"event\":\"export\",\"ok\":true,\"files\":%d,\"prefix\":\"%s\",\"runs\":%d", files, esc, a->nruns + 1);
     return 0;
 }
 
-int session_apply(App *a, Worker *w) {
+/* ---- the action queue ---- */
+
+/* Actions that can run without a training worker. */
+static int needs_worker(ActionType t) {
+    return t != ACT_SAVE && t != ACT_QUIT && t != ACT_PERSONAL_ADD && t != ACT_PERSONAL_UNDO && t != ACT_EXPORT &&
+           t != ACT_LIST_MODELS && t != ACT_LIST_DATA;
+}
+
+int session_apply(Session *s) {
+    App *a = s->app;
+    Worker *w = s->worker;
     int quit = 0;
     /* actions may queue more (a message never does), so take a copy of the queue first */
     int n = a->nact;
@@ -282,21 +415,20 @@ int session_apply(App *a, Worker *w) {
     a->nact = 0;
     for (int i = 0; i < n; i++) {
         const Action *x = &q[i];
-        if (!w && x->type != ACT_SAVE && x->type != ACT_QUIT && x->type != ACT_PERSONAL_ADD &&
-            x->type != ACT_PERSONAL_UNDO && x->type != ACT_EXPORT) {
-            app_message(a, 1, "no training worker");
+        if (!w && needs_worker(x->type)) {
+            app_message(a, SEV_ERROR, "no training worker");
             continue;
         }
         switch (x->type) {
         case ACT_RUN:
             if (!a->snap.have_data) {
-                app_message(a, 1, "%s", a->snap.data_loading ? "training data is still loading"
-                                                             : "no training data: run scripts/fetch_mnist.sh, then restart");
+                app_message(a, SEV_ERROR, "%s", a->snap.data_loading ? "training data is still loading"
+                                                                      : "no training data: run scripts/fetch_mnist.sh, then restart");
                 break;
             }
             worker_set_running(w, 1);
             a->snap.running = 1; /* the button flips now; the next sync confirms */
-            if (!a->msg_err) a->msg[0] = 0; /* "press Space to train" and the like are done */
+            if (a->msg_sev != SEV_ERROR) a->msg[0] = 0; /* "press Space to train" and the like are done */
             app_trace(a, "\"event\":\"train\",\"running\":true");
             break;
         case ACT_PAUSE:
@@ -306,46 +438,37 @@ int session_apply(App *a, Worker *w) {
             break;
         case ACT_STEP:
             if (a->snap.running)
-                app_message(a, 0, "training is running: pause (Space) to step");
+                app_message(a, SEV_INFO, "training is running: pause (Space) to step");
             else
                 worker_step(w, 1);
             break;
         case ACT_RESET: {
             char sz[96];
-            worker_sizes_str(a->ctl.sizes, a->ctl.nlayers, sz, sizeof sz);
+            net_sizes_str(a->ctl.sizes, a->ctl.nlayers, sz, sizeof sz);
             worker_reset(w, &a->ctl);
-            app_message(a, 0, "reset: fresh %s network from seed %lu", sz, (unsigned long)a->ctl.seed);
-            app_trace(a, "\"event\":\"reset\",\"layers\":\"%s\",\"seed\":%lu", sz, (unsigned long)a->ctl.seed);
+            app_message(a, SEV_INFO, "reset: fresh %s network from seed %lu", sz, (unsigned long)a->ctl.train.seed);
+            app_trace(a, "\"event\":\"reset\",\"layers\":\"%s\",\"seed\":%lu", sz, (unsigned long)a->ctl.train.seed);
             break;
         }
         case ACT_CONFIGURE: worker_configure(w, &a->ctl); break;
-        case ACT_SAVE: session_save(a, NULL, NULL, 0); break;
-        case ACT_LOAD: session_load(a, w, x->path); break;
+        case ACT_SAVE: session_save(s, NULL, NULL, 0); break;
+        case ACT_LOAD: session_load(s, x->path); break;
         case ACT_QUIT: quit = 1; break;
-        case ACT_PERSONAL_ADD: personal_add_action(a, w, x->arg); break;
-        case ACT_PERSONAL_UNDO: personal_undo_action(a, w); break;
-        case ACT_EXPORT: session_export(a, NULL, 0); break;
-        case ACT_DATA: {
-            char esc[APP_PATH_LEN * 2];
-            json_str(esc, sizeof esc, x->path);
-            if (!app_data_present(x->path)) {
-                app_message(a, 1, "%s does not hold MNIST's four IDX files (train-images-idx3-ubyte and 3 more, raw or .gz)",
-                            x->path);
-                app_trace(a, "\"event\":\"data\",\"ok\":false,\"dir\":\"%s\"", esc);
-                break;
-            }
-            worker_set_data(w, x->path, &a->ctl);
-            app_message(a, 0, "loading %s...", x->path);
-            app_trace(a, "\"event\":\"data\",\"ok\":true,\"dir\":\"%s\"", esc);
-            break;
-        }
+        case ACT_PERSONAL_ADD: personal_add_action(s, x->arg); break;
+        case ACT_PERSONAL_UNDO: personal_undo_action(s); break;
+        case ACT_EXPORT: session_export(s, NULL, 0); break;
+        case ACT_DATA: data_action(s, x->path); break;
+        case ACT_LIST_MODELS: session_list_models(s); break;
+        case ACT_LIST_DATA: list_data(s); break;
+        case ACT_DROP: drop_action(s, x->path); break;
         case ACT_MIX:
             worker_set_extra(w, NULL, a->mix);
-            if (a->mix && a->personal.n == 0)
-                app_message(a, 0, "mixing is on, but you have no examples yet: draw one and press Ctrl+its digit");
+            if (a->mix && s->personal.n == 0)
+                app_message(a, SEV_INFO, "mixing is on, but you have no examples yet: draw one and press Ctrl+its digit");
             else
-                app_message(a, 0, "%d examples of yours %s training", a->personal.n, a->mix ? "are mixed into" : "are left out of");
-            app_trace(a, "\"event\":\"mix\",\"on\":%s,\"count\":%d", a->mix ? "true" : "false", a->personal.n);
+                app_message(a, SEV_INFO, "%d examples of yours %s training", s->personal.n,
+                            a->mix ? "are mixed into" : "are left out of");
+            app_trace(a, "\"event\":\"mix\",\"on\":%s,\"count\":%d", a->mix ? "true" : "false", s->personal.n);
             break;
         }
     }
@@ -353,14 +476,16 @@ int session_apply(App *a, Worker *w) {
     return quit;
 }
 
-int session_close(App *a, Worker *w, char *msg, size_t n) {
+int session_close(Session *s, char *msg, size_t n) {
+    App *a = s->app;
     if (msg && n) msg[0] = 0;
-    if (!w) return 0;
-    worker_stop(w, &a->snap);
+    if (!s->worker) return 0;
+    worker_stop(s->worker, &a->snap);
+    s->worker = NULL;
     if (!app_unsaved(a)) return 0;
     char path[APP_PATH_LEN];
-    if (session_save(a, a->autosave, path, sizeof path) != 0) {
-        if (msg) snprintf(msg, n, "autosave to %s failed: %s", a->autosave, a->msg);
+    if (session_save(s, s->autosave, path, sizeof path) != 0) {
+        if (msg) snprintf(msg, n, "autosave to %s failed: %s", s->autosave, a->msg);
         return -1;
     }
     if (msg) snprintf(msg, n, "unsaved training (%ld steps) autosaved to %s", a->snap.step, path);

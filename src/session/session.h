@@ -1,39 +1,76 @@
-/* session.h - the glue between the App and the training Worker: carries out queued actions
- * (run, pause, step, reset, configure, save, load), syncs snapshots into the App, keeps the
- * recent-files list and autosaves on close. No SDL; the platform calls these once per frame. */
+/* session.h - the window's contact with everything outside it: carries out the App's queued
+ * actions on the training worker and on the disk (models, personal examples, exports, the
+ * recent-files list, folders and dropped files), syncs the worker's snapshots into the App, and
+ * saves unsaved training on close. No SDL; the platform calls these once per frame. Every failure
+ * becomes a one-line message in the window; nothing here exits. */
 #ifndef DIGITREC_SESSION_H
 #define DIGITREC_SESSION_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #include "app.h"
+#include "model_io.h"
 #include "worker.h"
 
-/* Runs and removes every queued action. Returns 1 if the user asked to quit. w may be NULL
- * (actions needing it then report an error). */
-int session_apply(App *a, Worker *w);
-/* Copies a newer snapshot into the app and lets it react. Returns 1 if there was one. */
-int session_sync(App *a, Worker *w);
+struct Session;
+/* Writes pictures for an export: files named prefix + "-canvas.png" etc. Returns how many files
+ * it wrote, or -1 with err (ERR_LEN bytes). Installed by the platform (it needs SDL_image). */
+typedef int (*ExportFn)(void *ud, App *a, const char *prefix, char *err);
 
+typedef struct Session {
+    App *app;                        /* borrowed */
+    Worker *worker;                  /* owned from session_start until session_close; may be NULL */
+    char models_dir[APP_PATH_LEN];   /* where Ctrl+S saves and Ctrl+O looks */
+    char autosave[APP_PATH_LEN];     /* where unsaved training goes on close */
+    char export_dir[APP_PATH_LEN];   /* where Ctrl+E writes ("" = nowhere) */
+    char recent_file[APP_PATH_LEN];  /* the recent-files list ("" = none) */
+    char personal_dir[APP_PATH_LEN]; /* the personal examples' folder ("" = none) */
+    Dataset personal;                /* the session's copy of the personal examples */
+    ExportFn exporter;               /* NULL: the CSV only */
+    void *export_ud;
+    FILE *trace;                     /* JSON lines, borrowed; NULL = off */
+} Session;
+
+/* Sets s up around app (folders empty; the caller fills them). Installs the trace on the app. */
+void session_init(Session *s, App *app, FILE *trace);
+/* Frees what the session owns (not the app; the worker must be closed first). */
+void session_free(Session *s);
+
+/* Runs and removes every queued action. Returns 1 if the user asked to quit. */
+int session_apply(Session *s);
+/* Copies a newer snapshot into the app and lets it react. Returns 1 if there was one. */
+int session_sync(Session *s);
+
+/* The window's one way to read a model file: model_load, then the window's own requirement (784
+ * inputs, 2..10 outputs). On failure net and meta are untouched and err says what is wrong,
+ * prefixed with path. */
+int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err);
 /* Loads path and hands the network to the worker. On failure the current network stays and
  * the app shows the one-line error. Returns 0 or -1. */
-int session_load(App *a, Worker *w, const char *path);
+int session_load(Session *s, const char *path);
 /* Saves the app's current network to path (NULL: a generated name in models_dir). Writes the
  * path used into out (n bytes) if out is non-NULL. Returns 0 or -1 (message shown). */
-int session_save(App *a, const char *path, char *out, size_t n);
+int session_save(Session *s, const char *path, char *out, size_t n);
 
 /* Stops the worker (joining it), takes its final snapshot and, if it holds unsaved training,
- * saves it to a->autosave. Returns 1 if it autosaved, 0 if there was nothing to save, -1 on
+ * saves it to s->autosave. Returns 1 if it autosaved, 0 if there was nothing to save, -1 on
  * failure; msg (n bytes) says what happened. */
-int session_close(App *a, Worker *w, char *msg, size_t n);
+int session_close(Session *s, char *msg, size_t n);
 
-/* Exports into a->export_dir, named digitrec-STAMP-*: the history of every run as CSV
- * (app_history_csv), then whatever a->exporter writes (PNG pictures). Writes the name prefix
+/* Exports into s->export_dir, named digitrec-STAMP-*: the history of every run as CSV
+ * (app_history_csv), then whatever s->exporter writes (PNG pictures). Writes the name prefix
  * used into prefix_out (n bytes) if non-NULL. Returns 0, or -1 with the message shown. */
-int session_export(App *a, char *prefix_out, size_t n);
+int session_export(Session *s, char *prefix_out, size_t n);
 
-/* Hands a copy of the app's personal examples and its mix switch to the worker. */
-void session_send_personal(App *a, Worker *w);
-
+/* Hands a copy of the personal examples and the app's mix switch to the worker. */
+void session_send_personal(Session *s);
 /* Adds path at the top of the recent-files list (best effort). */
-void session_remember(App *a, const char *path);
+void session_remember(Session *s, const char *path);
+/* Fills the app's Open dialog: the models folder's *.safetensors (sorted), then the recent files
+ * that still exist. */
+void session_list_models(Session *s);
+/* 1 when dir holds MNIST's four files (raw or .gz). */
+int session_data_present(const char *dir);
 
 #endif

@@ -58,6 +58,7 @@ struct Worker {
     EvalPoint *evq;                /* evals not yet published */
     int nevq, capevq;
     char status[512];
+    Severity status_sev;
     int status_new;
     /* test-set predictions for the confusion matrix: made when the network changed and the
        throttle allows (at most ~12% of the time goes to them while training) */
@@ -113,34 +114,17 @@ static const Dataset *test_set(const Worker *w) { return w->tshare && w->tshare-
 
 void worker_config_default(WorkerConfig *cfg, const char *arch) {
     memset(cfg, 0, sizeof *cfg);
-    int softmax = strcmp(arch, "softmax") == 0;
-    if (softmax) {
-        cfg->nlayers = 1;
-        cfg->sizes[0] = 784, cfg->sizes[1] = 10;
-    } else {
-        cfg->nlayers = 3;
-        cfg->sizes[0] = 784, cfg->sizes[1] = 128, cfg->sizes[2] = 64, cfg->sizes[3] = 10;
-    }
+    if (!(cfg->nlayers = net_preset(arch, cfg->sizes))) cfg->nlayers = net_preset("mlp", cfg->sizes);
     /* the command line's recipe, so the window and `digitrec train` never drift apart */
-    TrainConfig tc;
-    train_config_default(&tc, softmax ? "softmax" : "mlp");
-    cfg->opt = tc.opt;
-    cfg->lr = tc.lr;
-    cfg->batch = tc.batch;
-    cfg->epochs = tc.epochs;
-    cfg->seed = tc.seed;
-}
-
-void worker_sizes_str(const int *sizes, int nlayers, char *buf, int n) {
-    int j = 0;
-    buf[0] = 0;
-    for (int l = 0; l <= nlayers && j < n; l++) j += snprintf(buf + j, (size_t)(n - j), "%s%d", l ? "-" : "", sizes[l]);
+    train_config_default(&cfg->train, net_preset_of(cfg->sizes, cfg->nlayers));
+    cfg->train.schedule = SCHED_CONST;
 }
 
 static Net *live_net(Worker *w) { return w->have_t ? &w->t.net : &w->cur; }
 
-static void set_status(Worker *w, const char *fmt, const char *detail) {
+static void set_status(Worker *w, Severity sev, const char *fmt, const char *detail) {
     snprintf(w->status, sizeof w->status, fmt, detail ? detail : "");
+    w->status_sev = sev;
     w->status_new = 1;
 }
 
@@ -178,12 +162,12 @@ static void trainer_drop(Worker *w) {
 static const Dataset *train_set(Worker *w) {
     char err[ERR_LEN];
     if (w->mix && w->extra.n > 0 && w->train.n > 0) {
-        int r = dataset_mix_repeat(w->train.n, w->extra.n, w->cfg.batch);
+        int r = dataset_mix_repeat(w->train.n, w->extra.n, w->cfg.train.batch);
         if (w->mix_dirty || r != w->mix_rep || !w->mixed.n) {
             dataset_free(&w->mixed);
             w->mix_rep = 0;
             if (dataset_concat(&w->train, &w->extra, r, &w->mixed, err) != 0) {
-                set_status(w, "cannot mix in your examples: %s", err);
+                set_status(w, SEV_ERROR, "cannot mix in your examples: %s", err);
                 return &w->train;
             }
             w->mix_rep = r;
@@ -196,25 +180,27 @@ static const Dataset *train_set(Worker *w) {
     return &w->train;
 }
 
+/* cfg's training settings as a trainer of this generation takes them: its epoch limit counts the
+ * epochs earlier trainers did not, and a rebuilt trainer must not replay the same batches. */
+static TrainConfig trainer_cfg(const Worker *w) {
+    TrainConfig tc = w->cfg.train;
+    tc.epochs -= w->epoch_base;
+    tc.seed += (uint64_t)w->step_base;
+    return tc;
+}
+
 /* Builds a trainer around cur under cfg (when there is data). */
 static void trainer_build(Worker *w) {
     if (!w->have_data) return;
     char err[ERR_LEN];
-    TrainConfig tc;
-    train_config_default(&tc, "custom");
-    tc.opt = w->cfg.opt;
-    tc.lr = w->cfg.lr;
-    tc.batch = w->cfg.batch;
-    tc.epochs = w->cfg.epochs - w->epoch_base;
-    tc.schedule = SCHED_CONST;
-    tc.seed = w->cfg.seed + (uint64_t)w->step_base; /* a rebuilt trainer must not replay the same batches */
+    TrainConfig tc = trainer_cfg(w);
     if (trainer_create(&w->t, &w->cur, train_set(w), test_set(w), &tc, err) != 0) {
-        set_status(w, "cannot train: %s", err);
+        set_status(w, SEV_ERROR, "cannot train: %s", err);
         return;
     }
     if (netwk_create(&w->ewk, &w->cur, 250, err) != 0) {
         trainer_free(&w->t);
-        set_status(w, "cannot train: %s", err);
+        set_status(w, SEV_ERROR, "cannot train: %s", err);
         return;
     }
     w->have_t = 1;
@@ -320,6 +306,7 @@ static void publish_locked(Worker *w) {
     p->gen_cause = w->gen_cause;
     if (w->status_new) {
         snprintf(p->status, sizeof p->status, "%s", w->status);
+        p->status_sev = w->status_sev;
         p->status_seq++;
         w->status_new = 0;
     }
@@ -370,6 +357,7 @@ static void load_data(Worker *w) {
     snprintf(w->desc_new, sizeof w->desc_new, "no training data in %.100s", w->data_dir);
     w->data_new = 1;
     snprintf(w->status, sizeof w->status, "no training data (%.150s); run scripts/fetch_mnist.sh", err);
+    w->status_sev = SEV_WARN;
     w->status_new = 1;
 }
 
@@ -431,12 +419,12 @@ static long run_burst(Worker *w, long max_steps, double budget) {
         StepStatus st = trainer_step(&w->t);
         if (st == STEP_DONE) {
             w->finished = 1;
-            set_status(w, "finished: %s; raise Epochs or press Reset to train more", trainer_stop_reason(&w->t));
+            set_status(w, SEV_INFO, "finished: %s; raise Epochs or press Reset to train more", trainer_stop_reason(&w->t));
             break;
         }
         if (st == STEP_NONFINITE) {
             w->finished = 0;
-            set_status(w, "%s", "the loss became NaN/Inf: weights rolled back and training paused; lower the learning rate");
+            set_status(w, SEV_ERROR, "%s", "the loss became NaN/Inf: weights rolled back and training paused; lower the learning rate");
             w->halted = 1;
             pthread_mutex_lock(&w->mu);
             w->want_run = 0;
@@ -444,7 +432,7 @@ static long run_burst(Worker *w, long max_steps, double budget) {
             break;
         }
         if (st == STEP_ERROR) {
-            set_status(w, "%s", "training step failed");
+            set_status(w, SEV_ERROR, "%s", "training step failed");
             w->halted = 1;
             pthread_mutex_lock(&w->mu);
             w->want_run = 0;
@@ -478,27 +466,17 @@ static long run_burst(Worker *w, long max_steps, double budget) {
 }
 
 static void apply_config(Worker *w, const WorkerConfig *c) {
-    int rebuild = w->have_t && (c->opt != w->cfg.opt || c->batch != w->cfg.batch);
-    int sizes_keep[NET_MAX_LAYERS + 1];
-    int nl = w->cfg.nlayers;
-    memcpy(sizes_keep, w->cfg.sizes, sizeof sizes_keep);
-    uint64_t seed = w->cfg.seed;
-    w->cfg = *c;
-    /* sizes and seed belong to the network in force until a reset */
-    w->cfg.nlayers = nl;
-    memcpy(w->cfg.sizes, sizes_keep, sizeof sizes_keep);
-    w->cfg.seed = seed;
-    if (rebuild) {
+    uint64_t seed = w->cfg.train.seed; /* sizes and seed belong to the network in force until a reset */
+    w->cfg.train = c->train;
+    w->cfg.train.seed = seed;
+    if (!w->have_t) return;
+    TrainConfig tc = trainer_cfg(w);
+    if (trainer_retune(&w->t, &tc)) {
         trainer_drop(w);
         trainer_build(w);
         return;
     }
-    if (!w->have_t) return;
-    w->t.cfg.lr = c->lr;
-    w->t.opt.lr = c->lr;
-    w->t.cfg.epochs = c->epochs - w->epoch_base;
-    if (w->t.stop_reason == 1 && w->t.epoch < w->t.cfg.epochs) w->t.stop_reason = 0;
-    w->finished = w->t.stop_reason != 0 || w->t.epoch >= w->t.cfg.epochs;
+    w->finished = w->t.stop_reason != STOP_NONE || w->t.epoch >= w->t.cfg.epochs;
 }
 
 /* New personal examples (extra, taken over; NULL keeps them) and the mix switch. Training is
@@ -535,7 +513,7 @@ static void switch_data(Worker *w, const char *dir, const WorkerConfig *cfg) {
     if (!ok) {
         dataset_free(&train);
         dataset_free(&test);
-        set_status(w, "cannot use that data: %s", err);
+        set_status(w, SEV_ERROR, "cannot use that data: %s", err);
         return;
     }
     if (w->have_t) {
@@ -557,13 +535,13 @@ static void switch_data(Worker *w, const char *dir, const WorkerConfig *cfg) {
              w->tshare ? w->tshare->data.n : 0);
     Net fresh = {0};
     if (net_create(&fresh, cfg->sizes, cfg->nlayers, BIAS_NEURON, 0, err) == 0) {
-        net_init_he(&fresh, cfg->seed);
+        net_init_he(&fresh, cfg->train.seed);
         w->cfg = *cfg;
         w->gen_cause = GEN_DATA;
         generation_start(w, &fresh);
-        set_status(w, "now on %s", msg);
+        set_status(w, SEV_INFO, "now on %s", msg);
     } else {
-        set_status(w, "data switched, but no fresh network: %s", err);
+        set_status(w, SEV_ERROR, "data switched, but no fresh network: %s", err);
         trainer_build(w);
     }
 }
@@ -625,12 +603,12 @@ static void *worker_main(void *arg) {
         if (reset) {
             Net fresh = {0};
             if (net_create(&fresh, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err) == 0) {
-                net_init_he(&fresh, rc.seed);
+                net_init_he(&fresh, rc.train.seed);
                 w->cfg = rc;
                 w->gen_cause = GEN_RESET;
                 generation_start(w, &fresh);
             } else {
-                set_status(w, "reset failed: %s", err);
+                set_status(w, SEV_ERROR, "reset failed: %s", err);
             }
         }
         if (cfgc) apply_config(w, &nc);
@@ -651,12 +629,12 @@ static void *worker_main(void *arg) {
                 pthread_mutex_unlock(&w->mu);
             }
         } else if ((run || steps > 0) && !w->have_t) {
-            set_status(w, "%s", w->have_data ? "cannot train this network" : "no training data: run scripts/fetch_mnist.sh");
+            set_status(w, SEV_ERROR, "%s", w->have_data ? "cannot train this network" : "no training data: run scripts/fetch_mnist.sh");
             pthread_mutex_lock(&w->mu);
             w->want_run = 0;
             pthread_mutex_unlock(&w->mu);
         } else if ((run || steps > 0) && w->finished) {
-            set_status(w, "finished: %s; raise Epochs or press Reset to train more", "reached the epoch limit");
+            set_status(w, SEV_INFO, "finished: %s; raise Epochs or press Reset to train more", "reached the epoch limit");
             pthread_mutex_lock(&w->mu);
             w->want_run = 0;
             pthread_mutex_unlock(&w->mu);

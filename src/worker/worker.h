@@ -13,17 +13,18 @@
 #include "dataset.h"
 #include "net.h"
 #include "optim.h"
+#include "train.h"
 
-/* What a reset builds and how training runs. Sizes define the architecture. */
+/* What a reset builds and how training runs. */
 typedef struct {
     int nlayers;
-    int sizes[NET_MAX_LAYERS + 1];
-    OptKind opt;
-    float lr;
-    int batch;
-    int epochs;
-    uint64_t seed;      /* He init and shuffling: same seed, same start */
+    int sizes[NET_MAX_LAYERS + 1];  /* the architecture */
+    TrainConfig train;              /* optimiser, rate, schedule, batch, epochs; its seed is also the
+                                       He initialisation's: same seed, same start */
 } WorkerConfig;
+
+/* How much a message matters: the window colours it by this, never by its words. */
+typedef enum { SEV_INFO = 0, SEV_WARN, SEV_ERROR } Severity;
 
 /* One test-set measurement: on the first eval_subset test images every few steps (full = 0),
  * or on the whole test set at an epoch end (full = 1). */
@@ -84,6 +85,7 @@ typedef struct {
     int data_loading;
     char data_desc[160];         /* e.g. "mnist 60000/10000" or why there is no data */
     char status[512];            /* last notable event from the worker, e.g. a divergence */
+    Severity status_sev;
     unsigned long status_seq;    /* bumped with each new status */
     TestView *view;              /* latest test-set predictions or NULL; one reference owned */
     int extra_n;                 /* personal examples the worker holds */
@@ -123,8 +125,8 @@ void worker_set_running(Worker *w, int on);
 void worker_step(Worker *w, int n);
 /* A fresh He-initialised network of cfg's sizes from cfg's seed; history restarts. */
 void worker_reset(Worker *w, const WorkerConfig *cfg);
-/* Learning rate and epoch limit apply at the next step; optimiser and batch size too (the
- * optimiser's state restarts). Sizes and seed are ignored until a reset. */
+/* cfg's training settings apply at the next step (trainer_retune); a new optimiser or batch size
+ * rebuilds the trainer (the optimiser's state restarts). Sizes and seed wait for a reset. */
 void worker_configure(Worker *w, const WorkerConfig *cfg);
 /* Hands *net to the worker (which takes ownership of its memory; *net is zeroed) to become the
  * live network; history restarts. The caller has checked its shape. */
@@ -151,9 +153,8 @@ int worker_sync(Worker *w, Snapshot *dst);
 int worker_sync_run(Worker *w, Snapshot *dst);
 void snapshot_free(Snapshot *s);
 
-/* Fills cfg with the window's defaults for a preset ("softmax", "mlp") on top of sizes. */
+/* Fills cfg with preset arch's ("softmax", "mlp") sizes and the command line's recipe for it,
+ * at a constant learning rate (the window's: what the control shows is what is used). */
 void worker_config_default(WorkerConfig *cfg, const char *arch);
-/* "784-128-64-10" */
-void worker_sizes_str(const int *sizes, int nlayers, char *buf, int n);
 
 #endif

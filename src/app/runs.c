@@ -1,6 +1,6 @@
-/* app_runs.c - earlier runs kept for comparison (their curves stay in the plots, fainter, with a
- * legend) and the history of all runs as CSV. Pure data: drawing is in app_draw.c, writing the
- * file in session.c. */
+/* runs.c - earlier runs kept for comparison (their curves stay in the plots, fainter, with a
+ * legend), the loss smoothing both the plot and they use, and the history of all runs as CSV.
+ * Pure data: drawing is in view/plots.c, writing the file in src/session. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,22 +8,39 @@
 #include <string.h>
 
 #include "app.h"
-#include "app_ui.h"
 #include "optim.h"
+
+void loss_smooth_init(LossSmooth *s, long n) {
+    double tau = n / 60.0;
+    tau = tau < 5 ? 5 : tau > 500 ? 500 : tau;
+    s->beta = 1.0 - 1.0 / tau;
+    s->ema = s->wsum = 0;
+}
+
+float loss_smooth_push(LossSmooth *s, float v) {
+    if (isfinite(v)) {
+        s->ema = s->beta * s->ema + (1 - s->beta) * v;
+        s->wsum = s->beta * s->wsum + (1 - s->beta);
+    }
+    return loss_smooth_value(s);
+}
+
+float loss_smooth_value(const LossSmooth *s) { return s->wsum > 0 ? (float)(s->ema / s->wsum) : NAN; }
 
 void app_run_label(const App *a, char *buf, size_t n) {
     const Snapshot *s = &a->snap;
     char arch[96], data[64];
-    if (s->net.params)
-        worker_sizes_str(s->net.sizes, s->net.nlayers, arch, sizeof arch);
+    const char *preset = s->net.params ? net_preset_of(s->net.sizes, s->net.nlayers) : NULL;
+    if (preset)
+        snprintf(arch, sizeof arch, "%s", preset); /* the presets by name */
+    else if (s->net.params)
+        net_sizes_str(s->net.sizes, s->net.nlayers, arch, sizeof arch);
     else
         snprintf(arch, sizeof arch, "?");
-    if (!strcmp(arch, "784-10")) snprintf(arch, sizeof arch, "softmax"); /* the presets by name */
-    if (!strcmp(arch, "784-128-64-10")) snprintf(arch, sizeof arch, "mlp");
     /* the dataset's name is data_desc's first word ("mnist 60000/10000") */
     snprintf(data, sizeof data, "%.63s", s->data_desc);
     data[strcspn(data, " ")] = 0;
-    snprintf(buf, n, "%s %s %g%s%s%s", arch, optim_name(s->cfg.opt), (double)s->cfg.lr, data[0] ? ", " : "", data,
+    snprintf(buf, n, "%s %s %g%s%s%s", arch, optim_name(s->cfg.train.opt), (double)s->cfg.train.lr, data[0] ? ", " : "", data,
              s->mix_repeat > 0 ? " + mine" : "");
     for (char *p = buf; *p; p++) /* a folder's name may hold anything: keep the label plain for traces and CSV */
         if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) *p = '_';
@@ -55,20 +72,12 @@ int app_archive_run(App *a) {
         run_free(&r);
         return -1;
     }
-    memcpy(r.loss, s->loss, sizeof(float) * (size_t)s->nloss);
-    memcpy(r.evals, s->evals, sizeof(EvalPoint) * (size_t)s->nevals);
+    if (s->nloss) memcpy(r.loss, s->loss, sizeof(float) * (size_t)s->nloss);
+    if (s->nevals) memcpy(r.evals, s->evals, sizeof(EvalPoint) * (size_t)s->nevals);
     /* the same moving average the loss plot draws for a run of this length */
-    double tau = s->nloss / 60.0;
-    tau = tau < 5 ? 5 : tau > 500 ? 500 : tau;
-    double beta = 1.0 - 1.0 / tau, ema = 0, wsum = 0;
-    for (long i = 0; i < s->nloss; i++) {
-        float v = s->loss[i];
-        if (isfinite(v)) {
-            ema = beta * ema + (1 - beta) * v;
-            wsum = beta * wsum + (1 - beta);
-        }
-        r.smooth[i] = wsum > 0 ? (float)(ema / wsum) : NAN;
-    }
+    LossSmooth ls;
+    loss_smooth_init(&ls, s->nloss);
+    for (long i = 0; i < s->nloss; i++) r.smooth[i] = loss_smooth_push(&ls, s->loss[i]);
     r.final_acc = s->nevals ? s->evals[s->nevals - 1].acc : -1;
     if (a->nruns == APP_MAX_RUNS) {
         run_free(&a->runs[0]);

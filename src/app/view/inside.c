@@ -1,118 +1,15 @@
-/* app_inside.c - what the network looks at for the drawing: the saliency map (d score of the top
- * class / d input pixel) laid over the canvas and the 28x28 preview (G), and the Inside tab: the
- * input beside its saliency map, every hidden layer's ReLU activations as a grid, the output
- * probabilities as bars. One image's forward and backward pass (saliency.c) per prediction. */
+/* inside.c - the Inside tab, what the network makes of the drawing: the input beside its saliency
+ * map, every hidden layer's ReLU activations as a grid (hover a unit for its value), the output
+ * probabilities as bars. Everything comes from the drawing's one forward pass (predict.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "app_ui.h"
+#include "ui.h"
+#include "view.h"
 
 #define INSIDE_MAX_COLS 16
-
-/* A robust scale for the map: the 99th percentile of |g| (one hot pixel must not wash out the rest). */
-static float map_scale(const float *g, int n) {
-    float v[784];
-    int m = 0;
-    for (int i = 0; i < n && m < 784; i++)
-        if (isfinite(g[i])) v[m++] = fabsf(g[i]);
-    if (m == 0) return 1;
-    /* partial selection sort of the top 1% is enough for 784 values */
-    int want = m - 1 - m / 100;
-    for (int i = m - 1; i >= want; i--) {
-        int best = i;
-        for (int j = 0; j < i; j++)
-            if (v[j] > v[best]) best = j;
-        float t = v[i];
-        v[i] = v[best];
-        v[best] = t;
-    }
-    return v[want] > 0 ? v[want] : 1;
-}
-
-/* Overlay colour of a map value t (in units of the scale): orange raises the score, blue lowers
- * it, transparent at 0 (alpha 215 |t|^0.8, from a table: this runs for every canvas pixel). */
-static void overlay_rgba(float t, uint8_t *p) {
-    static uint8_t alpha_lut[257];
-    if (!alpha_lut[256])
-        for (int i = 0; i <= 256; i++) alpha_lut[i] = (uint8_t)(215.0f * powf(i / 256.0f, 0.8f) + 0.5f);
-    float m = fminf(1.0f, fabsf(t));
-    int pos = t > 0;
-    p[0] = pos ? 255 : 60, p[1] = pos ? 120 : 150, p[2] = pos ? 40 : 255;
-    p[3] = alpha_lut[(int)(m * 256.0f)];
-}
-
-static void paint_overlays(App *a) {
-    AppImage *im = &a->img[IMG_SALIENCY], *pv = &a->img[IMG_SAL_PREVIEW], *mp = &a->img[IMG_SAL_MAP];
-    if (app_image_alloc(im, CANVAS_SIDE, CANVAS_SIDE, 1) != 0 || app_image_alloc(pv, 28, 28, 0) != 0 ||
-        app_image_alloc(mp, 28, 28, 0) != 0)
-        return;
-    float s = a->sal_scale;
-    for (int i = 0; i < 784; i++) {
-        overlay_rgba(a->sal[i] / s, pv->rgba + 4 * i);
-        app_colormap(a->sal[i] / s, mp->rgba + 4 * i);
-        mp->rgba[4 * i + 3] = 255;
-    }
-    pv->version++;
-    mp->version++;
-    if (!a->show_saliency) return; /* the canvas-sized one only when it is seen */
-    /* bilinear over the map padded with a zero border (30x30), sample positions per column and row */
-    const SalFrame *f = &a->frame;
-    float pad[30 * 30] = {0};
-    for (int j = 0; j < 28; j++)
-        for (int i = 0; i < 28; i++) pad[(j + 1) * 30 + i + 1] = a->sal[j * 28 + i] / s;
-    int ci[CANVAS_SIDE], cj[CANVAS_SIDE];
-    float cu[CANVAS_SIDE], cv[CANVAS_SIDE];
-    for (int k = 0; k < CANVAS_SIDE; k++) {
-        /* input pixel k's centre is at k + 0.5; the padded index is one more */
-        double u = f->offx + (k + 0.5 - f->x0) * f->sx - 0.5 + 1, v = f->offy + (k + 0.5 - f->y0) * f->sy - 0.5 + 1;
-        u = u < 0 ? 0 : u > 28.999 ? 28.999 : u;
-        v = v < 0 ? 0 : v > 28.999 ? 28.999 : v;
-        ci[k] = (int)u, cu[k] = (float)(u - ci[k]);
-        cj[k] = (int)v, cv[k] = (float)(v - cj[k]);
-    }
-    for (int y = 0; y < CANVAS_SIDE; y++) {
-        const float *r0 = pad + cj[y] * 30, *r1 = r0 + 30;
-        float fv = cv[y];
-        uint8_t *row = im->rgba + 4 * (size_t)y * CANVAS_SIDE;
-        for (int x = 0; x < CANVAS_SIDE; x++) {
-            int i = ci[x];
-            float fu = cu[x];
-            float top = r0[i] + fu * (r0[i + 1] - r0[i]), bot = r1[i] + fu * (r1[i + 1] - r1[i]);
-            overlay_rgba(top + fv * (bot - top), row + 4 * x);
-        }
-    }
-    im->version++;
-}
-
-void inside_update(App *a) {
-    const Net *net = &a->snap.net;
-    a->probe_ok = a->frame_ok = 0;
-    if (!a->has_ink || a->top < 0 || !net->params || net->sizes[0] != 784) return;
-    if (!saliency_fits(&a->probe, net)) {
-        char err[ERR_LEN];
-        saliency_free(&a->probe);
-        if (saliency_init(&a->probe, net, err) != 0) return;
-    }
-    saliency_forward(&a->probe, net, a->input);
-    saliency_input_grad(&a->probe, net, a->top, SAL_LOGIT, a->sal);
-    a->sal_scale = map_scale(a->sal, 784);
-    a->probe_ok = 1;
-    a->frame_ok = saliency_frame(a->canvas_px.px, CANVAS_SIDE, CANVAS_SIDE, 0.05f, a->input, &a->frame);
-    paint_overlays(a);
-}
-
-void app_toggle_saliency(App *a) {
-    a->show_saliency = !a->show_saliency;
-    inside_update(a); /* the canvas overlay is painted only while shown */
-    if (a->show_saliency && !a->probe_ok) app_message(a, 0, "saliency on: draw a digit to see what the network looks at");
-    app_trace(a, "\"event\":\"saliency\",\"on\":%s,\"top\":%d,\"scale\":%.6g", a->show_saliency ? "true" : "false", a->top,
-              (double)(a->probe_ok ? a->sal_scale : 0));
-}
-
-/* ---- the Inside tab ---- */
 
 typedef struct {
     int top, img;               /* images row: y, side */
@@ -124,7 +21,7 @@ typedef struct {
 static void inside_layout(const App *a, InsideLayout *L) {
     memset(L, 0, sizeof *L);
     const Net *net = &a->snap.net;
-    Rect H = a->heat;
+    Rect H = a->lay.heat;
     int y = H.y + APP_TAB_H + 8 + 24;
     int avail_w = H.w - 20;
     L->top = y;
@@ -183,7 +80,7 @@ void inside_hover(App *a, int x, int y) {
 }
 
 void inside_draw(App *a) {
-    Rect H = a->heat;
+    Rect H = a->lay.heat;
     const Net *net = &a->snap.net;
     int top = H.y + APP_TAB_H + 8;
     char buf[160], fit[160];

@@ -1,4 +1,4 @@
-/* app_explore.c - the Errors tab: the live confusion matrix of the published network on the test
+/* errors.c - the Errors tab: the live confusion matrix of the published network on the test
  * set (counts and colour, per-class accuracy beside it), and the gallery of one cell's test images
  * with their probabilities; a thumbnail clicked goes onto the canvas to be edited and re-read.
  * The predictions come ready-made with the snapshot (TestView): nothing here runs the network. */
@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
-#include "app_ui.h"
 #include "confusion.h"
+#include "ui.h"
+#include "view.h"
 
 #define GAL_CAPTION 15 /* px under each thumbnail for its probability */
 #define GAL_GAP 6
@@ -29,14 +29,14 @@ static int label_width(const App *a) {
         int w = ui_tw(a, FONT_SMALL, a->classes[k]);
         if (w > lw) lw = w;
     }
-    int cap = a->heat.w / 5;
+    int cap = a->lay.heat.w / 5;
     return lw > cap ? cap : lw;
 }
 
 static int acc_width(const App *a) { return ui_tw(a, FONT_SMALL, "100.0%") + 40; }
 
-void explore_layout(App *a) {
-    Rect H = a->heat;
+void errors_layout(App *a) {
+    Rect H = a->lay.heat;
     int top = H.y + APP_TAB_H + 8;
     int lw = label_width(a), accw = acc_width(a);
     int gy = top + 80;                                   /* grid top: title, subtitle, captions, column header */
@@ -46,34 +46,34 @@ void explore_layout(App *a) {
     if (cell > hcap) cell = hcap;
     if (cell > 40) cell = 40;
     if (cell < 12) cell = 12;
-    a->cm_cell = cell;
+    a->ex.cell = cell;
     int gw = cell * CONF_K + 12 + accw + lw + 8;         /* centre matrix + labels + accuracy column */
     int gx = H.x + 10 + (H.w - 20 > gw ? (H.w - 20 - gw) / 2 : 0) + lw + 8;
-    a->cm_grid = (Rect){gx, gy, cell * CONF_K, cell * CONF_K};
+    a->ex.grid = (Rect){gx, gy, cell * CONF_K, cell * CONF_K};
     int ay = gy + cell * CONF_K + 40;                    /* gallery title above this */
-    a->gal_area = (Rect){H.x + 10, ay, H.w - 20, H.y + H.h - 10 - ay};
+    a->ex.gal_area = (Rect){H.x + 10, ay, H.w - 20, H.y + H.h - 10 - ay};
     int px = 56;
-    while (px > 28 && (a->gal_area.w + GAL_GAP) / (px + GAL_GAP) < 8) px -= 4;
-    a->gal_px = px;
-    a->gal_cols = (a->gal_area.w + GAL_GAP) / (px + GAL_GAP);
-    a->gal_rows = (a->gal_area.h + GAL_GAP) / (px + GAL_CAPTION + GAL_GAP);
-    if (a->gal_cols < 1) a->gal_cols = 1;
-    if (a->gal_rows < 0) a->gal_rows = 0;
+    while (px > 28 && (a->ex.gal_area.w + GAL_GAP) / (px + GAL_GAP) < 8) px -= 4;
+    a->ex.gal_px = px;
+    a->ex.gal_cols = (a->ex.gal_area.w + GAL_GAP) / (px + GAL_GAP);
+    a->ex.gal_rows = (a->ex.gal_area.h + GAL_GAP) / (px + GAL_CAPTION + GAL_GAP);
+    if (a->ex.gal_cols < 1) a->ex.gal_cols = 1;
+    if (a->ex.gal_rows < 0) a->ex.gal_rows = 0;
 }
 
 static Rect cell_rect(const App *a, int t, int p) {
-    return (Rect){a->cm_grid.x + p * a->cm_cell, a->cm_grid.y + t * a->cm_cell, a->cm_cell, a->cm_cell};
+    return (Rect){a->ex.grid.x + p * a->ex.cell, a->ex.grid.y + t * a->ex.cell, a->ex.cell, a->ex.cell};
 }
 
 static Rect thumb_rect(const App *a, int slot) {
-    int c = slot % a->gal_cols, r = slot / a->gal_cols;
-    int used = a->gal_cols * (a->gal_px + GAL_GAP) - GAL_GAP;
-    int x0 = a->gal_area.x + (a->gal_area.w - used) / 2;
-    return (Rect){x0 + c * (a->gal_px + GAL_GAP), a->gal_area.y + r * (a->gal_px + GAL_CAPTION + GAL_GAP), a->gal_px,
-                  a->gal_px};
+    int c = slot % a->ex.gal_cols, r = slot / a->ex.gal_cols;
+    int used = a->ex.gal_cols * (a->ex.gal_px + GAL_GAP) - GAL_GAP;
+    int x0 = a->ex.gal_area.x + (a->ex.gal_area.w - used) / 2;
+    return (Rect){x0 + c * (a->ex.gal_px + GAL_GAP), a->ex.gal_area.y + r * (a->ex.gal_px + GAL_CAPTION + GAL_GAP), a->ex.gal_px,
+                  a->ex.gal_px};
 }
 
-static int page_size(const App *a) { return a->gal_cols * a->gal_rows; }
+static int page_size(const App *a) { return a->ex.gal_cols * a->ex.gal_rows; }
 
 /* Paints the visible page of thumbnails into IMG_GALLERY (one 28x28 block per slot). */
 static void gallery_paint(App *a) {
@@ -84,12 +84,12 @@ static void gallery_paint(App *a) {
     const Dataset *ds = &v->test->data;
     int side = ds->rows == ds->cols ? ds->rows : 0;
     if (side <= 0 || side > 64) return;
-    if (app_image_alloc(im, a->gal_cols * side, a->gal_rows * side, 0) != 0) return;
+    if (app_image_alloc(im, a->ex.gal_cols * side, a->ex.gal_rows * side, 0) != 0) return;
     memset(im->rgba, 0, (size_t)im->w * im->h * 4);
-    for (int s = 0; s < page && a->gal_scroll + s < a->gal_n; s++) {
-        int i = a->gal_idx[a->gal_scroll + s];
+    for (int s = 0; s < page && a->ex.scroll + s < a->ex.n; s++) {
+        int i = a->ex.idx[a->ex.scroll + s];
         const uint8_t *src = ds->x + (size_t)i * ds->d;
-        int ox = (s % a->gal_cols) * side, oy = (s / a->gal_cols) * side;
+        int ox = (s % a->ex.gal_cols) * side, oy = (s / a->ex.gal_cols) * side;
         for (int y = 0; y < side; y++)
             for (int x = 0; x < side; x++) {
                 float g = src[y * side + x] / 255.0f;
@@ -104,16 +104,16 @@ static void gallery_paint(App *a) {
 /* Re-lists the selected cell from the current view (the selection survives new views). */
 static void gallery_fill(App *a) {
     const TestView *v = cur_view(a);
-    a->gal_view = v;
-    a->gal_n = a->gal_count = 0;
-    if (!v || a->gal_t < 0) return;
-    a->gal_count = confusion_cell(v->test->data.y, v->pred, v->prob, v->K, v->n, a->gal_t, a->gal_p, a->gal_idx,
+    a->ex.view = v;
+    a->ex.n = a->ex.count = 0;
+    if (!v || a->ex.t < 0) return;
+    a->ex.count = confusion_cell(v->test->data.y, v->pred, v->prob, v->K, v->n, a->ex.t, a->ex.p, a->ex.idx,
                                   APP_GALLERY_MAX);
-    a->gal_n = a->gal_count < APP_GALLERY_MAX ? a->gal_count : APP_GALLERY_MAX;
+    a->ex.n = a->ex.count < APP_GALLERY_MAX ? a->ex.count : APP_GALLERY_MAX;
     int page = page_size(a);
-    int maxs = page > 0 && a->gal_n > page ? (a->gal_n - page + a->gal_cols - 1) / a->gal_cols * a->gal_cols : 0;
-    if (a->gal_scroll > maxs) a->gal_scroll = maxs;
-    if (a->gal_scroll < 0) a->gal_scroll = 0;
+    int maxs = page > 0 && a->ex.n > page ? (a->ex.n - page + a->ex.gal_cols - 1) / a->ex.gal_cols * a->ex.gal_cols : 0;
+    if (a->ex.scroll > maxs) a->ex.scroll = maxs;
+    if (a->ex.scroll < 0) a->ex.scroll = 0;
     gallery_paint(a);
 }
 
@@ -127,25 +127,25 @@ static void select_worst(App *a) {
         for (int p = 0; p < K; p++)
             if (t != p && v->confusion[t][p] > best) best = v->confusion[t][p], bt = t, bp = p;
     if (bt < 0) return;
-    a->gal_t = bt, a->gal_p = bp;
-    a->gal_scroll = 0;
+    a->ex.t = bt, a->ex.p = bp;
+    a->ex.scroll = 0;
     gallery_fill(a);
 }
 
 void app_select_cell(App *a, int t, int p) {
-    a->gal_auto = 0;
-    a->gal_scroll = 0;
+    a->ex.autosel = 0;
+    a->ex.scroll = 0;
     if (t < 0 || p < 0 || t >= CONF_K || p >= CONF_K) {
-        a->gal_t = a->gal_p = -1;
-        a->gal_n = a->gal_count = 0;
+        a->ex.t = a->ex.p = -1;
+        a->ex.n = a->ex.count = 0;
         app_trace(a, "\"event\":\"gallery\",\"closed\":true");
         return;
     }
-    a->gal_t = t, a->gal_p = p;
+    a->ex.t = t, a->ex.p = p;
     gallery_fill(a);
     Rect r0 = thumb_rect(a, 0);
     app_trace(a, "\"event\":\"gallery\",\"true\":%d,\"pred\":%d,\"count\":%d,\"shown\":%d,\"thumb\":[%d,%d,%d]", t, p,
-              a->gal_count, a->gal_n < page_size(a) ? a->gal_n : page_size(a), r0.x, r0.y, a->gal_px);
+              a->ex.count, a->ex.n < page_size(a) ? a->ex.n : page_size(a), r0.x, r0.y, a->ex.gal_px);
 }
 
 int app_canvas_from_test(App *a, int i) {
@@ -159,23 +159,23 @@ int app_canvas_from_test(App *a, int i) {
     free(img);
     if (rc != 0) return -1;
     int t = ds->y[i];
-    app_message(a, 0, "test image #%d (a %s, read as %s) is on the canvas: draw on it to see the reading change", i,
+    app_message(a, SEV_INFO, "test image #%d (a %s, read as %s) is on the canvas: draw on it to see the reading change", i,
                 a->classes[t < 10 ? t : 0], a->classes[v->pred[i] < 10 ? v->pred[i] : 0]);
     app_trace(a, "\"event\":\"canvas_from_test\",\"index\":%d,\"label\":%d,\"pred\":%d", i, t, v->pred[i]);
     app_update_prediction(a);
     return 0;
 }
 
-void explore_on_snapshot(App *a) {
+void errors_on_snapshot(App *a) {
     const TestView *v = cur_view(a);
-    if (v == a->gal_view) return;
+    if (v == a->ex.view) return;
     if (!v) {
-        a->gal_view = NULL;
-        a->gal_n = a->gal_count = 0;
+        a->ex.view = NULL;
+        a->ex.n = a->ex.count = 0;
         return;
     }
-    if (a->gal_t < 0 && !a->gal_auto && a->gal_view == NULL) a->gal_auto = 1; /* first matrix: show the worst cell */
-    if (a->gal_auto)
+    if (a->ex.t < 0 && !a->ex.autosel && a->ex.view == NULL) a->ex.autosel = 1; /* first matrix: show the worst cell */
+    if (a->ex.autosel)
         select_worst(a);
     else
         gallery_fill(a);
@@ -184,19 +184,19 @@ void explore_on_snapshot(App *a) {
 /* Which cell or thumbnail is under (x, y). */
 static int hit_cell(const App *a, int x, int y, int *t, int *p) {
     int K = view_classes(a);
-    if (!cur_view(a) || !rect_contains(a->cm_grid, x, y)) return 0;
-    *t = (y - a->cm_grid.y) / a->cm_cell, *p = (x - a->cm_grid.x) / a->cm_cell;
+    if (!cur_view(a) || !rect_contains(a->ex.grid, x, y)) return 0;
+    *t = (y - a->ex.grid.y) / a->ex.cell, *p = (x - a->ex.grid.x) / a->ex.cell;
     return *t < K && *p < K;
 }
 
 static int hit_thumb(const App *a, int x, int y) {
     int page = page_size(a);
-    for (int s = 0; s < page && a->gal_scroll + s < a->gal_n; s++)
-        if (rect_contains(thumb_rect(a, s), x, y)) return a->gal_scroll + s;
+    for (int s = 0; s < page && a->ex.scroll + s < a->ex.n; s++)
+        if (rect_contains(thumb_rect(a, s), x, y)) return a->ex.scroll + s;
     return -1;
 }
 
-int explore_mouse_down(App *a, int x, int y) {
+int errors_mouse_down(App *a, int x, int y) {
     int t, p;
     if (hit_cell(a, x, y, &t, &p)) {
         app_select_cell(a, t, p);
@@ -204,30 +204,30 @@ int explore_mouse_down(App *a, int x, int y) {
     }
     int k = hit_thumb(a, x, y);
     if (k >= 0) {
-        app_canvas_from_test(a, a->gal_idx[k]);
+        app_canvas_from_test(a, a->ex.idx[k]);
         return 1;
     }
     return 0;
 }
 
-void explore_hover(App *a, int x, int y) {
+void errors_hover(App *a, int x, int y) {
     int t, p;
-    a->hover_cell_t = a->hover_cell_p = a->hover_thumb = -1;
+    a->ex.hover_t = a->ex.hover_p = a->ex.hover_thumb = -1;
     if (hit_cell(a, x, y, &t, &p))
-        a->hover_cell_t = t, a->hover_cell_p = p;
+        a->ex.hover_t = t, a->ex.hover_p = p;
     else
-        a->hover_thumb = hit_thumb(a, x, y);
+        a->ex.hover_thumb = hit_thumb(a, x, y);
 }
 
-int explore_wheel(App *a, int x, int y, int dy) {
-    Rect g = a->gal_area;
-    if (!rect_contains((Rect){g.x, g.y - 30, g.w, g.h + 30}, x, y) || a->gal_n == 0) return 0;
+int errors_wheel(App *a, int x, int y, int dy) {
+    Rect g = a->ex.gal_area;
+    if (!rect_contains((Rect){g.x, g.y - 30, g.w, g.h + 30}, x, y) || a->ex.n == 0) return 0;
     int page = page_size(a);
-    int maxs = page > 0 && a->gal_n > page ? (a->gal_n - page + a->gal_cols - 1) / a->gal_cols * a->gal_cols : 0;
-    int s = a->gal_scroll - dy * a->gal_cols;
-    a->gal_scroll = s < 0 ? 0 : s > maxs ? maxs : s;
+    int maxs = page > 0 && a->ex.n > page ? (a->ex.n - page + a->ex.gal_cols - 1) / a->ex.gal_cols * a->ex.gal_cols : 0;
+    int s = a->ex.scroll - dy * a->ex.gal_cols;
+    a->ex.scroll = s < 0 ? 0 : s > maxs ? maxs : s;
     gallery_paint(a);
-    explore_hover(a, x, y);
+    errors_hover(a, x, y);
     return 1;
 }
 
@@ -239,8 +239,8 @@ static void fmt_small_count(char *buf, size_t n, long v, int terse) {
         snprintf(buf, n, "%ldk", (v + 500) / 1000);
 }
 
-void explore_draw(App *a) {
-    Rect H = a->heat;
+void errors_draw(App *a) {
+    Rect H = a->lay.heat;
     const TestView *v = cur_view(a);
     int top = H.y + APP_TAB_H + 8;
     char buf[256], fit[256];
@@ -257,8 +257,8 @@ void explore_draw(App *a) {
     snprintf(buf, sizeof buf, "%d images, %.2f%% right, network at step %ld%s", v->n, v->acc * 100, v->step,
              stale ? " (previous network)" : "");
     ui_text(a, FONT_SMALL, H.x + 10, top + 20, stale ? UI_AMBER : UI_DIM, ui_fit_right(a, FONT_SMALL, buf, H.w - 20, fit, sizeof fit));
-    Rect G = a->cm_grid;
-    int cs = a->cm_cell, lw = label_width(a);
+    Rect G = a->ex.grid;
+    int cs = a->ex.cell, lw = label_width(a);
     /* axis captions */
     ui_text(a, FONT_SMALL, H.x + 10, G.y - 38, UI_FAINT,
             ui_fit_right(a, FONT_SMALL, "rows: true class    columns: what the network read", H.w - 20, fit, sizeof fit));
@@ -270,7 +270,7 @@ void explore_draw(App *a) {
     for (int t = 0; t < K; t++) {
         long row = 0;
         for (int p = 0; p < K; p++) row += v->confusion[t][p];
-        ui_text_in(a, FONT_SMALL, (Rect){G.x - lw - 8, G.y + t * cs, lw + 2, cs}, 2, t == a->gal_t ? UI_TEXT : UI_DIM,
+        ui_text_in(a, FONT_SMALL, (Rect){G.x - lw - 8, G.y + t * cs, lw + 2, cs}, 2, t == a->ex.t ? UI_TEXT : UI_DIM,
                    ui_fit_right(a, FONT_SMALL, a->classes[t], lw, fit, sizeof fit));
         for (int p = 0; p < K; p++) {
             Rect r = cell_rect(a, t, p);
@@ -305,33 +305,33 @@ void explore_draw(App *a) {
         }
     }
     ui_text_in(a, FONT_SMALL, (Rect){G.x + G.w + 12, G.y - 18, acc_width(a), 16}, 2, UI_FAINT, "class accuracy");
-    if (a->hover_cell_t >= 0) {
-        Rect r = cell_rect(a, a->hover_cell_t, a->hover_cell_p);
+    if (a->ex.hover_t >= 0) {
+        Rect r = cell_rect(a, a->ex.hover_t, a->ex.hover_p);
         draw_frame(&a->dl, r, UI_DIM);
     }
-    if (a->gal_t >= 0 && a->gal_t < K && a->gal_p < K) {
-        Rect r = cell_rect(a, a->gal_t, a->gal_p);
+    if (a->ex.t >= 0 && a->ex.t < K && a->ex.p < K) {
+        Rect r = cell_rect(a, a->ex.t, a->ex.p);
         draw_frame(&a->dl, (Rect){r.x - 1, r.y - 1, r.w + 1, r.h + 1}, UI_TEXT);
     }
 
     /* gallery */
-    Rect g = a->gal_area;
+    Rect g = a->ex.gal_area;
     int hy = g.y - 26;
-    if (a->gal_t < 0) {
+    if (a->ex.t < 0) {
         ui_text(a, FONT_SMALL, g.x, hy, UI_DIM, "Click a cell to see its test images.");
         return;
     }
-    const char *tn = a->classes[a->gal_t], *pn = a->classes[a->gal_p];
-    if (a->gal_t == a->gal_p)
-        snprintf(buf, sizeof buf, "%s read right: %d", tn, a->gal_count);
+    const char *tn = a->classes[a->ex.t], *pn = a->classes[a->ex.p];
+    if (a->ex.t == a->ex.p)
+        snprintf(buf, sizeof buf, "%s read right: %d", tn, a->ex.count);
     else
-        snprintf(buf, sizeof buf, "true %s, read as %s: %d", tn, pn, a->gal_count);
+        snprintf(buf, sizeof buf, "true %s, read as %s: %d", tn, pn, a->ex.count);
     ui_text(a, FONT_BOLD, g.x, hy, UI_TEXT, ui_fit_right(a, FONT_BOLD, buf, g.w / 2 + 40, fit, sizeof fit));
     int page = page_size(a);
-    if (a->gal_n > 0) {
-        if (a->gal_n > page)
-            snprintf(buf, sizeof buf, "%d-%d, surest first; scroll for more", a->gal_scroll + 1,
-                     a->gal_scroll + page < a->gal_n ? a->gal_scroll + page : a->gal_n);
+    if (a->ex.n > 0) {
+        if (a->ex.n > page)
+            snprintf(buf, sizeof buf, "%d-%d, surest first; scroll for more", a->ex.scroll + 1,
+                     a->ex.scroll + page < a->ex.n ? a->ex.scroll + page : a->ex.n);
         else
             snprintf(buf, sizeof buf, "surest first; click one to edit it");
         int room = g.w - ui_tw(a, FONT_BOLD, fit) - 16;
@@ -341,25 +341,25 @@ void explore_draw(App *a) {
         ui_text(a, FONT_SMALL, g.x, hy + 24, UI_DIM, "No test images in this cell.");
     }
     int side = v->test->data.rows;
-    for (int s = 0; s < page && a->gal_scroll + s < a->gal_n; s++) {
-        int k = a->gal_scroll + s, i = a->gal_idx[k];
+    for (int s = 0; s < page && a->ex.scroll + s < a->ex.n; s++) {
+        int k = a->ex.scroll + s, i = a->ex.idx[k];
         Rect r = thumb_rect(a, s);
-        draw_image(&a->dl, IMG_GALLERY, r, (Rect){(s % a->gal_cols) * side, (s / a->gal_cols) * side, side, side});
-        draw_frame(&a->dl, (Rect){r.x - 1, r.y - 1, r.w + 2, r.h + 2}, k == a->hover_thumb ? UI_TEXT : UI_BORDER);
-        float pp = v->prob[(size_t)i * v->K + a->gal_p];
+        draw_image(&a->dl, IMG_GALLERY, r, (Rect){(s % a->ex.gal_cols) * side, (s / a->ex.gal_cols) * side, side, side});
+        draw_frame(&a->dl, (Rect){r.x - 1, r.y - 1, r.w + 2, r.h + 2}, k == a->ex.hover_thumb ? UI_TEXT : UI_BORDER);
+        float pp = v->prob[(size_t)i * v->K + a->ex.p];
         snprintf(buf, sizeof buf, "%.0f%%", pp * 100.0);
         if (ui_tw(a, FONT_SMALL, buf) > r.w + GAL_GAP - 2) snprintf(buf, sizeof buf, "%.0f", pp * 100.0); /* tiny thumbnails */
         ui_text_in(a, FONT_SMALL, (Rect){r.x, r.y + r.h + 1, r.w, GAL_CAPTION - 1}, 1,
-                   a->gal_t == a->gal_p ? UI_GREEN : UI_RED, buf);
+                   a->ex.t == a->ex.p ? UI_GREEN : UI_RED, buf);
     }
 }
 
-void explore_draw_tooltip(App *a) {
+void errors_draw_tooltip(App *a) {
     const TestView *v = cur_view(a);
     if (!v) return;
     char buf[256];
-    if (a->hover_cell_t >= 0) {
-        int t = a->hover_cell_t, p = a->hover_cell_p;
+    if (a->ex.hover_t >= 0) {
+        int t = a->ex.hover_t, p = a->ex.hover_p;
         long row = 0;
         for (int q = 0; q < CONF_K; q++) row += v->confusion[t][q];
         long c = v->confusion[t][p];
@@ -369,8 +369,8 @@ void explore_draw_tooltip(App *a) {
             snprintf(buf, sizeof buf, "true %s read as %s: %ld of %ld (%.2f%%); click to see them", a->classes[t], a->classes[p], c,
                      row, row ? 100.0 * c / row : 0.0);
         ui_tooltip(a, buf);
-    } else if (a->hover_thumb >= 0 && a->hover_thumb < a->gal_n) {
-        int i = a->gal_idx[a->hover_thumb];
+    } else if (a->ex.hover_thumb >= 0 && a->ex.hover_thumb < a->ex.n) {
+        int i = a->ex.idx[a->ex.hover_thumb];
         int t = v->test->data.y[i], p = v->pred[i];
         const float *pr = v->prob + (size_t)i * v->K;
         if (t == p)

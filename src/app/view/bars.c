@@ -1,0 +1,60 @@
+/* bars.c - the top bar (the title and the controls laid out in it) and the status bar (training
+ * state, counters, the data, the learning rate, and the last message, coloured by severity). */
+#include <stdio.h>
+#include <string.h>
+
+#include "controls.h"
+#include "ui.h"
+#include "view.h"
+
+/* Controls that live in a panel's header, drawn by that panel. */
+static int in_panel(int id) {
+    return id == WID_CLEAR || id == WID_UNDO || id == WID_LOG || id == WID_SALIENCY ||
+           (id >= WID_TAB_WEIGHTS && id <= WID_TAB_INSIDE);
+}
+
+void bars_draw_top(App *a) {
+    Rect bar = {0, 0, a->w, a->lay.bar_h};
+    draw_rect(&a->dl, bar, (Color){28, 30, 37, 255});
+    draw_line(&a->dl, 0, a->lay.bar_h - 1, a->w, a->lay.bar_h - 1, UI_BORDER);
+    ui_text_in(a, FONT_TITLE, (Rect){10, 7, 100, ui_fh(a, FONT_BODY) + 10}, 0, UI_ACCENT, "digitrec");
+    for (int i = 0; i < a->nwidgets; i++)
+        if (!in_panel(a->widgets[i].id)) control_draw(a, &a->widgets[i]);
+}
+
+void bars_draw_status(App *a) {
+    const Snapshot *s = &a->snap;
+    Rect r = a->lay.status;
+    draw_rect(&a->dl, r, (Color){28, 30, 37, 255});
+    draw_line(&a->dl, 0, r.y, a->w, r.y, UI_BORDER);
+    char buf[512], sps[32];
+    ui_fmt_count(sps, sizeof sps, s->sps);
+    int secs = (int)s->t_train;
+    const EvalPoint *last = s->nevals ? &s->evals[s->nevals - 1] : NULL;
+    char acc[32] = "-";
+    if (last) snprintf(acc, sizeof acc, "%.2f%%", last->acc * 100);
+    const char *state = s->running ? "training" : s->finished ? "finished" : "paused";
+    char mine[64] = "";
+    if (s->mix_repeat > 0) snprintf(mine, sizeof mine, " + %d of yours x%d", s->extra_n, s->mix_repeat);
+    snprintf(buf, sizeof buf, "%s  |  epoch %d  step %ld  |  %s samples/s  |  %d:%02d elapsed  |  test acc %s  |  %s%s  |  lr %g%s",
+             state, s->epoch, s->step, s->running ? sps : "-", secs / 60, secs % 60, acc, s->data_desc, mine,
+             (double)s->cfg.train.lr, app_unsaved(a) ? "  |  unsaved" : "");
+    if (ui_tw(a, FONT_SMALL, buf) > r.w - 40) /* narrow window: the short form */
+        snprintf(buf, sizeof buf, "%s | ep %d | step %ld | %s/s | %d:%02d | acc %s%s", state, s->epoch, s->step,
+                 s->running ? sps : "-", secs / 60, secs % 60, acc, app_unsaved(a) ? " | unsaved" : "");
+    Color dot = s->running ? UI_GREEN : s->finished ? UI_ACCENT : UI_AMBER;
+    draw_rect(&a->dl, (Rect){r.x + 10, r.y + 9, 8, 8}, dot);
+    int lw = ui_tw(a, FONT_SMALL, buf);
+    ui_text_in(a, FONT_SMALL, (Rect){r.x + 24, r.y, lw, r.h}, 0, UI_TEXT, buf);
+    /* the message gets the rest of the bar; errors stay longer */
+    double age = a->now - a->msg_time;
+    if (a->msg[0] && age < (a->msg_sev == SEV_ERROR ? 30 : 12)) {
+        int room = r.w - (24 + lw + 30);
+        if (room > 80) {
+            char fit[600];
+            ui_fit_left(a, FONT_SMALL, a->msg, room, fit, sizeof fit);
+            Color c = a->msg_sev == SEV_ERROR ? UI_RED : a->msg_sev == SEV_WARN ? UI_AMBER : UI_GREEN;
+            ui_text_in(a, FONT_SMALL, (Rect){r.x + r.w - room - 10, r.y, room, r.h}, 2, c, fit);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/* view.h - private to src/app: the panels, one file each in src/app/view. A view lays itself out
+ * inside the rectangle layout.c gives it, draws from state, and answers the mouse over itself.
+ * Views call downwards only (controls, predict, ui, state); app.c and layout.c call them. */
+#ifndef DIGITREC_VIEW_H
+#define DIGITREC_VIEW_H
+
+#include "app.h"
+
+/* bars.c: the top bar's controls and the status bar */
+void bars_draw_top(App *a);
+void bars_draw_status(App *a);
+
+/* reading.c: the canvas, the 28x28 input, the verdict and the probability bars */
+void reading_draw(App *a);
+
+/* plots.c: the loss and test-accuracy curves, with the earlier runs */
+void plots_draw(App *a);
+
+/* weights.c: the Weights tab (first-layer tiles, colour bar, deeper heatmaps) */
+void weights_layout(App *a);
+/* Repaints the heatmap images from the snapshot's network. */
+void weights_paint(App *a);
+void weights_hover(App *a, int x, int y);
+void weights_draw(App *a);
+void weights_draw_tooltip(App *a);
+
+/* errors.c: the Errors tab (confusion matrix, per-class accuracy, the gallery) */
+void errors_layout(App *a);
+/* A newly synced snapshot: refresh the gallery if the test-set predictions changed. */
+void errors_on_snapshot(App *a);
+/* Mouse events over the Errors tab; return 1 when consumed. */
+int errors_mouse_down(App *a, int x, int y);
+void errors_hover(App *a, int x, int y);
+int errors_wheel(App *a, int x, int y, int dy);
+void errors_draw(App *a);
+void errors_draw_tooltip(App *a);
+
+/* inside.c: the Inside tab (input, saliency map, hidden activations, outputs) */
+void inside_hover(App *a, int x, int y);
+void inside_draw(App *a);
+void inside_draw_tooltip(App *a);
+
+/* dialogs.c: help, Open, and the dataset chooser */
+void help_draw(App *a);
+Rect open_panel(const App *a);
+Rect open_row(const App *a, int i);
+void open_draw(App *a);
+int open_mouse_down(App *a, int x, int y);
+void open_key(App *a, int key);
+void open_wheel(App *a, int dy);
+void data_draw(App *a);
+int data_mouse_down(App *a, int x, int y);
+void data_key(App *a, int key);
+void data_text(App *a, const char *utf8);
+
+#endif

@@ -1,0 +1,150 @@
+/* cmd_window.c - `digitrec` with no subcommand: parses the window's options and opens it
+ * (src/platform). The options' meaning and defaults live in src/session/startup.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "startup.h"
+#include "window.h"
+
+#ifndef DIGITREC_MODELS_DIR
+#define DIGITREC_MODELS_DIR "models"
+#endif
+#ifndef DIGITREC_ASSETS_DIR
+#define DIGITREC_ASSETS_DIR "assets"
+#endif
+
+static void gui_usage(FILE *f) {
+    fprintf(f,
+            "usage: digitrec [options]        open the window\n"
+            "  --model F           start with this model (default: %s/mlp.safetensors)\n"
+            "  --arch A            start with a fresh network instead: softmax, mlp or sizes like 784-256-10\n"
+            "  --seed N            seed for --arch and Reset (default 1)\n"
+            "  --data DIR          IDX folder, or mnist / fashion-mnist (default $DIGITREC_DATA, else\n"
+            "                      the built-in data/mnist); Ctrl+D or a dropped folder switches later\n"
+            "  --models-dir DIR    where Ctrl+S saves and Ctrl+O looks (default %s)\n"
+            "  --autosave FILE     where unsaved training goes on close (default MODELS_DIR/autosave.safetensors)\n"
+            "  --size WxH          window size (default 1280x800)\n"
+            "  --trace FILE        write JSON lines: layout, predictions, training publishes, saves\n"
+            "  --canvas-image F    put a picture (PNG/PGM/..., dark ink on light or light on dark) on the canvas\n"
+            "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
+            "  --train-for S       train for S seconds after start, then pause\n"
+            "  --screenshot FILE   render one frame (after --train-for, still training) to a PNG and exit\n"
+            "  --bench S           train the model for S seconds with the window drawing every frame\n"
+            "                      (a stroke is drawn, so predictions run), then print one\n"
+            "                      'bench-window:' line of samples/s and frame times and exit\n"
+            "  --compare A         after --train-for, reset to architecture A (softmax, mlp or sizes)\n"
+            "                      and train as long again: both runs' curves in one picture\n"
+            "  --personal-dir DIR  your labelled drawings (Ctrl+0..9) as IDX files (default\n"
+            "                      $XDG_DATA_HOME/digitrec/personal or ~/.local/share/digitrec/personal)\n"
+            "  --mix               mix your drawings into training from the start (P toggles)\n"
+            "  --saliency          start with the saliency overlay on the canvas (G toggles)\n"
+            "  --export-dir DIR    where Ctrl+E writes the history CSV and PNG pictures (default\n"
+            "                      $XDG_DATA_HOME/digitrec/exports or ~/.local/share/digitrec/exports)\n"
+            "  --export            with --screenshot: also export (as Ctrl+E) after the frame\n"
+            "  --tab T             start on the right panel's weights, errors or inside view\n"
+            "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
+            "  --assets DIR        where fonts/DejaVuSans.ttf is (default %s)\n",
+            DIGITREC_MODELS_DIR, DIGITREC_MODELS_DIR, DIGITREC_ASSETS_DIR);
+}
+
+/* Fills o from argv. Returns 0, 1 when help was printed, or -1 after a usage error on stderr. */
+static int parse_options(int argc, char **argv, WindowOptions *o) {
+    window_options_default(o);
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help-window")) {
+            gui_usage(stdout);
+            return 1;
+        }
+        static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
+                                      "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
+                                      "--size", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
+                                      "--export", "--compare", "--bench", NULL};
+        size_t len = strcspn(argv[i], "=");
+        int ok = 0;
+        for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
+        if (!ok && !strncmp(argv[i], "--", 2)) {
+            fprintf(stderr, "digitrec: unknown option %.*s (see digitrec --help)\n", (int)len, argv[i]);
+            return -1;
+        }
+        if (!strcmp(argv[i], "--mix")) {
+            o->mix = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--saliency")) {
+            o->saliency = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--export")) {
+            o->export_now = 1;
+            continue;
+        }
+        char name[32];
+        const char *v;
+        if (cli_take(argc, argv, &i, name, sizeof name, &v) != 0) return -1;
+        long n;
+        double d;
+        if (!strcmp(name, "--model")) o->model = v;
+        else if (!strcmp(name, "--data")) o->data = v;
+        else if (!strcmp(name, "--models-dir")) o->models_dir = v;
+        else if (!strcmp(name, "--autosave")) o->autosave = v;
+        else if (!strcmp(name, "--screenshot")) o->screenshot = v;
+        else if (!strcmp(name, "--trace")) o->trace = v;
+        else if (!strcmp(name, "--canvas-image")) o->canvas_image = v;
+        else if (!strcmp(name, "--arch")) o->arch = v;
+        else if (!strcmp(name, "--assets")) o->assets = v;
+        else if (!strcmp(name, "--personal-dir")) o->personal_dir = v;
+        else if (!strcmp(name, "--export-dir")) o->export_dir = v;
+        else if (!strcmp(name, "--compare")) o->compare = v;
+        else if (!strcmp(name, "--draw-demo")) {
+            if (cli_int(name, v, 0, 9, &n) != 0) return -1;
+            o->draw_demo = (int)n;
+        } else if (!strcmp(name, "--seed")) {
+            if (cli_int(name, v, 0, 999, &o->seed) != 0) return -1;
+        } else if (!strcmp(name, "--train-for")) {
+            if (cli_double(name, v, 0, 86400, &d) != 0) return -1;
+            o->train_for = d;
+        } else if (!strcmp(name, "--bench")) {
+            if (cli_double(name, v, 0.5, 86400, &d) != 0) return -1;
+            o->bench = d;
+        } else if (!strcmp(name, "--tab")) {
+            static const char *tabs[] = {"weights", "errors", "inside"};
+            o->tab = -1;
+            for (int k = 0; k < 3; k++)
+                if (!strcmp(v, tabs[k])) o->tab = k;
+            if (o->tab < 0) {
+                fprintf(stderr, "digitrec: --tab expects weights, errors or inside, got '%s'\n", v);
+                return -1;
+            }
+        } else if (!strcmp(name, "--cell")) {
+            int t, p;
+            char extra;
+            if (sscanf(v, "%d,%d%c", &t, &p, &extra) != 2 || t < 0 || t > 9 || p < 0 || p > 9) {
+                fprintf(stderr, "digitrec: --cell expects T,P with digits 0-9 (true, predicted), got '%s'\n", v);
+                return -1;
+            }
+            o->cell_t = t, o->cell_p = p;
+            o->tab = TAB_ERRORS;
+        } else if (!strcmp(name, "--size")) {
+            int w, h;
+            char extra;
+            if (sscanf(v, "%dx%d%c", &w, &h, &extra) != 2 || w < 640 || h < 480 || w > 8192 || h > 8192) {
+                fprintf(stderr, "digitrec: --size expects WxH, at least 640x480, got '%s'\n", v);
+                return -1;
+            }
+            o->w = w, o->h = h;
+        } else {
+            fprintf(stderr, "digitrec: unknown option %s (see digitrec --help)\n", name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+
+int cmd_window(int argc, char **argv) {
+    WindowOptions o;
+    int pr = parse_options(argc, argv, &o);
+    if (pr != 0) return pr > 0 ? 0 : EXIT_USAGE;
+    return window_main(&o) == 0 ? 0 : EXIT_RUNTIME;
+}

@@ -1,0 +1,212 @@
+/* startup.c - the window's start-up policy (folders, the starting network, the personal
+ * examples, the worker) and its scripted runs. Everything here happens before or beside the
+ * frames the platform draws; none of it needs a display. */
+#include "startup.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "dataset.h"
+#include "kernels.h"
+#include "personal.h"
+
+#ifndef DIGITREC_MODELS_DIR
+#define DIGITREC_MODELS_DIR "models"
+#endif
+
+void window_options_default(WindowOptions *o) {
+    memset(o, 0, sizeof *o);
+    o->draw_demo = -1;
+    o->cell_t = o->cell_p = -1;
+    o->w = 1280, o->h = 800;
+    o->seed = 1;
+}
+
+int session_user_dir(int config, const char *leaf, char *out, size_t n) {
+    const char *x = getenv(config ? "XDG_CONFIG_HOME" : "XDG_DATA_HOME"), *home = getenv("HOME");
+    if (x && *x)
+        snprintf(out, n, "%s/digitrec/%s", x, leaf);
+    else if (home && *home)
+        snprintf(out, n, "%s/%s/digitrec/%s", home, config ? ".config" : ".local/share", leaf);
+    else {
+        out[0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
+/* The network the window starts with: --arch, --model, the shipped mlp, or a fresh mlp. */
+static int initial_network(const WindowOptions *o, App *a, Net *net, char *err) {
+    if (o->arch) {
+        WorkerConfig c = a->ctl;
+        if (net_preset(o->arch, c.sizes))
+            worker_config_default(&c, o->arch);
+        else if (app_parse_sizes(o->arch, &c, err) != 0)
+            return -1;
+        if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+        net_init_he(net, (uint64_t)o->seed);
+        app_message(a, SEV_INFO, "fresh untrained network: press Space to train");
+        return 0;
+    }
+    char e2[ERR_LEN], path[1200];
+    ModelMeta meta;
+    snprintf(path, sizeof path, "%s", o->model ? o->model : DIGITREC_MODELS_DIR "/mlp.safetensors");
+    if (session_read_model(path, net, &meta, e2) == 0) {
+        app_set_classes(a, model_meta_get(&meta, "classes"));
+        a->classes_from_model = 1;
+        app_message(a, SEV_INFO, "model %s", path);
+        return 0;
+    }
+    if (o->model) return err_set(err, "%s", e2);
+    WorkerConfig c;
+    worker_config_default(&c, "mlp");
+    if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+    net_init_he(net, (uint64_t)o->seed);
+    app_message(a, SEV_WARN, "no shipped model (%s): starting with an untrained network; press Space to train", path);
+    return 0;
+}
+
+int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char *err) {
+    if (app_init(a, o->w, o->h, err) != 0) return -1;
+    session_init(s, a, trace);
+    app_resize(a, a->w, a->h); /* so the trace starts with the layout */
+    snprintf(s->models_dir, sizeof s->models_dir, "%s", o->models_dir ? o->models_dir : DIGITREC_MODELS_DIR);
+    if (o->autosave)
+        snprintf(s->autosave, sizeof s->autosave, "%s", o->autosave);
+    else
+        snprintf(s->autosave, sizeof s->autosave, "%.1000s/autosave.safetensors", s->models_dir);
+    session_user_dir(1, "recent", s->recent_file, sizeof s->recent_file);
+    if (o->export_dir)
+        snprintf(s->export_dir, sizeof s->export_dir, "%s", o->export_dir);
+    else
+        session_user_dir(0, "exports", s->export_dir, sizeof s->export_dir);
+    if (o->personal_dir)
+        snprintf(s->personal_dir, sizeof s->personal_dir, "%s", o->personal_dir);
+    else
+        session_user_dir(0, "personal", s->personal_dir, sizeof s->personal_dir);
+
+    Net net = {0};
+    if (initial_network(o, a, &net, err) != 0) goto fail;
+    app_adopt_network(a, &net);
+    app_set_tab(a, o->tab);
+    a->show_saliency = o->saliency;
+    if (a->arch == ARCH_SOFTMAX) {
+        WorkerConfig d;
+        worker_config_default(&d, "softmax");
+        a->ctl.train = d.train;
+    }
+    a->ctl.train.seed = (uint64_t)o->seed;
+    if (o->bench > 0) a->ctl.train.epochs = 1000; /* no epoch limit within the benchmark */
+    if (o->draw_demo >= 0) canvas_draw_demo(&a->canvas_px, o->draw_demo);
+
+    /* the personal examples: the session keeps one copy, the worker gets another */
+    a->mix = o->mix;
+    Dataset extra = {0};
+    char e2[ERR_LEN];
+    if (s->personal_dir[0] && personal_load(s->personal_dir, &s->personal, e2) != 0)
+        app_message(a, SEV_ERROR, "your examples were not loaded: %s", e2);
+    else if (s->personal.n > 0 && dataset_subset(&s->personal, s->personal.n, &extra, e2) != 0)
+        app_message(a, SEV_ERROR, "your examples: %s", e2);
+    a->personal_n = s->personal.n;
+    app_resize(a, a->w, a->h); /* the Mine button shows the count */
+
+    kernels_set_threads(1); /* the worker gets one core, the window keeps the other */
+    WorkerSetup setup = {0};
+    setup.data_dir = dataset_default_dir(o->data);
+    setup.extra = &extra;
+    setup.mix = o->mix;
+    s->worker = worker_start(&setup, &net, &a->ctl, err);
+    net_free(&net);
+    dataset_free(&extra); /* moved into the worker unless it failed to start */
+    if (!s->worker) goto fail;
+    session_sync(s);
+    return 0;
+fail:
+    net_free(&net);
+    session_free(s);
+    app_free(a);
+    return -1;
+}
+
+/* ---- scripted runs ---- */
+
+int autotrain_tick(AutoTrain *t, App *a, double now) {
+    if (t->train_for <= 0 || t->phase == 2) return 0;
+    if (t->phase == 0) {
+        if (a->snap.have_data) {
+            app_push_action(a, ACT_RUN, NULL);
+            t->started = now;
+            t->phase = 1;
+        } else if (!a->snap.data_loading && a->snap.version > 0 && now - t->t0 > 1.0) {
+            t->phase = 2; /* no data: nothing to train */
+            return 0;
+        }
+        return 1;
+    }
+    if (now - t->started >= t->train_for) {
+        if (t->compare) {
+            /* the second run: a fresh network of the other architecture; the first run's curves stay */
+            WorkerConfig c = a->ctl;
+            char err[ERR_LEN];
+            if (net_preset(t->compare, c.sizes)) {
+                worker_config_default(&c, t->compare);
+                c.train.seed = a->ctl.train.seed;
+            } else if (app_parse_sizes(t->compare, &c, err) != 0) {
+                app_message(a, SEV_ERROR, "--compare: %s", err);
+                t->compare = NULL;
+                return 1;
+            }
+            a->ctl = c;
+            app_adopt_network(a, &a->snap.net);
+            a->ctl = c;
+            app_push_action(a, ACT_RESET, NULL);
+            app_push_action(a, ACT_CONFIGURE, NULL);
+            app_push_action(a, ACT_RUN, NULL); /* the first run may have finished and stopped */
+            t->compare = NULL;
+            t->started = now;
+            return 1;
+        }
+        if (!t->keep_going) app_push_action(a, ACT_PAUSE, NULL);
+        t->phase = 2;
+        return 0;
+    }
+    return 1;
+}
+
+void bench_stroke(App *a, long frame) {
+    const Rect *c = &a->lay.canvas;
+    long k = frame % 30, stroke = frame / 30;
+    double t = (double)k / 29 * 6.2831853 + (double)stroke;
+    int x = c->x + c->w / 2 + (int)(c->w * 0.3 * cos(t)), y = c->y + c->h / 2 + (int)(c->h * 0.35 * sin(1.5 * t));
+    if (k == 0) {
+        if (stroke % 4 == 0) app_key(a, KEY_C, 0);
+        app_mouse_down(a, x, y, 1);
+    } else if (k == 29) {
+        app_mouse_up(a, x, y, 1);
+    } else {
+        app_mouse_move(a, x, y);
+    }
+}
+
+static int cmp_double(const void *p, const void *q) {
+    double x = *(const double *)p, y = *(const double *)q;
+    return (x > y) - (x < y);
+}
+
+void bench_report(const App *a, double wall, long steps0, long samples0, double ttrain0, double *ms, long n,
+                  const double part[4]) {
+    qsort(ms, (size_t)n, sizeof *ms, cmp_double);
+    long steps = a->snap.step - steps0, samples = a->snap.samples - samples0;
+    double tt = a->snap.t_train - ttrain0;
+    printf("bench-window: seconds=%.3f steps=%ld samples=%ld samples_per_second=%.1f step_samples_per_second=%.1f "
+           "frames=%ld fps=%.1f frame_ms_median=%.3f frame_ms_p99=%.3f frame_ms_max=%.3f "
+           "mean_ms_input=%.3f mean_ms_layout=%.3f mean_ms_draw=%.3f mean_ms_present=%.3f\n",
+           wall, steps, samples, wall > 0 ? samples / wall : 0.0, tt > 0 ? samples / tt : 0.0, n,
+           wall > 0 ? n / wall : 0.0, n ? ms[n / 2] : 0.0, n ? ms[(long)(0.99 * (double)(n - 1) + 0.5)] : 0.0,
+           n ? ms[n - 1] : 0.0, n ? part[0] / n : 0.0, n ? part[1] / n : 0.0, n ? part[2] / n : 0.0,
+           n ? part[3] / n : 0.0);
+    fflush(stdout);
+}

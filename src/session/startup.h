@@ -1,0 +1,68 @@
+/* startup.h - how the window starts: its options (parsed by the command line), the folders they
+ * default to, the network it opens with, the personal examples, and the training worker. Also
+ * the scripted runs used for screenshots and benchmarks (--train-for, --compare, --bench), which
+ * drive the App through the same events and actions a person would. No SDL. */
+#ifndef DIGITREC_STARTUP_H
+#define DIGITREC_STARTUP_H
+
+#include <stdio.h>
+
+#include "app.h"
+#include "session.h"
+
+typedef struct {
+    const char *model, *data, *models_dir, *autosave, *screenshot, *trace, *canvas_image, *arch, *assets;
+    const char *personal_dir, *export_dir, *compare;
+    int export_now;     /* --export: with --screenshot, export after the frame */
+    int draw_demo;      /* -1 none */
+    int tab;            /* PanelTab to start on */
+    int cell_t, cell_p; /* confusion cell to open, -1 none */
+    int mix;            /* mix the personal examples into training from the start */
+    int saliency;       /* start with the saliency overlay on */
+    double train_for;   /* train this many seconds after start, then pause */
+    double bench;       /* --bench S: train S seconds with the window drawing, print timings, exit */
+    int w, h;
+    long seed;
+} WindowOptions;
+
+/* The defaults: 1280x800, seed 1, no demo, no cell. */
+void window_options_default(WindowOptions *o);
+
+/* The user's folder for leaf: "$XDG_CONFIG_HOME/digitrec/leaf" (else ~/.config/digitrec/leaf)
+ * when config is set, else under $XDG_DATA_HOME (else ~/.local/share). Writes it into out (n
+ * bytes) and returns 0, or -1 with out = "" when neither variable is set. */
+int session_user_dir(int config, const char *leaf, char *out, size_t n);
+
+/* Starts a window session: sets up app (w x h) and s around it, picks the folders (models,
+ * autosave, recent files, exports, personal examples: from o, else the user's data and config
+ * folders), opens the starting network (--arch, --model, the shipped MLP, or a fresh MLP), loads
+ * the personal examples and starts the worker on o->data. trace may be NULL. Returns 0, or -1 with
+ * err (nothing left running; app and s freed). */
+int session_start(Session *s, App *app, const WindowOptions *o, FILE *trace, char *err);
+
+/* ---- scripted runs ---- */
+
+/* Start-of-run automation shared by the window and --screenshot: start training for train_for
+ * seconds once data is there, then pause (or keep going), optionally resetting to the compare
+ * architecture and training as long again. */
+typedef struct {
+    double train_for, started, t0;
+    int phase;           /* 0 waiting for data, 1 training, 2 done */
+    int keep_going;      /* do not pause at the end (a screenshot is taken mid-training) */
+    const char *compare; /* then reset to this architecture and train as long again (--compare) */
+} AutoTrain;
+
+/* Queues what the script needs at time now (seconds, monotonic). Returns 1 while it still has
+ * something to do. */
+int autotrain_tick(AutoTrain *t, App *a, double now);
+
+/* --bench: a pen moving over the canvas as a user would, one mouse event a frame: strokes of 30
+ * frames along a loop, the canvas cleared every fourth stroke so it never fills up. */
+void bench_stroke(App *a, long frame);
+/* Prints the one 'bench-window:' line from the frame times (ms, n of them; sorted here), the
+ * counters when training began and the summed times (ms) of the frames' four parts: input + sync +
+ * prediction, app_frame, draw calls, present. */
+void bench_report(const App *a, double wall, long steps0, long samples0, double ttrain0, double *ms, long n,
+                  const double part[4]);
+
+#endif
