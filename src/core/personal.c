@@ -15,22 +15,6 @@
 
 #define PATH_MAX_LEN 4096
 
-int personal_default_dir(char *out, size_t n) {
-    const char *x = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
-    int w;
-    if (x && *x)
-        w = snprintf(out, n, "%s/digitrec/personal", x);
-    else if (home && *home)
-        w = snprintf(out, n, "%s/.local/share/digitrec/personal", home);
-    else
-        w = -1;
-    if (w < 0 || (size_t)w >= n) {
-        if (n) out[0] = 0;
-        return -1;
-    }
-    return 0;
-}
-
 static int join(char *out, const char *dir, const char *name, char *err) {
     int w = snprintf(out, PATH_MAX_LEN, "%s/%s", dir, name);
     if (w < 0 || w >= PATH_MAX_LEN) return err_set(err, "personal folder path too long");

@@ -20,10 +20,6 @@
 #define PERSONAL_SIDE 28
 #define PERSONAL_MAX 100000   /* examples; an add past this is refused */
 
-/* The default folder: $XDG_DATA_HOME/digitrec/personal, else $HOME/.local/share/digitrec/personal.
- * Writes it into out (n bytes) and returns 0, or -1 when neither variable is set (out = ""). */
-int personal_default_dir(char *out, size_t n);
-
 /* Loads dir's examples into *out: 28x28 images, labels 0..9, name "personal", classes "0".."9".
  * A missing folder or label file is an empty set (n = 0, x and y NULL), not an error. Images
  * past the label count are ignored (see above). Fewer images than labels, another image size, a

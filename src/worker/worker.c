@@ -648,6 +648,29 @@ static void *worker_main(void *arg) {
     return NULL;
 }
 
+/* Frees everything the worker holds, and the worker; its thread is not running. */
+static void worker_free_state(Worker *w) {
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    if (w->have_t) {
+        trainer_free(&w->t);
+        netwk_free(&w->ewk);
+    }
+    if (w->load_net) net_free(w->load_net);
+    free(w->load_net);
+    if (w->extra_req) dataset_free(w->extra_req);
+    free(w->extra_req);
+    net_free(&w->cur);
+    dataset_free(&w->train);
+    dataset_free(&w->extra);
+    dataset_free(&w->mixed);
+    shared_release(w->tshare);
+    testview_release(w->view_new);
+    snapshot_free(&w->pub);
+    free(w->evq);
+    free(w);
+}
+
 Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfig *cfg, char *err) {
     Worker *w = calloc(1, sizeof *w);
     if (!w) {
@@ -695,16 +718,7 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
     publish_locked(w); /* before the thread exists, so the first sync already has a network */
     if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
         err_set(err, "worker: cannot start the training thread");
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
-        if (w->have_t) trainer_free(&w->t), netwk_free(&w->ewk);
-        net_free(&w->cur);
-        dataset_free(&w->train);
-        dataset_free(&w->extra);
-        dataset_free(&w->mixed);
-        shared_release(w->tshare);
-        snapshot_free(&w->pub);
-        free(w);
+        worker_free_state(w);
         return NULL;
     }
     return w;
@@ -718,29 +732,7 @@ void worker_stop(Worker *w, Snapshot *final) {
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
     if (final) sync_locked(w, final, 0); /* the thread is gone: nothing else touches pub */
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
-    if (w->have_t) {
-        trainer_free(&w->t);
-        netwk_free(&w->ewk);
-    }
-    if (w->load_net) {
-        net_free(w->load_net);
-        free(w->load_net);
-    }
-    if (w->extra_req) {
-        dataset_free(w->extra_req);
-        free(w->extra_req);
-    }
-    net_free(&w->cur);
-    dataset_free(&w->train);
-    dataset_free(&w->extra);
-    dataset_free(&w->mixed);
-    shared_release(w->tshare);
-    testview_release(w->view_new);
-    snapshot_free(&w->pub);
-    free(w->evq);
-    free(w);
+    worker_free_state(w);
 }
 
 void worker_set_running(Worker *w, int on) {

@@ -1,0 +1,94 @@
+/* test_startup.c - the window's start-up policy without a window: the user's folders from the
+ * environment, the network it opens with (--arch, --model, a bad --model, the shipped model),
+ * the folders a session is given, and the scripted run's first steps. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "common.h"
+#include "fixtures.h"
+#include "session.h"
+#include "startup.h"
+
+int main(void) {
+    char err[ERR_LEN], buf[1200];
+
+    /* the user's folders */
+    setenv("XDG_DATA_HOME", "/x/data", 1);
+    CHECK(session_user_dir(0, "personal", buf, sizeof buf) == 0 && !strcmp(buf, "/x/data/digitrec/personal"), "XDG: %s", buf);
+    setenv("XDG_CONFIG_HOME", "/x/config", 1);
+    CHECK(session_user_dir(1, "recent", buf, sizeof buf) == 0 && !strcmp(buf, "/x/config/digitrec/recent"), "config: %s", buf);
+    unsetenv("XDG_DATA_HOME");
+    unsetenv("XDG_CONFIG_HOME");
+    setenv("HOME", "/home/u", 1);
+    CHECK(session_user_dir(0, "personal", buf, sizeof buf) == 0 && !strcmp(buf, "/home/u/.local/share/digitrec/personal"),
+          "HOME: %s", buf);
+    CHECK(session_user_dir(1, "recent", buf, sizeof buf) == 0 && !strcmp(buf, "/home/u/.config/digitrec/recent"), "HOME config: %s",
+          buf);
+    unsetenv("HOME");
+    CHECK(session_user_dir(0, "personal", buf, sizeof buf) == -1 && buf[0] == 0, "neither set");
+
+    char dir[] = "/tmp/digitrec_test_startup_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    setenv("HOME", dir, 1);
+
+    static App app;
+    static Session s;
+    WindowOptions o;
+    window_options_default(&o);
+    CHECK(o.w == 1280 && o.h == 800 && o.seed == 1 && o.draw_demo == -1 && o.cell_t == -1, "defaults");
+    o.data = "/nonexistent/digitrec-data";
+
+    /* a fresh network of typed sizes, folders under HOME */
+    o.arch = "784-32-10";
+    o.seed = 7;
+    CHECK(session_start(&s, &app, &o, NULL, err) == 0, "%s", err);
+    CHECK(app.snap.net.params && app.snap.net.nlayers == 2 && app.snap.net.sizes[1] == 32, "the typed network");
+    CHECK(app.arch == ARCH_CUSTOM && app.ctl.train.seed == 7 && app.ctl.train.schedule == SCHED_CONST, "controls: custom, seed 7");
+    snprintf(buf, sizeof buf, "%s/.local/share/digitrec/personal", dir);
+    CHECK(!strcmp(s.personal_dir, buf), "personal folder %s", s.personal_dir);
+    snprintf(buf, sizeof buf, "%s/.local/share/digitrec/exports", dir);
+    CHECK(!strcmp(s.export_dir, buf), "export folder %s", s.export_dir);
+    CHECK(strstr(s.autosave, "/autosave.safetensors") != NULL, "autosave %s", s.autosave);
+    /* the scripted run waits for data, then gives up without it */
+    AutoTrain at = {1.0, 0, time_now(), 0, 0, NULL};
+    int busy = 1;
+    for (int t = 0; t < 600 && busy; t++) {
+        session_sync(&s);
+        busy = autotrain_tick(&at, &app, time_now());
+        sleep_ms(5);
+    }
+    CHECK(!busy && at.phase == 2 && !app.snap.have_data, "no data: nothing to train (%s)", app.snap.data_desc);
+    char msg[1200];
+    CHECK(session_close(&s, msg, sizeof msg) == 0, "nothing to autosave: %s", msg);
+    session_free(&s);
+    app_free(&app);
+
+    /* a model that is not one: one line, nothing left running */
+    snprintf(buf, sizeof buf, "%s/broken.safetensors", dir);
+    FILE *f = fopen(buf, "wb");
+    fputs("no", f);
+    fclose(f);
+    o.arch = NULL;
+    o.model = buf;
+    CHECK(session_start(&s, &app, &o, NULL, err) == -1 && strstr(err, "broken.safetensors") && !strchr(err, '\n'),
+          "a bad --model is refused: %s", err);
+
+    /* the shipped model, when there is one to find */
+    o.model = NULL;
+    CHECK(session_start(&s, &app, &o, NULL, err) == 0, "%s", err);
+    const char *m = app.msg;
+    if (strstr(m, "no shipped model")) {
+        CHECK(app.snap.net.nlayers == 3 && !app.classes_from_model, "no shipped model: a fresh MLP");
+    } else {
+        CHECK(strstr(m, "mlp.safetensors") && app.classes_from_model && app.arch == ARCH_MLP, "the shipped MLP: %s", m);
+    }
+    session_close(&s, msg, sizeof msg);
+    session_free(&s);
+    app_free(&app);
+
+    snprintf(buf, sizeof buf, "rm -rf '%s'", dir); /* dir came from mkdtemp */
+    CHECK(system(buf) == 0, "clean up");
+    return check_summary("test_startup");
+}
