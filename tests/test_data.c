@@ -176,7 +176,7 @@ int main(void) {
     want_gen = g0;
     CHECK(sync_until(a, gen_changed, 15000), "switched");
     CHECK(!strcmp(a->snap.data_dir, d2) && a->snap.step == 0 && a->snap.gen_cause == GEN_DATA, "on %s, step 0", a->snap.data_dir);
-    CHECK(a->nruns == 1 && a->runs[0].nloss == 25 && strstr(a->runs[0].label, "letters"), "the letters run kept: %s",
+    CHECK(a->nruns == 1 && a->runs[0].loss.n == 25 && strstr(a->runs[0].label, "letters"), "the letters run kept: %s",
           a->nruns ? a->runs[0].label : "-");
     CHECK(!strcmp(a->classes[0], "circle") && !strcmp(a->classes[1], "square") && !strcmp(a->classes[2], "2"),
           "classes from shapes/classes.txt: %s %s %s", a->classes[0], a->classes[1], a->classes[2]);

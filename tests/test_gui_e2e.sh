@@ -240,7 +240,7 @@ if [ "$HAVE_DATA" = 1 ]; then
     [ -n "$exp" ] || fail "Ctrl+E did not export"
     prefix=$(echo "$exp" | sed -E 's/.*"prefix":"([^"]+)".*/\1/')
     case "$prefix" in "$HOME/.local/share/digitrec/exports/"*) ;; *) fail "exported outside the default folder: $prefix" ;; esac
-    grep -q '^1,"mlp momentum 0.05, mnist",step,1,' "$prefix-history.csv" || fail "the CSV lacks run 1's steps"
+    grep -q '^1,"mlp momentum 0.05 b64, mnist",step,1,' "$prefix-history.csv" || fail "the CSV lacks run 1's steps"
     grep -q '^current,' "$prefix-history.csv" || fail "the CSV lacks the current run"
     for f in canvas input weights curves window layers.1.weight; do
         [ "$(head -c 4 "$prefix-$f.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] || fail "no PNG $prefix-$f.png"

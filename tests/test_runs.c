@@ -35,6 +35,8 @@ static void train_steps(App *a, Worker *w, long n) {
     }
 }
 
+static int mem_sink(void *ud, const char *text, size_t n) { return fwrite(text, 1, n, (FILE *)ud) == n ? 0 : -1; }
+
 static int fake_calls;
 static int fake_exporter(void *ud, App *a, const char *prefix, char *err) {
     (void)ud, (void)a, (void)err;
@@ -78,9 +80,10 @@ int main(void) {
 
     /* run 1: softmax, 45 steps (past an epoch of 20, so there are test points) */
     train_steps(a, w, 45);
-    CHECK(a->snap.nloss == 45 && a->snap.nevals > 0, "run 1: %ld steps, %d tests", a->snap.nloss, a->snap.nevals);
-    long n1 = a->snap.nloss;
-    float first_loss = a->snap.loss[0];
+    CHECK(a->snap.loss.n == 45 && a->snap.nevals > 0, "run 1: %ld steps, %d tests", a->snap.loss.n, a->snap.nevals);
+    long n1 = a->snap.loss.n;
+    float first_loss = NAN;
+    CHECK(spool_read(a->snap.spool, 0, 1, &first_loss) == 1, "the first step's loss is in the spool");
     double acc1 = a->snap.evals[a->snap.nevals - 1].acc;
 
     /* switch the architecture and reset: run 1 is kept, the new run starts empty */
@@ -91,42 +94,58 @@ int main(void) {
         session_sync(&sess);
         sleep_ms(5);
     }
-    CHECK(a->nruns == 1 && a->runs[0].nloss == n1 && a->runs[0].loss[0] == first_loss, "run 1 kept: %d runs", a->nruns);
-    CHECK(strstr(a->runs[0].label, "softmax sgd 0.1, synthetic") != NULL, "label: %s", a->runs[0].label);
+    CHECK(a->nruns == 1 && a->runs[0].loss.n == n1 && a->runs[0].loss.min[0] == first_loss, "run 1 kept: %d runs", a->nruns);
+    CHECK(strstr(a->runs[0].label, "softmax sgd 0.1 b50, synthetic") != NULL, "label: %s", a->runs[0].label);
     CHECK(fabs(a->runs[0].final_acc - acc1) < 1e-12, "its final accuracy");
-    CHECK(a->snap.nloss == 0 && a->snap.net.nlayers == 2, "the new run starts empty with 784-16-10");
+    CHECK(a->snap.loss.n == 0 && a->snap.net.nlayers == 2, "the new run starts empty with 784-16-10");
     fflush(trace);
     CHECK(strstr(tbuf, "\"event\":\"run_kept\",\"runs\":1,\"steps\":45") != NULL, "traced");
-    /* before the new run trains, the plots already show run 1 with its legend */
+    /* before the new run trains, the plots already show run 1 with its legend (wide enough for
+       the whole label) */
+    app_resize(a, 1700, 900);
     app_frame(a, 1);
     char want[128];
-    snprintf(want, sizeof want, "softmax sgd 0.1, synthetic (%.1f%%)", acc1 * 100);
-    CHECK(has_text(a, "softmax sgd 0.1, synthetic") && has_text(a, want), "legend with the final accuracy");
+    snprintf(want, sizeof want, "softmax sgd 0.1 b50, synthetic (%.1f%%)", acc1 * 100);
+    CHECK(has_text(a, "softmax sgd 0.1 b50, synthetic") && has_text(a, want), "legend with the final accuracy");
+    /* legends sit above the plotting area: no legend text inside the axes' box */
+    for (int i = 0; i < a->dl.n; i++) {
+        const DrawCmd *c = &a->dl.cmds[i];
+        if (c->type == CMD_TEXT && strstr(drawcmd_text(&a->dl, c), "#1 ")) {
+            Rect lp = a->lay.loss_plot, ap = a->lay.acc_plot;
+            (void)ap;
+            CHECK(rect_contains(lp, c->r.x, c->r.y), "the runs are named in the loss panel");
+            CHECK(c->r.y + c->r.h <= lp.y + 29 + 3 * 17, "the legend stays in the rows under the title, above the axes");
+        }
+    }
     int faint = 0;
     for (int i = 0; i < a->dl.n; i++) {
         const DrawCmd *c = &a->dl.cmds[i];
         faint += c->type == CMD_LINES && c->c.a == 150 && (rect_contains(a->lay.loss_plot, c->r.x, c->r.y) || c->npts >= 2);
     }
     CHECK(faint >= 2, "run 1 drawn faint in both plots (%d polylines)", faint);
+    app_resize(a, 1280, 800);
 
     /* run 2 trains: both drawn, the step axis covers the longer one */
     train_steps(a, w, 10);
     app_frame(a, 2);
-    CHECK(has_text(a, "softmax sgd 0.1, synthetic"), "run 1 still in the legend while run 2 trains");
+    CHECK(has_text(a, "softmax sgd 0.1 b50, synthetic"), "run 1 still in the legend while run 2 trains");
 
     /* CSV: every step of run 1 and of the current run, the tests, quoted labels */
-    char *csv;
-    size_t len;
-    CHECK(app_history_csv(a, &csv, &len) == 0, "csv");
+    char *csv = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&csv, &len);
+    long missing = -1;
+    CHECK(app_history_csv(a, mem_sink, mem, &missing) == 0 && missing == 0, "csv, every step from the spools");
+    fclose(mem);
     int steps1 = 0, stepsc = 0, tests = 0;
     for (char *line = strtok(csv, "\n"); line; line = strtok(NULL, "\n")) {
-        static const char r1[] = "1,\"softmax sgd 0.1, synthetic\",step,", rc[] = "current,\"784-16-10 sgd 0.1, synthetic\",step,";
+        static const char r1[] = "1,\"softmax sgd 0.1 b50, synthetic\",step,", rc[] = "current,\"784-16-10 sgd 0.1 b50, synthetic\",step,";
         if (!strncmp(line, r1, strlen(r1))) steps1++;
         if (!strncmp(line, rc, strlen(rc))) stepsc++;
         if (strstr(line, ",test,")) tests++;
     }
     free(csv);
-    CHECK(steps1 == 45 && stepsc == (int)a->snap.nloss, "step rows: %d and %d (want 45, %ld)", steps1, stepsc, a->snap.nloss);
+    CHECK(steps1 == 45 && stepsc == (int)a->snap.loss.n, "step rows: %d and %d (want 45, %ld)", steps1, stepsc, a->snap.loss.n);
     CHECK(tests == a->runs[0].nevals + a->snap.nevals, "test rows %d", tests);
 
     /* export: the CSV file plus the exporter's pictures, in the export folder */
@@ -162,7 +181,7 @@ int main(void) {
             sleep_ms(5);
         }
     }
-    CHECK(a->nruns == APP_MAX_RUNS && a->runs[0].nloss == 3 && a->runs_total == APP_MAX_RUNS + 2, "%d runs kept of %lu", a->nruns,
+    CHECK(a->nruns == APP_MAX_RUNS && a->runs[0].loss.n == 3 && a->runs_total == APP_MAX_RUNS + 2, "%d runs kept of %lu", a->nruns,
           a->runs_total);
     app_frame(a, 3);
     CHECK(!has_text(a, "softmax sgd"), "the oldest (softmax) left the legend");

@@ -65,7 +65,7 @@ int main(void) {
     /* the first snapshot is there at once, holding the given network, and nothing trains */
     CHECK(worker_sync(w, &s) == 1, "first sync");
     CHECK(same_params(&s.net, &net), "snapshot = initial network");
-    CHECK(s.have_data && !s.running && s.step == 0 && s.nloss == 0, "paused at step 0");
+    CHECK(s.have_data && !s.running && s.step == 0 && s.loss.n == 0, "paused at step 0");
     CHECK(strstr(s.data_desc, "synthetic 2000/500") != NULL, "data described: %s", s.data_desc);
     sleep_ms(100);
     worker_sync(w, &s);
@@ -76,9 +76,12 @@ int main(void) {
     WAIT_FOR(w, &s, s.step >= 3, 3000);
     sleep_ms(60);
     worker_sync(w, &s);
-    CHECK(s.step == 3 && s.nloss == 3, "three steps: step %ld, losses %ld", s.step, s.nloss);
+    CHECK(s.step == 3 && s.loss.n == 3, "three steps: step %ld, losses %ld", s.step, s.loss.n);
     CHECK(!same_params(&s.net, &net), "weights changed");
-    for (long i = 0; i < s.nloss; i++) CHECK(isfinite(s.loss[i]) && s.loss[i] > 0, "loss %ld finite", i);
+    float sp[3] = {0};
+    CHECK(spool_read(s.spool, 0, 3, sp) == 3, "the spool holds every step's loss");
+    for (long i = 0; i < 3; i++) CHECK(isfinite(sp[i]) && sp[i] > 0, "loss %ld finite", i);
+    CHECK(s.loss.last == sp[2] && s.loss.nb == 3 && s.loss.min[0] == sp[0], "the curve agrees with the spool");
 
     /* test-set predictions: published without training, then again after the steps (the
        throttle allows a pass every 1.5 s at most), equal to evaluate() on that network */
@@ -109,7 +112,7 @@ int main(void) {
     WAIT_FOR(w, &s, s.step > 200 && s.nevals >= 2, 10000);
     CHECK(s.running && s.step > 200, "running: %ld steps", s.step);
     CHECK(s.version > v, "new publishes");
-    CHECK(s.nloss == s.step, "one loss per step: %ld vs %ld", s.nloss, s.step);
+    CHECK(s.loss.n == s.step, "one loss per step: %ld vs %ld", s.loss.n, s.step);
     CHECK(s.nevals >= 2, "test evaluations arrive: %d", s.nevals);
     int full = 0;
     for (int i = 0; i < s.nevals; i++) {
@@ -132,11 +135,11 @@ int main(void) {
     }
 
     /* while running, the snapshot is a consistent copy: params finite, history only grows */
-    long prev = s.nloss;
+    long prev = s.loss.n;
     for (int i = 0; i < 20; i++) {
         worker_sync(w, &s);
-        CHECK(s.nloss >= prev, "history never shrinks within a generation");
-        prev = s.nloss;
+        CHECK(s.loss.n >= prev, "history never shrinks within a generation");
+        prev = s.loss.n;
         CHECK(net_all_finite(&s.net), "finite params");
         sleep_ms(3);
     }
@@ -164,7 +167,7 @@ int main(void) {
     rc.train.seed = 42;
     worker_reset(w, &rc);
     WAIT_FOR(w, &s, s.generation != g, 2000);
-    CHECK(s.generation != g && s.step == 0 && s.nloss == 0 && s.nevals == 0, "reset: history restarts");
+    CHECK(s.generation != g && s.step == 0 && s.loss.n == 0 && s.nevals == 0, "reset: history restarts");
     WAIT_FOR(w, &s, s.view && s.view->generation == s.generation, 15000);
     CHECK(s.view && s.view->generation == s.generation && s.view->step == 0, "a view of the fresh network");
     Net ref;
@@ -235,7 +238,7 @@ int main(void) {
     WAIT_FOR(w, &s, s.step >= 2 && s.cfg.train.opt == OPT_GD, 5000);
     sleep_ms(60);
     worker_sync(w, &s);
-    CHECK(s.cfg.train.opt == OPT_GD && s.step == 2 && s.nloss == 2, "two GD iterations: %ld", s.step);
+    CHECK(s.cfg.train.opt == OPT_GD && s.step == 2 && s.loss.n == 2, "two GD iterations: %ld", s.step);
     CHECK(s.nevals == 2 && s.evals[0].full && s.evals[1].full, "a full test evaluation per GD iteration: %d", s.nevals);
     CHECK(s.samples == 2L * 2000, "each GD step sees all 2000 images: %ld", s.samples);
     gd.train.opt = OPT_SGD;
@@ -250,7 +253,7 @@ int main(void) {
     worker_stop(w, &fin);
     double dt = time_now() - t0;
     CHECK(dt < 1.0, "stop joined in %.3f s", dt);
-    CHECK(fin.step >= s.step && fin.nloss == fin.step && fin.net.params, "final snapshot: %ld steps", fin.step);
+    CHECK(fin.step >= s.step && fin.loss.n == fin.step && fin.net.params, "final snapshot: %ld steps", fin.step);
 
     /* personal examples: mixed in repeated, switched off and on, replaced; training goes on */
     {
@@ -288,7 +291,7 @@ int main(void) {
         CHECK(s3s.extra_n == 9 && s3s.mix_repeat == r && s3s.train_n == 2000 + 9 * r, "nine mixed x%d", r);
         worker_step(w3, 3);
         WAIT_FOR(w3, &s3s, s3s.step >= 7, 3000);
-        CHECK(s3s.step == 7 && s3s.nloss == 7 && s3s.generation == g3, "counters and history go on across the rebuild: %ld", s3s.step);
+        CHECK(s3s.step == 7 && s3s.loss.n == 7 && s3s.generation == g3, "counters and history go on across the rebuild: %ld", s3s.step);
         worker_stop(w3, NULL);
         snapshot_free(&s3s);
     }
@@ -310,10 +313,14 @@ int main(void) {
         Snapshot s4s = {0};
         worker_set_running(w4, 1);
         WAIT_FOR(w4, &s4s, strstr(s4s.status, "NaN") != NULL && !s4s.running, 5000);
-        CHECK(strstr(s4s.status, "NaN/Inf") != NULL, "divergence reported: '%s' (step %ld epoch %d nloss %ld)", s4s.status, s4s.step, s4s.epoch, s4s.nloss);
+        CHECK(strstr(s4s.status, "NaN/Inf") != NULL, "divergence reported: '%s' (step %ld epoch %d nloss %ld)", s4s.status, s4s.step, s4s.epoch, s4s.loss.n);
         CHECK(!s4s.running, "training paused after the divergence");
         CHECK(net_all_finite(&s4s.net), "published weights are finite");
-        for (long i = 0; i < s4s.nloss; i++) CHECK(isfinite(s4s.loss[i]), "no non-finite loss in the curve (%ld)", i);
+        CHECK(s4s.loss.nonfinite == 0, "no non-finite loss in the curve (%ld)", s4s.loss.nonfinite);
+        for (long i = 0; i < s4s.loss.n; i++) {
+            float v = NAN;
+            CHECK(spool_read(s4s.spool, i, 1, &v) == 1 && isfinite(v), "no non-finite loss in the spool (%ld)", i);
+        }
         worker_stop(w4, NULL);
         snapshot_free(&s4s);
     }

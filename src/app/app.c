@@ -86,10 +86,10 @@ void app_on_snapshot(App *a) {
         a->seen_status_seq = s->status_seq;
         if (s->status[0]) app_message(a, s->status_sev, "%s", s->status);
     }
-    if (a->trace && s->nloss > 0) {
+    if (a->trace && s->loss.n > 0) {
         const EvalPoint *e = s->nevals ? &s->evals[s->nevals - 1] : NULL;
         app_trace(a, "\"event\":\"publish\",\"step\":%ld,\"epoch\":%d,\"loss\":%.5f,\"test_loss\":%.5f,\"test_acc\":%.5f,\"running\":%s",
-                  s->step, s->epoch, s->loss[s->nloss - 1], e ? e->loss : -1.0, e ? e->acc : -1.0, s->running ? "true" : "false");
+                  s->step, s->epoch, (double)s->loss.last, e ? e->loss : -1.0, e ? e->acc : -1.0, s->running ? "true" : "false");
     }
     app_update_prediction(a);
 }

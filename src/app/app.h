@@ -102,14 +102,16 @@ typedef enum { TAB_WEIGHTS = 0, TAB_ERRORS, TAB_INSIDE, TAB_COUNT } PanelTab;
 
 /* An earlier run (before a Reset, a load or a dataset switch), kept to draw beside the current. */
 typedef struct {
-    char label[96];          /* e.g. "softmax sgd 0.1, mnist" */
-    float *loss;             /* (nloss) training loss of every step */
-    float *smooth;           /* (nloss) its moving average, as the loss plot draws it */
-    long nloss;
+    char label[96];          /* what it trained with, e.g. "softmax sgd 0.1 b64, mnist" */
+    Curve loss;              /* its training loss, bucketed */
+    LossSpool *spool;        /* every step's loss, for the export (one reference), or NULL */
     EvalPoint *evals;        /* (nevals) test measurements */
     int nevals;
     double final_acc;        /* last test accuracy, -1 when never measured */
 } RunRecord;
+
+/* Takes n bytes of CSV text; returns 0, or -1 to stop (the write failed). */
+typedef int (*CsvSink)(void *ud, const char *text, size_t n);
 
 /* A control as laid out this frame. */
 typedef struct {
@@ -311,23 +313,15 @@ int app_parse_sizes(const char *s, WorkerConfig *cfg, char *err);
  * earlier run, dropping the oldest beyond APP_MAX_RUNS. Does nothing for a run without history.
  * Returns 0, or -1 when out of memory (nothing kept). */
 int app_archive_run(App *a);
-/* Every run's history as CSV (earlier runs, then the current one): a header, then one row per
- * training step (kind=step) and per test measurement (kind=test). Caller frees *out. Returns 0
- * or -1 (out of memory). */
-int app_history_csv(const App *a, char **out, size_t *len);
+/* Every run's history as CSV (earlier runs, then the current one) through sink: a header, then
+ * one row per training step (kind=step, from the run's loss spool) and per test measurement
+ * (kind=test). *missing (if non-NULL) gets the count of steps no spool could give. Returns 0, or
+ * -1 when the sink failed. */
+int app_history_csv(const App *a, CsvSink sink, void *ud, long *missing);
 /* The label app_archive_run gives the snapshot's run. */
 void app_run_label(const App *a, char *buf, size_t n);
 void app_runs_free(App *a);
 
-/* The smoothed training loss the plot draws and earlier runs keep: a bias-corrected exponential
- * moving average whose time constant grows with the run's length n (n/60 steps, 5..500). */
-typedef struct {
-    double beta, ema, wsum;
-} LossSmooth;
-void loss_smooth_init(LossSmooth *s, long n);
-/* Adds loss v (non-finite values are skipped) and returns the average so far (NaN before any). */
-float loss_smooth_push(LossSmooth *s, float v);
-float loss_smooth_value(const LossSmooth *s);
 
 /* ---- view/errors.c ---- */
 

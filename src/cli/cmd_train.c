@@ -250,12 +250,13 @@ int cmd_train(int argc, char **argv) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     double last_draw = 0;
-    int nonfinite = 0;
+    int nonfinite = 0, diverged = 0;
     for (;;) {
         StepStatus st = trainer_step(&t);
         if (st == STEP_DONE) break;
-        if (st == STEP_NONFINITE) {
-            nonfinite = 1;
+        if (st == STEP_NONFINITE || st == STEP_DIVERGED) {
+            nonfinite = st == STEP_NONFINITE;
+            diverged = st == STEP_DIVERGED;
             break;
         }
         if (!quiet) progress(&t, tty, &last_draw, st == STEP_EPOCH);
@@ -267,6 +268,10 @@ int cmd_train(int argc, char **argv) {
     if (nonfinite)
         fprintf(stderr, "digitrec train: the loss became NaN/Inf at step %ld (learning rate %g too high?); "
                         "kept the last finite weights\n", t.step + 1, trainer_lr(&t));
+    if (diverged)
+        fprintf(stderr, "digitrec train: the loss jumped to %.4g at step %ld, %.0fx its recent median (learning rate %g "
+                        "too high?); kept the weights of step %ld\n", (double)t.diverged_loss, t.step,
+                (double)(t.diverged_loss / fmaxf(t.diverged_median, 1e-30f)), trainer_lr(&t), t.backup_step);
     if (g_interrupted) fprintf(stderr, "interrupted at epoch %d, step %ld\n", t.epoch, t.step);
 
     EvalResult ev;
@@ -301,7 +306,7 @@ int cmd_train(int argc, char **argv) {
                t.step, t.samples, t.t_train, t.t_train > 0 ? t.samples / t.t_train : 0.0, time_now() - t.t_start,
                t.epoch, threads, have_eval ? ev.acc : -1.0);
     }
-    rc = nonfinite ? EXIT_RUNTIME : 0;
+    rc = nonfinite || diverged ? EXIT_RUNTIME : 0;
     goto done;
 fail:
     fprintf(stderr, "digitrec train: %s\n", err);

@@ -135,44 +135,76 @@ static void sync_parent_dir(const char *path) {
     }
 }
 
-int file_write_atomic(const char *path, const void *data, size_t len, char *err) {
+int atomic_open(AtomicWriter *w, const char *path, char *err) {
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
     size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
-    if (!tmp) return err_set(err, "%s: out of memory", path);
-    snprintf(tmp, plen + 32, "%s.%ld.tmp", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
+    w->path = malloc(plen + 1);
+    w->tmp = malloc(plen + 32);
+    if (!w->path || !w->tmp) {
+        free(w->path);
+        free(w->tmp);
+        return err_set(err, "%s: out of memory", path);
+    }
+    memcpy(w->path, path, plen + 1);
+    snprintf(w->tmp, plen + 32, "%s.%ld.tmp", path, (long)getpid());
+    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (w->fd < 0) {
         err_set(err, "%s: cannot create temporary file: %s", path, strerror(errno));
-        free(tmp);
+        free(w->path);
+        free(w->tmp);
         return -1;
     }
-    const uint8_t *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            goto fail;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0) goto fail;
-    if (close(fd) != 0) {
-        fd = -1;
-        goto fail;
-    }
-    fd = -1;
-    if (rename(tmp, path) != 0) goto fail;
-    free(tmp);
-    sync_parent_dir(path);
     return 0;
-fail:
-    err_set(err, "%s: write failed: %s", path, strerror(errno));
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-    free(tmp);
-    return -1;
+}
+
+int atomic_write(AtomicWriter *w, const void *data, size_t len) {
+    const uint8_t *p = data;
+    while (!w->err_no && len > 0) {
+        ssize_t n = write(w->fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            w->err_no = errno;
+            break;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return w->err_no ? -1 : 0;
+}
+
+void atomic_abort(AtomicWriter *w) {
+    if (w->fd >= 0) close(w->fd);
+    if (w->tmp) unlink(w->tmp);
+    free(w->tmp);
+    free(w->path);
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+}
+
+int atomic_commit(AtomicWriter *w, char *err) {
+    if (!w->err_no && fsync(w->fd) != 0) w->err_no = errno;
+    if (close(w->fd) != 0 && !w->err_no) w->err_no = errno;
+    w->fd = -1;
+    if (!w->err_no && rename(w->tmp, w->path) != 0) w->err_no = errno;
+    if (w->err_no) {
+        err_set(err, "%s: write failed: %s", w->path, strerror(w->err_no));
+        atomic_abort(w);
+        return -1;
+    }
+    sync_parent_dir(w->path);
+    free(w->tmp);
+    free(w->path);
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, char *err) {
+    AtomicWriter w;
+    if (atomic_open(&w, path, err) != 0) return -1;
+    atomic_write(&w, data, len);
+    return atomic_commit(&w, err);
 }
 
 double time_now(void) {

@@ -46,6 +46,20 @@ int file_read_all(const char *path, uint8_t **buf, size_t *len, char *err);
  * On failure the old file (if any) is untouched and the temp file removed. */
 int file_write_atomic(const char *path, const void *data, size_t len, char *err);
 
+/* The same, written piece by piece: atomic_open makes the temp file, atomic_write appends (a
+ * failure is remembered and later writes do nothing), atomic_commit syncs and renames it over
+ * path, or, after any failure, removes it and says why in err; atomic_abort just removes it. The
+ * old file is untouched until the commit succeeds. */
+typedef struct {
+    int fd;
+    char *path, *tmp;
+    int err_no;
+} AtomicWriter;
+int atomic_open(AtomicWriter *w, const char *path, char *err);
+int atomic_write(AtomicWriter *w, const void *data, size_t len);
+int atomic_commit(AtomicWriter *w, char *err);
+void atomic_abort(AtomicWriter *w);
+
 /* Seconds from a monotonic clock. */
 double time_now(void);
 

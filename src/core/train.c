@@ -86,6 +86,8 @@ int train_record_meta(ModelMeta *m, const TrainRecord *r) {
     return rc ? -1 : 0;
 }
 
+void history_clear_steps(History *h) { h->nsteps = 0; }
+
 void history_free(History *h) {
     free(h->step_loss);
     free(h->epochs);
@@ -363,6 +365,28 @@ static void end_epoch(Trainer *t, double train_loss) {
     t->prev_loss = train_loss;
 }
 
+/* The divergence test of trainer_step for a step's finite loss: 1 when it holds. Keeps the ring
+ * of recent losses. */
+static int loss_diverged(Trainer *t, float loss) {
+    int K = t->net.sizes[t->net.nlayers];
+    if (t->nrecent >= TRAIN_RECENT / 2) {
+        float tmp[TRAIN_RECENT];
+        memcpy(tmp, t->recent, sizeof(float) * (size_t)t->nrecent);
+        float med = quantile_abs(tmp, (size_t)t->nrecent, 0.5);
+        float line = fmaxf(10.0f * med, logf((float)(K > 1 ? K : 2)));
+        t->over = loss > line ? t->over + 1 : 0;
+        if (t->over >= 3 || loss > 10.0f * line) {
+            t->diverged_loss = loss;
+            t->diverged_median = med;
+            return 1;
+        }
+    }
+    t->recent[t->recent_pos] = loss;
+    t->recent_pos = (t->recent_pos + 1) % TRAIN_RECENT;
+    if (t->nrecent < TRAIN_RECENT) t->nrecent++;
+    return 0;
+}
+
 StepStatus trainer_step(Trainer *t) {
     if (t->stop_reason) return STEP_DONE;
     if (t->epoch >= t->cfg.epochs) {
@@ -402,8 +426,18 @@ StepStatus trainer_step(Trainer *t) {
     t->step++;
     t->samples += b;
     hist_push_step(&t->hist, (float)loss);
-    if (t->step % BACKUP_EVERY == 0 && kernels_all_finite(t->net.params, t->net.nparams))
+    if (loss_diverged(t, (float)loss)) {
+        memcpy(t->net.params, t->backup, sizeof(float) * t->net.nparams);
+        optim_reset(&t->opt);
+        t->over = 0;
+        t->nrecent = t->recent_pos = 0; /* the line is drawn afresh from the restored weights */
+        t->t_train += time_now() - t0;
+        return STEP_DIVERGED;
+    }
+    if (t->step % BACKUP_EVERY == 0 && t->over == 0 && kernels_all_finite(t->net.params, t->net.nparams)) {
         memcpy(t->backup, t->net.params, sizeof(float) * t->net.nparams);
+        t->backup_step = t->step;
+    }
     t->t_train += time_now() - t0;
     if (t->cfg.opt == OPT_GD) {
         end_epoch(t, loss); /* for gd an epoch is one iteration, so tol compares iterations */

@@ -60,10 +60,14 @@ typedef enum {
     STEP_EPOCH,      /* a step was taken and it finished an epoch (record appended) */
     STEP_DONE,       /* a stop criterion holds; no step taken */
     STEP_NONFINITE,  /* the loss or weights went NaN/Inf; parameters rolled back to before the step */
+    STEP_DIVERGED,   /* the loss shot far above its recent level (see trainer_step): parameters rolled
+                        back to the last good ones (backup_step) and the optimiser's state reset */
     STEP_ERROR
 } StepStatus;
 
 typedef enum { STOP_NONE = 0, STOP_EPOCHS, STOP_ITERS, STOP_TOL, STOP_TARGET } StopReason;
+
+#define TRAIN_RECENT 64   /* step losses the divergence test looks back on */
 
 typedef struct {
     Net net;               /* the live network, owned */
@@ -72,7 +76,11 @@ typedef struct {
     const Dataset *train, *test;  /* borrowed */
     NetWork wk;
     float *grad, *gacc;    /* (nparams) */
-    float *backup;         /* (nparams) last finite parameters */
+    float *backup;         /* (nparams) last good parameters: finite, taken while the loss was in line */
+    long backup_step;      /* the step they are from */
+    float recent[TRAIN_RECENT]; /* the last steps' losses, a ring, for the divergence test */
+    int nrecent, recent_pos, over; /* losses in the ring, next slot, steps in a row above the line */
+    float diverged_loss, diverged_median; /* what the last STEP_DIVERGED saw */
     float *xb;             /* (batch, D) */
     int *yb;               /* (batch) */
     int *perm;             /* (train->n) */
@@ -95,7 +103,9 @@ int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Datas
                    const TrainConfig *cfg, char *err);
 void trainer_free(Trainer *t);
 /* One mini-batch step, or one full-batch GD iteration. At an epoch end it evaluates the
- * test set (if any) and appends an EpochRecord. */
+ * test set (if any) and appends an EpochRecord. Divergence: once TRAIN_RECENT/2 steps are known,
+ * a loss above max(10 x their median, ln K) for three steps in a row, or above ten times that
+ * line once, returns STEP_DIVERGED with the parameters put back to the last good ones. */
 StepStatus trainer_step(Trainer *t);
 /* Steps per epoch under the current config. */
 long trainer_steps_per_epoch(const Trainer *t);
@@ -131,5 +141,8 @@ int train_record_meta(ModelMeta *m, const TrainRecord *r);
 /* Writes the history as CSV: one row per step (kind=step) and one per epoch (kind=epoch). Atomic. */
 int history_write_csv(const History *h, const char *path, char *err);
 void history_free(History *h);
+/* Forgets the per-step losses recorded so far (epoch records stay), for a caller that keeps its
+ * own copy of a long run. */
+void history_clear_steps(History *h);
 
 #endif

@@ -44,7 +44,7 @@ int session_sync(Session *s) {
     if (rc == 2) {
         /* a new run begins (reset, load, data switch): keep this one's curves for comparison */
         app_archive_run(a);
-        a->snap.nloss = 0;
+        curve_init(&a->snap.loss);
         a->snap.nevals = 0;
         rc = worker_sync(w, &a->snap);
     }
@@ -345,6 +345,28 @@ static void personal_undo_action(Session *s) {
 
 /* ---- export ---- */
 
+/* A CsvSink into an atomic file, through a 64 KB buffer. */
+typedef struct {
+    AtomicWriter w;
+    char buf[65536];
+    size_t n;
+} CsvFile;
+
+static int csv_flush(CsvFile *f) {
+    int rc = atomic_write(&f->w, f->buf, f->n);
+    f->n = 0;
+    return rc;
+}
+
+static int csv_put(void *ud, const char *text, size_t n) {
+    CsvFile *f = ud;
+    if (f->n + n > sizeof f->buf && csv_flush(f) != 0) return -1;
+    if (n > sizeof f->buf) return atomic_write(&f->w, text, n);
+    memcpy(f->buf + f->n, text, n);
+    f->n += n;
+    return 0;
+}
+
 int session_export(Session *s, char *prefix_out, size_t n) {
     App *a = s->app;
     char err[ERR_LEN], esc[APP_PATH_LEN * 2];
@@ -365,14 +387,18 @@ int session_export(Session *s, char *prefix_out, size_t n) {
         snprintf(path, sizeof path, "%s-history.csv", prefix);
     }
     make_parent_dirs(path);
-    char *csv;
-    size_t len;
-    if (app_history_csv(a, &csv, &len) != 0) {
-        app_message(a, SEV_ERROR, "export: out of memory");
-        return -1;
+    /* streamed: a long run's history does not fit in memory, and need not */
+    CsvFile out = {.n = 0};
+    int rc = atomic_open(&out.w, path, err);
+    long missing = 0;
+    if (rc == 0) {
+        if (app_history_csv(a, csv_put, &out, &missing) != 0 || csv_flush(&out) != 0) {
+            atomic_commit(&out.w, err); /* removes the temp file and says why */
+            rc = -1;
+        } else {
+            rc = atomic_commit(&out.w, err);
+        }
     }
-    int rc = file_write_atomic(path, csv, len, err);
-    free(csv);
     json_escape(esc, sizeof esc, prefix);
     if (rc != 0) {
         app_message(a, SEV_ERROR, "export failed: %s", err);
@@ -390,7 +416,11 @@ int session_export(Session *s, char *prefix_out, size_t n) {
         files += k;
     }
     if (prefix_out) snprintf(prefix_out, n, "%s", prefix);
-    app_message(a, SEV_INFO, "exported %d file%s: %s-*", files, files == 1 ? "" : "s", prefix);
+    if (missing > 0)
+        app_message(a, SEV_WARN, "exported %d file%s: %s-*; %ld steps' losses were not kept (disk full?)", files,
+                    files == 1 ? "" : "s", prefix, missing);
+    else
+        app_message(a, SEV_INFO, "exported %d file%s: %s-*", files, files == 1 ? "" : "s", prefix);
     app_trace(a, "\"event\":\"export\",\"ok\":true,\"files\":%d,\"prefix\":\"%s\",\"runs\":%d", files, esc, a->nruns + 1);
     return 0;
 }

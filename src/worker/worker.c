@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "snapshot.h"
 #include "train.h"
 
 struct Worker {
@@ -48,7 +49,10 @@ struct Worker {
     long step_base, samples_base;  /* counters of earlier trainers in this generation */
     int epoch_base;
     double ttrain_base;
-    long hist_pub;                 /* t.hist.step_loss entries already published */
+    float *fresh;                  /* (nfresh) step losses drained from the trainer, not yet published */
+    long nfresh, cap_fresh;
+    LossSpool *spool;              /* this generation's losses in full (one reference), or NULL */
+    RunInfo run;                   /* what this generation trained with */
     int ep_pub;                    /* t.hist.epochs entries already published */
     long next_eval;
     int eval_subset, publish_ms;
@@ -72,43 +76,6 @@ struct Worker {
     double view_next;              /* time_now() before which no new pass starts */
     TestView *view_new;            /* made, not yet published (one reference) */
 };
-
-static int sync_locked(Worker *w, Snapshot *dst, int hold);
-
-/* ---- shared read-only objects ---- */
-
-/* Moves *ds into a new shared holder with one reference (*ds is zeroed). NULL when out of memory
- * (then *ds is freed). */
-static SharedData *shared_new(Dataset *ds) {
-    SharedData *s = calloc(1, sizeof *s);
-    if (!s) {
-        dataset_free(ds);
-        return NULL;
-    }
-    atomic_init(&s->refs, 1);
-    s->data = *ds;
-    memset(ds, 0, sizeof *ds);
-    return s;
-}
-
-static void shared_release(SharedData *s) {
-    if (!s || atomic_fetch_sub(&s->refs, 1) != 1) return;
-    dataset_free(&s->data);
-    free(s);
-}
-
-TestView *testview_retain(TestView *v) {
-    if (v) atomic_fetch_add(&v->refs, 1);
-    return v;
-}
-
-void testview_release(TestView *v) {
-    if (!v || atomic_fetch_sub(&v->refs, 1) != 1) return;
-    shared_release(v->test);
-    free(v->pred);
-    free(v->prob);
-    free(v);
-}
 
 static const Dataset *test_set(const Worker *w) { return w->tshare && w->tshare->data.n ? &w->tshare->data : NULL; }
 
@@ -139,9 +106,37 @@ static void evq_push(Worker *w, EvalPoint p) {
     w->evq[w->nevq++] = p;
 }
 
+/* Moves the trainer's new step losses into fresh (for the next publish) and onto the spool; the
+ * trainer forgets them, so its history stays small however long the run. Never under mu. */
+static void losses_drain(Worker *w) {
+    if (!w->have_t || w->t.hist.nsteps == 0) return;
+    long n = w->t.hist.nsteps;
+    if (w->nfresh + n > w->cap_fresh) {
+        long cap = w->cap_fresh ? w->cap_fresh : 4096;
+        while (cap < w->nfresh + n) cap *= 2;
+        float *p = realloc(w->fresh, sizeof(float) * (size_t)cap);
+        if (!p) return; /* keep them in the trainer until there is memory */
+        w->fresh = p, w->cap_fresh = cap;
+    }
+    memcpy(w->fresh + w->nfresh, w->t.hist.step_loss, sizeof(float) * (size_t)n);
+    w->nfresh += n;
+    spool_append(w->spool, w->t.hist.step_loss, n);
+    history_clear_steps(&w->t.hist);
+}
+
+/* Notes in the run's record that it now trains with c (a change counts once per setting). */
+static void run_note(Worker *w, const TrainConfig *c) {
+    RunInfo *r = &w->run;
+    if (c->lr != r->lr_last || c->opt != r->opt || c->batch != r->batch) r->changes++;
+    r->opt = c->opt, r->batch = c->batch, r->schedule = c->schedule, r->lr_last = c->lr;
+    if (c->lr < r->lr_min) r->lr_min = c->lr;
+    if (c->lr > r->lr_max) r->lr_max = c->lr;
+}
+
 /* Drops the trainer, keeping its network as cur. */
 static void trainer_drop(Worker *w) {
     if (!w->have_t) return;
+    losses_drain(w);
     char err[ERR_LEN];
     Net keep = {0};
     if (net_copy(&keep, &w->t.net, err) == 0) {
@@ -204,7 +199,6 @@ static void trainer_build(Worker *w) {
         return;
     }
     w->have_t = 1;
-    w->hist_pub = 0;
     w->ep_pub = 0;
     long spe = trainer_steps_per_epoch(&w->t);
     long every = spe / 8 > 20 ? spe / 8 : 20;
@@ -232,39 +226,15 @@ static void generation_start(Worker *w, Net *net) {
     w->view_next = 0;
     testview_release(w->view_new); /* a pass of the old network is no news */
     w->view_new = NULL;
+    w->nfresh = 0;
+    spool_release(w->spool);
+    w->spool = spool_new();
+    const TrainConfig *c = &w->cfg.train;
+    RunInfo r = {{0}, c->opt, c->batch, c->schedule, c->lr, c->lr, c->lr, c->lr, 0, 0};
+    snprintf(r.dataset, sizeof r.dataset, "%s", w->train.name);
+    w->run = r;
     trainer_build(w);
     w->gen++;
-}
-
-static int copy_net_into(Net *dst, const Net *src) {
-    if (net_same_shape(dst, src) && dst->params) {
-        memcpy(dst->params, src->params, sizeof(float) * src->nparams);
-        return 0;
-    }
-    char err[ERR_LEN];
-    return net_copy(dst, src, err);
-}
-
-static int grow_loss(Snapshot *s, long need) {
-    if (need <= s->cap_loss) return 0;
-    long cap = s->cap_loss ? s->cap_loss : 4096;
-    while (cap < need) cap *= 2;
-    float *p = realloc(s->loss, sizeof(float) * (size_t)cap);
-    if (!p) return -1;
-    s->loss = p;
-    s->cap_loss = cap;
-    return 0;
-}
-
-static int grow_evals(Snapshot *s, int need) {
-    if (need <= s->cap_evals) return 0;
-    int cap = s->cap_evals ? s->cap_evals : 64;
-    while (cap < need) cap *= 2;
-    EvalPoint *p = realloc(s->evals, sizeof(EvalPoint) * (size_t)cap);
-    if (!p) return -1;
-    s->evals = p;
-    s->cap_evals = cap;
-    return 0;
 }
 
 /* Copies the thread's state into pub. Caller holds mu. */
@@ -272,19 +242,18 @@ static void publish_locked(Worker *w) {
     Snapshot *p = &w->pub;
     if (p->generation != w->gen) { /* a new generation goes out whole: its network, empty history */
         p->generation = w->gen;
-        p->nloss = 0;
+        curve_init(&p->loss);
         p->nevals = 0;
     }
-    copy_net_into(&p->net, live_net(w));
-    if (w->have_t) {
-        long n = w->t.hist.nsteps - w->hist_pub;
-        if (n > 0 && grow_loss(p, p->nloss + n) == 0) {
-            memcpy(p->loss + p->nloss, w->t.hist.step_loss + w->hist_pub, sizeof(float) * (size_t)n);
-            p->nloss += n;
-            w->hist_pub = w->t.hist.nsteps;
-        }
+    net_copy_into(&p->net, live_net(w));
+    for (long i = 0; i < w->nfresh; i++) curve_add(&p->loss, w->fresh[i]);
+    w->nfresh = 0;
+    if (p->spool != w->spool) {
+        spool_release(p->spool);
+        p->spool = spool_retain(w->spool);
     }
-    if (w->nevq > 0 && grow_evals(p, p->nevals + w->nevq) == 0) {
+    p->run = w->run;
+    if (w->nevq > 0 && snapshot_grow_evals(p, p->nevals + w->nevq) == 0) {
         memcpy(p->evals + p->nevals, w->evq, sizeof(EvalPoint) * (size_t)w->nevq);
         p->nevals += w->nevq;
         w->nevq = 0;
@@ -328,6 +297,7 @@ static void publish_locked(Worker *w) {
 }
 
 static void publish(Worker *w) {
+    losses_drain(w);
     pthread_mutex_lock(&w->mu);
     publish_locked(w);
     pthread_mutex_unlock(&w->mu);
@@ -339,6 +309,7 @@ static void data_install(Worker *w, Dataset *train, Dataset *test) {
     w->data_new = 2;
     w->train = *train;
     memset(train, 0, sizeof *train);
+    snprintf(w->run.dataset, sizeof w->run.dataset, "%s", w->train.name);
     w->tshare = shared_new(test);
     w->have_data = 1;
     w->mix_dirty = 1;
@@ -422,10 +393,22 @@ static long run_burst(Worker *w, long max_steps, double budget) {
             set_status(w, SEV_INFO, "finished: %s; raise Epochs or press Reset to train more", trainer_stop_reason(&w->t));
             break;
         }
-        if (st == STEP_NONFINITE) {
+        if (st == STEP_NONFINITE || st == STEP_DIVERGED) {
+            char msg[300];
+            float lr = trainer_lr(&w->t);
+            if (st == STEP_NONFINITE)
+                snprintf(msg, sizeof msg, "the loss became NaN/Inf at learning rate %g: weights rolled back and training "
+                         "paused; try %g or lower", (double)lr, (double)lr / 10);
+            else
+                snprintf(msg, sizeof msg, "the loss jumped to %.3g, %.0fx its recent level, at learning rate %g: training "
+                         "paused and the weights went back to step %ld; try %g or lower", (double)w->t.diverged_loss,
+                         (double)(w->t.diverged_loss / fmaxf(w->t.diverged_median, 1e-30f)), (double)lr,
+                         w->step_base + w->t.backup_step, (double)lr / 10);
+            set_status(w, SEV_ERROR, "%s", msg);
+            w->run.stopped++;
             w->finished = 0;
-            set_status(w, SEV_ERROR, "%s", "the loss became NaN/Inf: weights rolled back and training paused; lower the learning rate");
             w->halted = 1;
+            w->view_stale = 1;
             pthread_mutex_lock(&w->mu);
             w->want_run = 0;
             pthread_mutex_unlock(&w->mu);
@@ -469,6 +452,13 @@ static void apply_config(Worker *w, const WorkerConfig *c) {
     uint64_t seed = w->cfg.train.seed; /* sizes and seed belong to the network in force until a reset */
     w->cfg.train = c->train;
     w->cfg.train.seed = seed;
+    if (w->step_base + (w->have_t ? w->t.step : 0) == 0) { /* nothing trained yet: the run starts like this */
+        RunInfo *r = &w->run;
+        r->lr_first = r->lr_last = r->lr_min = r->lr_max = c->train.lr;
+        r->opt = c->train.opt, r->batch = c->train.batch, r->schedule = c->train.schedule;
+    } else {
+        run_note(w, &w->cfg.train);
+    }
     if (!w->have_t) return;
     TrainConfig tc = trainer_cfg(w);
     if (trainer_retune(&w->t, &tc)) {
@@ -640,6 +630,7 @@ static void *worker_main(void *arg) {
             pthread_mutex_unlock(&w->mu);
         }
         if (w->view_stale && w->have_data && time_now() >= w->view_next) view_make(w);
+        losses_drain(w);
         pthread_mutex_lock(&w->mu);
         if (w->finished) w->want_run = 0;
         publish_locked(w);
@@ -667,6 +658,8 @@ static void worker_free_state(Worker *w) {
     shared_release(w->tshare);
     testview_release(w->view_new);
     snapshot_free(&w->pub);
+    spool_release(w->spool);
+    free(w->fresh);
     free(w->evq);
     free(w);
 }
@@ -684,6 +677,10 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
     w->cfg = *cfg;
     w->cfg.nlayers = net->nlayers;
     memcpy(w->cfg.sizes, net->sizes, sizeof w->cfg.sizes);
+    curve_init(&w->pub.loss);
+    w->spool = spool_new();
+    const TrainConfig *c = &w->cfg.train;
+    w->run = (RunInfo){{0}, c->opt, c->batch, c->schedule, c->lr, c->lr, c->lr, c->lr, 0, 0};
     w->eval_subset = setup->eval_subset > 0 ? setup->eval_subset : 1000;
     w->mix_req = -1;
     if (setup->extra) {
@@ -695,6 +692,7 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
     if (setup->train) {
         w->train = *setup->train;
         memset(setup->train, 0, sizeof *setup->train);
+        snprintf(w->run.dataset, sizeof w->run.dataset, "%s", w->train.name);
         int ntest = 0;
         if (setup->test) {
             ntest = setup->test->n;
@@ -731,7 +729,7 @@ void worker_stop(Worker *w, Snapshot *final) {
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    if (final) sync_locked(w, final, 0); /* the thread is gone: nothing else touches pub */
+    if (final) snapshot_copy(final, &w->pub, 0); /* the thread is gone: nothing else touches pub */
     worker_free_state(w);
 }
 
@@ -819,77 +817,16 @@ void worker_set_extra(Worker *w, Dataset *extra, int mix) {
     pthread_mutex_unlock(&w->mu);
 }
 
-/* Copies pub into dst if newer. Caller holds mu (or the thread is joined). hold: see
- * worker_sync_run. */
-static int sync_locked(Worker *w, Snapshot *dst, int hold) {
-    int rc = 0;
-    const Snapshot *p = &w->pub;
-    if (p->version == dst->version && dst->net.params) goto done;
-    if (hold && dst->generation != p->generation && (dst->nloss > 0 || dst->nevals > 0)) return 2;
-    if (dst->generation != p->generation || dst->nloss > p->nloss || dst->nevals > p->nevals) {
-        dst->nloss = 0;
-        dst->nevals = 0;
-    }
-    if (copy_net_into(&dst->net, &p->net) != 0 || grow_loss(dst, p->nloss) != 0 || grow_evals(dst, p->nevals) != 0) {
-        rc = -1;
-        goto done;
-    }
-    if (p->nloss > dst->nloss)
-        memcpy(dst->loss + dst->nloss, p->loss + dst->nloss, sizeof(float) * (size_t)(p->nloss - dst->nloss));
-    dst->nloss = p->nloss;
-    if (p->nevals > dst->nevals)
-        memcpy(dst->evals + dst->nevals, p->evals + dst->nevals, sizeof(EvalPoint) * (size_t)(p->nevals - dst->nevals));
-    dst->nevals = p->nevals;
-    dst->version = p->version;
-    dst->generation = p->generation;
-    dst->step = p->step;
-    dst->epoch = p->epoch;
-    dst->samples = p->samples;
-    dst->t_train = p->t_train;
-    dst->sps = p->sps;
-    dst->cfg = p->cfg;
-    dst->running = p->running;
-    dst->finished = p->finished;
-    dst->have_data = p->have_data;
-    dst->data_loading = p->data_loading;
-    dst->extra_n = p->extra_n;
-    dst->mix = p->mix;
-    dst->mix_repeat = p->mix_repeat;
-    dst->train_n = p->train_n;
-    dst->data_seq = p->data_seq;
-    dst->gen_cause = p->gen_cause;
-    memcpy(dst->classes, p->classes, sizeof dst->classes);
-    memcpy(dst->data_dir, p->data_dir, sizeof dst->data_dir);
-    memcpy(dst->data_desc, p->data_desc, sizeof dst->data_desc);
-    memcpy(dst->status, p->status, sizeof dst->status);
-    dst->status_seq = p->status_seq;
-    if (dst->view != p->view) {
-        testview_release(dst->view);
-        dst->view = testview_retain(p->view);
-    }
-    rc = 1;
-done:
-    return rc;
-}
-
 int worker_sync(Worker *w, Snapshot *dst) {
     pthread_mutex_lock(&w->mu);
-    int rc = sync_locked(w, dst, 0);
+    int rc = snapshot_copy(dst, &w->pub, 0);
     pthread_mutex_unlock(&w->mu);
     return rc;
 }
 
 int worker_sync_run(Worker *w, Snapshot *dst) {
     pthread_mutex_lock(&w->mu);
-    int rc = sync_locked(w, dst, 1);
+    int rc = snapshot_copy(dst, &w->pub, 1);
     pthread_mutex_unlock(&w->mu);
     return rc;
-}
-
-void snapshot_free(Snapshot *s) {
-    testview_release(s->view);
-    net_free(&s->net);
-    free(s->loss);
-    free(s->evals);
-    memset(s, 0, sizeof *s);
 }

@@ -10,6 +10,7 @@
 
 #include "common.h"
 #include "confusion.h"
+#include "curve.h"
 #include "dataset.h"
 #include "net.h"
 #include "optim.h"
@@ -63,14 +64,37 @@ TestView *testview_retain(TestView *v);
 /* Drops a reference; the last one frees the view (and its reference to the test set). */
 void testview_release(TestView *v);
 
-/* What the UI sees. History arrays are append-only within one generation; a reset or a load
- * starts a new generation with empty history. */
+/* Every step's training loss of one generation, in full, in an unlinked temporary file (the
+ * window keeps only a Curve of it in memory): what an export writes. Written by the worker
+ * before each publish, read by anyone holding a reference; reference counted like TestView. */
+typedef struct LossSpool LossSpool;
+LossSpool *spool_retain(LossSpool *s);
+void spool_release(LossSpool *s);
+/* Reads losses [from, from + n) into out. Returns how many it read: fewer than n when the spool
+ * holds fewer (a write failed, e.g. a full disk, or they are not written yet). */
+long spool_read(const LossSpool *s, long from, long n, float *out);
+
+/* What one run (a generation) actually trained with, as it went. */
+typedef struct {
+    char dataset[64];            /* the dataset's name */
+    OptKind opt;                 /* the optimiser and batch of its last step */
+    int batch;
+    Schedule schedule;
+    float lr_first, lr_last;     /* the rate it began with, the rate of its last step */
+    float lr_min, lr_max;
+    int changes;                 /* times the rate, optimiser or batch changed within the run */
+    int stopped;                 /* times a divergence stopped it */
+} RunInfo;
+
+/* What the UI sees. History is append-only within one generation; a reset or a load starts a
+ * new generation with empty history. */
 typedef struct {
     unsigned long version;       /* bumped by every publish */
     unsigned long generation;
     Net net;                     /* the published parameters */
-    float *loss;                 /* (nloss) training loss of every step of this generation */
-    long nloss, cap_loss;
+    Curve loss;                  /* training loss of every step of this generation, bucketed */
+    LossSpool *spool;            /* the same losses in full, or NULL; one reference owned */
+    RunInfo run;
     EvalPoint *evals;            /* (nevals) */
     int nevals, cap_evals;
     long step;                   /* steps in this generation */
@@ -93,7 +117,7 @@ typedef struct {
     int mix_repeat;              /* each of them appears this many times in it (0: not mixed) */
     int train_n;                 /* examples in the training set in use */
     unsigned long data_seq;      /* bumped whenever a dataset is installed (at start or a switch) */
-    char classes[DATASET_MAX_CLASSES][24]; /* the dataset's class names */
+    char classes[DATASET_MAX_CLASSES][DATASET_CLASS_LEN]; /* the dataset's class names */
     int gen_cause;               /* what started this generation: GenCause */
     char data_dir[1024];         /* the folder the data came from ("" when given in memory) */
 } Snapshot;
@@ -151,6 +175,11 @@ int worker_sync(Worker *w, Snapshot *dst);
  * another one, returns 2 and leaves dst untouched, so the caller can keep that run's curves first
  * (then empty dst's history and sync again). */
 int worker_sync_run(Worker *w, Snapshot *dst);
+/* Makes dst a copy of src (a deep copy of the network and history, new references to the shared
+ * parts), reusing dst's memory. hold: as worker_sync_run, returns 2 (dst untouched) when src
+ * starts a new generation while dst holds history of another. Returns 1 when dst changed, 0 when
+ * it was as new, -1 when out of memory (dst keeps its old contents). */
+int snapshot_copy(Snapshot *dst, const Snapshot *src, int hold);
 void snapshot_free(Snapshot *s);
 
 /* Fills cfg with preset arch's ("softmax", "mlp") sizes and the command line's recipe for it,

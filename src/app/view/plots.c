@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "curve.h"
 #include "controls.h"
 #include "ui.h"
 #include "view.h"
@@ -25,7 +26,9 @@ static double ax_y(const Axes *ax, double v) {
     } else {
         t = (v - ax->y0) / (ax->y1 - ax->y0);
     }
-    return ax->in.y + ax->in.h - t * ax->in.h;
+    double y = ax->in.y + ax->in.h - t * ax->in.h;
+    /* a value far off the axes must not become a line millions of pixels long */
+    return y < ax->in.y - 2 ? ax->in.y - 2 : y > ax->in.y + ax->in.h + 2 ? ax->in.y + ax->in.h + 2 : isfinite(y) ? y : ax->in.y - 2;
 }
 
 static double ax_x(const Axes *ax, double v) { return ax->in.x + (v - ax->x0) / (ax->x1 - ax->x0) * ax->in.w; }
@@ -71,15 +74,39 @@ static void axes_draw(App *a, const Axes *ax, int yfmt, const char *xlabel) {
     draw_text(&a->dl, FONT_SMALL, in.x + in.w - xw, in.y + in.h + 4 + th, xw, th, UI_FAINT, xlabel);
 }
 
-/* One legend entry at *x (a dash, or a dot), left out when it would pass right. */
-static void legend_item(App *a, int *x, int y, int right, Color c, int dots, const char *s) {
-    if (*x + 18 + ui_tw(a, FONT_SMALL, s) > right) return;
-    if (dots)
-        draw_rect(&a->dl, (Rect){*x + 4, y + 5, 6, 6}, c);
-    else
-        draw_rect(&a->dl, (Rect){*x, y + 7, 14, 2}, c);
-    ui_text(a, FONT_SMALL, *x + 18, y, UI_DIM, s);
-    *x += 18 + ui_tw(a, FONT_SMALL, s) + 12;
+/* A legend entry: a dash (or a dot) in colour c, then text. */
+typedef struct {
+    Color c;
+    int dots;
+    char text[160];
+} LegendItem;
+
+/* Lays the entries out in rows under the panel's title, from x0 to the panel's right edge, and
+ * draws them: the plot goes below, so a legend never covers data. At most max_rows rows; what
+ * does not fit is counted in a last "+N more" entry. Returns the y below the last row. */
+static int legend_draw(App *a, Rect r, int x0, const LegendItem *items, int n, int max_rows) {
+    int lh = ui_fh(a, FONT_SMALL) + 3, right = r.x + r.w - 8, x = x0, y = r.y + 29, row = 0;
+    char fit[160];
+    for (int i = 0; i < n; i++) {
+        int w = 18 + ui_tw(a, FONT_SMALL, items[i].text) + 12;
+        if (x + w > right && x > x0) { /* next row */
+            if (row + 1 >= max_rows) {
+                char more[32];
+                snprintf(more, sizeof more, "+%d more", n - i);
+                if (x + ui_tw(a, FONT_SMALL, more) <= right) ui_text(a, FONT_SMALL, x, y, UI_FAINT, more);
+                break;
+            }
+            row++, x = x0, y += lh;
+        }
+        if (items[i].dots)
+            draw_rect(&a->dl, (Rect){x + 4, y + 5, 6, 6}, items[i].c);
+        else
+            draw_rect(&a->dl, (Rect){x, y + 7, 14, 2}, items[i].c);
+        const char *t = ui_fit_right(a, FONT_SMALL, items[i].text, right - x - 18, fit, sizeof fit);
+        ui_text(a, FONT_SMALL, x + 18, y, UI_DIM, t);
+        x += 18 + ui_tw(a, FONT_SMALL, t) + 12;
+    }
+    return y + lh;
 }
 
 /* Draws the polyline twice, one pixel apart, for a 2-px line. */
@@ -99,14 +126,23 @@ static Color run_color(const App *a, int i) {
     return RUN_COLORS[k % APP_MAX_RUNS];
 }
 
-/* Steps covered by the earlier runs, and the largest smoothed loss past their first tenth. */
+/* The step at the end of curve bucket b. */
+static double bucket_end(const Curve *c, int b) {
+    double e = (double)(b + 1) * (double)c->span;
+    return e < (double)c->n ? e : (double)c->n;
+}
+
+/* Steps covered by the earlier runs, the largest smoothed loss past their first tenth, and their
+ * lowest accuracy. */
 static void runs_extent(const App *a, double *x1, double *ymax, double *mina) {
+    static float sm[CURVE_BUCKETS];
     for (int i = 0; i < a->nruns; i++) {
         const RunRecord *r = &a->runs[i];
-        if (r->nloss > *x1) *x1 = (double)r->nloss;
+        if (r->loss.n > *x1) *x1 = (double)r->loss.n;
         if (r->nevals && r->evals[r->nevals - 1].step > *x1) *x1 = (double)r->evals[r->nevals - 1].step;
-        for (long j = r->nloss / 10; j < r->nloss; j++)
-            if (isfinite(r->smooth[j]) && r->smooth[j] > *ymax) *ymax = r->smooth[j];
+        curve_smooth(&r->loss, sm);
+        for (int b = 0; b < r->loss.nb; b++)
+            if (bucket_end(&r->loss, b) >= r->loss.n / 10.0 && isfinite(sm[b]) && sm[b] > *ymax) *ymax = sm[b];
         for (int j = 0; j < r->nevals; j++)
             if (r->evals[j].acc < *mina) *mina = r->evals[j].acc;
     }
@@ -114,67 +150,60 @@ static void runs_extent(const App *a, double *x1, double *ymax, double *mina) {
 
 /* Earlier runs as thin faint lines: the smoothed training loss (acc = 0) or the test accuracy. */
 static void runs_draw(App *a, const Axes *ax, int acc) {
-    int W = ax->in.w;
-    float *xy = malloc(sizeof(float) * 2 * (size_t)(W + 1));
-    if (!xy) return;
+    static float sm[CURVE_BUCKETS], xy[2 * CURVE_BUCKETS];
     for (int i = 0; i < a->nruns; i++) {
         const RunRecord *r = &a->runs[i];
         Color c = ui_alpha(run_color(a, i), 150);
         int m = 0;
         if (acc) {
-            for (int j = 0; j < r->nevals && m <= W; j++) {
+            for (int j = 0; j < r->nevals && m < CURVE_BUCKETS; j++) {
                 xy[2 * m] = (float)ax_x(ax, (double)r->evals[j].step);
                 xy[2 * m + 1] = (float)ax_y(ax, r->evals[j].acc);
                 m++;
             }
         } else {
-            for (int px = 0; px <= W; px++) {
-                long j = (long)((double)px / W * (ax->x1 - ax->x0) + ax->x0) - 1;
-                if (j < 0) continue;
-                if (j >= r->nloss) break;
-                if (!isfinite(r->smooth[j])) continue;
-                xy[2 * m] = (float)(ax->in.x + px);
-                xy[2 * m + 1] = (float)ax_y(ax, r->smooth[j]);
+            curve_smooth(&r->loss, sm);
+            for (int b = 0; b < r->loss.nb; b++) {
+                if (!isfinite(sm[b])) continue;
+                xy[2 * m] = (float)ax_x(ax, bucket_end(&r->loss, b));
+                xy[2 * m + 1] = (float)ax_y(ax, sm[b]);
                 m++;
             }
         }
         if (m >= 2) draw_lines(&a->dl, xy, m, c);
     }
-    free(xy);
 }
 
-static void run_name(const App *a, int i, int acc, char *buf, size_t n) {
-    const RunRecord *r = &a->runs[i];
-    unsigned long num = a->runs_total - (unsigned long)a->nruns + 1 + (unsigned long)i;
-    if (acc && r->final_acc >= 0)
-        snprintf(buf, n, "#%lu %s (%.1f%%)", num, r->label, r->final_acc * 100);
-    else
-        snprintf(buf, n, "#%lu %s", num, r->label);
+/* The legend: the current run's series, then (in the loss plot, which names them for both) the
+ * earlier runs by number with their final accuracy. Returns where the axes may start. */
+static int plot_legend(App *a, Rect r, int acc) {
+    static LegendItem items[3 + APP_MAX_RUNS];
+    int n = 0;
+    if (acc) {
+        items[n++] = (LegendItem){UI_GREEN, 0, "test subset (1000 images)"};
+        items[n++] = (LegendItem){UI_GREEN, 1, "full test set"};
+    } else {
+        items[n++] = (LegendItem){ui_alpha(UI_ACCENT, 90), 0, "train (per step)"};
+        items[n++] = (LegendItem){UI_ACCENT, 0, "train (smoothed)"};
+        items[n++] = (LegendItem){UI_ORANGE, 0, "test"};
+    }
+    unsigned long first = a->runs_total - (unsigned long)a->nruns + 1;
+    for (int i = 0; i < a->nruns && !acc; i++) {
+        const RunRecord *run = &a->runs[i];
+        LegendItem *it = &items[n++];
+        it->c = run_color(a, i);
+        it->dots = 0;
+        if (run->final_acc >= 0)
+            snprintf(it->text, sizeof it->text, "#%lu %s (%.1f%%)", first + (unsigned long)i, run->label, run->final_acc * 100);
+        else
+            snprintf(it->text, sizeof it->text, "#%lu %s", first + (unsigned long)i, run->label);
+    }
+    int max_rows = (r.h - 50 - 38) / 2 / (ui_fh(a, FONT_SMALL) + 3); /* the axes keep at least half */
+    return legend_draw(a, r, r.x + 54, items, n, max_rows < 1 ? 1 : max_rows) + 6;
 }
 
-/* The earlier runs' names in a box at the plot's top right (the accuracy plot's bottom right). */
-static void runs_legend(App *a, const Axes *ax, int acc) {
-    if (a->nruns == 0) return;
-    char buf[160], fit[160];
-    int lh = ui_fh(a, FONT_SMALL) + 2, w = 0, maxw = ax->in.w - 8;
-    for (int i = 0; i < a->nruns; i++) {
-        run_name(a, i, acc, buf, sizeof buf);
-        int t = ui_tw(a, FONT_SMALL, buf) + 24;
-        if (t > w) w = t;
-    }
-    if (w > maxw) w = maxw;
-    int rows = a->nruns, h = rows * lh + 6;
-    if (h > ax->in.h - 4) rows = (ax->in.h - 10) / lh, h = rows * lh + 6;
-    if (rows <= 0) return;
-    Rect box = {ax->in.x + ax->in.w - w - 4, acc ? ax->in.y + ax->in.h - h - 4 : ax->in.y + 4, w, h};
-    draw_rect(&a->dl, box, (Color){26, 28, 34, 220});
-    for (int i = a->nruns - rows, k = 0; i < a->nruns; i++, k++) {
-        run_name(a, i, acc, buf, sizeof buf);
-        int y = box.y + 3 + k * lh;
-        draw_rect(&a->dl, (Rect){box.x + 5, y + lh / 2 - 1, 12, 2}, run_color(a, i));
-        ui_text(a, FONT_SMALL, box.x + 21, y, UI_DIM, ui_fit_right(a, FONT_SMALL, buf, w - 24, fit, sizeof fit));
-    }
-}
+/* The axes' box under the legend, with room for tick labels. */
+static Rect plot_area(Rect r, int top) { return (Rect){r.x + 54, top, r.w - 70, r.y + r.h - 38 - top}; }
 
 /* ---- the two plots ---- */
 
@@ -182,17 +211,14 @@ static void runs_legend(App *a, const Axes *ax, int acc) {
 
 static void draw_loss(App *a) {
     const Snapshot *s = &a->snap;
+    const Curve *cv = &s->loss;
     Rect r = a->lay.loss_plot;
     ui_panel(a, r, "Loss");
     for (int i = 0; i < a->nwidgets; i++)
         if (a->widgets[i].id == WID_LOG) control_draw(a, &a->widgets[i]);
-    Axes ax = {{r.x + 54, r.y + 50, r.w - 70, r.h - 50 - 38}, 0, 1, 0, 1, a->log_scale};
+    Axes ax = {plot_area(r, plot_legend(a, r, 0)), 0, 1, 0, 1, a->log_scale};
     if (ax.in.w < 40 || ax.in.h < 30) return;
-    int lx = r.x + 54, right = r.x + r.w - 6;
-    legend_item(a, &lx, r.y + 29, right, ui_alpha(UI_ACCENT, 90), 0, "train (per step)");
-    legend_item(a, &lx, r.y + 29, right, UI_ACCENT, 0, "train (smoothed)");
-    legend_item(a, &lx, r.y + 29, right, UI_ORANGE, 0, "test");
-    long n = s->nloss;
+    long n = cv->n;
     double rx1 = 0, rymax = 0, rmina = 1;
     runs_extent(a, &rx1, &rymax, &rmina);
     if (n == 0 && s->nevals == 0) {
@@ -211,7 +237,6 @@ static void draw_loss(App *a) {
         draw_clip(&a->dl, ax.in);
         runs_draw(a, &ax, 0);
         draw_clip(&a->dl, (Rect){0, 0, 0, 0});
-        runs_legend(a, &ax, 0);
         const char *m = !s->have_data ? (s->data_loading ? "loading training data..." : "no training data: run scripts/fetch_mnist.sh")
                                       : "no training yet: press Space to train, N for one step";
         const char *opts[] = {m, "press Space to train", NULL};
@@ -226,41 +251,34 @@ static void draw_loss(App *a) {
     if (s->nevals && s->evals[s->nevals - 1].step > x1) x1 = (double)s->evals[s->nevals - 1].step;
     if (rx1 > x1) x1 = rx1; /* earlier runs share the step axis */
     ax.x1 = x1;
-    /* per pixel column: min, max and the smoothed value at its last step */
-    float mn[PLOT_MAX_W], mxv[PLOT_MAX_W], sm[PLOT_MAX_W];
-    int has[PLOT_MAX_W];
+    /* per pixel column, from the curve's buckets: min, max and the smoothed value at its end */
+    static float mn[PLOT_MAX_W], mxv[PLOT_MAX_W], smc[PLOT_MAX_W], sm[CURVE_BUCKETS], vals[PLOT_MAX_W];
+    static int has[PLOT_MAX_W];
     memset(has, 0, sizeof(int) * (size_t)W);
-    LossSmooth ls;
-    loss_smooth_init(&ls, n);
+    curve_smooth(cv, sm);
     double ymax = 0, ymin = 1e30;
-    for (long i = 0; i < n; i++) {
-        float v = s->loss[i];
-        if (!isfinite(v)) continue;
-        float smooth = loss_smooth_push(&ls, v);
-        int c = (int)((double)(i + 1) / x1 * (W - 1));
-        if (c < 0) c = 0;
-        if (c >= W) c = W - 1;
-        if (!has[c]) mn[c] = mxv[c] = v, has[c] = 1;
-        if (v < mn[c]) mn[c] = v;
-        if (v > mxv[c]) mxv[c] = v;
-        sm[c] = smooth;
-        if (sm[c] > ymax) ymax = sm[c];
-        if (v > 0 && v < ymin) ymin = v;
+    for (int b = 0; b < cv->nb; b++) {
+        if (cv->cnt[b] == 0) continue;
+        int c = (int)(bucket_end(cv, b) / x1 * (W - 1));
+        c = c < 0 ? 0 : c >= W ? W - 1 : c;
+        if (!has[c] || cv->min[b] < mn[c]) mn[c] = cv->min[b];
+        if (!has[c] || cv->max[b] > mxv[c]) mxv[c] = cv->max[b];
+        has[c] = 1;
+        smc[c] = sm[b];
+        if (isfinite(sm[b]) && sm[b] > ymax) ymax = sm[b];
+        if (cv->min[b] > 0 && cv->min[b] < ymin) ymin = cv->min[b];
     }
     for (int i = 0; i < s->nevals; i++) {
         if (s->evals[i].loss > ymax) ymax = s->evals[i].loss;
         if (s->evals[i].loss > 0 && s->evals[i].loss < ymin) ymin = s->evals[i].loss;
     }
     /* the first few raw losses can be huge; let them run off the top rather than squash the rest */
-    {
-        float vals[PLOT_MAX_W];
-        int m = 0;
-        for (int c = 0; c < W; c++)
-            if (has[c]) vals[m++] = mxv[c];
-        float p95 = quantile_abs(vals, (size_t)m, 0.95);
-        if (p95 > ymax) ymax = p95;
-    }
-    if (!(ymax > 0)) ymax = 1;
+    int m = 0;
+    for (int c = 0; c < W; c++)
+        if (has[c]) vals[m++] = mxv[c];
+    float p95 = quantile_abs(vals, (size_t)m, 0.95);
+    if (p95 > ymax) ymax = p95;
+    if (!(ymax > 0) || !isfinite(ymax)) ymax = 1;
     if (ax.log) {
         if (!(ymin < 1e29)) ymin = ymax / 10;
         if (ymin < 1e-4) ymin = 1e-4;
@@ -275,50 +293,45 @@ static void draw_loss(App *a) {
     axes_draw(a, &ax, 0, "step");
     draw_clip(&a->dl, ax.in);
     runs_draw(a, &ax, 0);
-    /* raw per-step loss: a faint band (min..max per pixel column) */
+    /* raw per-step loss: a faint band (min..max per pixel column), a line while steps are few */
     Color faint = ui_alpha(UI_ACCENT, 70);
-    float *xy = malloc(sizeof(float) * 2 * (size_t)(W > s->nevals ? W : s->nevals + 1));
-    if (xy) {
-        int m = 0;
-        for (int c = 0; c < W; c++) {
-            if (!has[c]) continue;
-            int x = ax.in.x + c * ax.in.w / W;
-            int ya = (int)ax_y(&ax, mxv[c]), yb = (int)ax_y(&ax, mn[c]);
-            if (n < W) {
-                xy[2 * m] = (float)x, xy[2 * m + 1] = (float)ax_y(&ax, mn[c]);
-                m++;
-            } else {
-                draw_line(&a->dl, x, ya, x, yb, faint);
-            }
-        }
-        if (n < W) draw_lines(&a->dl, xy, m, faint);
-        m = 0;
-        for (int c = 0; c < W; c++) {
-            if (!has[c]) continue;
-            xy[2 * m] = (float)(ax.in.x + c * ax.in.w / W);
-            xy[2 * m + 1] = (float)ax_y(&ax, sm[c]);
+    static float xy[2 * (PLOT_MAX_W + 1)];
+    m = 0;
+    for (int c = 0; c < W; c++) {
+        if (!has[c]) continue;
+        int x = ax.in.x + c * ax.in.w / W;
+        if (n < W) {
+            xy[2 * m] = (float)x, xy[2 * m + 1] = (float)ax_y(&ax, mn[c]);
             m++;
+        } else {
+            draw_line(&a->dl, x, (int)ax_y(&ax, mxv[c]), x, (int)ax_y(&ax, mn[c]), faint);
         }
-        thick_lines(a, xy, m, UI_ACCENT);
-        m = 0;
-        for (int i = 0; i < s->nevals; i++) {
-            xy[2 * m] = (float)ax_x(&ax, (double)s->evals[i].step);
-            xy[2 * m + 1] = (float)ax_y(&ax, s->evals[i].loss);
-            m++;
-        }
-        if (m >= 2) thick_lines(a, xy, m, UI_ORANGE);
-        for (int i = 0; i < s->nevals; i++) {
-            if (!s->evals[i].full && s->nevals > 1) continue;
-            int x = (int)ax_x(&ax, (double)s->evals[i].step), y = (int)ax_y(&ax, s->evals[i].loss);
-            draw_rect(&a->dl, (Rect){x - 3, y - 3, 7, 7}, UI_ORANGE);
-        }
-        free(xy);
+    }
+    if (n < W) draw_lines(&a->dl, xy, m, faint);
+    m = 0;
+    for (int c = 0; c < W; c++) {
+        if (!has[c] || !isfinite(smc[c])) continue;
+        xy[2 * m] = (float)(ax.in.x + c * ax.in.w / W);
+        xy[2 * m + 1] = (float)ax_y(&ax, smc[c]);
+        m++;
+    }
+    thick_lines(a, xy, m, UI_ACCENT);
+    m = 0;
+    for (int i = 0; i < s->nevals && m <= PLOT_MAX_W; i++) {
+        xy[2 * m] = (float)ax_x(&ax, (double)s->evals[i].step);
+        xy[2 * m + 1] = (float)ax_y(&ax, s->evals[i].loss);
+        m++;
+    }
+    if (m >= 2) thick_lines(a, xy, m, UI_ORANGE);
+    for (int i = 0; i < s->nevals; i++) {
+        if (!s->evals[i].full && s->nevals > 1) continue;
+        int x = (int)ax_x(&ax, (double)s->evals[i].step), y = (int)ax_y(&ax, s->evals[i].loss);
+        draw_rect(&a->dl, (Rect){x - 3, y - 3, 7, 7}, UI_ORANGE);
     }
     draw_clip(&a->dl, (Rect){0, 0, 0, 0});
-    runs_legend(a, &ax, 0);
-    if (n > 0) {
+    if (n > 0 && cv->nb > 0) {
         char buf[64];
-        snprintf(buf, sizeof buf, "last %.4f", (double)loss_smooth_value(&ls));
+        snprintf(buf, sizeof buf, "last %.4f", (double)sm[cv->nb - 1]);
         ui_text(a, FONT_SMALL, r.x + 10 + ui_tw(a, FONT_BOLD, "Loss") + 10, r.y + 9, UI_DIM, buf);
     }
 }
@@ -329,13 +342,10 @@ static void draw_acc(App *a) {
     const EvalPoint *last = s->nevals ? &s->evals[s->nevals - 1] : NULL;
     ui_panel(a, r, "Test accuracy");
     if (last)
-        ui_textf(a, FONT_SMALL, r.x + 10 + ui_tw(a, FONT_BOLD, "Test accuracy") + 10, r.y + 9, UI_DIM, "%.2f%% at step %ld",
-                 last->acc * 100, last->step);
-    Axes ax = {{r.x + 54, r.y + 50, r.w - 70, r.h - 50 - 38}, 0, 1, 0, 1, 0};
+        ui_textf(a, FONT_SMALL, r.x + 10 + ui_tw(a, FONT_BOLD, "Test accuracy") + 10, r.y + 9, UI_DIM, "%.2f%% at step %ld (%s)",
+                 last->acc * 100, last->step, last->full ? "full test set" : "1000-image subset");
+    Axes ax = {plot_area(r, plot_legend(a, r, 1)), 0, 1, 0, 1, 0};
     if (ax.in.w < 40 || ax.in.h < 30) return;
-    int lx = r.x + 54, right = r.x + r.w - 6;
-    legend_item(a, &lx, r.y + 29, right, UI_GREEN, 0, "test subset (1000 images)");
-    legend_item(a, &lx, r.y + 29, right, UI_GREEN, 1, "full test set");
     double rx1 = 0, rymax = 0, mina = 1;
     runs_extent(a, &rx1, &rymax, &mina);
     if (!last) {
@@ -348,7 +358,6 @@ static void draw_acc(App *a) {
         draw_clip(&a->dl, ax.in);
         runs_draw(a, &ax, 1);
         draw_clip(&a->dl, (Rect){0, 0, 0, 0});
-        runs_legend(a, &ax, 1);
         draw_rect(&a->dl, (Rect){ax.in.x + 1, ax.in.y + ax.in.h / 2 - 12, ax.in.w - 2, 24}, UI_PANEL);
         ui_text_in(a, FONT_SMALL, ax.in, 1, UI_DIM, "appears at the first evaluation");
         return;
@@ -358,29 +367,28 @@ static void draw_acc(App *a) {
     ax.y0 = floor((mina - 0.01) * 20) / 20;
     if (ax.y0 < 0) ax.y0 = 0;
     ax.y1 = 1;
-    double x1 = s->nloss > 10 ? (double)s->nloss : 10;
+    double x1 = s->loss.n > 10 ? (double)s->loss.n : 10;
     if (last->step > x1) x1 = (double)last->step;
     if (rx1 > x1) x1 = rx1;
     ax.x1 = x1;
     axes_draw(a, &ax, 1, "step");
     draw_clip(&a->dl, ax.in);
     runs_draw(a, &ax, 1);
-    float *xy = malloc(sizeof(float) * 2 * (size_t)s->nevals);
-    if (xy) {
-        for (int i = 0; i < s->nevals; i++) {
-            xy[2 * i] = (float)ax_x(&ax, (double)s->evals[i].step);
-            xy[2 * i + 1] = (float)ax_y(&ax, s->evals[i].acc);
-        }
-        if (s->nevals >= 2) thick_lines(a, xy, s->nevals, UI_GREEN);
-        free(xy);
+    /* the test points, thinned to about two per pixel column however many there are */
+    static float xy[2 * (2 * PLOT_MAX_W + 2)];
+    int every = s->nevals / (2 * PLOT_MAX_W) + 1, m = 0;
+    for (int i = 0; i < s->nevals; i += every) {
+        xy[2 * m] = (float)ax_x(&ax, (double)s->evals[i].step);
+        xy[2 * m + 1] = (float)ax_y(&ax, s->evals[i].acc);
+        m++;
     }
+    if (m >= 2) thick_lines(a, xy, m, UI_GREEN);
     for (int i = 0; i < s->nevals; i++) {
         if (!s->evals[i].full && s->nevals > 1) continue;
         int x = (int)ax_x(&ax, (double)s->evals[i].step), y = (int)ax_y(&ax, s->evals[i].acc);
         draw_rect(&a->dl, (Rect){x - 3, y - 3, 7, 7}, UI_GREEN);
     }
     draw_clip(&a->dl, (Rect){0, 0, 0, 0});
-    runs_legend(a, &ax, 1);
 }
 
 void plots_draw(App *a) {
