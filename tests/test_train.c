@@ -181,6 +181,58 @@ int main(void) {
         CHECK(net_all_finite(&t.net), "weights rolled back to finite values");
         trainer_free(&t);
     }
+    /* a rate that sends the loss far above its recent level without NaN: caught, the weights put
+       back to the last good ones (before the rise), the optimiser's state cleared; the trainer
+       then trains on from them at a sane rate */
+    {
+        TrainConfig cfg;
+        train_config_default(&cfg, "mlp");
+        cfg.opt = OPT_MOMENTUM;
+        cfg.schedule = SCHED_CONST;
+        cfg.lr = 0.002f; /* slow: the loss is still well above zero when the rate jumps */
+        cfg.batch = 20;
+        cfg.epochs = 1000;
+        Trainer t;
+        CHECK(trainer_create(&t, &net, &tr, &te, &cfg, err) == 0, "%s", err);
+        for (int i = 0; i < 60; i++) CHECK(trainer_step(&t) <= STEP_EPOCH, "sane steps train (%d)", i);
+        float *good = malloc(sizeof(float) * t.net.nparams);
+        memcpy(good, t.backup, sizeof(float) * t.net.nparams);
+        long good_step = t.backup_step;
+        CHECK(good_step == 50, "the last good weights are from step %ld", good_step);
+        TrainConfig hot = t.cfg;
+        hot.lr = 50.0f;
+        CHECK(trainer_retune(&t, &hot) == 0, "the rate changes in place");
+        StepStatus st = STEP_OK;
+        int steps = 0;
+        while (steps < 40 && (st = trainer_step(&t)) != STEP_DIVERGED && st != STEP_NONFINITE) steps++;
+        CHECK(st == STEP_DIVERGED, "a loss far above its recent level stops training (%d steps, status %d)", steps, st);
+        CHECK(t.diverged_loss > 10 * t.diverged_median && t.diverged_median > 0, "it saw %g against %g", t.diverged_loss,
+              t.diverged_median);
+        CHECK(t.backup_step == good_step && !memcmp(t.net.params, good, sizeof(float) * t.net.nparams),
+              "the weights are those of step %ld", good_step);
+        int zero = 1;
+        for (size_t i = 0; i < t.opt.n; i++) zero &= t.opt.m[i] == 0.0f;
+        CHECK(zero, "the momentum is cleared");
+        hot.lr = 0.05f;
+        trainer_retune(&t, &hot);
+        for (int i = 0; i < 40; i++) CHECK(trainer_step(&t) <= STEP_EPOCH, "trains on at a sane rate (%d)", i);
+        free(good);
+        trainer_free(&t);
+    }
+    /* ordinary noise never trips it: a whole run at the recipe's rate */
+    {
+        TrainConfig cfg;
+        train_config_default(&cfg, "mlp");
+        cfg.batch = 8; /* small batches: noisy losses */
+        cfg.epochs = 20;
+        Trainer t;
+        CHECK(trainer_create(&t, &net, &tr, &te, &cfg, err) == 0, "%s", err);
+        StepStatus st;
+        int bad = 0;
+        while ((st = trainer_step(&t)) != STEP_DONE) bad += st == STEP_DIVERGED || st == STEP_NONFINITE;
+        CHECK(bad == 0 && t.step > 1000, "no false alarm in %ld noisy steps", t.step);
+        trainer_free(&t);
+    }
     net_free(&net);
     dataset_free(&tr);
     dataset_free(&te);

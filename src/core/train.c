@@ -373,7 +373,9 @@ static int loss_diverged(Trainer *t, float loss) {
         float tmp[TRAIN_RECENT];
         memcpy(tmp, t->recent, sizeof(float) * (size_t)t->nrecent);
         float med = quantile_abs(tmp, (size_t)t->nrecent, 0.5);
-        float line = fmaxf(10.0f * med, logf((float)(K > 1 ? K : 2)));
+        /* far above its recent level, and at least back near chance (ln K: a network that has
+           forgotten everything, e.g. every ReLU dead) */
+        float line = fmaxf(10.0f * med, 0.9f * logf((float)(K > 1 ? K : 2)));
         t->over = loss > line ? t->over + 1 : 0;
         if (t->over >= 3 || loss > 10.0f * line) {
             t->diverged_loss = loss;

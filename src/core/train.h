@@ -104,8 +104,8 @@ int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Datas
 void trainer_free(Trainer *t);
 /* One mini-batch step, or one full-batch GD iteration. At an epoch end it evaluates the
  * test set (if any) and appends an EpochRecord. Divergence: once TRAIN_RECENT/2 steps are known,
- * a loss above max(10 x their median, ln K) for three steps in a row, or above ten times that
- * line once, returns STEP_DIVERGED with the parameters put back to the last good ones. */
+ * a loss above max(10 x their median, 0.9 ln K) for three steps in a row, or above ten times
+ * that line once, returns STEP_DIVERGED with the parameters put back to the last good ones. */
 StepStatus trainer_step(Trainer *t);
 /* Steps per epoch under the current config. */
 long trainer_steps_per_epoch(const Trainer *t);
