@@ -7,8 +7,9 @@
 # saliency map over the drawing and A shows the activations, R keeps the trained run's curves
 # beside the new one and Ctrl+E exports the history CSV and PNG pictures, Ctrl+D switches to
 # Fashion-MNIST (typed path) and the bars take its class names, Ctrl+S writes
-# a model `digitrec info` accepts, a resize is traced, and Ctrl+Q closes promptly with an
-# autosave of the unsaved training.
+# a model `digitrec info` accepts, a resize is traced; Ctrl+Q with unsaved training asks first
+# (Esc cancels), a SIGTERM autosaves it, the next start offers that autosave back (Enter restores
+# it), Ctrl+R reverts to it after more training, and Ctrl+Q, D quits without another autosave.
 # Needs Xvfb and xdotool (skips with a message when absent). Uses a temp HOME and models folder.
 # Env: DIGITREC_BIN (binary), DIGITREC_SRC (source dir), DIGITREC_DATA (MNIST dir).
 set -u
@@ -80,19 +81,30 @@ fi
 
 TRACE="$TMP/trace.jsonl"
 MODELS_BEFORE=$(ls -A "$SRC/models" 2>/dev/null)
-"$BIN" --model "$MODEL" --data "$DATA" --models-dir "$TMP/models" --autosave "$TMP/autosave.safetensors" \
-    --trace "$TRACE" >"$TMP/app.log" 2>&1 &
-APID=$!
-
-WID=""
-for _ in $(seq 1 100); do
-    WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
-    [ -n "$WID" ] && break
-    kill -0 "$APID" 2>/dev/null || fail "digitrec exited at start"
-    sleep 0.1
-done
-[ -n "$WID" ] || fail "no digitrec window appeared"
-sleep 0.5
+# Starts the window (extra arguments appended) and waits for it: sets APID and WID.
+start_app() {
+    "$BIN" --model "$MODEL" --data "$DATA" --models-dir "$TMP/models" --autosave "$TMP/autosave" \
+        --trace "$TRACE" "$@" >>"$TMP/app.log" 2>&1 &
+    APID=$!
+    WID=""
+    for _ in $(seq 1 100); do
+        WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
+        [ -n "$WID" ] && break
+        kill -0 "$APID" 2>/dev/null || fail "digitrec exited at start"
+        sleep 0.1
+    done
+    [ -n "$WID" ] || fail "no digitrec window appeared"
+    sleep 0.5
+}
+# Waits up to 5 s for the window to exit; fails with what on timeout. Sets rc.
+wait_exit() {
+    for _ in $(seq 1 50); do kill -0 "$APID" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$APID" 2>/dev/null && fail "$1"
+    wait "$APID"
+    rc=$?
+    APID=""
+}
+start_app
 
 # The canvas rectangle from the trace's latest layout line, in window coordinates.
 canvas_rect() {
@@ -240,7 +252,7 @@ if [ "$HAVE_DATA" = 1 ]; then
     [ -n "$exp" ] || fail "Ctrl+E did not export"
     prefix=$(echo "$exp" | sed -E 's/.*"prefix":"([^"]+)".*/\1/')
     case "$prefix" in "$HOME/.local/share/digitrec/exports/"*) ;; *) fail "exported outside the default folder: $prefix" ;; esac
-    grep -q '^1,"mlp momentum 0.05 b64, mnist",step,1,' "$prefix-history.csv" || fail "the CSV lacks run 1's steps"
+    grep -Eq '^1,"mlp momentum [0-9.]+ b64, mnist",step,1,' "$prefix-history.csv" || fail "the CSV lacks run 1's steps"
     grep -q '^current,' "$prefix-history.csv" || fail "the CSV lacks the current run"
     for f in canvas input weights curves window layers.1.weight; do
         [ "$(head -c 4 "$prefix-$f.png" 2>/dev/null | od -An -c | tr -d ' ')" = "211PNG" ] || fail "no PNG $prefix-$f.png"
@@ -271,21 +283,66 @@ echo "ok: resized, canvas now $CX,$CY ${CW}x$CH"
 
 if command -v import >/dev/null 2>&1; then import -window root "$TMP/shot.png" 2>/dev/null || true; fi
 
-# Close with Ctrl+Q while training: prompt exit, unsaved training autosaved.
+# Ctrl+Q with unsaved training asks first; Esc cancels and nothing is lost.
+if [ "$HAVE_DATA" = 1 ]; then
+    xdotool key --window "$WID" space
+    sleep 1.5
+    xdotool key --window "$WID" ctrl+q
+    sleep 0.6
+    grep -q '"event":"ask","kind":"quit"' "$TRACE" || fail "Ctrl+Q with unsaved training did not ask"
+    kill -0 "$APID" 2>/dev/null || fail "the window quit without asking"
+    [ -n "${SHOTS:-}" ] && import -window root "$SHOTS/e2e-quit.png" 2>/dev/null
+    xdotool key --window "$WID" Escape
+    sleep 0.4
+    grep -q '"event":"answer","kind":"quit","choice":"Cancel' "$TRACE" || fail "Esc did not cancel"
+    kill -0 "$APID" 2>/dev/null || fail "Esc quit the window"
+    echo "ok: Ctrl+Q asks first, Esc cancels"
+fi
+# The session ending (SIGTERM): no one to ask, so the unsaved training is autosaved.
 t0=$(date +%s%N)
-xdotool key --window "$WID" ctrl+q
-for _ in $(seq 1 50); do kill -0 "$APID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$APID" 2>/dev/null && fail "the window did not close within 5 s"
-wait "$APID"
-rc=$?
-APID=""
+kill -TERM "$APID"
+wait_exit "the window did not close within 5 s of SIGTERM"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$rc" = 0 ] || fail "digitrec exited with $rc"
 if [ "$HAVE_DATA" = 1 ]; then
-    [ -f "$TMP/autosave.safetensors" ] || fail "unsaved training was not autosaved"
+    auto=$(ls "$TMP/autosave"/autosave-*.safetensors 2>/dev/null | tail -n 1)
+    [ -n "$auto" ] || fail "unsaved training was not autosaved"
     grep -q 'autosaved to' "$TMP/app.log" || fail "the autosave was not announced"
-    "$BIN" info "$TMP/autosave.safetensors" >/dev/null || fail "autosave unreadable"
-    echo "ok: closed in ${ms} ms, autosaved"
+    "$BIN" info "$auto" | grep -q 'autosave_reason.*the window closed' || fail "autosave unreadable or without its reason"
+    echo "ok: closed in ${ms} ms, autosaved as $(basename "$auto")"
+
+    # The next start offers it back; Enter restores it.
+    start_app
+    sleep 0.5
+    grep -q '"event":"ask","kind":"restore"' "$TRACE" || fail "the autosave was not offered at start"
+    [ -n "${SHOTS:-}" ] && import -window root "$SHOTS/e2e-restore.png" 2>/dev/null
+    xdotool key --window "$WID" Return
+    sleep 1
+    grep -q "\"event\":\"load\",\"ok\":true,\"path\":\"$auto\"" "$TRACE" || fail "Enter did not restore $auto"
+    echo "ok: the autosave is offered at the next start and restored"
+    # More training, then Ctrl+R: back to the restored model (the extra training kept as an autosave).
+    n0=$(ls "$TMP/autosave"/autosave-*.safetensors | wc -l)
+    xdotool key --window "$WID" space
+    sleep 1.5
+    xdotool key --window "$WID" space
+    sleep 0.3
+    xdotool key --window "$WID" ctrl+r
+    sleep 1
+    grep -q '"event":"revert"' "$TRACE" || fail "Ctrl+R did not revert"
+    n1=$(ls "$TMP/autosave"/autosave-*.safetensors | wc -l)
+    [ "$n1" -gt "$n0" ] || fail "the training reverted away was not kept"
+    echo "ok: Ctrl+R reverts to the restored model and keeps the training it replaced"
+    # Unsaved training again; Ctrl+Q, D: quits without a new autosave.
+    xdotool key --window "$WID" space
+    sleep 1.5
+    xdotool key --window "$WID" ctrl+q
+    sleep 0.5
+    xdotool key --window "$WID" d
+    wait_exit "Ctrl+Q, D did not quit"
+    [ "$rc" = 0 ] || fail "digitrec exited with $rc"
+    n2=$(ls "$TMP/autosave"/autosave-*.safetensors | wc -l)
+    [ "$n2" = "$n1" ] || fail "quitting without saving still autosaved ($n1 -> $n2)"
+    echo "ok: Ctrl+Q, D quits without saving"
 fi
 [ "$(ls -A "$SRC/models" 2>/dev/null)" = "$MODELS_BEFORE" ] || fail "the source models/ folder was modified"
 echo "test_gui_e2e: all passed"

@@ -1,6 +1,7 @@
 /* test_startup.c - the window's start-up policy without a window: the user's folders from the
  * environment, the network it opens with (--arch, --model, a bad --model, the shipped model),
  * the folders a session is given, and the scripted run's first steps. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +51,8 @@ int main(void) {
     CHECK(!strcmp(s.personal_dir, buf), "personal folder %s", s.personal_dir);
     snprintf(buf, sizeof buf, "%s/.local/share/digitrec/exports", dir);
     CHECK(!strcmp(s.export_dir, buf), "export folder %s", s.export_dir);
-    CHECK(strstr(s.autosave, "/autosave.safetensors") != NULL, "autosave %s", s.autosave);
+    snprintf(buf, sizeof buf, "%s/.local/share/digitrec/autosave", dir);
+    CHECK(!strcmp(s.autosave_dir, buf), "autosave folder %s", s.autosave_dir);
     /* the scripted run waits for data, then gives up without it */
     AutoTrain at = {1.0, 0, time_now(), 0, 0, NULL};
     int busy = 1;
@@ -78,11 +80,16 @@ int main(void) {
     /* the shipped model, when there is one to find */
     o.model = NULL;
     CHECK(session_start(&s, &app, &o, NULL, err) == 0, "%s", err);
-    const char *m = app.msg;
-    if (strstr(m, "no shipped model")) {
-        CHECK(app.snap.net.nlayers == 3 && !app.classes_from_model, "no shipped model: a fresh MLP");
+    if (!s.baseline.params) {
+        CHECK(strstr(app.msg, "no shipped model") && app.snap.net.nlayers == 3 && !app.classes_from_model,
+              "no shipped model: a fresh MLP (%s)", app.msg);
     } else {
-        CHECK(strstr(m, "mlp.safetensors") && app.classes_from_model && app.arch == ARCH_MLP, "the shipped MLP: %s", m);
+        CHECK(strstr(s.baseline_name, "mlp.safetensors") && app.classes_from_model && app.arch == ARCH_MLP,
+              "the shipped MLP: %s", s.baseline_name);
+        /* its metadata fills the controls; its cosine-trained rate goes on at a tenth, constant */
+        CHECK(app.ctl.train.opt == OPT_MOMENTUM && fabsf(app.ctl.train.lr - 0.005f) < 1e-7f &&
+                  app.ctl.train.schedule == SCHED_CONST && app.ctl.train.batch == 64,
+              "controls from its metadata: %s %g", optim_name(app.ctl.train.opt), (double)app.ctl.train.lr);
     }
     session_close(&s, msg, sizeof msg);
     session_free(&s);

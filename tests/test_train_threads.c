@@ -29,6 +29,9 @@ typedef struct {
     long step;              /* trainer step at the last publish */
     int done;               /* the trainer has stopped */
     int status;             /* 0 ok, else what went wrong in the trainer thread */
+    pthread_cond_t cv;
+    int reader_saw_first;   /* the reader has copied the first publish: however busy the machine,
+                               it reads a snapshot while training goes on */
 } Shared;
 
 typedef struct {
@@ -92,6 +95,7 @@ static void *trainer_main(void *arg) {
                 memcpy(sh->snap.params, t.net.params, sizeof(float) * t.net.nparams);
                 sh->version++;
                 sh->step = t.step;
+                while (sh->version == 1 && !sh->reader_saw_first) pthread_cond_wait(&sh->cv, &sh->mu);
                 pthread_mutex_unlock(&sh->mu);
             }
         }
@@ -130,7 +134,7 @@ int main(void) {
     Net init = {0}, mine = {0};
     CHECK(net_create(&init, sizes, 3, BIAS_NEURON, 0, err) == 0, "net_create: %s", err);
     net_init_he(&init, 3);
-    Shared sh = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    Shared sh = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
     CHECK(net_copy(&sh.snap, &init, err) == 0, "net_copy: %s", err);
     CHECK(net_copy(&mine, &init, err) == 0, "net_copy: %s", err);
     NetWork wk;
@@ -160,6 +164,8 @@ int main(void) {
             last = sh.version;
             last_step = sh.step;
             fresh = 1;
+            sh.reader_saw_first = 1;
+            pthread_cond_signal(&sh.cv);
         }
         done = sh.done;
         pthread_mutex_unlock(&sh.mu);

@@ -103,6 +103,10 @@ static void canvas_point(const App *a, int x, int y, float *cx, float *cy) {
 
 void app_mouse_down(App *a, int x, int y, int button) {
     a->mx = x, a->my = y;
+    if (a->ask.kind) {
+        ask_mouse_down(a, x, y);
+        return;
+    }
     if (a->show_help) {
         a->show_help = 0;
         return;
@@ -187,12 +191,17 @@ static void key_ctrl(App *a, int key) {
     case KEY_Z: control_undo(a); break;
     case KEY_S: app_push_action(a, ACT_SAVE, NULL); break;
     case KEY_O: control_open_models(a); break;
-    case KEY_Q: app_push_action(a, ACT_QUIT, NULL); break;
+    case KEY_Q: app_request_quit(a); break;
+    case KEY_R: app_push_action(a, ACT_REVERT, NULL); break;
     default: break;
     }
 }
 
 void app_key(App *a, int key, int mods) {
+    if (a->ask.kind) {
+        ask_key(a, key);
+        return;
+    }
     if (a->editing) {
         control_edit_key(a, key);
         return;
@@ -241,6 +250,7 @@ void app_key(App *a, int key, int mods) {
 }
 
 void app_text(App *a, const char *utf8) {
+    if (a->ask.kind) return;
     if (a->data.show)
         data_text(a, utf8);
     else if (a->editing)
@@ -277,7 +287,7 @@ void app_frame(App *a, double now) {
     plots_draw(a);
     draw_right(a);
     bars_draw_status(a);
-    if (!a->pen && !a->open.show && !a->show_help && !a->data.show) {
+    if (!a->pen && !a->open.show && !a->show_help && !a->data.show && !a->ask.kind) {
         if (a->tab == TAB_WEIGHTS)
             weights_draw_tooltip(a);
         else if (a->tab == TAB_ERRORS)
@@ -288,4 +298,5 @@ void app_frame(App *a, double now) {
     if (a->open.show) open_draw(a);
     if (a->data.show) data_draw(a);
     if (a->show_help) help_draw(a);
+    if (a->ask.kind) ask_draw(a);
 }

@@ -59,7 +59,10 @@ typedef enum {
     ACT_DATA,            /* train on the IDX folder path (a fresh network from app->ctl) */
     ACT_LIST_MODELS,     /* fill app->open with the models folder and the recent files */
     ACT_LIST_DATA,       /* fill app->data with the dataset choices and whether each is there */
-    ACT_DROP             /* a file or folder dropped on the window: path */
+    ACT_DROP,            /* a file or folder dropped on the window: path */
+    ACT_REVERT,          /* back to the model as it was loaded or last saved */
+    ACT_QUIT_DISCARD,    /* quit, leaving the unsaved training unsaved */
+    ACT_RESTORE_NO       /* the offered autosave is not wanted (not asked again) */
 } ActionType;
 
 typedef struct {
@@ -94,6 +97,8 @@ typedef enum {
     WID_SALIENCY,            /* saliency overlay on the canvas (on/off) */
     WID_EXPORT,              /* export history CSV and pictures */
     WID_DATA,                /* choose the dataset */
+    WID_SCHED,               /* the learning-rate schedule: const or cosine */
+    WID_REVERT,              /* back to the loaded or last saved model */
     WID_COUNT
 } WidgetId;
 
@@ -142,6 +147,15 @@ typedef struct {
     char files[APP_MAX_FILES][APP_PATH_LEN];
     int n, nmodels, sel;
 } OpenDialog;
+
+/* A question the window asks before going on: quitting with unsaved training (save, discard or
+ * cancel), or restoring the autosave found at start. */
+typedef enum { ASK_NONE = 0, ASK_QUIT, ASK_RESTORE } AskKind;
+typedef struct {
+    AskKind kind;
+    char path[APP_PATH_LEN]; /* ASK_RESTORE: the autosave */
+    char what[256];          /* ASK_RESTORE: its architecture, steps, accuracy, time */
+} Ask;
 
 /* The dataset chooser (Ctrl+D): MNIST, Fashion-MNIST, the folder in use, or a typed one. */
 typedef struct {
@@ -213,6 +227,7 @@ typedef struct App {
     int show_help;
     OpenDialog open;
     DataDialog data;
+    Ask ask;
     int pressed;             /* widget id held down, -1 none */
 
     /* the mouse and what it hovers */
@@ -345,6 +360,11 @@ void app_key(App *a, int key, int mods);
 void app_text(App *a, const char *utf8);
 /* A file or folder dropped on the window: the session decides what it is. */
 void app_drop_file(App *a, const char *path);
+/* The window is asked to close (its close button, Ctrl+Q): with unsaved training it asks first
+ * (save, discard or cancel); otherwise it queues ACT_QUIT. */
+void app_request_quit(App *a);
+/* Offers to restore the autosave at path (what: one line describing it). */
+void app_offer_restore(App *a, const char *path, const char *what);
 /* Opens the dataset chooser (the session lists its rows). */
 void app_open_data(App *a);
 /* Takes in a newly synced snapshot (a.snap already updated): heatmaps, prediction, messages. */

@@ -39,6 +39,24 @@ void app_open_data(App *a) {
     app_push_action(a, ACT_LIST_DATA, NULL);
 }
 
+void app_request_quit(App *a) {
+    if (app_unsaved(a)) {
+        a->ask.kind = ASK_QUIT;
+        a->show_help = a->open.show = a->data.show = 0;
+        app_trace(a, "\"event\":\"ask\",\"kind\":\"quit\"");
+    } else {
+        app_push_action(a, ACT_QUIT, NULL);
+    }
+}
+
+void app_offer_restore(App *a, const char *path, const char *what) {
+    a->ask.kind = ASK_RESTORE;
+    snprintf(a->ask.path, sizeof a->ask.path, "%s", path);
+    snprintf(a->ask.what, sizeof a->ask.what, "%s", what);
+    char esc[APP_PATH_LEN * 2];
+    app_trace(a, "\"event\":\"ask\",\"kind\":\"restore\",\"path\":\"%s\"", json_escape(esc, sizeof esc, path));
+}
+
 void control_open_models(App *a) {
     a->open.show = 1;
     a->open.sel = 0;
@@ -97,7 +115,7 @@ static void set_arch(App *a, ArchKind k) {
     }
     char s[64];
     net_sizes_str(a->ctl.sizes, a->ctl.nlayers, s, sizeof s);
-    app_message(a, SEV_INFO, "network %s: press Reset (R) to start it", s);
+    app_message(a, SEV_INFO, "network %s: press Re-init (R) to start it", s);
 }
 
 static const float LRS[] = {0.0001f, 0.0003f, 0.001f, 0.003f, 0.01f, 0.02f, 0.05f, 0.1f, 0.2f, 0.5f, 1.0f};
@@ -121,8 +139,20 @@ static int clampi(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 
 static void step_arch(App *a, int dir) { set_arch(a, (ArchKind)(((int)a->arch + dir + 3) % 3)); }
 
+/* A new optimiser brings its own default rate: Adam's is not SGD's. */
 static void step_opt(App *a, int dir) {
-    a->ctl.train.opt = (OptKind)(((int)a->ctl.train.opt + dir + 4) % 4);
+    OptKind k = (OptKind)(((int)a->ctl.train.opt + dir + 4) % 4);
+    const char *preset = net_preset_of(a->ctl.sizes, a->ctl.nlayers);
+    int epochs = a->ctl.train.epochs;
+    train_config_optimizer(&a->ctl.train, k, preset ? preset : "custom");
+    if (k != OPT_GD) a->ctl.train.epochs = epochs; /* the epoch limit stays the user's (gd counts iterations) */
+    app_message(a, SEV_INFO, "optimiser %s: learning rate %g, its default", optim_name(k), (double)a->ctl.train.lr);
+    app_push_action(a, ACT_CONFIGURE, NULL);
+}
+
+static void step_sched(App *a, int dir) {
+    (void)dir;
+    a->ctl.train.schedule = a->ctl.train.schedule == SCHED_COSINE ? SCHED_CONST : SCHED_COSINE;
     app_push_action(a, ACT_CONFIGURE, NULL);
 }
 
@@ -147,7 +177,7 @@ static void step_epochs(App *a, int dir) {
 static void step_seed(App *a, int dir) {
     long s = (long)a->ctl.train.seed + dir;
     a->ctl.train.seed = (uint64_t)(s < 0 ? 0 : s > 999 ? 999 : s);
-    app_message(a, SEV_INFO, "seed %lu: press Reset (R) to start from it", (unsigned long)a->ctl.train.seed);
+    app_message(a, SEV_INFO, "seed %lu: press Re-init (R) to start from it", (unsigned long)a->ctl.train.seed);
 }
 
 static void press_arch(App *a) {
@@ -156,6 +186,7 @@ static void press_arch(App *a) {
 }
 
 static void press_train(App *a) { control_toggle_training(a); }
+static void press_revert(App *a) { app_push_action(a, ACT_REVERT, NULL); }
 static void press_step(App *a) { app_push_action(a, ACT_STEP, NULL); }
 static void press_reset(App *a) { app_push_action(a, ACT_RESET, NULL); }
 static void press_save(App *a) { app_push_action(a, ACT_SAVE, NULL); }
@@ -216,6 +247,11 @@ static const char *value_epochs(const App *a, char *buf, size_t n) {
     return buf;
 }
 
+static const char *value_sched(const App *a, char *buf, size_t n) {
+    (void)buf, (void)n;
+    return a->ctl.train.schedule == SCHED_COSINE ? "cosine" : "const";
+}
+
 static const char *value_seed(const App *a, char *buf, size_t n) {
     snprintf(buf, n, "%lu", (unsigned long)a->ctl.train.seed);
     return buf;
@@ -225,7 +261,7 @@ static const char *value_seed(const App *a, char *buf, size_t n) {
 static const Control CONTROLS[WID_COUNT] = {
     {WID_TRAIN, CTL_TOGGLE, FONT_BODY, "Train (Space)", NULL, "Pause (Space)", value_train, lit_training, NULL, press_train},
     {WID_STEP, CTL_BUTTON, FONT_BODY, "Step (N)", NULL, NULL, NULL, NULL, NULL, press_step},
-    {WID_RESET, CTL_BUTTON, FONT_BODY, "Reset (R)", NULL, NULL, NULL, NULL, NULL, press_reset},
+    {WID_RESET, CTL_BUTTON, FONT_BODY, "Re-init (R)", NULL, NULL, NULL, NULL, NULL, press_reset},
     {WID_ARCH, CTL_SPIN, FONT_BODY, "Network", NULL, "784-128-64-10", value_arch, NULL, step_arch, press_arch},
     {WID_OPT, CTL_SPIN, FONT_BODY, "Optimiser", NULL, "momentum", value_opt, NULL, step_opt, NULL},
     {WID_LR, CTL_SPIN, FONT_BODY, "LR", NULL, "0.0003", value_lr, NULL, step_lr, NULL},
@@ -245,6 +281,8 @@ static const Control CONTROLS[WID_COUNT] = {
     {WID_SALIENCY, CTL_TOGGLE, FONT_SMALL, "Saliency (G)", NULL, NULL, NULL, lit_saliency, NULL, app_toggle_saliency},
     {WID_EXPORT, CTL_BUTTON, FONT_BODY, "Export", NULL, NULL, NULL, NULL, NULL, press_export},
     {WID_DATA, CTL_BUTTON, FONT_BODY, "Data", NULL, NULL, NULL, NULL, NULL, app_open_data},
+    {WID_SCHED, CTL_SPIN, FONT_BODY, "Schedule", NULL, "cosine", value_sched, NULL, step_sched, NULL},
+    {WID_REVERT, CTL_BUTTON, FONT_BODY, "Revert", NULL, NULL, NULL, NULL, NULL, press_revert},
 };
 
 const Control *control(int id) { return id >= 0 && id < WID_COUNT ? &CONTROLS[id] : &CONTROLS[WID_HELP]; }

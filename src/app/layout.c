@@ -8,70 +8,66 @@
 #include "ui.h"
 #include "view/view.h"
 
-/* The top bar's controls, left to right. */
-static const int BAR_ORDER[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_MIX, WID_ARCH, WID_OPT, WID_LR, WID_BATCH,
-                                WID_EPOCHS, WID_SEED, WID_SAVE, WID_OPEN, WID_DATA, WID_EXPORT, WID_HELP};
-#define NBAR ((int)(sizeof BAR_ORDER / sizeof BAR_ORDER[0]))
-
-static int is_file_control(int id) {
-    return id == WID_SAVE || id == WID_OPEN || id == WID_DATA || id == WID_EXPORT || id == WID_HELP;
-}
-
 static Widget *add_widget(App *a, int id, Rect r) {
     Widget *wd = &a->widgets[a->nwidgets++];
     control_place(a, wd, id, r);
     return wd;
 }
 
-/* The top bar: one row when everything fits; else the actions (and the files at its right end)
- * on the first row and the settings on the second. Returns the bar's height. */
+/* The top bar's three groups, in order: what training does, how it trains, files. */
+static const int BAR_ACTIONS[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_REVERT, WID_MIX};
+static const int BAR_SETTINGS[] = {WID_ARCH, WID_OPT, WID_LR, WID_SCHED, WID_BATCH, WID_EPOCHS, WID_SEED};
+static const int BAR_FILES[] = {WID_SAVE, WID_OPEN, WID_DATA, WID_EXPORT, WID_HELP};
+#define COUNT(v) ((int)(sizeof v / sizeof v[0]))
+
+static int group_width(const App *a, const int *ids, int n) {
+    int w = 0;
+    for (int i = 0; i < n; i++) w += control_width(a, ids[i]) + 6;
+    return w - 6;
+}
+
+/* Places ids from (*x, *y), wrapping at right onto rows starting at left. */
+static void flow(App *a, const int *ids, int n, int *x, int *y, int left, int right, int row, int bh) {
+    for (int i = 0; i < n; i++) {
+        int ww = control_width(a, ids[i]);
+        if (*x + ww > right && *x > left) *x = left, *y += row;
+        add_widget(a, ids[i], (Rect){*x, *y, ww, bh});
+        *x += ww + 6;
+    }
+}
+
+/* The top bar: everything on one row when it fits; else the actions, then the settings from a new
+ * row (wrapping as needed), the files at the right end of the first row with room for them.
+ * Returns the bar's height. */
 static int layout_bar(App *a, int w) {
-    const int pad = 10, row = 30, bh = ui_fh(a, FONT_BODY) + 10;
-    int x0 = pad + ui_tw(a, FONT_TITLE, "digitrec") + 18, y = 7;
-    int order[NBAR];
-    memcpy(order, BAR_ORDER, sizeof order);
-    int total = x0;
-    for (int i = 0; i < NBAR; i++) total += control_width(a, order[i]) + 6;
-    int one_row = total + 20 <= w - pad, ymax = y;
-    if (!one_row) {
-        /* two rows: the Mine switch joins the actions on the first unless it would reach the files */
-        int files = 0, acts = x0 + 10;
-        for (int i = 0; i < NBAR; i++) {
-            if (is_file_control(order[i])) files += control_width(a, order[i]) + 6;
-            if (order[i] == WID_TRAIN || order[i] == WID_STEP || order[i] == WID_RESET || order[i] == WID_MIX)
-                acts += control_width(a, order[i]) + 6;
-        }
-        if (acts > w - pad - files - 10) { /* after Seed instead */
-            int k = 0;
-            for (int i = 0; i < NBAR; i++) {
-                if (BAR_ORDER[i] == WID_MIX) continue;
-                order[k++] = BAR_ORDER[i];
-                if (BAR_ORDER[i] == WID_SEED) order[k++] = WID_MIX;
-            }
-        }
+    const int pad = 10, row = 34, bh = ui_fh(a, FONT_BODY) + 10, gap = 16;
+    int x0 = pad + ui_tw(a, FONT_TITLE, "digitrec") + 18, right = w - pad;
+    int wa = group_width(a, BAR_ACTIONS, COUNT(BAR_ACTIONS)), ws = group_width(a, BAR_SETTINGS, COUNT(BAR_SETTINGS)),
+        wf = group_width(a, BAR_FILES, COUNT(BAR_FILES));
+    int x = x0, y = 7;
+    if (x0 + wa + gap + ws + gap + wf <= right) { /* one row */
+        flow(a, BAR_ACTIONS, COUNT(BAR_ACTIONS), &x, &y, pad, right, row, bh);
+        x += gap - 6;
+        flow(a, BAR_SETTINGS, COUNT(BAR_SETTINGS), &x, &y, pad, right, row, bh);
+        x = right - wf;
+        flow(a, BAR_FILES, COUNT(BAR_FILES), &x, &y, pad, right, row, bh);
+        return y + bh + 7;
     }
-    int x = x0;
-    for (int i = 0; i < NBAR; i++) {
-        int id = order[i], ww = control_width(a, id);
-        if (id == WID_ARCH || id == WID_SAVE || id == WID_MIX) x += 10; /* group gaps */
-        if (id == WID_ARCH && !one_row) {
-            x = pad;
-            y += row + 4;
-        } else if (x + ww > w - pad && x > pad + 100) {
-            x = pad;
-            y += row + 4;
-        }
-        if (id == WID_SAVE && !one_row) {
-            int rest_w = 0;
-            for (int k = i; k < NBAR; k++) rest_w += control_width(a, order[k]) + 6;
-            x = w - pad - rest_w + 6;
-            y = 7;
-        }
-        add_widget(a, id, (Rect){x, y, ww, bh});
-        x += ww + 6;
-        if (y > ymax) ymax = y;
+    flow(a, BAR_ACTIONS, COUNT(BAR_ACTIONS), &x, &y, pad, right, row, bh);
+    int files_done = 0;
+    if (x - 6 + gap + wf <= right) { /* the files fit beside the actions */
+        int fx = right - wf, fy = y;
+        flow(a, BAR_FILES, COUNT(BAR_FILES), &fx, &fy, pad, right, row, bh);
+        files_done = 1;
     }
-    return ymax + bh + 7;
+    x = pad, y += row;
+    flow(a, BAR_SETTINGS, COUNT(BAR_SETTINGS), &x, &y, pad, right, row, bh);
+    if (!files_done) {
+        if (x - 6 + gap + wf > right) x = pad, y += row;
+        x = right - wf;
+        flow(a, BAR_FILES, COUNT(BAR_FILES), &x, &y, pad, right, row, bh);
+    }
+    return y + bh + 7;
 }
 
 void app_resize(App *a, int w, int h) {

@@ -23,7 +23,8 @@ static void gui_usage(FILE *f) {
             "  --data DIR          IDX folder, or mnist / fashion-mnist (default $DIGITREC_DATA, else\n"
             "                      the built-in data/mnist); Ctrl+D or a dropped folder switches later\n"
             "  --models-dir DIR    where Ctrl+S saves and Ctrl+O looks (default %s)\n"
-            "  --autosave FILE     where unsaved training goes on close (default MODELS_DIR/autosave.safetensors)\n"
+            "  --autosave DIR      where unsaved training is kept (timestamped files, the last 10 and the best;\n"
+            "                      default $XDG_DATA_HOME/digitrec/autosave or ~/.local/share/digitrec/autosave)\n"
             "  --size WxH          window size (default 1280x800)\n"
             "  --trace FILE        write JSON lines: layout, predictions, training publishes, saves\n"
             "  --canvas-image F    put a picture (PNG/PGM/..., dark ink on light or light on dark) on the canvas\n"
@@ -101,6 +102,7 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
             o->draw_demo = (int)n;
         } else if (!strcmp(name, "--seed")) {
             if (cli_int(name, v, 0, 999, &o->seed) != 0) return -1;
+            o->seed_set = 1;
         } else if (!strcmp(name, "--train-for")) {
             if (cli_double(name, v, 0, 86400, &d) != 0) return -1;
             o->train_for = d;

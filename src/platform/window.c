@@ -78,13 +78,15 @@ static int map_key(SDL_Keycode k, SDL_Keymod mod) {
     }
 }
 
-/* Feeds one SDL event to the app. Returns 1 on a quit request. */
+/* Feeds one SDL event to the app. Returns 1 when the program must end now: SDL_QUIT comes from
+ * a signal or the session ending (no one is there to answer a question; the close autosaves),
+ * while the window's close button asks the app, which may want an answer first. */
 static int handle_event(App *a, const SDL_Event *e) {
     switch (e->type) {
     case SDL_QUIT: return 1;
     case SDL_WINDOWEVENT:
         if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) app_resize(a, e->window.data1, e->window.data2);
-        if (e->window.event == SDL_WINDOWEVENT_CLOSE) return 1;
+        if (e->window.event == SDL_WINDOWEVENT_CLOSE) app_request_quit(a);
         break;
     case SDL_MOUSEBUTTONDOWN: app_mouse_down(a, e->button.x, e->button.y, e->button.button); break;
     case SDL_MOUSEBUTTONUP: app_mouse_up(a, e->button.x, e->button.y, e->button.button); break;
@@ -180,6 +182,7 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     App *a = ss->app;
     char err[ERR_LEN];
     SDL_SetHint(SDL_HINT_RENDER_VSYNC, "1");
+    SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0"); /* the close button asks first (handle_event) */
     /* Without a GPU, SDL's GL renderer is Mesa's llvmpipe, which rasterises on one thread per core:
      * those threads then compete with the training worker for its core (--bench: ~8% fewer
      * samples/s). Rasterising on the UI thread keeps the one-core-each split; GPUs ignore it. */
@@ -253,6 +256,7 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
             break;
         }
         if (session_apply(ss)) quit = 1;
+        session_tick(ss);
         if (session_sync(ss)) dirty = 1;
         if (cell_pending && a->snap.view) {
             app_select_cell(a, o->cell_t, o->cell_p);

@@ -17,6 +17,8 @@
 #include "personal.h"
 #include "train.h"
 
+static void keep_unsaved(Session *s, const char *why);
+
 static void trace_line(void *ud, const char *line) {
     FILE *f = ud;
     fputs(line, f);
@@ -33,6 +35,7 @@ void session_init(Session *s, App *app, FILE *trace) {
 
 void session_free(Session *s) {
     dataset_free(&s->personal);
+    net_free(&s->baseline);
     memset(s, 0, sizeof *s);
 }
 
@@ -51,84 +54,6 @@ int session_sync(Session *s) {
     if (rc != 1) return 0;
     app_on_snapshot(a);
     return 1;
-}
-
-/* mkdir -p for the folder part of path. */
-static void make_parent_dirs(const char *path) {
-    char buf[APP_PATH_LEN];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        mkdir(buf, 0777); /* EEXIST is fine; a real failure shows up when the file is written */
-        *p = '/';
-    }
-}
-
-/* ---- the recent files and the Open dialog ---- */
-
-void session_remember(Session *s, const char *path) {
-    if (!s->recent_file[0]) return;
-    char abs[APP_PATH_LEN];
-    if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
-    char *out = malloc(APP_PATH_LEN * 11);
-    if (!out) return;
-    size_t len = (size_t)snprintf(out, APP_PATH_LEN, "%s\n", abs);
-    FILE *f = fopen(s->recent_file, "r");
-    int kept = 0;
-    if (f) {
-        char line[APP_PATH_LEN];
-        while (kept < 9 && fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\r\n")] = 0;
-            if (!line[0] || strcmp(line, abs) == 0) continue;
-            len += (size_t)snprintf(out + len, APP_PATH_LEN * 11 - len, "%s\n", line);
-            kept++;
-        }
-        fclose(f);
-    }
-    make_parent_dirs(s->recent_file);
-    char err[ERR_LEN];
-    file_write_atomic(s->recent_file, out, len, err); /* best effort: a read-only home is no error */
-    free(out);
-}
-
-static int cmp_str(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
-
-static int has_suffix(const char *s, const char *suf) {
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-void session_list_models(Session *s) {
-    OpenDialog *o = &s->app->open;
-    o->n = 0;
-    snprintf(o->dir, sizeof o->dir, "%s", s->models_dir);
-    DIR *d = opendir(s->models_dir);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) && o->n < APP_MAX_FILES) {
-            if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".safetensors")) continue;
-            snprintf(o->files[o->n++], APP_PATH_LEN, "%.600s/%.400s", s->models_dir, e->d_name);
-        }
-        closedir(d);
-    }
-    qsort(o->files, (size_t)o->n, APP_PATH_LEN, cmp_str);
-    o->nmodels = o->n;
-    FILE *f = s->recent_file[0] ? fopen(s->recent_file, "r") : NULL;
-    if (f) {
-        char line[APP_PATH_LEN];
-        while (fgets(line, sizeof line, f) && o->n < APP_MAX_FILES) {
-            line[strcspn(line, "\r\n")] = 0;
-            if (!line[0]) continue;
-            struct stat st;
-            if (stat(line, &st) != 0) continue;
-            int dup = 0;
-            for (int i = 0; i < o->n; i++) dup |= strcmp(o->files[i], line) == 0;
-            if (!dup) snprintf(o->files[o->n++], APP_PATH_LEN, "%s", line);
-        }
-        fclose(f);
-    }
-    if (o->sel >= o->n) o->sel = o->n > 0 ? o->n - 1 : 0;
 }
 
 /* ---- the data chooser ---- */
@@ -173,6 +98,7 @@ static void data_action(Session *s, const char *dir) {
         app_trace(a, "\"event\":\"data\",\"ok\":false,\"dir\":\"%s\"", esc);
         return;
     }
+    keep_unsaved(s, "another dataset was chosen");
     worker_set_data(s->worker, dir, &a->ctl);
     app_message(a, SEV_INFO, "loading %s...", dir);
     app_trace(a, "\"event\":\"data\",\"ok\":true,\"dir\":\"%s\"", esc);
@@ -188,21 +114,6 @@ static void drop_action(Session *s, const char *path) {
 }
 
 /* ---- model files ---- */
-
-int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err) {
-    Net n = {0};
-    ModelMeta m;
-    if (model_load(path, &n, &m, err) != 0) return -1;
-    if (n.sizes[0] != 784 || n.sizes[n.nlayers] > 10 || n.sizes[n.nlayers] < 2) {
-        err_set(err, "%s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path, n.sizes[0],
-                n.sizes[n.nlayers]);
-        net_free(&n);
-        return -1;
-    }
-    *net = n;
-    if (meta) *meta = m;
-    return 0;
-}
 
 int session_load(Session *s, const char *path) {
     App *a = s->app;
@@ -221,66 +132,54 @@ int session_load(Session *s, const char *path) {
     }
     char sizes[96];
     net_sizes_str(net.sizes, net.nlayers, sizes, sizeof sizes);
+    keep_unsaved(s, "another model was opened");
     app_set_classes(a, model_meta_get(&meta, "classes"));
     a->classes_from_model = 1;
     app_adopt_network(a, &net);
+    session_set_baseline(s, &net, &meta, path);
+    session_adopt_meta(s, &meta);
     worker_load(s->worker, &net); /* moved: the worker owns it now */
+    worker_configure(s->worker, &a->ctl);
     app_message(a, SEV_INFO, "loaded %s (%s)", path, sizes);
     app_trace(a, "\"event\":\"load\",\"ok\":true,\"path\":\"%s\",\"layers\":\"%s\"", esc, sizes);
     session_remember(s, path);
     return 0;
 }
 
-int session_save(Session *s, const char *path, char *out, size_t n) {
+int session_save(Session *s, const char *path, char *out, size_t n) { return session_write_model(s, path, NULL, 1, out, n); }
+
+/* Before a run is replaced (a re-init, a load, another dataset, a revert), unsaved training is
+ * autosaved, so it stays one Ctrl+O away. */
+static void keep_unsaved(Session *s, const char *why) {
     App *a = s->app;
-    const Net *net = &a->snap.net;
-    char p[APP_PATH_LEN], err[ERR_LEN];
-    if (!net->params) {
-        app_message(a, SEV_ERROR, "nothing to save yet");
-        return -1;
+    char path[APP_PATH_LEN];
+    if (!app_unsaved(a) || !s->autosave_dir[0]) return;
+    if (a->snap.generation == s->autosave_gen && a->snap.step == s->autosave_step) return; /* already kept */
+    if (session_autosave(s, why, path, sizeof path) == 0)
+        app_message(a, SEV_INFO, "your unsaved training (%ld steps) was kept as %s", a->snap.step, path);
+}
+
+static void revert_action(Session *s) {
+    App *a = s->app;
+    if (!s->baseline.params) {
+        app_message(a, SEV_WARN, "nothing to revert to: this network was never loaded or saved");
+        return;
     }
-    if (path) {
-        snprintf(p, sizeof p, "%s", path);
-    } else {
-        time_t t = time(NULL);
-        struct tm tmv;
-        localtime_r(&t, &tmv);
-        char stamp[32], arch[96];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
-        if (net->nlayers == 1)
-            snprintf(arch, sizeof arch, "softmax");
-        else
-            net_sizes_str(net->sizes, net->nlayers, arch, sizeof arch);
-        snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s.safetensors", s->models_dir, arch, stamp);
-        /* two saves in one second must not overwrite each other */
-        struct stat st;
-        for (int k = 2; stat(p, &st) == 0 && k < 100; k++)
-            snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s-%d.safetensors", s->models_dir, arch, stamp, k);
+    char err[ERR_LEN];
+    Net copy = {0};
+    if (net_copy(&copy, &s->baseline, err) != 0) {
+        app_message(a, SEV_ERROR, "cannot revert: %s", err);
+        return;
     }
-    make_parent_dirs(p);
-    const Snapshot *sn = &a->snap;
-    char dname[64];
-    snprintf(dname, sizeof dname, "%.63s", sn->data_desc);
-    dname[strcspn(dname, " ")] = 0;
-    ModelMeta meta = {0};
-    TrainRecord rec = {&sn->cfg.train, dname[0] && sn->have_data ? dname : NULL, (const char(*)[DATASET_CLASS_LEN])a->classes,
-                       a->nclass, sn->step, sn->epoch, sn->nevals ? sn->evals[sn->nevals - 1].acc : -1.0,
-                       "digitrec window"};
-    train_record_meta(&meta, &rec);
-    char esc[APP_PATH_LEN * 2];
-    json_escape(esc, sizeof esc, p);
-    if (model_save(p, net, &meta, err) != 0) {
-        app_message(a, SEV_ERROR, "save failed: %s", err);
-        app_trace(a, "\"event\":\"save\",\"ok\":false,\"path\":\"%s\"", esc);
-        return -1;
-    }
-    a->saved_gen = sn->generation;
-    a->saved_step = sn->step;
-    if (out) snprintf(out, n, "%s", p);
-    app_message(a, SEV_INFO, "saved to %s", p);
-    app_trace(a, "\"event\":\"save\",\"ok\":true,\"path\":\"%s\",\"step\":%ld", esc, sn->step);
-    session_remember(s, p);
-    return 0;
+    keep_unsaved(s, "the model was reverted");
+    app_set_classes(a, model_meta_get(&s->baseline_meta, "classes"));
+    a->classes_from_model = 1;
+    app_adopt_network(a, &copy);
+    session_adopt_meta(s, &s->baseline_meta);
+    worker_load(s->worker, &copy);
+    worker_configure(s->worker, &a->ctl);
+    app_message(a, SEV_INFO, "back to %s", s->baseline_name);
+    app_trace(a, "\"event\":\"revert\"");
 }
 
 /* ---- personal examples ---- */
@@ -386,7 +285,7 @@ int session_export(Session *s, char *prefix_out, size_t n) {
         snprintf(prefix, sizeof prefix, "%.900s/digitrec-%s-%d", s->export_dir, stamp, k);
         snprintf(path, sizeof path, "%s-history.csv", prefix);
     }
-    make_parent_dirs(path);
+    session_make_dirs_for(path);
     /* streamed: a long run's history does not fit in memory, and need not */
     CsvFile out = {.n = 0};
     int rc = atomic_open(&out.w, path, err);
@@ -429,14 +328,14 @@ int session_export(Session *s, char *prefix_out, size_t n) {
 
 /* Actions that can run without a training worker. */
 static int needs_worker(ActionType t) {
-    return t != ACT_SAVE && t != ACT_QUIT && t != ACT_PERSONAL_ADD && t != ACT_PERSONAL_UNDO && t != ACT_EXPORT &&
-           t != ACT_LIST_MODELS && t != ACT_LIST_DATA;
+    return t != ACT_SAVE && t != ACT_QUIT && t != ACT_QUIT_DISCARD && t != ACT_PERSONAL_ADD && t != ACT_PERSONAL_UNDO &&
+           t != ACT_EXPORT && t != ACT_LIST_MODELS && t != ACT_LIST_DATA && t != ACT_RESTORE_NO;
 }
 
 int session_apply(Session *s) {
     App *a = s->app;
     Worker *w = s->worker;
-    int quit = 0;
+    int quit = 0, save_failed = 0;
     /* actions may queue more (a message never does), so take a copy of the queue first */
     int n = a->nact;
     Action *q = malloc(sizeof(Action) * (size_t)(n ? n : 1));
@@ -473,6 +372,7 @@ int session_apply(Session *s) {
                 worker_step(w, 1);
             break;
         case ACT_RESET: {
+            keep_unsaved(s, "the network was re-initialised");
             char sz[96];
             net_sizes_str(a->ctl.sizes, a->ctl.nlayers, sz, sizeof sz);
             worker_reset(w, &a->ctl);
@@ -481,9 +381,18 @@ int session_apply(Session *s) {
             break;
         }
         case ACT_CONFIGURE: worker_configure(w, &a->ctl); break;
-        case ACT_SAVE: session_save(s, NULL, NULL, 0); break;
-        case ACT_LOAD: session_load(s, x->path); break;
-        case ACT_QUIT: quit = 1; break;
+        case ACT_SAVE: save_failed = session_save(s, NULL, NULL, 0) != 0; break;
+        case ACT_LOAD:
+            if (a->ask.path[0] && !strcmp(x->path, a->ask.path)) session_restore_answered(s, a->ask.path);
+            session_load(s, x->path);
+            break;
+        case ACT_QUIT: quit = !save_failed; break; /* a save asked for before quitting must have worked */
+        case ACT_QUIT_DISCARD:
+            s->discard = 1;
+            quit = 1;
+            break;
+        case ACT_REVERT: revert_action(s); break;
+        case ACT_RESTORE_NO: session_restore_answered(s, a->ask.path); break;
         case ACT_PERSONAL_ADD: personal_add_action(s, x->arg); break;
         case ACT_PERSONAL_UNDO: personal_undo_action(s); break;
         case ACT_EXPORT: session_export(s, NULL, 0); break;
@@ -512,10 +421,10 @@ int session_close(Session *s, char *msg, size_t n) {
     if (!s->worker) return 0;
     worker_stop(s->worker, &a->snap);
     s->worker = NULL;
-    if (!app_unsaved(a)) return 0;
+    if (!app_unsaved(a) || s->discard) return 0;
     char path[APP_PATH_LEN];
-    if (session_save(s, s->autosave, path, sizeof path) != 0) {
-        if (msg) snprintf(msg, n, "autosave to %s failed: %s", s->autosave, a->msg);
+    if (session_autosave(s, "the window closed", path, sizeof path) != 0) {
+        if (msg) snprintf(msg, n, "autosave into %s failed: %s", s->autosave_dir, a->msg);
         return -1;
     }
     if (msg) snprintf(msg, n, "unsaved training (%ld steps) autosaved to %s", a->snap.step, path);

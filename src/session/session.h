@@ -22,7 +22,7 @@ typedef struct Session {
     App *app;                        /* borrowed */
     Worker *worker;                  /* owned from session_start until session_close; may be NULL */
     char models_dir[APP_PATH_LEN];   /* where Ctrl+S saves and Ctrl+O looks */
-    char autosave[APP_PATH_LEN];     /* where unsaved training goes on close */
+    char autosave_dir[APP_PATH_LEN]; /* the autosave folder: timestamped files, the last few kept ("" = none) */
     char export_dir[APP_PATH_LEN];   /* where Ctrl+E writes ("" = nowhere) */
     char recent_file[APP_PATH_LEN];  /* the recent-files list ("" = none) */
     char personal_dir[APP_PATH_LEN]; /* the personal examples' folder ("" = none) */
@@ -30,7 +30,17 @@ typedef struct Session {
     ExportFn exporter;               /* NULL: the CSV only */
     void *export_ud;
     FILE *trace;                     /* JSON lines, borrowed; NULL = off */
+    Net baseline;                    /* the model as loaded or last saved, for Revert (params NULL: none) */
+    ModelMeta baseline_meta;
+    char baseline_name[APP_PATH_LEN];
+    int discard;                     /* the user chose to quit without saving */
+    double autosave_every;           /* seconds of unsaved training between autosaves (0: 300) */
+    double last_autosave;            /* time_now() of the last autosave, or of the start */
+    long autosave_step;              /* the step and generation it saved */
+    unsigned long autosave_gen;
 } Session;
+
+#define AUTOSAVE_KEEP 10             /* autosaves kept, beside the best one */
 
 /* Sets s up around app (folders empty; the caller fills them). Installs the trace on the app. */
 void session_init(Session *s, App *app, FILE *trace);
@@ -49,14 +59,35 @@ int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err);
 /* Loads path and hands the network to the worker. On failure the current network stays and
  * the app shows the one-line error. Returns 0 or -1. */
 int session_load(Session *s, const char *path);
-/* Saves the app's current network to path (NULL: a generated name in models_dir). Writes the
- * path used into out (n bytes) if out is non-NULL. Returns 0 or -1 (message shown). */
+/* Saves the app's current network to path (NULL: a generated name in models_dir): the training is
+ * then saved and Revert returns to it. Writes the path used into out (n bytes) if out is
+ * non-NULL. Returns 0 or -1 (message shown). */
 int session_save(Session *s, const char *path, char *out, size_t n);
+/* session_save's writer: why (non-NULL for an autosave) goes into the metadata; mark = 0 leaves the
+ * training unsaved and the Revert model as it was. */
+int session_write_model(Session *s, const char *path, const char *why, int mark, char *out, size_t n);
 
-/* Stops the worker (joining it), takes its final snapshot and, if it holds unsaved training,
- * saves it to s->autosave. Returns 1 if it autosaved, 0 if there was nothing to save, -1 on
- * failure; msg (n bytes) says what happened. */
+/* Stops the worker (joining it), takes its final snapshot and, if it holds unsaved training the
+ * user did not choose to discard, autosaves it. Returns 1 if it autosaved, 0 if there was nothing
+ * to save, -1 on failure; msg (n bytes) says what happened. */
 int session_close(Session *s, char *msg, size_t n);
+
+/* Saves the current network into s->autosave_dir as autosave-YYYYmmdd-HHMMSS.safetensors (never
+ * over another file), its metadata saying why, then deletes the oldest autosaves beyond
+ * AUTOSAVE_KEEP, always keeping the one with the best test accuracy. Writes the path into out (n
+ * bytes) if non-NULL. Returns 0, or -1 with the message shown. */
+int session_autosave(Session *s, const char *why, char *out, size_t n);
+/* Once a frame: autosaves unsaved training every s->autosave_every seconds while it trains. */
+void session_tick(Session *s);
+/* Offers the newest autosave for restoring when it is newer than the last one offered. */
+void session_offer_restore(Session *s);
+/* The offer of path was answered (restored or declined): it is not offered again. */
+void session_restore_answered(Session *s, const char *path);
+/* Makes net (copied) and meta the model Revert returns to, named name. */
+void session_set_baseline(Session *s, const Net *net, const ModelMeta *meta, const char *name);
+/* Sets the app's controls from a model's metadata (optimiser, rate, batch, schedule, seed); a
+ * model trained with a decaying schedule goes on at a tenth of its rate, constant. */
+void session_adopt_meta(Session *s, const ModelMeta *meta);
 
 /* Exports into s->export_dir, named digitrec-STAMP-*: the history of every run as CSV
  * (app_history_csv), then whatever s->exporter writes (PNG pictures). Writes the name prefix
@@ -70,6 +101,8 @@ void session_remember(Session *s, const char *path);
 /* Fills the app's Open dialog: the models folder's *.safetensors (sorted), then the recent files
  * that still exist. */
 void session_list_models(Session *s);
+/* mkdir -p of the folder part of path (best effort: a real failure shows when it is written). */
+void session_make_dirs_for(const char *path);
 /* 1 when dir holds MNIST's four files (raw or .gz). */
 int session_data_present(const char *dir);
 

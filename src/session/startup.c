@@ -39,7 +39,7 @@ int session_user_dir(int config, const char *leaf, char *out, size_t n) {
 }
 
 /* The network the window starts with: --arch, --model, the shipped mlp, or a fresh mlp. */
-static int initial_network(const WindowOptions *o, App *a, Net *net, char *err) {
+static int initial_network(Session *s, const WindowOptions *o, App *a, Net *net, char *err) {
     if (o->arch) {
         WorkerConfig c = a->ctl;
         if (net_preset(o->arch, c.sizes))
@@ -58,6 +58,9 @@ static int initial_network(const WindowOptions *o, App *a, Net *net, char *err) 
         app_set_classes(a, model_meta_get(&meta, "classes"));
         a->classes_from_model = 1;
         app_message(a, SEV_INFO, "model %s", path);
+        session_set_baseline(s, net, &meta, path);
+        app_adopt_network(a, net);
+        session_adopt_meta(s, &meta);
         return 0;
     }
     if (o->model) return err_set(err, "%s", e2);
@@ -75,9 +78,9 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     app_resize(a, a->w, a->h); /* so the trace starts with the layout */
     snprintf(s->models_dir, sizeof s->models_dir, "%s", o->models_dir ? o->models_dir : DIGITREC_MODELS_DIR);
     if (o->autosave)
-        snprintf(s->autosave, sizeof s->autosave, "%s", o->autosave);
+        snprintf(s->autosave_dir, sizeof s->autosave_dir, "%s", o->autosave);
     else
-        snprintf(s->autosave, sizeof s->autosave, "%.1000s/autosave.safetensors", s->models_dir);
+        session_user_dir(0, "autosave", s->autosave_dir, sizeof s->autosave_dir);
     session_user_dir(1, "recent", s->recent_file, sizeof s->recent_file);
     if (o->export_dir)
         snprintf(s->export_dir, sizeof s->export_dir, "%s", o->export_dir);
@@ -89,16 +92,16 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
         session_user_dir(0, "personal", s->personal_dir, sizeof s->personal_dir);
 
     Net net = {0};
-    if (initial_network(o, a, &net, err) != 0) goto fail;
+    if (initial_network(s, o, a, &net, err) != 0) goto fail;
     app_adopt_network(a, &net);
     app_set_tab(a, o->tab);
     a->show_saliency = o->saliency;
-    if (a->arch == ARCH_SOFTMAX) {
+    if (a->arch == ARCH_SOFTMAX && !s->baseline.params) {
         WorkerConfig d;
         worker_config_default(&d, "softmax");
         a->ctl.train = d.train;
     }
-    a->ctl.train.seed = (uint64_t)o->seed;
+    if (o->seed_set || !s->baseline.params) a->ctl.train.seed = (uint64_t)o->seed;
     if (o->bench > 0) a->ctl.train.epochs = 1000; /* no epoch limit within the benchmark */
     if (o->draw_demo >= 0) canvas_draw_demo(&a->canvas_px, o->draw_demo);
 
@@ -122,7 +125,9 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     net_free(&net);
     dataset_free(&extra); /* moved into the worker unless it failed to start */
     if (!s->worker) goto fail;
+    s->last_autosave = time_now();
     session_sync(s);
+    if (!o->screenshot && o->bench <= 0) session_offer_restore(s);
     return 0;
 fail:
     net_free(&net);

@@ -23,6 +23,7 @@ typedef struct {
     double bench;       /* --bench S: train S seconds with the window drawing, print timings, exit */
     int w, h;
     long seed;
+    int seed_set;       /* --seed was given (else a loaded model's own seed is kept) */
 } WindowOptions;
 
 /* The defaults: 1280x800, seed 1, no demo, no cell. */

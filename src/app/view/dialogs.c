@@ -213,3 +213,96 @@ void data_draw(App *a) {
     ui_text_in(a, FONT_BODY, (Rect){field.x + 6, field.y, field.w - 12, field.h}, 0, d->edit[0] ? UI_TEXT : UI_FAINT,
                ui_fit_left(a, FONT_BODY, buf, field.w - 12, fit, sizeof fit));
 }
+
+/* ---- questions ---- */
+
+typedef struct {
+    const char *label;
+    ActionType act;          /* 0: just close */
+} AskButton;
+
+/* The buttons of the current question, the first the default (Enter), the last Esc's. */
+static int ask_buttons(const App *a, AskButton *b) {
+    if (a->ask.kind == ASK_QUIT) {
+        b[0] = (AskButton){"Save and quit (Enter)", ACT_SAVE};
+        b[1] = (AskButton){"Quit without saving (D)", ACT_QUIT_DISCARD};
+        b[2] = (AskButton){"Cancel (Esc)", 0};
+        return 3;
+    }
+    b[0] = (AskButton){"Restore (Enter)", ACT_LOAD};
+    b[1] = (AskButton){"Not now (Esc)", ACT_RESTORE_NO};
+    return 2;
+}
+
+static Rect ask_panel(const App *a) {
+    int pw = a->w * 6 / 10 < 640 ? a->w * 6 / 10 : 640, ph = 150;
+    if (pw < 420) pw = a->w - 40;
+    return (Rect){(a->w - pw) / 2, (a->h - ph) / 2, pw, ph};
+}
+
+static Rect ask_button(const App *a, int i, int n) {
+    Rect p = ask_panel(a);
+    int gap = 10, w = (p.w - 32 - gap * (n - 1)) / n;
+    return (Rect){p.x + 16 + i * (w + gap), p.y + p.h - 44, w, 30};
+}
+
+static void ask_choose(App *a, const AskButton *b) {
+    AskKind kind = a->ask.kind;
+    a->ask.kind = ASK_NONE;
+    if (b->act == ACT_SAVE) {
+        app_push_action(a, ACT_SAVE, NULL);
+        app_push_action(a, ACT_QUIT, NULL); /* the session does not quit when the save failed */
+    } else if (b->act == ACT_LOAD) {
+        app_push_action(a, ACT_LOAD, a->ask.path);
+    } else if (b->act) {
+        app_push_action(a, b->act, NULL);
+    }
+    app_trace(a, "\"event\":\"answer\",\"kind\":\"%s\",\"choice\":\"%s\"", kind == ASK_QUIT ? "quit" : "restore",
+              b->label);
+}
+
+void ask_draw(App *a) {
+    AskButton b[3];
+    int n = ask_buttons(a, b);
+    Rect p = ask_panel(a);
+    char fit[300];
+    dim_window(a);
+    draw_rect(&a->dl, p, UI_PANEL);
+    draw_frame(&a->dl, p, UI_ACCENT);
+    if (a->ask.kind == ASK_QUIT) {
+        ui_text(a, FONT_TITLE, p.x + 16, p.y + 14, UI_TEXT, "Quit with unsaved training?");
+        char line[200];
+        snprintf(line, sizeof line, "The network has %ld steps of training that are not in any file.", a->snap.step);
+        ui_text(a, FONT_SMALL, p.x + 16, p.y + 44, UI_DIM, ui_fit_right(a, FONT_SMALL, line, p.w - 32, fit, sizeof fit));
+        ui_text(a, FONT_SMALL, p.x + 16, p.y + 62, UI_DIM,
+                ui_fit_right(a, FONT_SMALL, "Save puts it in the models folder (Ctrl+O lists it).", p.w - 32, fit, sizeof fit));
+    } else {
+        ui_text(a, FONT_TITLE, p.x + 16, p.y + 14, UI_TEXT, "Restore the training from last time?");
+        ui_text(a, FONT_SMALL, p.x + 16, p.y + 44, UI_DIM, ui_fit_right(a, FONT_SMALL, a->ask.what, p.w - 32, fit, sizeof fit));
+        ui_text(a, FONT_SMALL, p.x + 16, p.y + 62, UI_FAINT, ui_fit_left(a, FONT_SMALL, a->ask.path, p.w - 32, fit, sizeof fit));
+    }
+    for (int i = 0; i < n; i++) {
+        Rect r = ask_button(a, i, n);
+        draw_rect(&a->dl, r, i == 0 ? UI_BTN_ON : rect_contains(r, a->mx, a->my) ? UI_BTN_HOT : UI_BTN);
+        draw_frame(&a->dl, r, UI_BORDER);
+        ui_text_in(a, FONT_BODY, r, 1, UI_TEXT, ui_fit_right(a, FONT_BODY, b[i].label, r.w - 8, fit, sizeof fit));
+    }
+}
+
+void ask_mouse_down(App *a, int x, int y) {
+    AskButton b[3];
+    int n = ask_buttons(a, b);
+    for (int i = 0; i < n; i++)
+        if (rect_contains(ask_button(a, i, n), x, y)) {
+            ask_choose(a, &b[i]);
+            return;
+        }
+}
+
+void ask_key(App *a, int key) {
+    AskButton b[3];
+    int n = ask_buttons(a, b);
+    if (key == KEY_RETURN) ask_choose(a, &b[0]);
+    if (key == KEY_ESCAPE) ask_choose(a, &b[n - 1]);
+    if (key == KEY_D && a->ask.kind == ASK_QUIT) ask_choose(a, &b[1]);
+}

@@ -52,5 +52,9 @@ void data_draw(App *a);
 int data_mouse_down(App *a, int x, int y);
 void data_key(App *a, int key);
 void data_text(App *a, const char *utf8);
+/* The question in a->ask (quit with unsaved training; restore the autosave): its buttons. */
+void ask_draw(App *a);
+void ask_mouse_down(App *a, int x, int y);
+void ask_key(App *a, int key);
 
 #endif
