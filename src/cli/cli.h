@@ -12,6 +12,22 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+
+/* Start-up: asks places (src/session) for the MNIST and Fashion-MNIST folders and gives them to
+ * core (dataset_set_named_dirs), so --data mnist|fashion-mnist and the default data folder mean
+ * the same in every subcommand and the window. */
+void cli_places_init(void);
+/* Before loading a dataset: when data (--data, may be NULL; the default folder otherwise) names
+ * a folder that is missing or holds none of MNIST's four files, prints one line naming it and
+ * saying how to get the data (`digitrec data fetch`) prefixed with "digitrec CMD: ", and returns
+ * -1; else 0 (dataset_load_dir then reports anything else). */
+int cli_check_data(const char *cmd, const char *data);
+/* The window's arguments with its default places added as options where the user gave none:
+ * --model (the shipped recogniser, unless --arch), --assets and --models-dir (nothing is added
+ * with --help or --help-window). Returns the new argc and sets *out to a new array the caller
+ * frees (its strings are argv's or static); when out of memory *out is NULL and argc returned. */
+int cli_window_argv(int argc, char **argv, char ***out);
 
 /* Takes the option at argv[*i] ("--name value" or "--name=value"): copies "--name" into name
  * (at most n bytes), points *val at the value and moves *i past what it used. A positional
