@@ -190,6 +190,22 @@ check "train without data: one line naming digitrec data fetch ($(cat "$tmp/noda
     bash -c '[ "$(wc -l <"$1")" = 1 ] && grep -q "digitrec data fetch" "$1" && grep -q "$2/.local/share/digitrec/mnist" "$1"' \
     _ "$tmp/nodata.err" "$home"
 check "train without data: no files created in HOME" test -z "$(ls -A "$home")"
+# data fetch through the installed script (curl and npm faked, serving the real files), then
+# eval finds the data in ~/.local/share/digitrec/mnist by itself
+if [ -f "${DIGITREC_DATA:-}/t10k-images-idx3-ubyte" ]; then
+    . "$src/tests/fetch_fakes.sh"
+    fetch_fakes_make "$tmp/fakebin" "$DIGITREC_DATA"
+    run_clean "$home" env PATH="$tmp/fakebin:$PATH" FAKE_CURL=ok FAKE_NPM=fail "$bin" data fetch >"$tmp/fetch.out" 2>&1
+    rc=$?
+    check "installed data fetch stores MNIST in HOME ($(tail -n 1 "$tmp/fetch.out"))" \
+        bash -c '[ "$1" = 0 ] && grep -q "MNIST ready in $2/.local/share/digitrec/mnist: 60000 training" "$3"' _ "$rc" "$home" "$tmp/fetch.out"
+    run_clean "$home" "$bin" eval --json --model "$prefix/share/digitrec/models/mlp.safetensors" >"$tmp/eval.out" 2>&1
+    check "eval then finds the fetched data ($(head -c 200 "$tmp/eval.out"))" \
+        bash -c 'grep -q "\"n\":10000," "$1" && grep -q "\"accuracy\":0\.9[0-9]" "$1"' _ "$tmp/eval.out"
+    rm -rf "$home/.local/share/digitrec/mnist"
+else
+    echo "  (no MNIST in DIGITREC_DATA: data fetch through the installed script not checked)"
+fi
 # bash completion from the installed file
 comp="$(bash -c 'source "$1"; COMP_WORDS=(digitrec data f); COMP_CWORD=2; _digitrec; echo "${COMPREPLY[*]}";
                  COMP_WORDS=(digitrec train --optimizer ""); COMP_CWORD=3; _digitrec; echo "${COMPREPLY[*]}"' \
