@@ -24,8 +24,9 @@ static void usage(FILE *f) {
             "       digitrec --help | --version\n"
             "\n"
             "Run `digitrec SUBCOMMAND --help` for the options of each, `digitrec --help-window` for the window's.\n"
-            "Data folder: --data DIR, else $DIGITREC_DATA, else $XDG_DATA_HOME/digitrec/mnist\n"
-            "(~/.local/share/digitrec/mnist), where `digitrec data fetch` puts it.\n",
+            "Data folder: --data DIR, else $DIGITREC_DATA, else ~/.local/share/digitrec/mnist ($XDG_DATA_HOME),\n"
+            "where `digitrec data fetch` puts it (from a clone: its data/mnist until then);\n"
+            "`digitrec data where` shows every folder.\n",
             DIGITREC_VERSION);
 }
 
