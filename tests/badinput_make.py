@@ -222,7 +222,7 @@ def idx_case(name, expect, replace=None, drop=(), extra=None, via="train"):
 
 
 TI, TL, VI, VL = "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
-case("idx: no such folder", 1, "run scripts/fetch_mnist.sh", "train", "--data", "@/data/nowhere", *TRAIN)
+case("idx: no such folder", 1, "digitrec data fetch", "train", "--data", "@/data/nowhere", *TRAIN)
 write("data/a_file", b"x")
 case("idx: folder is a file", 1, "is not a folder", "train", "--data", "@/data/a_file", *TRAIN)
 os.makedirs(os.path.join(OUT, "data", "empty"), exist_ok=True)

@@ -541,17 +541,30 @@ static void test_dataset_dir(const char *tmp)
     remove_dir(dir);
 }
 
+/* Core has no policy of its own: the default folder and the name "mnist" are what the program
+ * set, and no environment variable changes them. */
 static void test_default_dir(void)
 {
     const char *saved = getenv("DIGITREC_DATA");
     char *copy = saved ? strdup(saved) : NULL;
     CHECK(strcmp(dataset_default_dir("/x/y"), "/x/y") == 0, "explicit wins");
+    CHECK(dataset_set_named_dirs("/set/mnist", "/set/fashion") == 0, "set the named folders");
     setenv("DIGITREC_DATA", "/from/env", 1);
-    CHECK(strcmp(dataset_default_dir(NULL), "/from/env") == 0, "env used");
-    CHECK(strcmp(dataset_default_dir(""), "/from/env") == 0, "empty explicit falls through");
+    CHECK(strcmp(dataset_default_dir(NULL), "/set/mnist") == 0, "the set folder, not the environment: %s",
+          dataset_default_dir(NULL));
+    CHECK(strcmp(dataset_default_dir(""), "/set/mnist") == 0, "empty explicit falls through");
+    CHECK(strcmp(dataset_resolve("mnist"), "/set/mnist") == 0 && strcmp(dataset_resolve("Fashion-MNIST"), "/set/fashion") == 0,
+          "names stand for the set folders");
+    CHECK(dataset_set_named_dirs(NULL, "") == 0 && strcmp(dataset_mnist_dir(), "/set/mnist") == 0 &&
+              strcmp(dataset_fashion_dir(), "/set/fashion") == 0,
+          "NULL and empty keep the folders");
+    char *huge = malloc(5000);
+    memset(huge, 'a', 4999);
+    huge[0] = '/', huge[4999] = 0;
+    CHECK(dataset_set_named_dirs(huge, NULL) == -1 && strcmp(dataset_mnist_dir(), "/set/mnist") == 0,
+          "a folder too long is refused and changes nothing");
+    free(huge);
     unsetenv("DIGITREC_DATA");
-    const char *def = dataset_default_dir(NULL);
-    CHECK(def && strlen(def) > 0 && strstr(def, "mnist") != NULL, "built-in default '%s'", def ? def : "(null)");
     if (copy) {
         setenv("DIGITREC_DATA", copy, 1);
         free(copy);

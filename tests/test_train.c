@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "places.h"
 #include "common.h"
 #include "dataset.h"
 #include "kernels.h"
@@ -238,7 +239,10 @@ int main(void) {
     dataset_free(&te);
 
     /* real MNIST: softmax regression, one epoch, >= 90% test accuracy */
-    const char *dir = dataset_default_dir(NULL);
+    PlacesEnv env;
+    places_env_from_process(&env);
+    char dir[PLACES_PATH_LEN];
+    if (places_mnist_dir(dir, sizeof dir, &env, NULL, err) != 0) dir[0] = 0;
     Dataset mtr, mte;
     if (dataset_load_dir(dir, &mtr, &mte, err) != 0) {
         printf("skipped: real MNIST training (%s)\n", err);

@@ -14,6 +14,17 @@ int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 /* The window (built with DIGITREC_GUI): argv[0] is the program, the rest its options. */
 int cmd_window(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+
+/* Start-up: asks places (src/session) for the MNIST and Fashion-MNIST folders and gives them to
+ * core (dataset_set_named_dirs), so --data mnist|fashion-mnist and the default data folder mean
+ * the same in every subcommand and the window. */
+void cli_places_init(void);
+/* Before loading a dataset: when data (--data, may be NULL; the default folder otherwise) names
+ * a folder that is missing or holds none of MNIST's four files, prints one line naming it and
+ * saying how to get the data (`digitrec data fetch`) prefixed with "digitrec CMD: ", and returns
+ * -1; else 0 (dataset_load_dir then reports anything else). */
+int cli_check_data(const char *cmd, const char *data);
 
 /* Takes the option at argv[*i] ("--name value" or "--name=value"): copies "--name" into name
  * (at most n bytes), points *val at the value and moves *i past what it used. A positional

@@ -65,6 +65,7 @@ int cmd_eval(int argc, char **argv) {
         fprintf(stderr, "digitrec eval: --model F is required\n");
         return EXIT_USAGE;
     }
+    if (cli_check_data("eval", data) != 0) return EXIT_RUNTIME;
     char err[ERR_LEN];
     Net net = {0};
     ModelMeta meta = {0};

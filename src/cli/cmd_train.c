@@ -191,6 +191,7 @@ int cmd_train(int argc, char **argv) {
     cfg.seed = (uint64_t)seed;
     kernels_set_threads((int)threads);
 
+    if (cli_check_data("train", data) != 0) return EXIT_RUNTIME;
     const char *dir = dataset_default_dir(data);
     Dataset train = {0}, test = {0};
     if (dataset_load_dir(dir, &train, &test, err) != 0) {

@@ -7,22 +7,15 @@
 #include "startup.h"
 #include "window.h"
 
-#ifndef DIGITREC_MODELS_DIR
-#define DIGITREC_MODELS_DIR "models"
-#endif
-#ifndef DIGITREC_ASSETS_DIR
-#define DIGITREC_ASSETS_DIR "assets"
-#endif
-
 static void gui_usage(FILE *f) {
     fprintf(f,
             "usage: digitrec [options]        open the window\n"
-            "  --model F           start with this model (default: %s/mlp.safetensors)\n"
+            "  --model F           start with this model (default: the shipped models/mlp.safetensors)\n"
             "  --arch A            start with a fresh network instead: softmax, mlp or sizes like 784-256-10\n"
             "  --seed N            seed for --arch and Reset (default 1)\n"
             "  --data DIR          IDX folder, or mnist / fashion-mnist (default $DIGITREC_DATA, else\n"
             "                      the built-in data/mnist); Ctrl+D or a dropped folder switches later\n"
-            "  --models-dir DIR    where Ctrl+S saves and Ctrl+O looks (default %s)\n"
+            "  --models-dir DIR    where Ctrl+S saves and Ctrl+O looks (default ~/.local/share/digitrec/models)\n"
             "  --autosave DIR      where unsaved training is kept (timestamped files, the last 10 and the best;\n"
             "                      default $XDG_DATA_HOME/digitrec/autosave or ~/.local/share/digitrec/autosave)\n"
             "  --size WxH          window size (default 1280x800)\n"
@@ -45,8 +38,8 @@ static void gui_usage(FILE *f) {
             "  --export            with --screenshot: also export (as Ctrl+E) after the frame\n"
             "  --tab T             start on the right panel's weights, errors or inside view\n"
             "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
-            "  --assets DIR        where fonts/DejaVuSans.ttf is (default %s)\n",
-            DIGITREC_MODELS_DIR, DIGITREC_MODELS_DIR, DIGITREC_ASSETS_DIR);
+            "  --assets DIR        where fonts/DejaVuSans.ttf is (default: the system's DejaVu fonts, else\n"
+            "                      the shipped assets)\n");
 }
 
 /* Fills o from argv. Returns 0, 1 when help was printed, or -1 after a usage error on stderr. */

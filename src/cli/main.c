@@ -15,20 +15,26 @@ static void usage(FILE *f) {
             "       digitrec eval --model F [--json]       accuracy, loss, confusion matrix\n"
             "       digitrec predict --model F IMAGE...    read digits from PNG/PGM files\n"
             "       digitrec info F                        describe a model file\n"
+            "       digitrec data fetch [--dir DIR]        download MNIST (SHA-256 checked)\n"
+            "       digitrec data where                    the folders digitrec reads and writes\n"
             "       digitrec --help | --version\n"
             "\n"
             "Run `digitrec SUBCOMMAND --help` for the options of each, `digitrec --help-window` for the window's.\n"
-            "Data folder: --data DIR, else $DIGITREC_DATA, else data/mnist in the source tree.\n",
+            "Data folder: --data DIR, else $DIGITREC_DATA, else ~/.local/share/digitrec/mnist ($XDG_DATA_HOME),\n"
+            "where `digitrec data fetch` puts it (from a clone: its data/mnist until then);\n"
+            "`digitrec data where` shows every folder.\n",
             DIGITREC_VERSION);
 }
 
 int main(int argc, char **argv) {
+    cli_places_init();
     if (argc >= 2) {
         const char *c = argv[1];
         if (!strcmp(c, "train")) return cmd_train(argc - 1, argv + 1);
         if (!strcmp(c, "eval")) return cmd_eval(argc - 1, argv + 1);
         if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);
         if (!strcmp(c, "info")) return cmd_info(argc - 1, argv + 1);
+        if (!strcmp(c, "data")) return cmd_data(argc - 1, argv + 1);
         if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
             usage(stdout);
             return 0;

@@ -14,14 +14,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#ifndef DIGITREC_DATA_DIR
-#define DIGITREC_DATA_DIR "data/mnist"
-#endif
-#ifndef DIGITREC_FASHION_DIR
-#define DIGITREC_FASHION_DIR "/usr/share/datasets/fashion-mnist" /* Debian's dataset-fashion-mnist */
-#endif
-
 #define DS_PATH_LEN 4096
+
+/* The folders the names "mnist" and "fashion-mnist" stand for. Core reads no environment and
+ * has no path compiled in from a source tree: the program decides them (src/session/places.c)
+ * and sets them with dataset_set_named_dirs at start-up. Until then: ./data/mnist and Debian's
+ * dataset-fashion-mnist folder. */
+static char g_mnist_dir[DS_PATH_LEN] = "data/mnist";
+static char g_fashion_dir[DS_PATH_LEN] = "/usr/share/datasets/fashion-mnist";
 
 enum { F_TRAIN_IMAGES, F_TRAIN_LABELS, F_TEST_IMAGES, F_TEST_LABELS, F_COUNT };
 
@@ -258,27 +258,43 @@ int dataset_load_dir(const char *dir, Dataset *train, Dataset *test, char *err)
     return 0;
 }
 
-/* Returns explicit_dir when non-NULL and non-empty, else $DIGITREC_DATA when set and non-empty,
- * else the compiled-in DIGITREC_DATA_DIR. The result points at the argument, the environment or
- * a string literal: do not free it. */
+/* Returns explicit_dir resolved (dataset_resolve) when non-NULL and non-empty, else the MNIST
+ * folder set by dataset_set_named_dirs. The result points at the argument or static storage:
+ * do not free it. */
 const char *dataset_default_dir(const char *explicit_dir)
 {
     if (explicit_dir && *explicit_dir)
         return dataset_resolve(explicit_dir);
-    const char *env = getenv("DIGITREC_DATA");
-    if (env && *env)
-        return env;
-    return DIGITREC_DATA_DIR;
+    return g_mnist_dir;
+}
+
+/* Copies each non-NULL, non-empty folder that fits; others keep their value (dataset.h). */
+int dataset_set_named_dirs(const char *mnist_dir, const char *fashion_dir)
+{
+    int rc = 0;
+    if (mnist_dir && *mnist_dir) {
+        if (strlen(mnist_dir) < sizeof g_mnist_dir)
+            memcpy(g_mnist_dir, mnist_dir, strlen(mnist_dir) + 1);
+        else
+            rc = -1;
+    }
+    if (fashion_dir && *fashion_dir) {
+        if (strlen(fashion_dir) < sizeof g_fashion_dir)
+            memcpy(g_fashion_dir, fashion_dir, strlen(fashion_dir) + 1);
+        else
+            rc = -1;
+    }
+    return rc;
 }
 
 const char *dataset_mnist_dir(void)
 {
-    return DIGITREC_DATA_DIR;
+    return g_mnist_dir;
 }
 
 const char *dataset_fashion_dir(void)
 {
-    return DIGITREC_FASHION_DIR;
+    return g_fashion_dir;
 }
 
 /* Maps the dataset names onto their folders unless a folder of that name exists (dataset.h). */
@@ -290,10 +306,10 @@ const char *dataset_resolve(const char *name_or_dir)
     if (stat(name_or_dir, &st) == 0 && S_ISDIR(st.st_mode))
         return name_or_dir;
     if (strcasecmp(name_or_dir, "mnist") == 0)
-        return DIGITREC_DATA_DIR;
+        return g_mnist_dir;
     if (strcasecmp(name_or_dir, "fashion-mnist") == 0 || strcasecmp(name_or_dir, "fashion") == 0 ||
         strcasecmp(name_or_dir, "fashion_mnist") == 0)
-        return DIGITREC_FASHION_DIR;
+        return g_fashion_dir;
     return name_or_dir;
 }
 

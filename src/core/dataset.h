@@ -26,17 +26,23 @@ typedef struct {
  * mentions "fashion", a classes.txt (one name per line) when present, else "0".."9". */
 int dataset_load_dir(const char *dir, Dataset *train, Dataset *test, char *err);
 
-/* The data folder to use: explicit (if non-NULL, through dataset_resolve), else $DIGITREC_DATA,
- * else the built-in default (the repository's data/mnist). Returns a pointer to static or given
- * storage. */
+/* The data folder to use: explicit_dir through dataset_resolve when non-NULL and non-empty, else
+ * the MNIST folder of dataset_set_named_dirs. Reads no environment. Returns a pointer to static
+ * or given storage. */
 const char *dataset_default_dir(const char *explicit_dir);
 
+/* Sets the folders the names "mnist" and "fashion-mnist" stand for (and the default folder),
+ * copying them; NULL or "" keeps the current one. The program calls it once at start-up, before
+ * other threads read them; core itself has no policy (the defaults until then are data/mnist,
+ * relative, and /usr/share/datasets/fashion-mnist). Returns 0, or -1 when a folder is longer than
+ * 4095 bytes (that one is not changed). */
+int dataset_set_named_dirs(const char *mnist_dir, const char *fashion_dir);
+
 /* The folder a --data argument names: an existing folder is itself; otherwise the names "mnist"
- * (the built-in default) and "fashion-mnist" or "fashion" (Debian's dataset-fashion-mnist,
- * /usr/share/datasets/fashion-mnist) stand for their folders; anything else is returned as is
- * (and fails to load with a message saying so). NULL or "" gives NULL. */
+ * and "fashion-mnist" (or "fashion", "fashion_mnist") stand for the folders set above; anything
+ * else is returned as is (and fails to load with a message saying so). NULL or "" gives NULL. */
 const char *dataset_resolve(const char *name_or_dir);
-/* The built-in folders of the two named datasets. */
+/* The folders the two names stand for now. */
 const char *dataset_mnist_dir(void);
 const char *dataset_fashion_dir(void);
 

@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#ifdef DIGITREC_FONTCONFIG
+#include <fontconfig/fontconfig.h>
+#endif
 
 #include "common.h"
 
@@ -21,33 +25,85 @@ struct TextEntry {
 
 static const int FONT_SIZE[FONT_COUNT] = {12, 14, 14, 13, 16, 120, 56};
 
-static TTF_Font *open_font(const char *assets_dir, const char *file, char *tried, size_t n, int px) {
-    char path[1200];
-    const char *dirs[3] = {assets_dir, "/usr/share/fonts/truetype/dejavu", "/usr/local/share/fonts"};
-    for (int i = 0; i < 3; i++) {
-        if (!dirs[i]) continue;
-        snprintf(path, sizeof path, i == 0 ? "%s/fonts/%s" : "%s/%s", dirs[i], file);
-        TTF_Font *f = TTF_OpenFont(path, px);
-        if (f) return f;
-        size_t l = strlen(tried);
-        if (l + 4 < n) snprintf(tried + l, n - l, "%s%.300s", l ? ", " : "", path);
+/* Font lookup: the system's DejaVu through fontconfig first, then the bundled copy in
+ * assets_dir/fonts, then whatever fontconfig substitutes (any font beats no window). */
+typedef struct {
+    const char *file;   /* the bundled file's name */
+    const char *family; /* its family, as fontconfig names it */
+    int bold;
+} FontFace;
+
+#ifdef DIGITREC_FONTCONFIG
+/* Writes the file fontconfig matches for the face into out. exact: only when the match is that
+ * family (and bold when asked), since fontconfig always answers with something. Returns 1 found. */
+static int fc_find(const FontFace *face, int exact, char *out, size_t n) {
+    FcPattern *pat = FcPatternCreate();
+    if (!pat) return 0;
+    FcPatternAddString(pat, FC_FAMILY, (const FcChar8 *)face->family);
+    FcPatternAddInteger(pat, FC_WEIGHT, face->bold ? FC_WEIGHT_BOLD : FC_WEIGHT_REGULAR);
+    FcPatternAddInteger(pat, FC_SLANT, FC_SLANT_ROMAN);
+    FcConfigSubstitute(NULL, pat, FcMatchPattern);
+    FcDefaultSubstitute(pat);
+    FcResult res;
+    FcPattern *m = FcFontMatch(NULL, pat, &res);
+    FcPatternDestroy(pat);
+    if (!m) return 0;
+    FcChar8 *file = NULL, *family = NULL;
+    int weight = 0, ok = FcPatternGetString(m, FC_FILE, 0, &file) == FcResultMatch && file;
+    if (ok && exact) {
+        ok = FcPatternGetString(m, FC_FAMILY, 0, &family) == FcResultMatch && family &&
+             strcasecmp((const char *)family, face->family) == 0;
+        if (ok && face->bold)
+            ok = FcPatternGetInteger(m, FC_WEIGHT, 0, &weight) == FcResultMatch && weight >= FC_WEIGHT_BOLD;
     }
+    if (ok) snprintf(out, n, "%s", (const char *)file);
+    FcPatternDestroy(m);
+    return ok;
+}
+#endif
+
+/* Appends one tried place to the list in the error message. */
+static void tried_add(char *tried, size_t n, const char *what) {
+    size_t l = strlen(tried);
+    if (l + 4 < n) snprintf(tried + l, n - l, "%s%.300s", l ? ", " : "", what);
+}
+
+static TTF_Font *open_font(const char *assets_dir, const FontFace *face, char *tried, size_t n, int px) {
+    char path[1200];
+    TTF_Font *f;
+#ifdef DIGITREC_FONTCONFIG
+    if (fc_find(face, 1, path, sizeof path) && (f = TTF_OpenFont(path, px))) return f;
+    tried_add(tried, n, face->family);
+#endif
+    if (assets_dir) {
+        snprintf(path, sizeof path, "%s/fonts/%s", assets_dir, face->file);
+        if ((f = TTF_OpenFont(path, px))) return f;
+        tried_add(tried, n, path);
+    }
+#ifdef DIGITREC_FONTCONFIG
+    if (fc_find(face, 0, path, sizeof path) && (f = TTF_OpenFont(path, px))) return f;
+#else
+    snprintf(path, sizeof path, "/usr/share/fonts/truetype/dejavu/%s", face->file); /* Debian's fonts-dejavu-core */
+    if ((f = TTF_OpenFont(path, px))) return f;
+    tried_add(tried, n, path);
+#endif
     return NULL;
 }
 
 int gui_render_init(GuiRender *g, SDL_Renderer *ren, const char *assets_dir, char *err) {
     memset(g, 0, sizeof *g);
     g->ren = ren;
-    static const char *files[FONT_COUNT] = {"DejaVuSans.ttf", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
-                                            "DejaVuSansMono.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans.ttf",
-                                            "DejaVuSans.ttf"};
+    static const FontFace SANS = {"DejaVuSans.ttf", "DejaVu Sans", 0}, BOLD = {"DejaVuSans-Bold.ttf", "DejaVu Sans", 1},
+                          MONO = {"DejaVuSansMono.ttf", "DejaVu Sans Mono", 0};
+    static const FontFace *faces[FONT_COUNT] = {&SANS, &SANS, &BOLD, &MONO, &BOLD, &SANS, &SANS};
     char tried[1024] = "";
     for (int i = 0; i < FONT_COUNT; i++) {
-        g->font[i] = open_font(assets_dir, files[i], tried, sizeof tried, FONT_SIZE[i]);
-        if (!g->font[i]) g->font[i] = open_font(assets_dir, "DejaVuSans.ttf", tried, sizeof tried, FONT_SIZE[i]);
+        g->font[i] = open_font(assets_dir, faces[i], tried, sizeof tried, FONT_SIZE[i]);
+        if (!g->font[i]) g->font[i] = open_font(assets_dir, &SANS, tried, sizeof tried, FONT_SIZE[i]);
         if (!g->font[i]) {
             gui_render_free(g);
-            return err_set(err, "no font: the window needs DejaVu Sans; tried %.200s", tried);
+            return err_set(err, "no font: the window needs DejaVu Sans (apt-get install fonts-dejavu-core); tried %.160s",
+                           tried);
         }
     }
     g->cache_cap = 4096;

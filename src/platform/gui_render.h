@@ -21,8 +21,9 @@ typedef struct {
     unsigned long frame;
 } GuiRender;
 
-/* Opens the fonts (DejaVu Sans from assets_dir/fonts, else the system's). Returns 0, or -1
- * with err saying which files were tried. */
+/* Opens the fonts: DejaVu Sans, Sans Bold and Sans Mono as fontconfig finds them on the system,
+ * else the bundled files in assets_dir/fonts (assets_dir may be NULL), else fontconfig's nearest
+ * substitute. Returns 0, or -1 with err saying what was tried. */
 int gui_render_init(GuiRender *g, SDL_Renderer *ren, const char *assets_dir, char *err);
 void gui_render_free(GuiRender *g);
 /* Text metric callbacks for app_set_text_metrics (ud = GuiRender*). */

@@ -17,14 +17,12 @@
 #include "gui_export.h"
 #include "gui_render.h"
 #include "image_load.h"
+#include "places.h"
 #include "preprocess.h"
 #include "session.h"
 #include "startup.h"
 #include "worker.h"
 
-#ifndef DIGITREC_ASSETS_DIR
-#define DIGITREC_ASSETS_DIR "assets"
-#endif
 
 /* Puts a picture on the canvas: light-on-dark is kept, dark-on-light inverted. */
 static int canvas_from_file(App *a, const char *path, char *err) {
@@ -304,7 +302,10 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
 
 int window_main(const WindowOptions *o) {
     char err[ERR_LEN];
-    const char *assets = o->assets ? o->assets : DIGITREC_ASSETS_DIR;
+    static char found[PLACES_PATH_LEN];
+    PlacesEnv env;
+    places_env_from_process(&env);
+    const char *assets = o->assets ? o->assets : places_assets_dir(found, sizeof found, &env, NULL, err) == 0 ? found : NULL;
     FILE *trace = NULL;
     if (o->trace && !(trace = fopen(o->trace, "w"))) {
         fprintf(stderr, "digitrec: cannot write the trace %s\n", o->trace);

@@ -12,10 +12,7 @@
 #include "dataset.h"
 #include "kernels.h"
 #include "personal.h"
-
-#ifndef DIGITREC_MODELS_DIR
-#define DIGITREC_MODELS_DIR "models"
-#endif
+#include "places.h"
 
 void window_options_default(WindowOptions *o) {
     memset(o, 0, sizeof *o);
@@ -23,19 +20,6 @@ void window_options_default(WindowOptions *o) {
     o->cell_t = o->cell_p = -1;
     o->w = 1280, o->h = 800;
     o->seed = 1;
-}
-
-int session_user_dir(int config, const char *leaf, char *out, size_t n) {
-    const char *x = getenv(config ? "XDG_CONFIG_HOME" : "XDG_DATA_HOME"), *home = getenv("HOME");
-    if (x && *x)
-        snprintf(out, n, "%s/digitrec/%s", x, leaf);
-    else if (home && *home)
-        snprintf(out, n, "%s/%s/digitrec/%s", home, config ? ".config" : ".local/share", leaf);
-    else {
-        out[0] = 0;
-        return -1;
-    }
-    return 0;
 }
 
 /* The network the window starts with: --arch, --model, the shipped mlp, or a fresh mlp. */
@@ -51,10 +35,13 @@ static int initial_network(Session *s, const WindowOptions *o, App *a, Net *net,
         app_message(a, SEV_INFO, "fresh untrained network: press Space to train");
         return 0;
     }
-    char e2[ERR_LEN], path[1200];
+    char e2[ERR_LEN], path[PLACES_PATH_LEN];
     ModelMeta meta;
-    snprintf(path, sizeof path, "%s", o->model ? o->model : DIGITREC_MODELS_DIR "/mlp.safetensors");
-    if (session_read_model(path, net, &meta, e2) == 0) {
+    PlacesEnv env;
+    places_env_from_process(&env);
+    int found = o->model ? (snprintf(path, sizeof path, "%s", o->model), 0)
+                         : places_default_model(path, sizeof path, &env, NULL, e2);
+    if (found == 0 && session_read_model(path, net, &meta, e2) == 0) {
         app_set_classes(a, model_meta_get(&meta, "classes"));
         a->classes_from_model = 1;
         app_message(a, SEV_INFO, "model %s", path);
@@ -68,7 +55,7 @@ static int initial_network(Session *s, const WindowOptions *o, App *a, Net *net,
     worker_config_default(&c, "mlp");
     if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
     net_init_he(net, (uint64_t)o->seed);
-    app_message(a, SEV_WARN, "no shipped model (%s): starting with an untrained network; press Space to train", path);
+    app_message(a, SEV_WARN, "no shipped model (%s): starting with an untrained network; press Space to train", e2);
     return 0;
 }
 
@@ -76,20 +63,23 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     if (app_init(a, o->w, o->h, err) != 0) return -1;
     session_init(s, a, trace);
     app_resize(a, a->w, a->h); /* so the trace starts with the layout */
-    snprintf(s->models_dir, sizeof s->models_dir, "%s", o->models_dir ? o->models_dir : DIGITREC_MODELS_DIR);
+    /* the folders: the options, else where places says a user's files live ("" when there is
+       no HOME: the features that need them say so when used) */
+    PlacesEnv env;
+    places_env_from_process(&env);
+    char e2[ERR_LEN], dir[PLACES_PATH_LEN];
+    if (places_models_dir(dir, sizeof dir, &env, o->models_dir, e2) == 0)
+        snprintf(s->models_dir, sizeof s->models_dir, "%.1000s", dir);
     if (o->autosave)
         snprintf(s->autosave_dir, sizeof s->autosave_dir, "%s", o->autosave);
-    else
-        session_user_dir(0, "autosave", s->autosave_dir, sizeof s->autosave_dir);
-    session_user_dir(1, "recent", s->recent_file, sizeof s->recent_file);
-    if (o->export_dir)
-        snprintf(s->export_dir, sizeof s->export_dir, "%s", o->export_dir);
-    else
-        session_user_dir(0, "exports", s->export_dir, sizeof s->export_dir);
-    if (o->personal_dir)
-        snprintf(s->personal_dir, sizeof s->personal_dir, "%s", o->personal_dir);
-    else
-        session_user_dir(0, "personal", s->personal_dir, sizeof s->personal_dir);
+    else if (places_user_data_dir(dir, sizeof dir, &env, e2) == 0)
+        snprintf(s->autosave_dir, sizeof s->autosave_dir, "%.1000s/autosave", dir);
+    if (places_config_dir(dir, sizeof dir, &env, e2) == 0)
+        snprintf(s->recent_file, sizeof s->recent_file, "%.1000s/recent", dir);
+    if (places_exports_dir(dir, sizeof dir, &env, o->export_dir, e2) == 0)
+        snprintf(s->export_dir, sizeof s->export_dir, "%.1000s", dir);
+    if (places_personal_dir(dir, sizeof dir, &env, o->personal_dir, e2) == 0)
+        snprintf(s->personal_dir, sizeof s->personal_dir, "%.1000s", dir);
 
     Net net = {0};
     if (initial_network(s, o, a, &net, err) != 0) goto fail;
@@ -108,7 +98,6 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     /* the personal examples: the session keeps one copy, the worker gets another */
     a->mix = o->mix;
     Dataset extra = {0};
-    char e2[ERR_LEN];
     if (s->personal_dir[0] && personal_load(s->personal_dir, &s->personal, e2) != 0)
         app_message(a, SEV_ERROR, "your examples were not loaded: %s", e2);
     else if (s->personal.n > 0 && dataset_subset(&s->personal, s->personal.n, &extra, e2) != 0)
@@ -118,7 +107,9 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
 
     kernels_set_threads(1); /* the worker gets one core, the window keeps the other */
     WorkerSetup setup = {0};
-    setup.data_dir = dataset_default_dir(o->data);
+    char data_dir[PLACES_PATH_LEN];
+    if (places_mnist_dir(data_dir, sizeof data_dir, &env, o->data, e2) != 0) data_dir[0] = 0;
+    setup.data_dir = data_dir[0] ? data_dir : NULL;
     setup.extra = &extra;
     setup.mix = o->mix;
     s->worker = worker_start(&setup, &net, &a->ctl, err);

@@ -29,10 +29,7 @@ typedef struct {
 /* The defaults: 1280x800, seed 1, no demo, no cell. */
 void window_options_default(WindowOptions *o);
 
-/* The user's folder for leaf: "$XDG_CONFIG_HOME/digitrec/leaf" (else ~/.config/digitrec/leaf)
- * when config is set, else under $XDG_DATA_HOME (else ~/.local/share). Writes it into out (n
- * bytes) and returns 0, or -1 with out = "" when neither variable is set. */
-int session_user_dir(int config, const char *leaf, char *out, size_t n);
+
 
 /* Starts a window session: sets up app (w x h) and s around it, picks the folders (models,
  * autosave, recent files, exports, personal examples: from o, else the user's data and config
