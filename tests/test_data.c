@@ -113,6 +113,7 @@ int main(void) {
     FILE *trace = open_memstream(&tbuf, &tlen);
     session_init(&sess, a, trace);
     snprintf(sess.models_dir, sizeof sess.models_dir, "%s", root);
+    snprintf(sess.personal_root, sizeof sess.personal_root, "%s/personal", root);
     WorkerConfig cfg;
     worker_config_default(&cfg, "softmax");
     cfg.train.batch = 40;
@@ -192,12 +193,35 @@ int main(void) {
     CHECK(mc && !strncmp(mc, "circle,square,2,", 16) && md && !strcmp(md, "shapes"), "metadata: %s / %s", mc ? mc : "-", md ? md : "-");
     net_free(&back);
 
+    /* personal examples belong to their dataset: one kept on shapes is not mixed into letters */
+    char pdir[1200];
+    const char dig[10][DATASET_CLASS_LEN] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+    session_personal_dir_for(sess.personal_root, dig, "mnist", pdir, sizeof pdir);
+    CHECK(!strcmp(pdir, sess.personal_root), "digits live in the folder itself: %s", pdir);
+    session_personal_dir_for(sess.personal_root, (const char(*)[DATASET_CLASS_LEN])a->snap.classes, "shap es/..", pdir, sizeof pdir);
+    CHECK(strstr(pdir, "/personal/shapes") != NULL, "another dataset in a subfolder named after it: %s", pdir);
+    CHECK(strstr(sess.personal_dir, "/personal/shapes") && a->personal_n == 0, "on shapes: its folder, none yet (%s)",
+          sess.personal_dir);
+    canvas_draw_demo(&a->canvas_px, 1);
+    app_update_prediction(a);
+    app_key(a, KEY_1, MOD_CTRL);
+    session_apply(&sess);
+    CHECK(a->personal_n == 1 && sess.personal.n == 1, "kept one as a square: %s", a->msg);
+    app_key(a, KEY_P, 0);
+    session_apply(&sess);
+
     /* dropping a folder switches too; a loaded model keeps its own names */
     app_drop_file(a, d1);
     CHECK(a->nact == 1 && a->act[0].type == ACT_DROP, "a drop goes to the session, which finds a folder of data");
     want_gen = a->snap.generation;
     session_apply(&sess);
     CHECK(sync_until(a, gen_changed, 15000) && !strcmp(a->classes[0], "a"), "back on letters: %s", a->classes[0]);
+    for (int t = 0; t < 400 && (a->personal_n != 0 || a->snap.extra_n != 0); t++) {
+        session_sync(&sess);
+        sleep_ms(5);
+    }
+    CHECK(a->personal_n == 0 && a->snap.extra_n == 0 && strstr(sess.personal_dir, "/personal/letters"),
+          "on letters: the square is not there, nor in training (%d, %d)", a->personal_n, a->snap.extra_n);
     want_gen = a->snap.generation;
     CHECK(session_load(&sess, saved) == 0, "%s", a->msg);
     CHECK(sync_until(a, gen_changed, 15000), "loaded");

@@ -18,6 +18,7 @@
 #include "train.h"
 
 static void keep_unsaved(Session *s, const char *why);
+static void personal_follow(Session *s);
 
 static void trace_line(void *ud, const char *line) {
     FILE *f = ud;
@@ -53,6 +54,7 @@ int session_sync(Session *s) {
     }
     if (rc != 1) return 0;
     app_on_snapshot(a);
+    personal_follow(s);
     return 1;
 }
 
@@ -183,6 +185,53 @@ static void revert_action(Session *s) {
 }
 
 /* ---- personal examples ---- */
+
+void session_personal_dir_for(const char *root, const char classes[][DATASET_CLASS_LEN], const char *name, char *out,
+                              size_t n) {
+    int digits = 1;
+    for (int k = 0; k < 10 && digits; k++) {
+        char d[4];
+        snprintf(d, sizeof d, "%d", k);
+        digits = !strcmp(classes[k], d);
+    }
+    if (digits || !name || !*name) {
+        snprintf(out, n, "%s", root);
+        return;
+    }
+    char clean[64];
+    size_t j = 0;
+    for (const char *p = name; *p && j + 1 < sizeof clean; p++)
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '-' || *p == '_')
+            clean[j++] = *p;
+    clean[j] = 0;
+    snprintf(out, n, "%.900s/%s", root, j ? clean : "other");
+}
+
+/* Follows the dataset in use: when it changed, the session's personal examples become that
+ * dataset's, and the worker gets them (it dropped the old ones with the old data). */
+static void personal_follow(Session *s) {
+    App *a = s->app;
+    const Snapshot *sn = &a->snap;
+    if (sn->data_seq == s->personal_seq || !s->personal_root[0]) return;
+    s->personal_seq = sn->data_seq;
+    char dir[APP_PATH_LEN], err[ERR_LEN], name[64];
+    snprintf(name, sizeof name, "%.63s", sn->data_desc);
+    name[strcspn(name, " ")] = 0;
+    session_personal_dir_for(s->personal_root, (const char(*)[DATASET_CLASS_LEN])sn->classes, name, dir, sizeof dir);
+    Dataset ds = {0};
+    if (strcmp(dir, s->personal_dir) != 0) {
+        if (personal_load(dir, &ds, err) != 0) {
+            app_message(a, SEV_ERROR, "your examples for %s were not loaded: %s", name, err);
+            return;
+        }
+        dataset_free(&s->personal);
+        s->personal = ds;
+        snprintf(s->personal_dir, sizeof s->personal_dir, "%s", dir);
+        a->personal_n = s->personal.n;
+        app_resize(a, a->w, a->h); /* the Mine button shows the count */
+    }
+    session_send_personal(s);
+}
 
 void session_send_personal(Session *s) {
     if (!s->worker) return;

@@ -25,8 +25,11 @@ typedef struct Session {
     char autosave_dir[APP_PATH_LEN]; /* the autosave folder: timestamped files, the last few kept ("" = none) */
     char export_dir[APP_PATH_LEN];   /* where Ctrl+E writes ("" = nowhere) */
     char recent_file[APP_PATH_LEN];  /* the recent-files list ("" = none) */
-    char personal_dir[APP_PATH_LEN]; /* the personal examples' folder ("" = none) */
-    Dataset personal;                /* the session's copy of the personal examples */
+    char personal_root[APP_PATH_LEN];/* the personal examples' folder ("" = none): digits there, another
+                                        dataset's in a subfolder named after it */
+    char personal_dir[APP_PATH_LEN]; /* the folder of the dataset in use */
+    Dataset personal;                /* the session's copy of that dataset's personal examples */
+    unsigned long personal_seq;      /* the snapshot's data_seq they belong to */
     ExportFn exporter;               /* NULL: the CSV only */
     void *export_ud;
     FILE *trace;                     /* JSON lines, borrowed; NULL = off */
@@ -96,6 +99,10 @@ int session_export(Session *s, char *prefix_out, size_t n);
 
 /* Hands a copy of the personal examples and the app's mix switch to the worker. */
 void session_send_personal(Session *s);
+/* The folder of the personal examples for a dataset with these class names and name: the root
+ * for digits ("0".."9"), else root/<name> (name cut to letters, digits, '-', '_'). */
+void session_personal_dir_for(const char *root, const char classes[][DATASET_CLASS_LEN], const char *name, char *out,
+                              size_t n);
 /* Adds path at the top of the recent-files list (best effort). */
 void session_remember(Session *s, const char *path);
 /* Fills the app's Open dialog: the models folder's *.safetensors (sorted), then the recent files

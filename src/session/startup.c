@@ -78,8 +78,10 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
         snprintf(s->recent_file, sizeof s->recent_file, "%.1000s/recent", dir);
     if (places_exports_dir(dir, sizeof dir, &env, o->export_dir, e2) == 0)
         snprintf(s->export_dir, sizeof s->export_dir, "%.1000s", dir);
-    if (places_personal_dir(dir, sizeof dir, &env, o->personal_dir, e2) == 0)
-        snprintf(s->personal_dir, sizeof s->personal_dir, "%.1000s", dir);
+    if (places_personal_dir(dir, sizeof dir, &env, o->personal_dir, e2) == 0) {
+        snprintf(s->personal_root, sizeof s->personal_root, "%.1000s", dir);
+        snprintf(s->personal_dir, sizeof s->personal_dir, "%.1000s", dir); /* digits until the data says otherwise */
+    }
 
     Net net = {0};
     if (initial_network(s, o, a, &net, err) != 0) goto fail;
@@ -95,13 +97,11 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     if (o->bench > 0) a->ctl.train.epochs = 1000; /* no epoch limit within the benchmark */
     if (o->draw_demo >= 0) canvas_draw_demo(&a->canvas_px, o->draw_demo);
 
-    /* the personal examples: the session keeps one copy, the worker gets another */
+    /* the personal examples: digits until the data is known (the worker gets the data's own set
+       once it has loaded: session_sync) */
     a->mix = o->mix;
-    Dataset extra = {0};
     if (s->personal_dir[0] && personal_load(s->personal_dir, &s->personal, e2) != 0)
         app_message(a, SEV_ERROR, "your examples were not loaded: %s", e2);
-    else if (s->personal.n > 0 && dataset_subset(&s->personal, s->personal.n, &extra, e2) != 0)
-        app_message(a, SEV_ERROR, "your examples: %s", e2);
     a->personal_n = s->personal.n;
     app_resize(a, a->w, a->h); /* the Mine button shows the count */
 
@@ -110,11 +110,9 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     char data_dir[PLACES_PATH_LEN];
     if (places_mnist_dir(data_dir, sizeof data_dir, &env, o->data, e2) != 0) data_dir[0] = 0;
     setup.data_dir = data_dir[0] ? data_dir : NULL;
-    setup.extra = &extra;
     setup.mix = o->mix;
     s->worker = worker_start(&setup, &net, &a->ctl, err);
     net_free(&net);
-    dataset_free(&extra); /* moved into the worker unless it failed to start */
     if (!s->worker) goto fail;
     s->last_autosave = time_now();
     session_sync(s);

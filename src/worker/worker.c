@@ -513,6 +513,7 @@ static void switch_data(Worker *w, const char *dir, const WorkerConfig *cfg) {
     }
     dataset_free(&w->train);
     dataset_free(&w->mixed);
+    dataset_free(&w->extra); /* personal examples belong to their dataset: the session sends the new one's */
     w->mix_rep = 0;
     shared_release(w->tshare); /* a view the UI holds keeps its own reference */
     w->tshare = NULL;
