@@ -294,6 +294,7 @@ void app_frame(App *a, double now) {
             errors_draw_tooltip(a);
         else if (a->tab == TAB_INSIDE)
             inside_draw_tooltip(a);
+        bars_draw_status_tooltip(a);
     }
     if (a->open.show) open_draw(a);
     if (a->data.show) data_draw(a);

@@ -179,6 +179,7 @@ typedef struct {
     int scroll;              /* first listed thumbnail shown */
     int hover_t, hover_p, hover_thumb;  /* -1 none */
     const void *view;        /* the TestView the gallery was made from (identity only) */
+    const void *test;        /* the test set that view measured (identity only) */
     int autosel;             /* the selection was made automatically, not by a click */
 } Explorer;
 
@@ -239,6 +240,8 @@ typedef struct App {
     /* the status bar's message */
     char msg[512];
     Severity msg_sev;
+    int msg_canvas;          /* it is about what is on the canvas: it goes when the drawing changes */
+    Rect msg_rect;           /* where it was drawn (for its full text on hover), w = 0 when not shown */
     double msg_time, now;
     unsigned long seen_status_seq;
 

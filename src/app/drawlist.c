@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+const int FONT_PX[FONT_COUNT] = {12, 14, 14, 13, 16, 120, 56, 10};
+const int FONT_FACE[FONT_COUNT] = {0, 0, 1, 2, 1, 0, 0, 0};
+
 void drawlist_init(DrawList *d) { memset(d, 0, sizeof *d); }
 
 void drawlist_free(DrawList *d) {

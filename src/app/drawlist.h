@@ -25,7 +25,11 @@ typedef enum {
     CMD_CLIP,       /* clip later commands to r (w = 0: no clip) */
 } CmdType;
 
-typedef enum { FONT_SMALL = 0, FONT_BODY, FONT_BOLD, FONT_MONO, FONT_TITLE, FONT_HUGE, FONT_BIG, FONT_COUNT } FontId;
+typedef enum { FONT_SMALL = 0, FONT_BODY, FONT_BOLD, FONT_MONO, FONT_TITLE, FONT_HUGE, FONT_BIG, FONT_TINY, FONT_COUNT } FontId;
+/* Each font's size in pixels at scale 1 (the platform opens them so; the app's estimates use it). */
+extern const int FONT_PX[FONT_COUNT];
+/* 1 for the bold faces, 2 for the monospaced one, 0 for the regular. */
+extern const int FONT_FACE[FONT_COUNT];
 
 typedef struct {
     CmdType type;

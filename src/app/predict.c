@@ -113,6 +113,8 @@ void app_update_prediction(App *a) {
     a->pred_canvas_ver = a->canvas_px.version;
     a->pred_net_ver = a->snap.version;
     if (canvas_changed) {
+        if (a->msg_canvas) a->msg[0] = 0; /* it spoke of the drawing that is gone */
+        a->msg_canvas = 0;
         paint_canvas(a);
         a->has_ink = preprocess_digit(a->input, a->canvas_px.px, CANVAS_SIDE, CANVAS_SIDE, 0.05f);
         paint_preview(a);

@@ -50,6 +50,7 @@ void app_message(App *a, Severity sev, const char *fmt, ...) {
     for (char *p = a->msg; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
     a->msg_sev = sev;
+    a->msg_canvas = 0;
     a->msg_time = a->now;
     char esc[1100];
     app_trace(a, "\"event\":\"message\",\"error\":%s,\"text\":\"%s\"", sev == SEV_ERROR ? "true" : "false",

@@ -6,8 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const int FONT_PX[FONT_COUNT] = {12, 14, 14, 13, 16, 120, 56};
-
 int ui_est_width(void *ud, int font, const char *s) {
     (void)ud;
     int n = 0;
@@ -88,6 +86,39 @@ void ui_tooltip(App *a, const char *s) {
     draw_rect(&a->dl, (Rect){x, y, w, h}, (Color){20, 21, 26, 240});
     draw_frame(&a->dl, (Rect){x, y, w, h}, UI_BORDER);
     ui_text(a, FONT_SMALL, x + 8, y + 5, UI_TEXT, s);
+}
+
+void ui_tooltip_wrapped(App *a, const char *s) {
+    enum { MAXL = 12 };
+    char lines[MAXL][256];
+    int n = 0, maxw = a->w / 2, lh = ui_fh(a, FONT_SMALL) + 2, wmax = 0;
+    const char *p = s;
+    while (*p && n < MAXL) {
+        /* the longest run of words from p that fits maxw */
+        size_t len = strlen(p), best = 0;
+        for (size_t k = 1; k <= len && k < sizeof lines[0]; k++) {
+            if (k < len && p[k] != ' ') continue;
+            char t[256];
+            snprintf(t, sizeof t, "%.*s", (int)k, p);
+            if (ui_tw(a, FONT_SMALL, t) > maxw && best) break;
+            best = k;
+        }
+        if (!best) best = len < sizeof lines[0] - 1 ? len : sizeof lines[0] - 1;
+        snprintf(lines[n], sizeof lines[n], "%.*s", (int)best, p);
+        int w = ui_tw(a, FONT_SMALL, lines[n]);
+        if (w > wmax) wmax = w;
+        n++;
+        p += best;
+        while (*p == ' ') p++;
+    }
+    int w = wmax + 16, h = n * lh + 8;
+    int x = a->mx - w / 2, y = a->my - h - 12;
+    if (x < 4) x = 4;
+    if (x + w > a->w - 4) x = a->w - 4 - w;
+    if (y < 4) y = 4;
+    draw_rect(&a->dl, (Rect){x, y, w, h}, (Color){20, 21, 26, 245});
+    draw_frame(&a->dl, (Rect){x, y, w, h}, UI_BORDER);
+    for (int i = 0; i < n; i++) ui_text(a, FONT_SMALL, x + 8, y + 4 + i * lh, UI_TEXT, lines[i]);
 }
 
 void ui_fmt_count(char *buf, size_t n, double v) {

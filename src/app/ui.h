@@ -45,6 +45,8 @@ const char *ui_first_fit(const App *a, int font, int maxw, const char *const *op
 void ui_panel(App *a, Rect r, const char *title);
 /* A one-line box near the mouse, kept inside the window. */
 void ui_tooltip(App *a, const char *s);
+/* The same for a long text, broken into lines at spaces to fit the window (at most half its width). */
+void ui_tooltip_wrapped(App *a, const char *s);
 /* v in at most 4 significant characters: 950, 1.2k, 3.4M. */
 void ui_fmt_count(char *buf, size_t n, double v);
 

@@ -23,7 +23,7 @@ struct TextEntry {
     unsigned long used;      /* frame last drawn */
 };
 
-static const int FONT_SIZE[FONT_COUNT] = {12, 14, 14, 13, 16, 120, 56};
+
 
 /* Font lookup: the system's DejaVu through fontconfig first, then the bundled copy in
  * assets_dir/fonts, then whatever fontconfig substitutes (any font beats no window). */
@@ -95,11 +95,11 @@ int gui_render_init(GuiRender *g, SDL_Renderer *ren, const char *assets_dir, cha
     g->ren = ren;
     static const FontFace SANS = {"DejaVuSans.ttf", "DejaVu Sans", 0}, BOLD = {"DejaVuSans-Bold.ttf", "DejaVu Sans", 1},
                           MONO = {"DejaVuSansMono.ttf", "DejaVu Sans Mono", 0};
-    static const FontFace *faces[FONT_COUNT] = {&SANS, &SANS, &BOLD, &MONO, &BOLD, &SANS, &SANS};
+    static const FontFace *const by_face[3] = {&SANS, &BOLD, &MONO};
     char tried[1024] = "";
     for (int i = 0; i < FONT_COUNT; i++) {
-        g->font[i] = open_font(assets_dir, faces[i], tried, sizeof tried, FONT_SIZE[i]);
-        if (!g->font[i]) g->font[i] = open_font(assets_dir, &SANS, tried, sizeof tried, FONT_SIZE[i]);
+        g->font[i] = open_font(assets_dir, by_face[FONT_FACE[i]], tried, sizeof tried, FONT_PX[i]);
+        if (!g->font[i]) g->font[i] = open_font(assets_dir, &SANS, tried, sizeof tried, FONT_PX[i]);
         if (!g->font[i]) {
             gui_render_free(g);
             return err_set(err, "no font: the window needs DejaVu Sans (apt-get install fonts-dejavu-core); tried %.160s",

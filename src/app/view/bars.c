@@ -31,8 +31,12 @@ void bars_draw_status(App *a) {
     ui_fmt_count(sps, sizeof sps, s->sps);
     int secs = (int)s->t_train;
     const EvalPoint *last = s->nevals ? &s->evals[s->nevals - 1] : NULL;
-    char acc[32] = "-";
-    if (last) snprintf(acc, sizeof acc, "%.2f%%", last->acc * 100);
+    char acc[64] = "-", acc_short[32] = "-";
+    if (last) {
+        /* one accuracy, saying what it measures */
+        snprintf(acc, sizeof acc, "%.2f%% (%s)", last->acc * 100, last->full ? "full test set" : "1000-image subset");
+        snprintf(acc_short, sizeof acc_short, "%.2f%%%s", last->acc * 100, last->full ? "" : " (subset)");
+    }
     const char *state = s->running ? "training" : s->finished ? "finished" : "paused";
     char mine[64] = "";
     if (s->mix_repeat > 0) snprintf(mine, sizeof mine, " + %d of yours x%d", s->extra_n, s->mix_repeat);
@@ -41,20 +45,28 @@ void bars_draw_status(App *a) {
              (double)s->cfg.train.lr, app_unsaved(a) ? "  |  unsaved" : "");
     if (ui_tw(a, FONT_SMALL, buf) > r.w - 40) /* narrow window: the short form */
         snprintf(buf, sizeof buf, "%s | ep %d | step %ld | %s/s | %d:%02d | acc %s%s", state, s->epoch, s->step,
-                 s->running ? sps : "-", secs / 60, secs % 60, acc, app_unsaved(a) ? " | unsaved" : "");
+                 s->running ? sps : "-", secs / 60, secs % 60, acc_short, app_unsaved(a) ? " | unsaved" : "");
     Color dot = s->running ? UI_GREEN : s->finished ? UI_ACCENT : UI_AMBER;
     draw_rect(&a->dl, (Rect){r.x + 10, r.y + 9, 8, 8}, dot);
     int lw = ui_tw(a, FONT_SMALL, buf);
     ui_text_in(a, FONT_SMALL, (Rect){r.x + 24, r.y, lw, r.h}, 0, UI_TEXT, buf);
-    /* the message gets the rest of the bar; errors stay longer */
+    /* the message gets the rest of the bar, cut at its end (hover shows it whole); errors stay longer */
     double age = a->now - a->msg_time;
+    a->msg_rect = (Rect){0, 0, 0, 0};
     if (a->msg[0] && age < (a->msg_sev == SEV_ERROR ? 30 : 12)) {
         int room = r.w - (24 + lw + 30);
         if (room > 80) {
             char fit[600];
-            ui_fit_left(a, FONT_SMALL, a->msg, room, fit, sizeof fit);
+            ui_fit_right(a, FONT_SMALL, a->msg, room, fit, sizeof fit);
             Color c = a->msg_sev == SEV_ERROR ? UI_RED : a->msg_sev == SEV_WARN ? UI_AMBER : UI_GREEN;
+            int tw = ui_tw(a, FONT_SMALL, fit);
+            a->msg_rect = (Rect){r.x + r.w - 10 - tw, r.y, tw, r.h};
             ui_text_in(a, FONT_SMALL, (Rect){r.x + r.w - room - 10, r.y, room, r.h}, 2, c, fit);
         }
     }
+}
+
+void bars_draw_status_tooltip(App *a) {
+    if (!a->msg[0] || a->msg_rect.w <= 0 || !rect_contains(a->msg_rect, a->mx, a->my)) return;
+    ui_tooltip_wrapped(a, a->msg);
 }

@@ -159,10 +159,11 @@ int app_canvas_from_test(App *a, int i) {
     free(img);
     if (rc != 0) return -1;
     int t = ds->y[i];
+    app_update_prediction(a);
     app_message(a, SEV_INFO, "test image #%d (a %s, read as %s) is on the canvas: draw on it to see the reading change", i,
                 a->classes[t < 10 ? t : 0], a->classes[v->pred[i] < 10 ? v->pred[i] : 0]);
+    a->msg_canvas = 1; /* gone with the next change of the drawing */
     app_trace(a, "\"event\":\"canvas_from_test\",\"index\":%d,\"label\":%d,\"pred\":%d", i, t, v->pred[i]);
-    app_update_prediction(a);
     return 0;
 }
 
@@ -175,6 +176,8 @@ void errors_on_snapshot(App *a) {
         return;
     }
     if (a->ex.t < 0 && !a->ex.autosel && a->ex.view == NULL) a->ex.autosel = 1; /* first matrix: show the worst cell */
+    if (v->test != a->ex.test) a->ex.autosel = 1; /* other data: an old selection means nothing there */
+    a->ex.test = v->test;
     if (a->ex.autosel)
         select_worst(a);
     else
@@ -231,12 +234,19 @@ int errors_wheel(App *a, int x, int y, int dy) {
     return 1;
 }
 
-/* A count in at most 4 characters (terse: at most 3 for 1000 and up, e.g. "1k"). */
-static void fmt_small_count(char *buf, size_t n, long v, int terse) {
-    if (v < 1000 || (v < 10000 && !terse))
-        snprintf(buf, n, "%ld", v);
-    else
-        snprintf(buf, n, "%ldk", (v + 500) / 1000);
+/* The font in which every count of the matrix fits its cell (the largest count decides, so the
+ * whole matrix reads alike), or -1 when the cells are too small for any (then hover shows them). */
+static int count_font(const App *a, const TestView *v, int K) {
+    long most = 0;
+    for (int t = 0; t < K; t++)
+        for (int p = 0; p < K; p++)
+            if (v->confusion[t][p] > most) most = v->confusion[t][p];
+    char buf[24];
+    snprintf(buf, sizeof buf, "%ld", most);
+    int cs = a->ex.cell;
+    if (ui_tw(a, FONT_SMALL, buf) <= cs - 3 && ui_fh(a, FONT_SMALL) <= cs) return FONT_SMALL;
+    if (ui_tw(a, FONT_TINY, buf) <= cs - 2 && ui_fh(a, FONT_TINY) <= cs + 2) return FONT_TINY;
+    return -1;
 }
 
 void errors_draw(App *a) {
@@ -262,11 +272,15 @@ void errors_draw(App *a) {
     /* axis captions */
     ui_text(a, FONT_SMALL, H.x + 10, G.y - 38, UI_FAINT,
             ui_fit_right(a, FONT_SMALL, "rows: true class    columns: what the network read", H.w - 20, fit, sizeof fit));
+    /* the columns' class names, cut to the cell (whole on hover) */
+    int hf = ui_tw(a, FONT_SMALL, "Wwww") <= cs ? FONT_SMALL : FONT_TINY;
     for (int p = 0; p < K; p++) {
-        snprintf(buf, sizeof buf, "%d", p);
-        ui_text_in(a, FONT_SMALL, (Rect){G.x + p * cs, G.y - 18, cs, 16}, 1, UI_DIM, buf);
+        char cut[DATASET_CLASS_LEN + 4];
+        snprintf(cut, sizeof cut, "%s", a->classes[p]);
+        while (strlen(cut) > 1 && ui_tw(a, hf, cut) > cs - 1) cut[strlen(cut) - 1] = 0; /* no "...": no room */
+        ui_text_in(a, hf, (Rect){G.x + p * cs, G.y - 18, cs, 16}, 1, p == a->ex.p ? UI_TEXT : UI_DIM, cut);
     }
-    int small = ui_fh(a, FONT_SMALL);
+    int cfont = count_font(a, v, K);
     for (int t = 0; t < K; t++) {
         long row = 0;
         for (int p = 0; p < K; p++) row += v->confusion[t][p];
@@ -285,10 +299,9 @@ void errors_draw(App *a) {
                 col.a = (uint8_t)(s * 230);
                 draw_rect(&a->dl, (Rect){r.x, r.y, r.w - 1, r.h - 1}, col);
             }
-            if (c > 0 && cs >= 20 && small <= cs) {
-                fmt_small_count(buf, sizeof buf, c, 0);
-                if (ui_tw(a, FONT_SMALL, buf) > cs - 2) fmt_small_count(buf, sizeof buf, c, 1);
-                if (ui_tw(a, FONT_SMALL, buf) <= cs - 2) ui_text_in(a, FONT_SMALL, (Rect){r.x, r.y, r.w - 1, r.h - 1}, 1, UI_TEXT, buf);
+            if (c > 0 && cfont >= 0) {
+                snprintf(buf, sizeof buf, "%ld", c);
+                ui_text_in(a, cfont, (Rect){r.x, r.y, r.w - 1, r.h - 1}, 1, UI_TEXT, buf);
             }
         }
         /* per-class accuracy beside the row */
@@ -338,7 +351,8 @@ void errors_draw(App *a) {
         ui_text_in(a, FONT_SMALL, (Rect){g.x + g.w - room, hy, room, 18}, 2, UI_FAINT,
                    ui_fit_right(a, FONT_SMALL, buf, room, fit, sizeof fit));
     } else {
-        ui_text(a, FONT_SMALL, g.x, hy + 24, UI_DIM, "No test images in this cell.");
+        ui_text(a, FONT_SMALL, g.x, hy + 24, UI_DIM,
+                a->ex.t == a->ex.p ? "No test images in this cell." : "No test images in this cell: the network no longer makes this mistake.");
     }
     int side = v->test->data.rows;
     for (int s = 0; s < page && a->ex.scroll + s < a->ex.n; s++) {

@@ -9,6 +9,8 @@
 /* bars.c: the top bar's controls and the status bar */
 void bars_draw_top(App *a);
 void bars_draw_status(App *a);
+/* The status message's full text while the mouse is over it. */
+void bars_draw_status_tooltip(App *a);
 
 /* reading.c: the canvas, the 28x28 input, the verdict and the probability bars */
 void reading_draw(App *a);
