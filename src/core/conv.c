@@ -1,0 +1,726 @@
+/* conv.c - Conv2d and MaxPool2d forward/backward (NCHW float32), fast paths and plain-loop
+ * references. No allocation (the caller's workspace), no I/O; threads only via kernels_run.
+ *
+ * Stride-1 convolutions use a direct method with no im2col: each image is copied once into a
+ * zero-padded plane of width Wp = W + 2P, and an output row is computed over the whole padded
+ * width, so every tap (ci, kh, kw) of the kernel reads one contiguous run of that copy starting at
+ * ci*Hp*Wp + kh*Wp + kw. The Wp - Wo extra columns of each row are computed and thrown away
+ * (about 12% extra work at 28x28, 22% at 14x14) in exchange for no im2col copy and loads that
+ * are all contiguous vectors. The input gradient is the same kernel run on the output gradient
+ * padded by K-1-P with the weights flipped and transposed; dW is a dot product of the
+ * output-gradient rows with the same shifted runs of the padded input. Stride 2 goes through
+ * im2col and kernels_gemm.c's products. docs/conv-kernels.md has the measurements behind this.
+ *
+ * Threads: the batch is cut into at most CONV_TASKS chunks of whole images, by B alone; each
+ * chunk's dW/db goes to its own slot and the slots are summed in chunk order afterwards, so the
+ * result is the same for any thread count. */
+#include "conv.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "kernels_gemm.h"
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 8")
+
+#if defined(__AVX512F__)
+typedef __m512 vf;
+#define VL 16
+#define V_ZERO() _mm512_setzero_ps()
+#define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define V_BCAST(p) _mm512_set1_ps(*(p))
+#define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define V_HSUM(v) _mm512_reduce_add_ps(v)
+#define KEEP(v) __asm__("" : "+v"(v))
+/* 32 registers: 24 accumulators, 3 input vectors, 1 broadcast weight */
+#define FWD_MR 8
+#define DOT_MR 4
+#elif defined(__AVX2__) && defined(__FMA__)
+typedef __m256 vf;
+#define VL 8
+#define V_ZERO() _mm256_setzero_ps()
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define V_BCAST(p) _mm256_broadcast_ss(p)
+#define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define KEEP(v) __asm__("" : "+x"(v))
+INLINE float hsum8(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+#define V_HSUM(v) hsum8(v)
+/* 16 registers: 12 accumulators, 3 input vectors, 1 broadcast weight */
+#define FWD_MR 4
+#define DOT_MR 2
+#else
+typedef float vf;
+#define VL 1
+#define V_ZERO() 0.0f
+#define V_LOAD(p) (*(p))
+#define V_STORE(p, v) (*(p) = (v))
+#define V_BCAST(p) (*(p))
+#define V_FMA(a, b, c) ((a) * (b) + (c))
+#define V_HSUM(v) (v)
+#define KEEP(v) ((void)0)
+#define FWD_MR 4
+#define DOT_MR 2
+#endif
+#define FWD_NV 3 /* output vectors per block */
+#define DOT_NT 6 /* taps per dW block */
+
+#define CONV_TASKS 16
+#define TASK_MACS 131072L /* below 2 tasks' worth, everything runs on the calling thread */
+
+static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+ConvShape conv_shape(int B, int Ci, int H, int W, int Co, int K, int S, int P) {
+    assert(B >= 1 && Ci >= 1 && H >= 1 && W >= 1 && Co >= 1);
+    assert(K >= CONV_MIN_K && K <= CONV_MAX_K && (S == 1 || S == 2) && P >= 0 && P < K);
+    ConvShape s = {B, Ci, H, W, Co, K, S, P, (H + 2 * P - K) / S + 1, (W + 2 * P - K) / S + 1};
+    assert(H + 2 * P >= K && W + 2 * P >= K);
+    return s;
+}
+
+/* ---- workspace plan ---- */
+
+typedef struct {
+    int ntasks, chunk;  /* tasks (chunks of whole images) and the most images in one */
+    int T;              /* taps per output channel: Ci*K*K */
+    /* direct (stride 1) */
+    int Hp, Wp;         /* padded input plane */
+    size_t xp_len;      /* floats of one padded image, slack for the last block's over-read */
+    size_t ld_o;        /* row stride of the forward's wide output: Ho*Wp rounded up */
+    size_t ld_d;        /* row stride of the masked output gradient, same layout */
+    int Q, Hq, Wq;      /* the input gradient: dout padded by Q = K-1-P */
+    size_t dq_len, ld_i;
+    size_t direct_task;
+    /* im2col */
+    size_t im2col_task;
+    /* shared: per-task dW/db slots, the flipped weights, the tap offsets */
+    size_t slot;        /* floats: dW (Co*T), then db (Co doubles), each rounded to 64 bytes */
+    size_t shared;
+} Plan;
+
+static Plan plan_make(const ConvShape *s) {
+    Plan p;
+    p.ntasks = s->B < CONV_TASKS ? s->B : CONV_TASKS;
+    p.chunk = (s->B + p.ntasks - 1) / p.ntasks;
+    p.T = s->Ci * s->K * s->K;
+    size_t Co = (size_t)s->Co, Ci = (size_t)s->Ci, K = (size_t)s->K;
+    p.Hp = s->H + 2 * s->P, p.Wp = s->W + 2 * s->P;
+    size_t n_out = (size_t)s->Ho * (size_t)p.Wp;
+    p.ld_o = round_up(n_out, VL);
+    p.ld_d = p.ld_o;
+    size_t off_max = (Ci - 1) * (size_t)p.Hp * (size_t)p.Wp + (K - 1) * (size_t)p.Wp + (K - 1);
+    p.xp_len = round_up(off_max + p.ld_o + 1, 16);
+    p.Q = s->K - 1 - s->P;
+    p.Hq = s->Ho + 2 * p.Q, p.Wq = s->Wo + 2 * p.Q;
+    p.ld_i = round_up((size_t)s->H * (size_t)p.Wq, VL);
+    size_t offq_max = (Co - 1) * (size_t)p.Hq * (size_t)p.Wq + (K - 1) * (size_t)p.Wq + (K - 1);
+    p.dq_len = round_up(offq_max + p.ld_i + 1, 16);
+    size_t o_len = round_up(Co * p.ld_o > Ci * p.ld_i ? Co * p.ld_o : Ci * p.ld_i, 16);
+    p.direct_task = (size_t)p.chunk * (p.xp_len + round_up(Co * p.ld_d, 16)) + p.dq_len + o_len;
+    size_t hw = (size_t)s->Ho * (size_t)s->Wo, T = (size_t)p.T;
+    p.im2col_task = round_up(hw * T, 16) * 2 + round_up(Co * T, 16) + round_up(Co * hw, 16);
+    p.slot = round_up(Co * T, 16) + round_up(2 * Co, 16);
+    p.shared = (size_t)p.ntasks * p.slot + round_up(Co * T, 16) + round_up(T, 16);
+    return p;
+}
+
+size_t conv2d_workspace(const ConvShape *s) {
+    Plan p = plan_make(s);
+    size_t task = s->S == 1 && p.direct_task > p.im2col_task ? p.direct_task : p.im2col_task;
+    return p.shared + (size_t)p.ntasks * task;
+}
+
+/* ---- the direct kernel: MR output channels x NV vectors of the wide output ---- */
+
+/* O[r*ldo + v*VL + l] = sum over taps of w[r*T + tap] * X[tap offset + v*VL + l], taps
+ * (ci, kh, kw) at offset ci*plane + kh*ldx + kw, T = Cin*K*K. */
+INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
+                         int K, int mr, int nv) {
+    vf acc[FWD_MR][FWD_NV];
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int v = 0; v < nv; v++) acc[r][v] = V_ZERO();
+    const int T = Cin * K * K;
+    for (int ci = 0; ci < Cin; ci++) {
+        for (int kh = 0; kh < K; kh++) {
+            const float *xr = X + (size_t)ci * plane + (size_t)kh * ldx;
+            const float *wr = w + (size_t)ci * K * K + (size_t)kh * K;
+            for (int kw = 0; kw < K; kw++) {
+                vf x[FWD_NV];
+                UNROLL
+                for (int v = 0; v < nv; v++) {
+                    x[v] = V_LOAD(xr + kw + v * VL);
+                    KEEP(x[v]);
+                }
+                UNROLL
+                for (int r = 0; r < mr; r++) {
+                    vf wv = V_BCAST(wr + (size_t)r * T + kw);
+                    UNROLL
+                    for (int v = 0; v < nv; v++) acc[r][v] = V_FMA(wv, x[v], acc[r][v]);
+                }
+            }
+        }
+    }
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int v = 0; v < nv; v++) V_STORE(O + (size_t)r * ldo + v * VL, acc[r][v]);
+}
+
+#define FWD_CASE(MR_, NV_)                                                                    \
+    case (MR_) * 4 + (NV_):                                                                   \
+        direct_block(O, ldo, X, plane, ldx, w, Cin, K, MR_, NV_);                              \
+        break;
+#define FWD_ROW(MR_) FWD_CASE(MR_, 1) FWD_CASE(MR_, 2) FWD_CASE(MR_, 3)
+#if FWD_MR > 4
+#define FWD_ROWS_HI FWD_ROW(5) FWD_ROW(6) FWD_ROW(7) FWD_ROW(8)
+#else
+#define FWD_ROWS_HI
+#endif
+
+static void direct_dispatch(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
+                            int K, int mr, int nv) {
+    switch (mr * 4 + nv) {
+        FWD_ROW(1) FWD_ROW(2) FWD_ROW(3) FWD_ROW(4) FWD_ROWS_HI
+    default:
+        assert(0);
+    }
+}
+
+/* O (Cout, ldo) wide output of n positions from X (Cin planes of `plane` floats, rows of ldx)
+ * and w (Cout, Cin, K, K). */
+static void direct_conv(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cout,
+                        int Cin, int K, size_t n) {
+    size_t T = (size_t)Cin * K * K;
+    for (int c0 = 0; c0 < Cout; c0 += FWD_MR) {
+        int mr = Cout - c0 < FWD_MR ? Cout - c0 : FWD_MR;
+        for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
+            size_t left = (n - n0 + VL - 1) / VL;
+            int nv = left < FWD_NV ? (int)left : FWD_NV;
+            direct_dispatch(O + (size_t)c0 * ldo + n0, ldo, X + n0, plane, ldx, w + (size_t)c0 * T, Cin, K, mr, nv);
+        }
+    }
+}
+
+/* ---- the dW kernel: MR output channels x NT taps, summed over images and positions ---- */
+
+/* dw[r*T + c] = sum over images i, positions n < len of D[i][r*ldd + n] * X[i][off[c] + n]. */
+INLINE void dot_block(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
+                      const int *off, int nimg, size_t len, int mr, int nt) {
+    vf acc[DOT_MR][DOT_NT];
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int c = 0; c < nt; c++) acc[r][c] = V_ZERO();
+    for (int i = 0; i < nimg; i++) {
+        const float *d = D + (size_t)i * dimg, *x = X + (size_t)i * ximg;
+        for (size_t n = 0; n < len; n += VL) {
+            vf dv[DOT_MR];
+            UNROLL
+            for (int r = 0; r < mr; r++) dv[r] = V_LOAD(d + (size_t)r * ldd + n);
+            UNROLL
+            for (int c = 0; c < nt; c++) {
+                vf xv = V_LOAD(x + off[c] + n);
+                KEEP(xv);
+                UNROLL
+                for (int r = 0; r < mr; r++) acc[r][c] = V_FMA(dv[r], xv, acc[r][c]);
+            }
+        }
+    }
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int c = 0; c < nt; c++) dw[(size_t)r * T + c] = V_HSUM(acc[r][c]);
+}
+
+#define DOT_CASE(MR_, NT_)                                                                    \
+    case (MR_) * 8 + (NT_):                                                                   \
+        dot_block(dw, T, D, dimg, ldd, X, ximg, off, nimg, len, MR_, NT_);                     \
+        break;
+#define DOT_ROW(MR_) DOT_CASE(MR_, 1) DOT_CASE(MR_, 2) DOT_CASE(MR_, 3) DOT_CASE(MR_, 4) DOT_CASE(MR_, 5) DOT_CASE(MR_, 6)
+#if DOT_MR > 2
+#define DOT_ROWS_HI DOT_ROW(3) DOT_ROW(4)
+#else
+#define DOT_ROWS_HI
+#endif
+
+static void dot_dispatch(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
+                         const int *off, int nimg, size_t len, int mr, int nt) {
+    switch (mr * 8 + nt) {
+        DOT_ROW(1) DOT_ROW(2) DOT_ROWS_HI
+    default:
+        assert(0);
+    }
+}
+
+/* ---- jobs ---- */
+
+typedef struct {
+    float *out, *dinp, *dw, *db, *ws;
+    const float *inp, *w, *bias, *dout, *out_relu;
+    const ConvShape *s;
+    Plan p;
+    int relu, algo;
+    float *wflip;    /* (Ci, Co, K, K) flipped, transposed weights (direct backward with dinp) */
+    int *off;        /* (T) tap offsets into a padded image (direct dW) */
+} ConvJob;
+
+static float *task_ws(const ConvJob *j, int t) {
+    size_t task = j->algo == CONV_DIRECT ? j->p.direct_task : j->p.im2col_task;
+    return j->ws + j->p.shared + (size_t)t * task;
+}
+static float *task_slot(const ConvJob *j, int t) { return j->ws + (size_t)t * j->p.slot; }
+static double *task_db(const ConvJob *j, int t) {
+    return (double *)(task_slot(j, t) + round_up((size_t)j->s->Co * j->p.T, 16));
+}
+
+/* Xp (Ci, Hp, Wp) + slack = inp (Ci, H, W) zero-padded by P. */
+static void pad_image(float *xp, const float *inp, const ConvShape *s, const Plan *p) {
+    memset(xp, 0, sizeof(float) * p->xp_len);
+    for (int c = 0; c < s->Ci; c++)
+        for (int h = 0; h < s->H; h++)
+            memcpy(xp + ((size_t)c * p->Hp + (size_t)(h + s->P)) * p->Wp + s->P,
+                   inp + ((size_t)c * s->H + h) * s->W, sizeof(float) * (size_t)s->W);
+}
+
+// inp (B,Ci,H,W), w (Co,Ci,K,K), bias (Co) -> out (B,Co,Ho,Wo), images [b0, b1) of task t
+static void fwd_direct(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    float *xp = task_ws(j, t), *o = xp + (size_t)p->chunk * (p->xp_len + round_up((size_t)s->Co * p->ld_d, 16)) + p->dq_len;
+    size_t n = (size_t)s->Ho * p->Wp, in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
+    for (int b = b0; b < b1; b++) {
+        pad_image(xp, j->inp + (size_t)b * in_img, s, p);
+        direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n);
+        float *ob = j->out + (size_t)b * out_img;
+        for (int c = 0; c < s->Co; c++) {
+            float bc = j->bias[c];
+            for (int h = 0; h < s->Ho; h++) {
+                const float *src = o + (size_t)c * p->ld_o + (size_t)h * p->Wp;
+                float *dst = ob + ((size_t)c * s->Ho + h) * s->Wo;
+                for (int x = 0; x < s->Wo; x++) {
+                    float v = src[x] + bc;
+                    dst[x] = j->relu && !(v > 0.0f) ? 0.0f : v;
+                }
+            }
+        }
+    }
+}
+
+/* colT (Ho*Wo, T): row (oh, ow) holds the K*K*Ci inputs under the kernel, zero outside. */
+static void im2col(float *colT, const float *inp, const ConvShape *s) {
+    int K = s->K, T = s->Ci * K * K;
+    for (int oh = 0; oh < s->Ho; oh++)
+        for (int ow = 0; ow < s->Wo; ow++) {
+            float *row = colT + ((size_t)oh * s->Wo + ow) * T;
+            for (int c = 0; c < s->Ci; c++)
+                for (int kh = 0; kh < K; kh++) {
+                    int ih = oh * s->S + kh - s->P;
+                    for (int kw = 0; kw < K; kw++) {
+                        int iw = ow * s->S + kw - s->P;
+                        *row++ = ih >= 0 && ih < s->H && iw >= 0 && iw < s->W
+                                     ? inp[((size_t)c * s->H + ih) * s->W + iw] : 0.0f;
+                    }
+                }
+        }
+}
+
+/* dinp (Ci,H,W) = the sum of dcolT's entries over the positions they came from. */
+static void col2im(float *dinp, const float *dcolT, const ConvShape *s) {
+    int K = s->K;
+    memset(dinp, 0, sizeof(float) * (size_t)s->Ci * s->H * s->W);
+    for (int oh = 0; oh < s->Ho; oh++)
+        for (int ow = 0; ow < s->Wo; ow++) {
+            const float *row = dcolT + ((size_t)oh * s->Wo + ow) * s->Ci * K * K;
+            for (int c = 0; c < s->Ci; c++)
+                for (int kh = 0; kh < K; kh++) {
+                    int ih = oh * s->S + kh - s->P;
+                    for (int kw = 0; kw < K; kw++, row++) {
+                        int iw = ow * s->S + kw - s->P;
+                        if (ih >= 0 && ih < s->H && iw >= 0 && iw < s->W) dinp[((size_t)c * s->H + ih) * s->W + iw] += *row;
+                    }
+                }
+        }
+}
+
+static void fwd_im2col(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    float *colT = task_ws(j, t);
+    int hw = s->Ho * s->Wo, T = j->p.T;
+    size_t in_img = (size_t)s->Ci * s->H * s->W;
+    for (int b = b0; b < b1; b++) {
+        im2col(colT, j->inp + (size_t)b * in_img, s);
+        float *ob = j->out + (size_t)b * s->Co * hw;
+        gemm_nt(ob, hw, j->w, T, colT, T, s->Co, hw, T, NULL, GEMM_BIAS_NONE, 0);
+        for (int c = 0; c < s->Co; c++)
+            for (int i = 0; i < hw; i++) {
+                float v = ob[(size_t)c * hw + i] + j->bias[c];
+                ob[(size_t)c * hw + i] = j->relu && !(v > 0.0f) ? 0.0f : v;
+            }
+    }
+}
+
+static void fwd_task(void *ctx, int t) {
+    const ConvJob *j = ctx;
+    int b0, b1;
+    kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
+    if (j->algo == CONV_DIRECT) fwd_direct(j, t, b0, b1);
+    else fwd_im2col(j, t, b0, b1);
+}
+
+static int resolve(const ConvShape *s, ConvAlgo algo) {
+    if (algo == CONV_AUTO) return s->S == 1 ? CONV_DIRECT : CONV_IM2COL;
+    assert(algo != CONV_DIRECT || s->S == 1);
+    return algo;
+}
+
+static void run(ConvJob *j, KernelsTask fn) {
+    const ConvShape *s = j->s;
+    long macs = (long)s->B * s->Co * s->Ho * s->Wo * j->p.T;
+    if (macs < 2 * TASK_MACS)
+        for (int t = 0; t < j->p.ntasks; t++) fn(j, t);
+    else
+        kernels_run(fn, j, j->p.ntasks);
+}
+
+void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w, const float *bias,
+                         const ConvShape *s, int relu, ConvAlgo algo) {
+    ConvJob j = {.out = out, .ws = ws, .inp = inp, .w = w, .bias = bias, .s = s, .p = plan_make(s), .relu = relu,
+                 .algo = resolve(s, algo)};
+    run(&j, fwd_task);
+}
+
+void conv2d_forward(float *out, float *ws, const float *inp, const float *w, const float *bias,
+                    const ConvShape *s, int relu) {
+    conv2d_forward_algo(out, ws, inp, w, bias, s, relu, CONV_AUTO);
+}
+
+/* ---- backward ---- */
+
+/* D (Co, ld_d) = dout of image b in the wide layout (zero in the Wp - Wo extra columns and past
+ * Ho*Wp), masked by out_relu > 0; adds its column sums to dbs (Co) in order. */
+static void wide_grad(float *D, double *dbs, const ConvJob *j, int b) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    size_t img = (size_t)s->Co * s->Ho * s->Wo;
+    const float *g = j->dout + (size_t)b * img, *m = j->out_relu ? j->out_relu + (size_t)b * img : NULL;
+    memset(D, 0, sizeof(float) * (size_t)s->Co * p->ld_d);
+    for (int c = 0; c < s->Co; c++) {
+        double sum = 0;
+        for (int h = 0; h < s->Ho; h++) {
+            size_t src = ((size_t)c * s->Ho + h) * s->Wo;
+            float *dst = D + (size_t)c * p->ld_d + (size_t)h * p->Wp;
+            for (int x = 0; x < s->Wo; x++) {
+                float v = m && !(m[src + x] > 0.0f) ? 0.0f : g[src + x];
+                dst[x] = v;
+                sum += v;
+            }
+        }
+        dbs[c] += sum;
+    }
+}
+
+static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int nimg = b1 - b0, Co = s->Co, Ci = s->Ci, K = s->K, T = p->T;
+    size_t dlen = round_up((size_t)Co * p->ld_d, 16);
+    float *xp = task_ws(j, t), *D = xp + (size_t)p->chunk * p->xp_len, *dq = D + (size_t)p->chunk * dlen;
+    float *o = dq + p->dq_len, *slot = task_slot(j, t);
+    double *dbs = task_db(j, t);
+    size_t in_img = (size_t)Ci * s->H * s->W;
+    for (int c = 0; c < Co; c++) dbs[c] = 0;
+    for (int i = 0; i < nimg; i++) {
+        pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)(b0 + i) * in_img, s, p);
+        wide_grad(D + (size_t)i * dlen, dbs, j, b0 + i);
+    }
+    /* dW slot (Co, T) over the chunk's images */
+    for (int c0 = 0; c0 < Co; c0 += DOT_MR) {
+        int mr = Co - c0 < DOT_MR ? Co - c0 : DOT_MR;
+        for (int t0 = 0; t0 < T; t0 += DOT_NT) {
+            int nt = T - t0 < DOT_NT ? T - t0 : DOT_NT;
+            dot_dispatch(slot + (size_t)c0 * T + t0, (size_t)T, D + (size_t)c0 * p->ld_d, dlen, p->ld_d, xp, p->xp_len,
+                         j->off + t0, nimg, p->ld_d, mr, nt);
+        }
+    }
+    if (!j->dinp) return;
+    /* dinp: the wide gradient padded by Q, convolved with the flipped weights */
+    size_t qplane = (size_t)p->Hq * p->Wq;
+    for (int i = 0; i < nimg; i++) {
+        const float *Di = D + (size_t)i * dlen;
+        memset(dq, 0, sizeof(float) * p->dq_len);
+        for (int c = 0; c < Co; c++)
+            for (int h = 0; h < s->Ho; h++)
+                memcpy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, Di + (size_t)c * p->ld_d + (size_t)h * p->Wp,
+                       sizeof(float) * (size_t)s->Wo);
+        direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq);
+        float *di = j->dinp + (size_t)(b0 + i) * in_img;
+        for (int c = 0; c < Ci; c++)
+            for (int h = 0; h < s->H; h++)
+                memcpy(di + ((size_t)c * s->H + h) * s->W, o + (size_t)c * p->ld_i + (size_t)h * p->Wq,
+                       sizeof(float) * (size_t)s->W);
+    }
+}
+
+static void bwd_im2col(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int Co = s->Co, T = p->T, hw = s->Ho * s->Wo;
+    size_t cl = round_up((size_t)hw * T, 16);
+    float *colT = task_ws(j, t), *dcolT = colT + cl, *tmp = dcolT + cl, *dm = tmp + round_up((size_t)Co * T, 16);
+    float *slot = task_slot(j, t);
+    double *dbs = task_db(j, t);
+    size_t in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)Co * hw;
+    for (int c = 0; c < Co; c++) dbs[c] = 0;
+    for (int b = b0; b < b1; b++) {
+        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        for (int c = 0; c < Co; c++) {
+            double sum = 0;
+            for (int i = 0; i < hw; i++) {
+                size_t e = (size_t)c * hw + i;
+                float v = m && !(m[e] > 0.0f) ? 0.0f : g[e];
+                dm[e] = v;
+                sum += v;
+            }
+            dbs[c] += sum;
+        }
+        im2col(colT, j->inp + (size_t)b * in_img, s);
+        /* dW (Co, T) += dm (Co, hw) @ colT (hw, T) */
+        gemm_bc(b == b0 ? slot : tmp, T, dm, hw, 1, colT, T, Co, T, hw, NULL, 0);
+        if (b != b0) kernels_axpy(slot, 1.0f, tmp, (size_t)Co * T);
+        if (j->dinp) {
+            /* dcolT (hw, T) = dm^T (hw, Co) @ w (Co, T) */
+            gemm_bc(dcolT, T, dm, 1, hw, j->w, T, hw, T, Co, NULL, 0);
+            col2im(j->dinp + (size_t)b * in_img, dcolT, s);
+        }
+    }
+}
+
+static void bwd_task(void *ctx, int t) {
+    const ConvJob *j = ctx;
+    int b0, b1;
+    kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
+    if (j->algo == CONV_DIRECT) bwd_direct(j, t, b0, b1);
+    else bwd_im2col(j, t, b0, b1);
+}
+
+void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
+                          const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
+    ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
+                 .s = s, .p = plan_make(s), .algo = resolve(s, algo)};
+    int Co = s->Co, Ci = s->Ci, K = s->K, T = j.p.T;
+    j.wflip = ws + (size_t)j.p.ntasks * j.p.slot;
+    j.off = (int *)(j.wflip + round_up((size_t)Co * T, 16));
+    if (j.algo == CONV_DIRECT) {
+        for (int c = 0; c < Ci; c++)
+            for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++)
+                    j.off[(c * K + kh) * K + kw] = (c * j.p.Hp + kh) * j.p.Wp + kw;
+        if (dinp)
+            for (int o = 0; o < Co; o++)
+                for (int c = 0; c < Ci; c++)
+                    for (int kh = 0; kh < K; kh++)
+                        for (int kw = 0; kw < K; kw++)
+                            j.wflip[(((size_t)c * Co + o) * K + kh) * K + kw] =
+                                w[(((size_t)o * Ci + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
+    }
+    run(&j, bwd_task);
+    /* the chunks' dW and db, summed in chunk order */
+    size_t n = (size_t)Co * T;
+    memcpy(dw, task_slot(&j, 0), sizeof(float) * n);
+    for (int t = 1; t < j.p.ntasks; t++) kernels_axpy(dw, 1.0f, task_slot(&j, t), n);
+    for (int c = 0; c < Co; c++) {
+        double sum = 0;
+        for (int t = 0; t < j.p.ntasks; t++) sum += task_db(&j, t)[c];
+        db[c] = (float)sum;
+    }
+}
+
+void conv2d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
+                     const float *w, const float *out_relu, const ConvShape *s) {
+    conv2d_backward_algo(dinp, dw, db, ws, dout, inp, w, out_relu, s, CONV_AUTO);
+}
+
+/* ---- references ---- */
+
+void conv2d_forward_ref(float *out, const float *inp, const float *w, const float *bias, const ConvShape *s,
+                        int relu) {
+    int K = s->K;
+    for (int b = 0; b < s->B; b++)
+        for (int o = 0; o < s->Co; o++)
+            for (int oh = 0; oh < s->Ho; oh++)
+                for (int ow = 0; ow < s->Wo; ow++) {
+                    double sum = bias[o];
+                    for (int c = 0; c < s->Ci; c++)
+                        for (int kh = 0; kh < K; kh++)
+                            for (int kw = 0; kw < K; kw++) {
+                                int ih = oh * s->S + kh - s->P, iw = ow * s->S + kw - s->P;
+                                if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
+                                sum += (double)w[(((size_t)o * s->Ci + c) * K + kh) * K + kw] *
+                                       inp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw];
+                            }
+                    float v = (float)sum;
+                    out[(((size_t)b * s->Co + o) * s->Ho + oh) * s->Wo + ow] = relu && !(v > 0.0f) ? 0.0f : v;
+                }
+}
+
+void conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
+                         const float *out_relu, const ConvShape *s) {
+    int K = s->K;
+#define DOUT(b, o, oh, ow)                                                                    \
+    (out_relu && !(out_relu[(((size_t)(b) * s->Co + (o)) * s->Ho + (oh)) * s->Wo + (ow)] > 0.0f) \
+         ? 0.0                                                                                \
+         : (double)dout[(((size_t)(b) * s->Co + (o)) * s->Ho + (oh)) * s->Wo + (ow)])
+    for (int o = 0; o < s->Co; o++) {
+        double sb = 0;
+        for (int b = 0; b < s->B; b++)
+            for (int oh = 0; oh < s->Ho; oh++)
+                for (int ow = 0; ow < s->Wo; ow++) sb += DOUT(b, o, oh, ow);
+        db[o] = (float)sb;
+        for (int c = 0; c < s->Ci; c++)
+            for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++) {
+                    double sum = 0;
+                    for (int b = 0; b < s->B; b++)
+                        for (int oh = 0; oh < s->Ho; oh++)
+                            for (int ow = 0; ow < s->Wo; ow++) {
+                                int ih = oh * s->S + kh - s->P, iw = ow * s->S + kw - s->P;
+                                if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
+                                sum += DOUT(b, o, oh, ow) * inp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw];
+                            }
+                    dw[(((size_t)o * s->Ci + c) * K + kh) * K + kw] = (float)sum;
+                }
+    }
+    if (!dinp) return;
+    for (int b = 0; b < s->B; b++)
+        for (int c = 0; c < s->Ci; c++)
+            for (int ih = 0; ih < s->H; ih++)
+                for (int iw = 0; iw < s->W; iw++) {
+                    double sum = 0;
+                    for (int o = 0; o < s->Co; o++)
+                        for (int kh = 0; kh < K; kh++)
+                            for (int kw = 0; kw < K; kw++) {
+                                int nh = ih + s->P - kh, nw = iw + s->P - kw;
+                                if (nh < 0 || nw < 0 || nh % s->S || nw % s->S) continue;
+                                int oh = nh / s->S, ow = nw / s->S;
+                                if (oh >= s->Ho || ow >= s->Wo) continue;
+                                sum += DOUT(b, o, oh, ow) * w[(((size_t)o * s->Ci + c) * K + kh) * K + kw];
+                            }
+                    dinp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw] = (float)sum;
+                }
+#undef DOUT
+}
+
+/* ---- MaxPool2d 2x2 stride 2 ---- */
+
+/* Planes [p0, p1). The comparison lets a NaN win, as torch's does, so a NaN is not hidden. */
+static void pool_fwd_planes(float *out, uint8_t *idx, const float *inp, int p0, int p1, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    for (int p = p0; p < p1; p++)
+        for (int y = 0; y < Ho; y++) {
+            const float *r0 = inp + ((size_t)p * H + 2 * y) * W, *r1 = r0 + W;
+            float *o = out + ((size_t)p * Ho + y) * Wo;
+            uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
+            for (int x = 0; x < Wo; x++) {
+                float v[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
+                int k = 0;
+                for (int q = 1; q < 4; q++)
+                    if (v[q] > v[k] || (isnan(v[q]) && !isnan(v[k]))) k = q;
+                o[x] = v[k];
+                ix[x] = (uint8_t)k;
+            }
+        }
+}
+
+static void pool_bwd_planes(float *dinp, const float *dout, const uint8_t *idx, int p0, int p1, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    memset(dinp + (size_t)p0 * H * W, 0, sizeof(float) * (size_t)(p1 - p0) * H * W);
+    for (int p = p0; p < p1; p++)
+        for (int y = 0; y < Ho; y++) {
+            float *r0 = dinp + ((size_t)p * H + 2 * y) * W;
+            const float *g = dout + ((size_t)p * Ho + y) * Wo;
+            const uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
+            for (int x = 0; x < Wo; x++) r0[(ix[x] >> 1) * W + 2 * x + (ix[x] & 1)] = g[x];
+        }
+}
+
+typedef struct {
+    float *out;
+    uint8_t *idx;
+    const float *inp;
+    const uint8_t *cidx;
+    int n, H, W, ntasks, backward;
+} PoolJob;
+
+static void pool_task(void *ctx, int t) {
+    const PoolJob *j = ctx;
+    int p0, p1;
+    kernels_split(j->n, 1, t, j->ntasks, &p0, &p1);
+    if (j->backward) pool_bwd_planes(j->out, j->inp, j->cidx, p0, p1, j->H, j->W);
+    else pool_fwd_planes(j->out, j->idx, j->inp, p0, p1, j->H, j->W);
+}
+
+/* Pooling is memory-bound: planes are shared out only when there are enough of them to be worth
+ * a hand-off (about 64 KB of input per task). */
+static int pool_tasks(int n, int H, int W) {
+    long per = 16384L / ((long)H * W > 0 ? (long)H * W : 1);
+    long t = n / (per > 0 ? per : 1);
+    return t < 1 ? 1 : t > 8 ? 8 : (int)t;
+}
+
+void maxpool2d_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
+    assert(n >= 1 && H >= 2 && W >= 2);
+    PoolJob j = {out, idx, inp, NULL, n, H, W, pool_tasks(n, H, W), 0};
+    kernels_run(pool_task, &j, j.ntasks);
+}
+
+void maxpool2d_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
+    assert(n >= 1 && H >= 2 && W >= 2);
+    PoolJob j = {dinp, NULL, dout, idx, n, H, W, pool_tasks(n, H, W), 1};
+    kernels_run(pool_task, &j, j.ntasks);
+}
+
+void maxpool2d_forward_ref(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    for (int p = 0; p < n; p++)
+        for (int y = 0; y < Ho; y++)
+            for (int x = 0; x < Wo; x++) {
+                float best = 0;
+                int k = -1;
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++) {
+                        float v = inp[((size_t)p * H + 2 * y + dy) * W + 2 * x + dx];
+                        if (k < 0 || v > best || (isnan(v) && !isnan(best))) best = v, k = dy * 2 + dx;
+                    }
+                out[((size_t)p * Ho + y) * Wo + x] = best;
+                idx[((size_t)p * Ho + y) * Wo + x] = (uint8_t)k;
+            }
+}
+
+void maxpool2d_backward_ref(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    for (int p = 0; p < n; p++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                float v = 0;
+                if (y / 2 < Ho && x / 2 < Wo) {
+                    size_t o = ((size_t)p * Ho + y / 2) * Wo + x / 2;
+                    if (idx[o] == (y % 2) * 2 + x % 2) v = dout[o];
+                }
+                dinp[((size_t)p * H + y) * W + x] = v;
+            }
+}
