@@ -42,7 +42,9 @@ typedef __m512 vf;
 #define KEEP(v) __asm__("" : "+v"(v))
 /* 32 registers: 24 accumulators, 3 input vectors, 1 broadcast weight */
 #define FWD_MR 8
+#ifndef DOT_MR
 #define DOT_MR 4
+#endif
 #elif defined(__AVX2__) && defined(__FMA__)
 typedef __m256 vf;
 #define VL 8
@@ -76,12 +78,72 @@ typedef float vf;
 #define DOT_MR 2
 #endif
 #define FWD_NV 3 /* output vectors per block */
+#ifndef DOT_NT
 #define DOT_NT 6 /* taps per dW block */
+#endif
 
 #define CONV_TASKS 16
 #define TASK_MACS 131072L /* below 2 tasks' worth, everything runs on the calling thread */
 
 static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+/* dst[x] = src[x] + bias, then max(0, .) when relu, for x < n. */
+static void row_bias_relu(float *dst, const float *src, int n, float bias, int relu) {
+    int x = 0;
+#if defined(__AVX512F__)
+    const __m512 vb = _mm512_set1_ps(bias), z = _mm512_setzero_ps();
+    for (; x < n; x += 16) {
+        __mmask16 m = n - x >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - x)) - 1);
+        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, src + x), vb);
+        if (relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, z, _CMP_GT_OQ), v);
+        _mm512_mask_storeu_ps(dst + x, m, v);
+    }
+#elif defined(__AVX2__)
+    const __m256 vb = _mm256_set1_ps(bias), z = _mm256_setzero_ps();
+    for (; x + 8 <= n; x += 8) {
+        __m256 v = _mm256_add_ps(_mm256_loadu_ps(src + x), vb);
+        if (relu) v = _mm256_and_ps(v, _mm256_cmp_ps(v, z, _CMP_GT_OQ));
+        _mm256_storeu_ps(dst + x, v);
+    }
+#endif
+    for (; x < n; x++) {
+        float v = src[x] + bias;
+        dst[x] = relu && !(v > 0.0f) ? 0.0f : v;
+    }
+}
+
+/* dst[x] = g[x], or 0 where m[x] <= 0 (m may be NULL), for x < n; returns the sum of dst,
+ * always added up in the same order. */
+static float row_mask_copy(float *dst, const float *g, const float *m, int n) {
+    int x = 0;
+    float sum = 0;
+#if defined(__AVX512F__)
+    __m512 acc = _mm512_setzero_ps(), z = _mm512_setzero_ps();
+    for (; x < n; x += 16) {
+        __mmask16 k = n - x >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - x)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(k, g + x);
+        if (m) v = _mm512_maskz_mov_ps(_mm512_mask_cmp_ps_mask(k, _mm512_maskz_loadu_ps(k, m + x), z, _CMP_GT_OQ), v);
+        _mm512_mask_storeu_ps(dst + x, k, v);
+        acc = _mm512_add_ps(acc, v);
+    }
+    sum = _mm512_reduce_add_ps(acc);
+#elif defined(__AVX2__)
+    __m256 acc = _mm256_setzero_ps(), z = _mm256_setzero_ps();
+    for (; x + 8 <= n; x += 8) {
+        __m256 v = _mm256_loadu_ps(g + x);
+        if (m) v = _mm256_and_ps(v, _mm256_cmp_ps(_mm256_loadu_ps(m + x), z, _CMP_GT_OQ));
+        _mm256_storeu_ps(dst + x, v);
+        acc = _mm256_add_ps(acc, v);
+    }
+    sum = hsum8(acc);
+#endif
+    for (; x < n; x++) {
+        float v = m && !(m[x] > 0.0f) ? 0.0f : g[x];
+        dst[x] = v;
+        sum += v;
+    }
+    return sum;
+}
 
 ConvShape conv_shape(int B, int Ci, int H, int W, int Co, int K, int S, int P) {
     assert(B >= 1 && Ci >= 1 && H >= 1 && W >= 1 && Co >= 1);
@@ -248,11 +310,13 @@ INLINE void dot_block(float *dw, size_t T, const float *D, size_t dimg, size_t l
 }
 
 #define DOT_CASE(MR_, NT_)                                                                    \
-    case (MR_) * 8 + (NT_):                                                                   \
+    case (MR_) * 16 + (NT_):                                                                  \
         dot_block(dw, T, D, dimg, ldd, X, ximg, off, nimg, len, MR_, NT_);                     \
         break;
 #define DOT_ROW(MR_) DOT_CASE(MR_, 1) DOT_CASE(MR_, 2) DOT_CASE(MR_, 3) DOT_CASE(MR_, 4) DOT_CASE(MR_, 5) DOT_CASE(MR_, 6)
-#if DOT_MR > 2
+#if DOT_MR > 4
+#define DOT_ROWS_HI DOT_ROW(3) DOT_ROW(4) DOT_ROW(5) DOT_ROW(6) DOT_ROW(7) DOT_ROW(8)
+#elif DOT_MR > 2
 #define DOT_ROWS_HI DOT_ROW(3) DOT_ROW(4)
 #else
 #define DOT_ROWS_HI
@@ -260,7 +324,7 @@ INLINE void dot_block(float *dw, size_t T, const float *D, size_t dimg, size_t l
 
 static void dot_dispatch(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
                          const int *off, int nimg, size_t len, int mr, int nt) {
-    switch (mr * 8 + nt) {
+    switch (mr * 16 + nt) {
         DOT_ROW(1) DOT_ROW(2) DOT_ROWS_HI
     default:
         assert(0);
@@ -307,17 +371,10 @@ static void fwd_direct(const ConvJob *j, int t, int b0, int b1) {
         pad_image(xp, j->inp + (size_t)b * in_img, s, p);
         direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n);
         float *ob = j->out + (size_t)b * out_img;
-        for (int c = 0; c < s->Co; c++) {
-            float bc = j->bias[c];
-            for (int h = 0; h < s->Ho; h++) {
-                const float *src = o + (size_t)c * p->ld_o + (size_t)h * p->Wp;
-                float *dst = ob + ((size_t)c * s->Ho + h) * s->Wo;
-                for (int x = 0; x < s->Wo; x++) {
-                    float v = src[x] + bc;
-                    dst[x] = j->relu && !(v > 0.0f) ? 0.0f : v;
-                }
-            }
-        }
+        for (int c = 0; c < s->Co; c++)
+            for (int h = 0; h < s->Ho; h++)
+                row_bias_relu(ob + ((size_t)c * s->Ho + h) * s->Wo, o + (size_t)c * p->ld_o + (size_t)h * p->Wp, s->Wo,
+                              j->bias[c], j->relu);
     }
 }
 
@@ -423,12 +480,7 @@ static void wide_grad(float *D, double *dbs, const ConvJob *j, int b) {
         double sum = 0;
         for (int h = 0; h < s->Ho; h++) {
             size_t src = ((size_t)c * s->Ho + h) * s->Wo;
-            float *dst = D + (size_t)c * p->ld_d + (size_t)h * p->Wp;
-            for (int x = 0; x < s->Wo; x++) {
-                float v = m && !(m[src + x] > 0.0f) ? 0.0f : g[src + x];
-                dst[x] = v;
-                sum += v;
-            }
+            sum += row_mask_copy(D + (size_t)c * p->ld_d + (size_t)h * p->Wp, g + src, m ? m + src : NULL, s->Wo);
         }
         dbs[c] += sum;
     }
@@ -451,10 +503,13 @@ static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
     /* dW slot (Co, T) over the chunk's images */
     for (int c0 = 0; c0 < Co; c0 += DOT_MR) {
         int mr = Co - c0 < DOT_MR ? Co - c0 : DOT_MR;
-        for (int t0 = 0; t0 < T; t0 += DOT_NT) {
-            int nt = T - t0 < DOT_NT ? T - t0 : DOT_NT;
+        /* taps in nearly equal blocks (25 = 5 x 5, not 4 x 6 + 1) */
+        int nblk = (T + DOT_NT - 1) / DOT_NT;
+        for (int bk = 0, t0 = 0; bk < nblk; bk++) {
+            int t1 = (int)((long)T * (bk + 1) / nblk), nt = t1 - t0;
             dot_dispatch(slot + (size_t)c0 * T + t0, (size_t)T, D + (size_t)c0 * p->ld_d, dlen, p->ld_d, xp, p->xp_len,
                          j->off + t0, nimg, p->ld_d, mr, nt);
+            t0 = t1;
         }
     }
     if (!j->dinp) return;
