@@ -1,6 +1,7 @@
 /* conv_libs.c - times one Conv2d layer's training work (forward, then dW, db and, except for a
  * first layer, dinp) on the CNN presets' shapes at batch 64, for each way of computing it:
- * digitrec's direct kernel and its im2col + kernels_gemm path (src/core/conv.c), im2col +
+ * digitrec's two direct kernels (vectors along rows; vectors across output channels), the
+ * choice conv2d_forward makes (auto), its im2col + kernels_gemm path (src/core/conv.c), im2col +
  * OpenBLAS sgemm, im2col + libxsmm JIT small products, and oneDNN's convolution primitives.
  * Every contender takes and gives NCHW float32 (OIHW weights), the layout digitrec keeps, and
  * is checked against digitrec's direct result before it is timed. Prints a table; trains
@@ -374,9 +375,10 @@ static void dnnl_step(Dnnl *d) {
 
 /* ---- the contenders ---- */
 
-enum { C_DIRECT, C_IM2COL, C_OPENBLAS, C_XSMM, C_DNNL, C_DNNL_BLOCKED, NCONT };
-static const char *const CNAME[NCONT] = {"digitrec direct", "im2col+digitrec gemm", "im2col+OpenBLAS",
-                                         "im2col+libxsmm", "oneDNN nchw", "oneDNN blocked+reorders"};
+enum { C_DIRECT, C_CHANNELS, C_AUTO, C_IM2COL, C_OPENBLAS, C_XSMM, C_DNNL, C_DNNL_BLOCKED, NCONT };
+static const char *const CNAME[NCONT] = {"digitrec direct (rows)", "digitrec channels", "digitrec auto",
+                                         "im2col+digitrec gemm", "im2col+OpenBLAS", "im2col+libxsmm",
+                                         "oneDNN nchw", "oneDNN blocked+reorders"};
 
 typedef struct {
     Bufs *b;
@@ -389,8 +391,10 @@ static void step(Ctx *c, int who) {
     const ConvShape *s = &b->L->s;
     switch (who) {
     case C_DIRECT:
+    case C_CHANNELS:
+    case C_AUTO:
     case C_IM2COL: {
-        ConvAlgo a = who == C_DIRECT ? CONV_DIRECT : CONV_IM2COL;
+        ConvAlgo a = who == C_DIRECT ? CONV_DIRECT : who == C_CHANNELS ? CONV_CHANNELS : who == C_AUTO ? CONV_AUTO : CONV_IM2COL;
         conv2d_forward_algo(b->out, b->ws, b->inp, b->w, b->bias, s, 0, a);
         conv2d_backward_algo(b->L->need_dinp ? b->dinp : NULL, b->dw, b->db, b->ws, b->dout, b->inp, b->w, NULL, s, a);
         break;

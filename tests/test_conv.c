@@ -48,8 +48,8 @@ static void check_shape(const ConvShape *s, int relu, int with_dinp, const char 
     float *ws = kernels_alloc(conv2d_workspace(s));
     conv2d_forward_ref(ref, inp, w, bias, s, relu);
     conv2d_backward_ref(with_dinp ? di_r : NULL, dw_r, db_r, dout, inp, w, relu ? ref : NULL, s);
-    ConvAlgo algos[3] = {CONV_AUTO, CONV_IM2COL, CONV_DIRECT};
-    int nalgo = s->S == 1 ? 3 : 2;
+    ConvAlgo algos[4] = {CONV_AUTO, CONV_IM2COL, CONV_DIRECT, CONV_CHANNELS};
+    int nalgo = s->S == 1 ? 4 : 2;
     for (int a = 0; a < nalgo; a++) {
         /* poison the outputs and the workspace: every element must be written */
         memset(got, 0xff, sizeof(float) * no);

@@ -168,8 +168,12 @@ typedef struct {
     size_t direct_task;
     /* im2col */
     size_t im2col_task;
+    /* channel vectors (AVX-512): output channels padded to 16 */
+    int Cop, Cip;
+    size_t dt_len, cv_task;
+    size_t wpack_len, wflip_len;
     /* shared: per-task dW/db slots, the flipped weights, the tap offsets */
-    size_t slot;        /* floats: dW (Co*T), then db (Co doubles), each rounded to 64 bytes */
+    size_t slot;        /* floats: dW (wpack_len), then db (Co doubles), each rounded to 64 bytes */
     size_t shared;
 } Plan;
 
@@ -194,14 +198,22 @@ static Plan plan_make(const ConvShape *s) {
     p.direct_task = (size_t)p.chunk * (p.xp_len + round_up(Co * p.ld_d, 16)) + p.dq_len + o_len;
     size_t hw = (size_t)s->Ho * (size_t)s->Wo, T = (size_t)p.T;
     p.im2col_task = round_up(hw * T, 16) * 2 + round_up(Co * T, 16) + round_up(Co * hw, 16);
-    p.slot = round_up(Co * T, 16) + round_up(2 * Co, 16);
-    p.shared = (size_t)p.ntasks * p.slot + round_up(Co * T, 16) + round_up(T, 16);
+    p.Cop = (int)round_up(Co, 16), p.Cip = (int)round_up(Ci, 16);
+    p.dt_len = round_up(hw * (size_t)p.Cop, 16);
+    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len;
+    size_t wk = T * (size_t)p.Cop, wf = Co * K * K * (size_t)p.Cip;
+    p.wpack_len = round_up(wk > Co * T ? wk : Co * T, 16);
+    p.wflip_len = round_up(wf > Co * T ? wf : Co * T, 16);
+    p.slot = p.wpack_len + round_up(2 * Co, 16);
+    p.shared = (size_t)p.ntasks * p.slot + p.wpack_len + p.wflip_len + round_up(T, 16);
     return p;
 }
 
 size_t conv2d_workspace(const ConvShape *s) {
     Plan p = plan_make(s);
-    size_t task = s->S == 1 && p.direct_task > p.im2col_task ? p.direct_task : p.im2col_task;
+    size_t task = p.im2col_task;
+    if (s->S == 1 && p.direct_task > task) task = p.direct_task;
+    if (s->S == 1 && p.cv_task > task) task = p.cv_task;
     return p.shared + (size_t)p.ntasks * task;
 }
 
@@ -331,6 +343,147 @@ static void dot_dispatch(float *dw, size_t T, const float *D, size_t dimg, size_
     }
 }
 
+/* ---- channel vectors (AVX-512): 16 output channels per vector, pixels broadcast ----
+ * No lane is wasted on padding columns, and dW sums stay in registers (no horizontal sums),
+ * which is what wins on the 14x14 layers (docs/conv-kernels.md). Weights are repacked per call
+ * as (taps, channels padded to 16), a few tens of KB. */
+#if defined(__AVX512F__)
+#define CV_HAVE 1
+#define CV_R 12 /* at most this many pixels of one output row per forward block (24 accumulators) */
+
+/* tile[r*J*16 + j*16 + l] = sum over taps t of X[tap offset + r] * Wk[t*ldw + j*16 + l]: R pixels
+ * of one row (X points at the first one in channel 0's plane) by J vectors of channels. */
+INLINE void cv_fwd_block(float *tile, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cin,
+                         int K, int R, int J) {
+    __m512 acc[CV_R][2];
+    UNROLL
+    for (int r = 0; r < R; r++)
+        UNROLL
+        for (int j = 0; j < J; j++) acc[r][j] = _mm512_setzero_ps();
+    for (int ci = 0; ci < Cin; ci++)
+        for (int kh = 0; kh < K; kh++) {
+            const float *xr = X + (size_t)ci * plane + (size_t)kh * ldx;
+            const float *wr = Wk + (size_t)((ci * K + kh) * K) * ldw;
+            for (int kw = 0; kw < K; kw++) {
+                __m512 w[2];
+                UNROLL
+                for (int j = 0; j < J; j++) w[j] = _mm512_loadu_ps(wr + (size_t)kw * ldw + 16 * j);
+                UNROLL
+                for (int r = 0; r < R; r++) {
+                    __m512 x = _mm512_set1_ps(xr[kw + r]);
+                    UNROLL
+                    for (int j = 0; j < J; j++) acc[r][j] = _mm512_fmadd_ps(x, w[j], acc[r][j]);
+                }
+            }
+        }
+    UNROLL
+    for (int r = 0; r < R; r++)
+        UNROLL
+        for (int j = 0; j < J; j++) _mm512_storeu_ps(tile + (size_t)(r * J + j) * 16, acc[r][j]);
+}
+
+#define CVF_CASE(R_, J_)                                                                      \
+    case (R_) * 4 + (J_):                                                                     \
+        cv_fwd_block(tile, X, plane, ldx, Wk, ldw, Cin, K, R_, J_);                            \
+        break;
+#define CVF_R(R_) CVF_CASE(R_, 1) CVF_CASE(R_, 2)
+
+static void cv_fwd_dispatch(float *tile, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cin,
+                            int K, int R, int J) {
+    switch (R * 4 + J) {
+        CVF_R(1) CVF_R(2) CVF_R(3) CVF_R(4) CVF_R(5) CVF_R(6) CVF_R(7) CVF_R(8) CVF_R(9) CVF_R(10) CVF_R(11)
+        CVF_R(12)
+    default:
+        assert(0);
+    }
+}
+
+/* out (Cout, Ho, Wo) + bias (Cout, or NULL), ReLU when relu, from X (Cin padded planes of
+ * `plane` floats, rows of ldx) and Wk (Cin*K*K, ldw) packed weights. */
+static void cv_conv(float *out, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cout, int Cin,
+                    int K, int Ho, int Wo, const float *bias, int relu) {
+    float tile[CV_R * 32];
+    int nseg = (Wo + CV_R - 1) / CV_R;
+    for (int j0 = 0; j0 < Cout; j0 += 32) {
+        int nc = Cout - j0 < 32 ? Cout - j0 : 32, J = (nc + 15) / 16;
+        for (int oh = 0; oh < Ho; oh++)
+            for (int sg = 0, w0 = 0; sg < nseg; sg++) {
+                int w1 = (int)((long)Wo * (sg + 1) / nseg), R = w1 - w0;
+                cv_fwd_dispatch(tile, X + (size_t)oh * ldx + w0, plane, ldx, Wk + j0, ldw, Cin, K, R, J);
+                for (int c = 0; c < nc; c++) {
+                    float *o = out + ((size_t)(j0 + c) * Ho + oh) * Wo + w0;
+                    float b = bias ? bias[j0 + c] : 0.0f;
+                    for (int r = 0; r < R; r++) {
+                        float v = tile[(size_t)r * J * 16 + c] + b;
+                        o[r] = relu && !(v > 0.0f) ? 0.0f : v;
+                    }
+                }
+                w0 = w1;
+            }
+    }
+}
+
+/* dWk rows (kernel rows q0..q0+KR-1, i.e. taps (q*K + kw), ldw apart) x J channel vectors:
+ * the sum over images and valid pixels of X[row offset + pixel + kw] * dT[pixel][16 j + l]. */
+INLINE void cv_dw_block(float *dwk, int ldw, const float *X, size_t ximg, const int *roff, const float *dT, size_t dimg,
+                        int nimg, int Ho, int Wo, int ldx, int K, int KR, int J) {
+    __m512 acc[24][2];
+    UNROLL
+    for (int t = 0; t < KR * K; t++)
+        UNROLL
+        for (int j = 0; j < J; j++) acc[t][j] = _mm512_setzero_ps();
+    for (int i = 0; i < nimg; i++) {
+        const float *xi = X + (size_t)i * ximg, *d = dT + (size_t)i * dimg;
+        for (int oh = 0; oh < Ho; oh++) {
+            const float *xrow = xi + (size_t)oh * ldx;
+            for (int ow = 0; ow < Wo; ow++, d += ldw) {
+                __m512 dv[2];
+                UNROLL
+                for (int j = 0; j < J; j++) dv[j] = _mm512_loadu_ps(d + 16 * j);
+                UNROLL
+                for (int q = 0; q < KR; q++) {
+                    const float *xq = xrow + roff[q] + ow;
+                    UNROLL
+                    for (int kw = 0; kw < K; kw++) {
+                        __m512 x = _mm512_set1_ps(xq[kw]);
+                        UNROLL
+                        for (int j = 0; j < J; j++) acc[q * K + kw][j] = _mm512_fmadd_ps(x, dv[j], acc[q * K + kw][j]);
+                    }
+                }
+            }
+        }
+    }
+    UNROLL
+    for (int t = 0; t < KR * K; t++)
+        UNROLL
+        for (int j = 0; j < J; j++) _mm512_storeu_ps(dwk + (size_t)t * ldw + 16 * j, acc[t][j]);
+}
+
+/* kernel rows per dW block: as many as keep KR*K*J <= 24 accumulators */
+static int cv_rows(int K, int J) { return 24 / (K * J) > 0 ? 24 / (K * J) : 1; }
+
+#define CVW_CASE(K_, J_, KR_)                                                                 \
+    case ((K_) * 4 + (J_)) * 2 + ((KR_) == 1):                                                \
+        cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, K_, KR_, J_);        \
+        break;
+#define CVW_K(K_) CVW_CASE(K_, 1, 24 / (K_)) CVW_CASE(K_, 2, 12 / (K_)) CVW_CASE(K_, 1, 1) CVW_CASE(K_, 2, 1)
+
+static void cv_dw_dispatch(float *dwk, int ldw, const float *X, size_t ximg, const int *roff, const float *dT,
+                           size_t dimg, int nimg, int Ho, int Wo, int ldx, int K, int KR, int J) {
+    assert(KR == 1 || KR == cv_rows(K, J));
+    switch ((K * 4 + J) * 2 + (KR == 1)) {
+        CVW_K(3) CVW_K(4) CVW_K(5) CVW_K(6)
+        case (7 * 4 + 1) * 2 + 0: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 3, 1); break;
+        case (7 * 4 + 1) * 2 + 1: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 1, 1); break;
+        case (7 * 4 + 2) * 2 + 1: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 1, 2); break;
+    default:
+        assert(0);
+    }
+}
+#else
+#define CV_HAVE 0
+#endif
+
 /* ---- jobs ---- */
 
 typedef struct {
@@ -339,17 +492,20 @@ typedef struct {
     const ConvShape *s;
     Plan p;
     int relu, algo;
-    float *wflip;    /* (Ci, Co, K, K) flipped, transposed weights (direct backward with dinp) */
-    int *off;        /* (T) tap offsets into a padded image (direct dW) */
+    float *wpack;    /* channel vectors: (T, Cop) packed weights */
+    float *wflip;    /* direct: (Ci, Co, K, K) flipped, transposed weights; channel vectors:
+                        (Co*K*K, Cip) the same packed (for dinp) */
+    int *off;        /* direct: (T) tap offsets into a padded image; channel vectors: (Ci*K)
+                        kernel-row offsets */
 } ConvJob;
 
 static float *task_ws(const ConvJob *j, int t) {
-    size_t task = j->algo == CONV_DIRECT ? j->p.direct_task : j->p.im2col_task;
+    size_t task = j->algo == CONV_DIRECT ? j->p.direct_task : j->algo == CONV_CHANNELS ? j->p.cv_task : j->p.im2col_task;
     return j->ws + j->p.shared + (size_t)t * task;
 }
 static float *task_slot(const ConvJob *j, int t) { return j->ws + (size_t)t * j->p.slot; }
 static double *task_db(const ConvJob *j, int t) {
-    return (double *)(task_slot(j, t) + round_up((size_t)j->s->Co * j->p.T, 16));
+    return (double *)(task_slot(j, t) + j->p.wpack_len);
 }
 
 /* Xp (Ci, Hp, Wp) + slack = inp (Ci, H, W) zero-padded by P. */
@@ -431,18 +587,59 @@ static void fwd_im2col(const ConvJob *j, int t, int b0, int b1) {
     }
 }
 
+#if CV_HAVE
+/* Wk (T, Cop) = w (Co, T) transposed, zero past Co. */
+static void cv_pack(float *wk, const float *w, int Co, int T, int Cop) {
+    for (int t = 0; t < T; t++) {
+        float *row = wk + (size_t)t * Cop;
+        for (int c = 0; c < Co; c++) row[c] = w[(size_t)c * T + t];
+        for (int c = Co; c < Cop; c++) row[c] = 0.0f;
+    }
+}
+
+static void fwd_cv(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    float *xp = task_ws(j, t);
+    size_t in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
+    for (int b = b0; b < b1; b++) {
+        pad_image(xp, j->inp + (size_t)b * in_img, s, p);
+        cv_conv(j->out + (size_t)b * out_img, xp, (size_t)p->Hp * p->Wp, p->Wp, j->wpack, p->Cop, s->Co, s->Ci, s->K,
+                s->Ho, s->Wo, j->bias, j->relu);
+    }
+}
+#endif
+
 static void fwd_task(void *ctx, int t) {
     const ConvJob *j = ctx;
     int b0, b1;
     kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
     if (j->algo == CONV_DIRECT) fwd_direct(j, t, b0, b1);
+#if CV_HAVE
+    else if (j->algo == CONV_CHANNELS) fwd_cv(j, t, b0, b1);
+#endif
     else fwd_im2col(j, t, b0, b1);
 }
 
+/* The measured choice (docs/conv-kernels.md): channel vectors where there are at least 32
+ * output channels (two full vectors) and enough taps (Ci*K*K >= 100) that repacking and the
+ * transposed stores are small beside the products; the row-vector direct kernel otherwise
+ * (it wins at 16 channels and on first layers); im2col for stride 2. */
 static int resolve(const ConvShape *s, ConvAlgo algo) {
-    if (algo == CONV_AUTO) return s->S == 1 ? CONV_DIRECT : CONV_IM2COL;
-    assert(algo != CONV_DIRECT || s->S == 1);
+    if (algo == CONV_AUTO) {
+        if (s->S != 1) return CONV_IM2COL;
+        return CV_HAVE && s->Co >= 32 && s->Ci * s->K * s->K >= 100 ? CONV_CHANNELS : CONV_DIRECT;
+    }
+    assert(algo == CONV_IM2COL || s->S == 1);
+    if (algo == CONV_CHANNELS && !CV_HAVE) return CONV_DIRECT;
     return algo;
+}
+
+/* Where the shared parts of the workspace are: after the per-task dW/db slots. */
+static void shared_parts(ConvJob *j) {
+    j->wpack = j->ws + (size_t)j->p.ntasks * j->p.slot;
+    j->wflip = j->wpack + j->p.wpack_len;
+    j->off = (int *)(j->wflip + j->p.wflip_len);
 }
 
 static void run(ConvJob *j, KernelsTask fn) {
@@ -458,6 +655,10 @@ void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w
                          const ConvShape *s, int relu, ConvAlgo algo) {
     ConvJob j = {.out = out, .ws = ws, .inp = inp, .w = w, .bias = bias, .s = s, .p = plan_make(s), .relu = relu,
                  .algo = resolve(s, algo)};
+    shared_parts(&j);
+#if CV_HAVE
+    if (j.algo == CONV_CHANNELS) cv_pack(j.wpack, w, s->Co, j.p.T, j.p.Cop);
+#endif
     run(&j, fwd_task);
 }
 
@@ -565,11 +766,72 @@ static void bwd_im2col(const ConvJob *j, int t, int b0, int b1) {
     }
 }
 
+#if CV_HAVE
+static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int nimg = b1 - b0, Co = s->Co, Ci = s->Ci, K = s->K, Cop = p->Cop, hw = s->Ho * s->Wo;
+    float *xp = task_ws(j, t), *dT = xp + (size_t)p->chunk * p->xp_len, *dq = dT + (size_t)p->chunk * p->dt_len;
+    float *slot = task_slot(j, t);
+    double *dbs = task_db(j, t);
+    size_t in_img = (size_t)Ci * s->H * s->W, out_img = (size_t)Co * hw;
+    for (int c = 0; c < Co; c++) dbs[c] = 0;
+    for (int i = 0; i < nimg; i++) {
+        int b = b0 + i;
+        pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)b * in_img, s, p);
+        /* dT (hw, Cop): the masked output gradient, pixels by channels */
+        float *d = dT + (size_t)i * p->dt_len;
+        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        for (int c = 0; c < Co; c++) {
+            double sum = 0;
+            for (int q = 0; q < hw; q++) {
+                size_t e = (size_t)c * hw + q;
+                float v = m && !(m[e] > 0.0f) ? 0.0f : g[e];
+                d[(size_t)q * Cop + c] = v;
+                sum += v;
+            }
+            dbs[c] += sum;
+        }
+        for (int q = 0; q < hw; q++)
+            for (int c = Co; c < Cop; c++) d[(size_t)q * Cop + c] = 0.0f;
+    }
+    /* dWk (Ci*K*K, Cop) over the chunk's images, kernel rows by channel vectors */
+    int rows = Ci * K;
+    for (int j0 = 0; j0 < Cop; j0 += 32) {
+        int J = Cop - j0 >= 32 ? 2 : 1, KR = cv_rows(K, J);
+        for (int q0 = 0; q0 < rows;) {
+            int kr = rows - q0 >= KR ? KR : 1;
+            cv_dw_dispatch(slot + (size_t)q0 * K * Cop + j0, Cop, xp, p->xp_len, j->off + q0, dT + j0, p->dt_len, nimg,
+                           s->Ho, s->Wo, p->Wp, K, kr, J);
+            q0 += kr;
+        }
+    }
+    if (!j->dinp) return;
+    /* dinp: the masked gradient padded by Q, through the flipped weights */
+    size_t qplane = (size_t)p->Hq * p->Wq;
+    for (int i = 0; i < nimg; i++) {
+        int b = b0 + i;
+        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        memset(dq, 0, sizeof(float) * p->dq_len);
+        for (int c = 0; c < Co; c++)
+            for (int h = 0; h < s->Ho; h++) {
+                size_t src = ((size_t)c * s->Ho + h) * s->Wo;
+                row_mask_copy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, g + src, m ? m + src : NULL,
+                              s->Wo);
+            }
+        cv_conv(j->dinp + (size_t)b * in_img, dq, qplane, p->Wq, j->wflip, p->Cip, Ci, Co, K, s->H, s->W, NULL, 0);
+    }
+}
+#endif
+
 static void bwd_task(void *ctx, int t) {
     const ConvJob *j = ctx;
     int b0, b1;
     kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
     if (j->algo == CONV_DIRECT) bwd_direct(j, t, b0, b1);
+#if CV_HAVE
+    else if (j->algo == CONV_CHANNELS) bwd_cv(j, t, b0, b1);
+#endif
     else bwd_im2col(j, t, b0, b1);
 }
 
@@ -578,8 +840,34 @@ void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const fl
     ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
                  .s = s, .p = plan_make(s), .algo = resolve(s, algo)};
     int Co = s->Co, Ci = s->Ci, K = s->K, T = j.p.T;
-    j.wflip = ws + (size_t)j.p.ntasks * j.p.slot;
-    j.off = (int *)(j.wflip + round_up((size_t)Co * T, 16));
+    shared_parts(&j);
+#if CV_HAVE
+    if (j.algo == CONV_CHANNELS) {
+        for (int q = 0; q < Ci * K; q++) j.off[q] = (q / K * j.p.Hp + q % K) * j.p.Wp;
+        if (dinp) /* (Co*K*K, Cip): tap (o, kh, kw) of the flipped kernel, by input channel */
+            for (int o = 0; o < Co; o++)
+                for (int kh = 0; kh < K; kh++)
+                    for (int kw = 0; kw < K; kw++) {
+                        float *row = j.wflip + ((size_t)(o * K + kh) * K + kw) * j.p.Cip;
+                        for (int c = 0; c < Ci; c++)
+                            row[c] = w[(((size_t)o * Ci + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
+                        for (int c = Ci; c < j.p.Cip; c++) row[c] = 0.0f;
+                    }
+        run(&j, bwd_task);
+        /* the chunks' (T, Cop) sums in chunk order, then back to (Co, T) */
+        float *acc = task_slot(&j, 0);
+        size_t n = (size_t)T * j.p.Cop;
+        for (int t = 1; t < j.p.ntasks; t++) kernels_axpy(acc, 1.0f, task_slot(&j, t), n);
+        for (int o = 0; o < Co; o++)
+            for (int t = 0; t < T; t++) dw[(size_t)o * T + t] = acc[(size_t)t * j.p.Cop + o];
+        for (int c = 0; c < Co; c++) {
+            double sum = 0;
+            for (int t = 0; t < j.p.ntasks; t++) sum += task_db(&j, t)[c];
+            db[c] = (float)sum;
+        }
+        return;
+    }
+#endif
     if (j.algo == CONV_DIRECT) {
         for (int c = 0; c < Ci; c++)
             for (int kh = 0; kh < K; kh++)

@@ -32,8 +32,10 @@ ConvShape conv_shape(int B, int Ci, int H, int W, int Co, int K, int S, int P);
 
 /* How the fast kernels compute: CONV_AUTO picks the measured-fastest for the shape (see
  * docs/conv-kernels.md); the others force one, for the benchmark and the tests.
- * CONV_DIRECT works on stride 1 only (CONV_AUTO uses CONV_IM2COL for stride 2). */
-typedef enum { CONV_AUTO = 0, CONV_DIRECT = 1, CONV_IM2COL = 2 } ConvAlgo;
+ * CONV_DIRECT (vectors along the image rows) and CONV_CHANNELS (vectors across 16 output
+ * channels; AVX-512 builds only, elsewhere it runs CONV_DIRECT) work on stride 1 only;
+ * CONV_AUTO uses CONV_IM2COL for stride 2. */
+typedef enum { CONV_AUTO = 0, CONV_DIRECT = 1, CONV_IM2COL = 2, CONV_CHANNELS = 3 } ConvAlgo;
 
 /* Floats of workspace conv2d_forward and conv2d_backward need for shape s (any algorithm). A
  * workspace sized for batch B serves every smaller batch of the same layer. The contents need
