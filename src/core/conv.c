@@ -8,8 +8,11 @@
  * (about 12% extra work at 28x28, 22% at 14x14) in exchange for no im2col copy and loads that
  * are all contiguous vectors. The input gradient is the same kernel run on the output gradient
  * padded by K-1-P with the weights flipped and transposed; dW is a dot product of the
- * output-gradient rows with the same shifted runs of the padded input. Stride 2 goes through
- * im2col and kernels_gemm.c's products. docs/conv-kernels.md has the measurements behind this.
+ * output-gradient rows with the same shifted runs of the padded input. On AVX-512 a second
+ * direct kernel puts 16 output channels in a vector instead and broadcasts pixels (no padding
+ * columns, and dW sums stay in registers); it is used where it measured faster (see resolve).
+ * Stride 2 goes through im2col and kernels_gemm.c's products. docs/conv-kernels.md has the
+ * measurements behind these choices.
  *
  * Threads: the batch is cut into at most CONV_TASKS chunks of whole images, by B alone; each
  * chunk's dW/db goes to its own slot and the slots are summed in chunk order afterwards, so the
@@ -165,11 +168,12 @@ typedef struct {
     size_t ld_d;        /* row stride of the masked output gradient, same layout */
     int Q, Hq, Wq;      /* the input gradient: dout padded by Q = K-1-P */
     size_t dq_len, ld_i;
+    size_t o_len;       /* the wide output of one image (forward or input gradient) */
     size_t direct_task;
     /* im2col */
     size_t im2col_task;
     /* channel vectors (AVX-512): output channels padded to 16 */
-    int Cop, Cip;
+    int Cop;
     size_t dt_len, cv_task;
     size_t wpack_len, wflip_len;
     /* shared: per-task dW/db slots, the flipped weights, the tap offsets */
@@ -194,16 +198,16 @@ static Plan plan_make(const ConvShape *s) {
     p.ld_i = round_up((size_t)s->H * (size_t)p.Wq, VL);
     size_t offq_max = (Co - 1) * (size_t)p.Hq * (size_t)p.Wq + (K - 1) * (size_t)p.Wq + (K - 1);
     p.dq_len = round_up(offq_max + p.ld_i + 1, 16);
-    size_t o_len = round_up(Co * p.ld_o > Ci * p.ld_i ? Co * p.ld_o : Ci * p.ld_i, 16);
-    p.direct_task = (size_t)p.chunk * (p.xp_len + round_up(Co * p.ld_d, 16)) + p.dq_len + o_len;
+    p.o_len = round_up(Co * p.ld_o > Ci * p.ld_i ? Co * p.ld_o : Ci * p.ld_i, 16);
+    p.direct_task = (size_t)p.chunk * (p.xp_len + round_up(Co * p.ld_d, 16)) + p.dq_len + p.o_len;
     size_t hw = (size_t)s->Ho * (size_t)s->Wo, T = (size_t)p.T;
     p.im2col_task = round_up(hw * T, 16) * 2 + round_up(Co * T, 16) + round_up(Co * hw, 16);
-    p.Cop = (int)round_up(Co, 16), p.Cip = (int)round_up(Ci, 16);
+    p.Cop = (int)round_up(Co, 16);
     p.dt_len = round_up(hw * (size_t)p.Cop, 16);
-    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len;
-    size_t wk = T * (size_t)p.Cop, wf = Co * K * K * (size_t)p.Cip;
+    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len + p.o_len;
+    size_t wk = T * (size_t)p.Cop;
     p.wpack_len = round_up(wk > Co * T ? wk : Co * T, 16);
-    p.wflip_len = round_up(wf > Co * T ? wf : Co * T, 16);
+    p.wflip_len = round_up(Co * T, 16);
     p.slot = p.wpack_len + round_up(2 * Co, 16);
     p.shared = (size_t)p.ntasks * p.slot + p.wpack_len + p.wflip_len + round_up(T, 16);
     return p;
@@ -493,8 +497,7 @@ typedef struct {
     Plan p;
     int relu, algo;
     float *wpack;    /* channel vectors: (T, Cop) packed weights */
-    float *wflip;    /* direct: (Ci, Co, K, K) flipped, transposed weights; channel vectors:
-                        (Co*K*K, Cip) the same packed (for dinp) */
+    float *wflip;    /* (Ci, Co, K, K) flipped, transposed weights (dinp by the direct kernel) */
     int *off;        /* direct: (T) tap offsets into a padded image; channel vectors: (Ci*K)
                         kernel-row offsets */
 } ConvJob;
@@ -621,14 +624,17 @@ static void fwd_task(void *ctx, int t) {
     else fwd_im2col(j, t, b0, b1);
 }
 
-/* The measured choice (docs/conv-kernels.md): channel vectors where there are at least 32
- * output channels (two full vectors) and enough taps (Ci*K*K >= 100) that repacking and the
- * transposed stores are small beside the products; the row-vector direct kernel otherwise
- * (it wins at 16 channels and on first layers); im2col for stride 2. */
-static int resolve(const ConvShape *s, ConvAlgo algo) {
+/* The measured choice (docs/conv-kernels.md, CPU time per batch of 64): stride 2 goes through
+ * im2col. For stride 1 the row-vector direct kernel, except where channel vectors measured
+ * faster: dW (the backward) when there are >= 16 output channels and Ci*K*K >= 100 taps (so the
+ * transposed gradient is cheap beside the products), and the forward when there are also
+ * >= 32 output channels (two full vectors) and K >= 5. First layers (Ci = 1) stay on rows. */
+static int resolve(const ConvShape *s, ConvAlgo algo, int backward) {
     if (algo == CONV_AUTO) {
         if (s->S != 1) return CONV_IM2COL;
-        return CV_HAVE && s->Co >= 32 && s->Ci * s->K * s->K >= 100 ? CONV_CHANNELS : CONV_DIRECT;
+        int taps = s->Ci * s->K * s->K >= 100;
+        int cv = backward ? taps && s->Co >= 16 : taps && s->Co >= 32 && s->K >= 5;
+        return CV_HAVE && cv ? CONV_CHANNELS : CONV_DIRECT;
     }
     assert(algo == CONV_IM2COL || s->S == 1);
     if (algo == CONV_CHANNELS && !CV_HAVE) return CONV_DIRECT;
@@ -654,7 +660,7 @@ static void run(ConvJob *j, KernelsTask fn) {
 void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w, const float *bias,
                          const ConvShape *s, int relu, ConvAlgo algo) {
     ConvJob j = {.out = out, .ws = ws, .inp = inp, .w = w, .bias = bias, .s = s, .p = plan_make(s), .relu = relu,
-                 .algo = resolve(s, algo)};
+                 .algo = resolve(s, algo, 0)};
     shared_parts(&j);
 #if CV_HAVE
     if (j.algo == CONV_CHANNELS) cv_pack(j.wpack, w, s->Co, j.p.T, j.p.Cop);
@@ -807,8 +813,10 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
         }
     }
     if (!j->dinp) return;
-    /* dinp: the masked gradient padded by Q, through the flipped weights */
+    /* dinp: the masked gradient padded by Q, through the flipped weights, by the row-vector
+     * kernel (measured faster here than channel vectors over the few input channels) */
     size_t qplane = (size_t)p->Hq * p->Wq;
+    float *o = dq + p->dq_len;
     for (int i = 0; i < nimg; i++) {
         int b = b0 + i;
         const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
@@ -819,7 +827,12 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
                 row_mask_copy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, g + src, m ? m + src : NULL,
                               s->Wo);
             }
-        cv_conv(j->dinp + (size_t)b * in_img, dq, qplane, p->Wq, j->wflip, p->Cip, Ci, Co, K, s->H, s->W, NULL, 0);
+        direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq);
+        float *di = j->dinp + (size_t)b * in_img;
+        for (int c = 0; c < Ci; c++)
+            for (int h = 0; h < s->H; h++)
+                memcpy(di + ((size_t)c * s->H + h) * s->W, o + (size_t)c * p->ld_i + (size_t)h * p->Wq,
+                       sizeof(float) * (size_t)s->W);
     }
 }
 #endif
@@ -835,24 +848,27 @@ static void bwd_task(void *ctx, int t) {
     else bwd_im2col(j, t, b0, b1);
 }
 
+/* wf (Ci, Co, K, K) = w (Co, Ci, K, K) with the channels swapped and each kernel turned 180 deg:
+ * the input gradient is the forward of these over the padded output gradient. */
+static void flip_weights(float *wf, const float *w, const ConvShape *s) {
+    int Co = s->Co, Ci = s->Ci, K = s->K;
+    for (int o = 0; o < Co; o++)
+        for (int c = 0; c < Ci; c++)
+            for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++)
+                    wf[(((size_t)c * Co + o) * K + kh) * K + kw] = w[(((size_t)o * Ci + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
+}
+
 void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
                           const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
     ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
-                 .s = s, .p = plan_make(s), .algo = resolve(s, algo)};
+                 .s = s, .p = plan_make(s), .algo = resolve(s, algo, 1)};
     int Co = s->Co, Ci = s->Ci, K = s->K, T = j.p.T;
     shared_parts(&j);
 #if CV_HAVE
     if (j.algo == CONV_CHANNELS) {
         for (int q = 0; q < Ci * K; q++) j.off[q] = (q / K * j.p.Hp + q % K) * j.p.Wp;
-        if (dinp) /* (Co*K*K, Cip): tap (o, kh, kw) of the flipped kernel, by input channel */
-            for (int o = 0; o < Co; o++)
-                for (int kh = 0; kh < K; kh++)
-                    for (int kw = 0; kw < K; kw++) {
-                        float *row = j.wflip + ((size_t)(o * K + kh) * K + kw) * j.p.Cip;
-                        for (int c = 0; c < Ci; c++)
-                            row[c] = w[(((size_t)o * Ci + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
-                        for (int c = Ci; c < j.p.Cip; c++) row[c] = 0.0f;
-                    }
+        if (dinp) flip_weights(j.wflip, w, s);
         run(&j, bwd_task);
         /* the chunks' (T, Cop) sums in chunk order, then back to (Co, T) */
         float *acc = task_slot(&j, 0);
@@ -873,13 +889,7 @@ void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const fl
             for (int kh = 0; kh < K; kh++)
                 for (int kw = 0; kw < K; kw++)
                     j.off[(c * K + kh) * K + kw] = (c * j.p.Hp + kh) * j.p.Wp + kw;
-        if (dinp)
-            for (int o = 0; o < Co; o++)
-                for (int c = 0; c < Ci; c++)
-                    for (int kh = 0; kh < K; kh++)
-                        for (int kw = 0; kw < K; kw++)
-                            j.wflip[(((size_t)c * Co + o) * K + kh) * K + kw] =
-                                w[(((size_t)o * Ci + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
+        if (dinp) flip_weights(j.wflip, w, s);
     }
     run(&j, bwd_task);
     /* the chunks' dW and db, summed in chunk order */
