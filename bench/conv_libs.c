@@ -1,15 +1,18 @@
 /* conv_libs.c - times one Conv2d layer's training work (forward, then dW, db and, except for a
  * first layer, dinp) on the CNN presets' shapes at batch 64, for each way of computing it:
  * digitrec's two direct kernels (vectors along rows; vectors across output channels), the
- * choice conv2d_forward makes (auto), its im2col + kernels_gemm path (src/core/conv.c), im2col +
+ * choice among them (own choice), its im2col + kernels_gemm path (src/core/conv.c), the same
+ * API with oneDNN behind it (src/core/conv_dnnl.c, built here with -DDIGITREC_DNNL), im2col +
  * OpenBLAS sgemm, im2col + libxsmm JIT small products, and oneDNN's convolution primitives.
  * Every contender takes and gives NCHW float32 (OIHW weights), the layout digitrec keeps, and
  * is checked against digitrec's direct result before it is timed. Prints a table; trains
  * nothing. Run by hand through bench/conv_libs.sh, which builds it with plain cc.
  *
- * usage: conv_libs [--threads N] [--rounds R] [--batch B] [--only NAME]
+ * usage: conv_libs [--threads N] [--rounds R] [--batch B] [--only NAME] [--cpu]
  * The contenders are interleaved within every round; each figure is the min and the median
- * over rounds of the mean time of a batch over >= 0.15 s. */
+ * over rounds of the mean time of a batch over >= 0.15 s. --cpu times with the process's CPU
+ * clock instead of the wall clock: with one thread that is the work itself, little moved by
+ * other programs sharing the cores (with more threads it also counts spinning workers). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +29,11 @@
 void openblas_set_num_threads(int num_threads);
 void omp_set_num_threads(int n);
 
+static int g_cpu_clock;
+
 static double now(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(g_cpu_clock ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -375,10 +380,10 @@ static void dnnl_step(Dnnl *d) {
 
 /* ---- the contenders ---- */
 
-enum { C_DIRECT, C_CHANNELS, C_AUTO, C_IM2COL, C_OPENBLAS, C_XSMM, C_DNNL, C_DNNL_BLOCKED, NCONT };
-static const char *const CNAME[NCONT] = {"digitrec direct (rows)", "digitrec channels", "digitrec auto",
+enum { C_DIRECT, C_CHANNELS, C_OWN, C_IM2COL, C_OPENBLAS, C_XSMM, C_DNNL, C_DNNL_BLOCKED, C_VIA_DNNL, NCONT };
+static const char *const CNAME[NCONT] = {"digitrec direct (rows)", "digitrec channels", "digitrec own choice",
                                          "im2col+digitrec gemm", "im2col+OpenBLAS", "im2col+libxsmm",
-                                         "oneDNN nchw", "oneDNN blocked+reorders"};
+                                         "oneDNN nchw", "oneDNN blocked+reorders", "conv2d API -> oneDNN"};
 
 typedef struct {
     Bufs *b;
@@ -392,9 +397,14 @@ static void step(Ctx *c, int who) {
     switch (who) {
     case C_DIRECT:
     case C_CHANNELS:
-    case C_AUTO:
+    case C_OWN:
+    case C_VIA_DNNL:
     case C_IM2COL: {
-        ConvAlgo a = who == C_DIRECT ? CONV_DIRECT : who == C_CHANNELS ? CONV_CHANNELS : who == C_AUTO ? CONV_AUTO : CONV_IM2COL;
+        ConvAlgo a = who == C_DIRECT     ? CONV_DIRECT
+                     : who == C_CHANNELS ? CONV_CHANNELS
+                     : who == C_OWN      ? CONV_OWN
+                     : who == C_VIA_DNNL ? CONV_DNNL
+                                         : CONV_IM2COL;
         conv2d_forward_algo(b->out, b->ws, b->inp, b->w, b->bias, s, 0, a);
         conv2d_backward_algo(b->L->need_dinp ? b->dinp : NULL, b->dw, b->db, b->ws, b->dout, b->inp, b->w, NULL, s, a);
         break;
@@ -431,7 +441,8 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
-        else die("usage: conv_libs [--threads N] [--rounds R] [--batch B] [--only NAME]");
+        else if (!strcmp(argv[i], "--cpu")) g_cpu_clock = 1;
+        else die("usage: conv_libs [--threads N] [--rounds R] [--batch B] [--only NAME] [--cpu]");
     }
     if (threads < 1 || rounds < 1 || rounds > 100 || batch < 1) die("bad arguments");
     kernels_set_threads(threads);
@@ -451,9 +462,9 @@ int main(int argc, char **argv) {
         {"c2 32->64 k3p1 14x14", conv_shape(B, 32, 14, 14, 64, 3, 1, 1), 1},
     };
     int nl = (int)(sizeof layers / sizeof layers[0]);
-    printf("conv_libs: batch %d, %d thread%s, %d rounds; ms per batch for forward + dW + db (+ dinp), min / median, "
-           "and GFLOP/s of the min\n",
-           B, threads, threads > 1 ? "s" : "", rounds);
+    printf("conv_libs: batch %d, %d thread%s, %d rounds, %s clock; ms per batch for forward + dW + db (+ dinp), "
+           "min / median, and GFLOP/s of the min\n",
+           B, threads, threads > 1 ? "s" : "", rounds, g_cpu_clock ? "CPU" : "wall");
     for (int li = 0; li < nl; li++) {
         if (only && !strstr(layers[li].name, only)) continue;
         const ConvShape *s = &layers[li].s;

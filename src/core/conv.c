@@ -85,6 +85,13 @@ typedef float vf;
 #define DOT_NT 6 /* taps per dW block */
 #endif
 
+#if defined(DIGITREC_DNNL)
+/* conv_dnnl.c: 0, or -1 when oneDNN cannot run it (then digitrec's kernels do) */
+int conv_dnnl_forward(float *out, const float *inp, const float *w, const float *bias, const ConvShape *s, int relu);
+int conv_dnnl_backward(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp, const float *w,
+                       const float *out_relu, const ConvShape *s);
+#endif
+
 #define CONV_TASKS 16
 #define TASK_MACS 131072L /* below 2 tasks' worth, everything runs on the calling thread */
 
@@ -218,7 +225,12 @@ size_t conv2d_workspace(const ConvShape *s) {
     size_t task = p.im2col_task;
     if (s->S == 1 && p.direct_task > task) task = p.direct_task;
     if (s->S == 1 && p.cv_task > task) task = p.cv_task;
-    return p.shared + (size_t)p.ntasks * task;
+    size_t total = p.shared + (size_t)p.ntasks * task;
+#if defined(DIGITREC_DNNL)
+    size_t masked = (size_t)s->B * s->Co * s->Ho * s->Wo; /* conv_dnnl_backward's masked dout */
+    if (masked > total) total = masked;
+#endif
+    return total;
 }
 
 /* ---- the direct kernel: MR output channels x NV vectors of the wide output ---- */
@@ -630,7 +642,13 @@ static void fwd_task(void *ctx, int t) {
  * transposed gradient is cheap beside the products), and the forward when there are also
  * >= 32 output channels (two full vectors) and K >= 5. First layers (Ci = 1) stay on rows. */
 static int resolve(const ConvShape *s, ConvAlgo algo, int backward) {
-    if (algo == CONV_AUTO) {
+#if defined(DIGITREC_DNNL)
+    if (algo == CONV_AUTO) return CONV_DNNL;
+#else
+    if (algo == CONV_DNNL) algo = CONV_AUTO;
+#endif
+    if (algo == CONV_DNNL) return CONV_DNNL;
+    if (algo == CONV_AUTO || algo == CONV_OWN) {
         if (s->S != 1) return CONV_IM2COL;
         int taps = s->Ci * s->K * s->K >= 100;
         int cv = backward ? taps && s->Co >= 16 : taps && s->Co >= 32 && s->K >= 5;
@@ -661,6 +679,12 @@ void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w
                          const ConvShape *s, int relu, ConvAlgo algo) {
     ConvJob j = {.out = out, .ws = ws, .inp = inp, .w = w, .bias = bias, .s = s, .p = plan_make(s), .relu = relu,
                  .algo = resolve(s, algo, 0)};
+#if defined(DIGITREC_DNNL)
+    if (j.algo == CONV_DNNL) {
+        if (conv_dnnl_forward(out, inp, w, bias, s, relu) == 0) return;
+        j.algo = resolve(s, CONV_OWN, 0);
+    }
+#endif
     shared_parts(&j);
 #if CV_HAVE
     if (j.algo == CONV_CHANNELS) cv_pack(j.wpack, w, s->Co, j.p.T, j.p.Cop);
@@ -863,6 +887,12 @@ void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const fl
                           const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
     ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
                  .s = s, .p = plan_make(s), .algo = resolve(s, algo, 1)};
+#if defined(DIGITREC_DNNL)
+    if (j.algo == CONV_DNNL) {
+        if (conv_dnnl_backward(dinp, dw, db, ws, dout, inp, w, out_relu, s) == 0) return;
+        j.algo = resolve(s, CONV_OWN, 1);
+    }
+#endif
     int Co = s->Co, Ci = s->Ci, K = s->K, T = j.p.T;
     shared_parts(&j);
 #if CV_HAVE

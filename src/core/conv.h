@@ -34,8 +34,11 @@ ConvShape conv_shape(int B, int Ci, int H, int W, int Co, int K, int S, int P);
  * docs/conv-kernels.md); the others force one, for the benchmark and the tests.
  * CONV_DIRECT (vectors along the image rows) and CONV_CHANNELS (vectors across 16 output
  * channels; AVX-512 builds only, elsewhere it runs CONV_DIRECT) work on stride 1 only;
- * CONV_AUTO uses CONV_IM2COL for stride 2. */
-typedef enum { CONV_AUTO = 0, CONV_DIRECT = 1, CONV_IM2COL = 2, CONV_CHANNELS = 3 } ConvAlgo;
+ * CONV_AUTO uses CONV_IM2COL for stride 2. CONV_DNNL is oneDNN's primitives, in a build
+ * compiled with -DDIGITREC_DNNL and linked with -ldnnl (src/core/conv_dnnl.c); CONV_AUTO then
+ * uses it for every layer (it measured fastest). Without that build CONV_DNNL is CONV_AUTO.
+ * CONV_OWN is CONV_AUTO's choice among digitrec's own kernels, in any build. */
+typedef enum { CONV_AUTO = 0, CONV_DIRECT = 1, CONV_IM2COL = 2, CONV_CHANNELS = 3, CONV_DNNL = 4, CONV_OWN = 5 } ConvAlgo;
 
 /* Floats of workspace conv2d_forward and conv2d_backward need for shape s (any algorithm). A
  * workspace sized for batch B serves every smaller batch of the same layer. The contents need
