@@ -5,12 +5,13 @@ PyTorch side of CNN speed comparisons. Prints 'stats-epoch:' lines (test accurac
 epoch, wall seconds) and a final 'stats:' line like bench/torch_mlp.py. Only training steps count
 for samples/s. Needs Debian's python3-torch (/usr/bin/python3).
 
-  bench/torch_cnn.py --data data/mnist --arch conv8k5-relu-pool-conv16k5-relu-pool-fc10 \
+  bench/torch_cnn.py --data data/mnist --arch conv16k5p0-relu-pool-conv32k5p0-relu-pool-fc64-relu-fc10 \
       --epochs 5 --threads 2 [--augment] [--optimizer momentum --lr 0.05 --schedule cosine]
 
---augment applies a random affine map per image (rotation +-12 deg, scale 0.9-1.1, shear +-0.15,
-shift +-2 px) and a smoothed random displacement field (alpha 2 px, sigma 4 px), bilinear,
-which is close to (not bit-equal with) src/core/augment.c's defaults.
+--augment applies a random affine map per image (rotation +-12 deg, zoom 0.9-1.1, shear +-0.15,
+shift +-2 px) and a smooth random displacement field of 0.5 px RMS (a 7x7 normal field upsampled
+bicubically), bilinear: the same ranges as src/core/augment.c's defaults (whose field is alpha 12,
+sigma 4, 0.49 px RMS), not the same images.
 """
 import argparse
 import gzip
@@ -140,7 +141,7 @@ def accuracy(model, x, y):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", required=True)
-    ap.add_argument("--arch", default="conv8k5-relu-pool-conv16k5-relu-pool-fc10")
+    ap.add_argument("--arch", default="conv16k5p0-relu-pool-conv32k5p0-relu-pool-fc64-relu-fc10")
     ap.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default="momentum")
     ap.add_argument("--lr", type=float, default=0.05)
     ap.add_argument("--batch", type=int, default=64)

@@ -66,7 +66,7 @@ def parse_arch(s):
     ("pool",), ("flatten",), ("fc", N), with the shapes checked as digitrec checks them."""
     s = s.strip()
     presets = {"softmax": "784-10", "mlp": "784-128-64-10",
-               "cnn": "conv16k5-relu-pool-conv32k5-relu-pool-fc10"}
+               "cnn": "conv16k5p0-relu-pool-conv32k5p0-relu-pool-fc64-relu-fc10"}
     s = presets.get(s, s)
     if not s:
         raise ValueError("arch: empty")

@@ -75,7 +75,13 @@ static void test_dense(void) {
 
 static void test_conv(void) {
     Arch a;
-    if (parse_ok(&a, "cnn", ARCH_CNN)) CHECK(!a.dense && a.classes == 10, "cnn preset");
+    if (parse_ok(&a, "cnn", ARCH_CNN)) {
+        /* 28 -> conv 24 -> pool 12 -> conv 8 -> pool 4; 32*4*4 = 512 -> 64 -> 10 */
+        CHECK(!a.dense && a.classes == 10 && a.nparams == 46730 && a.n == 10, "cnn preset: %zu params, %d layers",
+              a.nparams, a.n);
+        CHECK(a.layer[7].in_c == 512 && a.layer[7].out_c == 64, "cnn preset fc %d -> %d", a.layer[7].in_c, a.layer[7].out_c);
+        CHECK(arch_macs(&a) == 16 * 576 * 25 + 32 * 64 * 400 + 512 * 64 + 640, "cnn preset macs %.0f", arch_macs(&a));
+    }
     if (parse_ok(&a, "conv16k5-relu-pool-conv32k5-relu-pool-fc10", "conv16k5-relu-pool-conv32k5-relu-pool-fc10")) {
         const LayerSpec *c1 = &a.layer[0], *p1 = &a.layer[2], *c2 = &a.layer[3], *f = &a.layer[6], *fc = &a.layer[7];
         CHECK(a.n == 8 && c1->kind == LAYER_CONV && f->kind == LAYER_FLATTEN && fc->kind == LAYER_FC, "layers %d", a.n);

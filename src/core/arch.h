@@ -35,7 +35,7 @@
 #define ARCH_IN_W 28
 
 /* The shipped convolutional recogniser (docs/cnn.md says why this one). */
-#define ARCH_CNN "conv16k5-relu-pool-conv32k5-relu-pool-fc10"
+#define ARCH_CNN "conv16k5p0-relu-pool-conv32k5p0-relu-pool-fc64-relu-fc10"
 
 typedef enum { LAYER_CONV = 0, LAYER_RELU, LAYER_POOL, LAYER_FLATTEN, LAYER_FC } LayerKind;
 
