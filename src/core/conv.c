@@ -39,6 +39,7 @@ typedef __m512 vf;
 #define V_ZERO() _mm512_setzero_ps()
 #define V_LOAD(p) _mm512_loadu_ps(p)
 #define V_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
 #define V_BCAST(p) _mm512_set1_ps(*(p))
 #define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define V_HSUM(v) _mm512_reduce_add_ps(v)
@@ -54,6 +55,7 @@ typedef __m256 vf;
 #define V_ZERO() _mm256_setzero_ps()
 #define V_LOAD(p) _mm256_loadu_ps(p)
 #define V_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
 #define V_BCAST(p) _mm256_broadcast_ss(p)
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define KEEP(v) __asm__("" : "+x"(v))
@@ -73,6 +75,7 @@ typedef float vf;
 #define V_ZERO() 0.0f
 #define V_LOAD(p) (*(p))
 #define V_STORE(p, v) (*(p) = (v))
+#define V_ADD(a, b) ((a) + (b))
 #define V_BCAST(p) (*(p))
 #define V_FMA(a, b, c) ((a) * (b) + (c))
 #define V_HSUM(v) (v)
@@ -174,6 +177,7 @@ typedef struct {
     size_t ld_o;        /* row stride of the forward's wide output: Ho*Wp rounded up */
     size_t ld_d;        /* row stride of the masked output gradient, same layout */
     int Q, Hq, Wq;      /* the input gradient: dout padded by Q = K-1-P */
+    int scatter;        /* dinp by per-tap 1x1 products added into a padded plane (Q > P) */
     size_t dq_len, ld_i;
     size_t o_len;       /* the wide output of one image (forward or input gradient) */
     size_t direct_task;
@@ -201,6 +205,9 @@ static Plan plan_make(const ConvShape *s) {
     size_t off_max = (Ci - 1) * (size_t)p.Hp * (size_t)p.Wp + (K - 1) * (size_t)p.Wp + (K - 1);
     p.xp_len = round_up(off_max + p.ld_o + 1, 16);
     p.Q = s->K - 1 - s->P;
+    /* gathering through dout padded by Q computes H*(Wo+2Q) wide positions per channel pair and
+     * tap; scattering computes Ho*Wp: fewer when Q > P (e.g. padding 0: 3x fewer at 12x12) */
+    p.scatter = s->S == 1 && p.Q > s->P;
     p.Hq = s->Ho + 2 * p.Q, p.Wq = s->Wo + 2 * p.Q;
     p.ld_i = round_up((size_t)s->H * (size_t)p.Wq, VL);
     size_t offq_max = (Co - 1) * (size_t)p.Hq * (size_t)p.Wq + (K - 1) * (size_t)p.Wq + (K - 1);
@@ -211,7 +218,7 @@ static Plan plan_make(const ConvShape *s) {
     p.im2col_task = round_up(hw * T, 16) * 2 + round_up(Co * T, 16) + round_up(Co * hw, 16);
     p.Cop = (int)round_up(Co, 16);
     p.dt_len = round_up(hw * (size_t)p.Cop, 16);
-    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len + p.o_len;
+    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len + p.o_len + round_up(Co * p.ld_d, 16);
     size_t wk = T * (size_t)p.Cop;
     p.wpack_len = round_up(wk > Co * T ? wk : Co * T, 16);
     p.wflip_len = round_up(Co * T, 16);
@@ -236,9 +243,11 @@ size_t conv2d_workspace(const ConvShape *s) {
 /* ---- the direct kernel: MR output channels x NV vectors of the wide output ---- */
 
 /* O[r*ldo + v*VL + l] = sum over taps of w[r*T + tap] * X[tap offset + v*VL + l], taps
- * (ci, kh, kw) at offset ci*plane + kh*ldx + kw, T = Cin*K*K. */
+ * (ci, kh, kw) at offset ci*plane + kh*ldx + kw, T = Cin*K*K, kernel rows kh in [kh0, kh1)
+ * only (the others would read rows of X that are all zero padding). With accum the sums are
+ * added to what O holds. */
 INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
-                         int K, int mr, int nv) {
+                         int K, int kh0, int kh1, int mr, int nv, int accum) {
     vf acc[FWD_MR][FWD_NV];
     UNROLL
     for (int r = 0; r < mr; r++)
@@ -246,7 +255,7 @@ INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int
         for (int v = 0; v < nv; v++) acc[r][v] = V_ZERO();
     const int T = Cin * K * K;
     for (int ci = 0; ci < Cin; ci++) {
-        for (int kh = 0; kh < K; kh++) {
+        for (int kh = kh0; kh < kh1; kh++) {
             const float *xr = X + (size_t)ci * plane + (size_t)kh * ldx;
             const float *wr = w + (size_t)ci * K * K + (size_t)kh * K;
             for (int kw = 0; kw < K; kw++) {
@@ -268,12 +277,15 @@ INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int
     UNROLL
     for (int r = 0; r < mr; r++)
         UNROLL
-        for (int v = 0; v < nv; v++) V_STORE(O + (size_t)r * ldo + v * VL, acc[r][v]);
+        for (int v = 0; v < nv; v++) {
+            float *o = O + (size_t)r * ldo + v * VL;
+            V_STORE(o, accum ? V_ADD(V_LOAD(o), acc[r][v]) : acc[r][v]);
+        }
 }
 
 #define FWD_CASE(MR_, NV_)                                                                    \
     case (MR_) * 4 + (NV_):                                                                   \
-        direct_block(O, ldo, X, plane, ldx, w, Cin, K, MR_, NV_);                              \
+        direct_block(O, ldo, X, plane, ldx, w, Cin, K, kh0, kh1, MR_, NV_, accum);             \
         break;
 #define FWD_ROW(MR_) FWD_CASE(MR_, 1) FWD_CASE(MR_, 2) FWD_CASE(MR_, 3)
 #if FWD_MR > 4
@@ -283,7 +295,7 @@ INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int
 #endif
 
 static void direct_dispatch(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
-                            int K, int mr, int nv) {
+                            int K, int kh0, int kh1, int mr, int nv, int accum) {
     switch (mr * 4 + nv) {
         FWD_ROW(1) FWD_ROW(2) FWD_ROW(3) FWD_ROW(4) FWD_ROWS_HI
     default:
@@ -291,17 +303,22 @@ static void direct_dispatch(float *O, size_t ldo, const float *X, size_t plane, 
     }
 }
 
-/* O (Cout, ldo) wide output of n positions from X (Cin planes of `plane` floats, rows of ldx)
- * and w (Cout, Cin, K, K). */
+/* O (Cout, ldo) wide output of n positions from X (Cin planes of `plane` floats, rows of ldx,
+ * nonzero only in rows [top, bottom)) and w (Cout, Cin, K, K). */
 static void direct_conv(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cout,
-                        int Cin, int K, size_t n) {
+                        int Cin, int K, size_t n, int top, int bottom) {
     size_t T = (size_t)Cin * K * K;
     for (int c0 = 0; c0 < Cout; c0 += FWD_MR) {
         int mr = Cout - c0 < FWD_MR ? Cout - c0 : FWD_MR;
         for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
             size_t left = (n - n0 + VL - 1) / VL;
             int nv = left < FWD_NV ? (int)left : FWD_NV;
-            direct_dispatch(O + (size_t)c0 * ldo + n0, ldo, X + n0, plane, ldx, w + (size_t)c0 * T, Cin, K, mr, nv);
+            /* output rows r0..r1 of this block read X rows r + kh */
+            int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
+            int kh0 = top - r1 > 0 ? top - r1 : 0, kh1 = bottom - r0 < K ? bottom - r0 : K;
+            if (kh1 < kh0) kh1 = kh0;
+            direct_dispatch(O + (size_t)c0 * ldo + n0, ldo, X + n0, plane, ldx, w + (size_t)c0 * T, Cin, K, kh0, kh1,
+                            mr, nv, 0);
         }
     }
 }
@@ -540,7 +557,7 @@ static void fwd_direct(const ConvJob *j, int t, int b0, int b1) {
     size_t n = (size_t)s->Ho * p->Wp, in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
     for (int b = b0; b < b1; b++) {
         pad_image(xp, j->inp + (size_t)b * in_img, s, p);
-        direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n);
+        direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n, s->P, s->P + s->H);
         float *ob = j->out + (size_t)b * out_img;
         for (int c = 0; c < s->Co; c++)
             for (int h = 0; h < s->Ho; h++)
@@ -717,10 +734,53 @@ static void wide_grad(float *D, double *dbs, const ConvJob *j, int b) {
     }
 }
 
+/* dinp (Ci, H, W) of one image from its masked output gradient Dw (Co, ld_d; rows of Wp, zero
+ * past Wo). Either scattered: for each tap (kh, kw), the 1x1 product wtap (Ci, Co) @ Dw added
+ * into a padded plane at offset kh*Wp + kw, then cropped (pad: xp_len floats); or gathered: Dw
+ * padded by Q (dq) through the flipped weights into the wide o. */
+static void dinp_from_wide(const ConvJob *j, float *di, const float *Dw, float *dq, float *o, float *pad) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int Co = s->Co, Ci = s->Ci, K = s->K;
+    if (p->scatter) {
+        size_t plane = (size_t)p->Hp * p->Wp, n = (size_t)s->Ho * p->Wp;
+        memset(pad, 0, sizeof(float) * p->xp_len);
+        for (int kh = 0; kh < K; kh++)
+            for (int kw = 0; kw < K; kw++) {
+                const float *wt = j->wflip + (size_t)(kh * K + kw) * Ci * Co;
+                float *dst = pad + (size_t)kh * p->Wp + kw;
+                for (int c0 = 0; c0 < Ci; c0 += FWD_MR) {
+                    int mr = Ci - c0 < FWD_MR ? Ci - c0 : FWD_MR;
+                    for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
+                        size_t left = (n - n0 + VL - 1) / VL;
+                        int nv = left < FWD_NV ? (int)left : FWD_NV;
+                        direct_dispatch(dst + (size_t)c0 * plane + n0, plane, Dw + n0, p->ld_d, p->Wp, wt + (size_t)c0 * Co,
+                                        Co, 1, 0, 1, mr, nv, 1);
+                    }
+                }
+            }
+        for (int c = 0; c < Ci; c++)
+            for (int h = 0; h < s->H; h++)
+                memcpy(di + ((size_t)c * s->H + h) * s->W, pad + (size_t)c * plane + (size_t)(h + s->P) * p->Wp + s->P,
+                       sizeof(float) * (size_t)s->W);
+        return;
+    }
+    size_t qplane = (size_t)p->Hq * p->Wq;
+    memset(dq, 0, sizeof(float) * p->dq_len);
+    for (int c = 0; c < Co; c++)
+        for (int h = 0; h < s->Ho; h++)
+            memcpy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, Dw + (size_t)c * p->ld_d + (size_t)h * p->Wp,
+                   sizeof(float) * (size_t)s->Wo);
+    direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq, p->Q, p->Q + s->Ho);
+    for (int c = 0; c < Ci; c++)
+        for (int h = 0; h < s->H; h++)
+            memcpy(di + ((size_t)c * s->H + h) * s->W, o + (size_t)c * p->ld_i + (size_t)h * p->Wq, sizeof(float) * (size_t)s->W);
+}
+
 static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
     const ConvShape *s = j->s;
     const Plan *p = &j->p;
-    int nimg = b1 - b0, Co = s->Co, Ci = s->Ci, K = s->K, T = p->T;
+    int nimg = b1 - b0, Co = s->Co, Ci = s->Ci, T = p->T;
     size_t dlen = round_up((size_t)Co * p->ld_d, 16);
     float *xp = task_ws(j, t), *D = xp + (size_t)p->chunk * p->xp_len, *dq = D + (size_t)p->chunk * dlen;
     float *o = dq + p->dq_len, *slot = task_slot(j, t);
@@ -744,22 +804,9 @@ static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
         }
     }
     if (!j->dinp) return;
-    /* dinp: the wide gradient padded by Q, convolved with the flipped weights */
-    size_t qplane = (size_t)p->Hq * p->Wq;
-    for (int i = 0; i < nimg; i++) {
-        const float *Di = D + (size_t)i * dlen;
-        memset(dq, 0, sizeof(float) * p->dq_len);
-        for (int c = 0; c < Co; c++)
-            for (int h = 0; h < s->Ho; h++)
-                memcpy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, Di + (size_t)c * p->ld_d + (size_t)h * p->Wp,
-                       sizeof(float) * (size_t)s->Wo);
-        direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq);
-        float *di = j->dinp + (size_t)(b0 + i) * in_img;
-        for (int c = 0; c < Ci; c++)
-            for (int h = 0; h < s->H; h++)
-                memcpy(di + ((size_t)c * s->H + h) * s->W, o + (size_t)c * p->ld_i + (size_t)h * p->Wq,
-                       sizeof(float) * (size_t)s->W);
-    }
+    /* the padded inputs are no longer needed: the first one's room is the scatter plane */
+    for (int i = 0; i < nimg; i++)
+        dinp_from_wide(j, j->dinp + (size_t)(b0 + i) * in_img, D + (size_t)i * dlen, dq, o, xp);
 }
 
 static void bwd_im2col(const ConvJob *j, int t, int b0, int b1) {
@@ -837,26 +884,19 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
         }
     }
     if (!j->dinp) return;
-    /* dinp: the masked gradient padded by Q, through the flipped weights, by the row-vector
-     * kernel (measured faster here than channel vectors over the few input channels) */
-    size_t qplane = (size_t)p->Hq * p->Wq;
-    float *o = dq + p->dq_len;
+    /* dinp by the row-vector kernels (measured faster here than channel vectors over the few
+     * input channels), from the masked gradient in the wide layout */
+    float *o = dq + p->dq_len, *Dw = o + p->o_len;
     for (int i = 0; i < nimg; i++) {
         int b = b0 + i;
         const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
-        memset(dq, 0, sizeof(float) * p->dq_len);
+        memset(Dw, 0, sizeof(float) * (size_t)Co * p->ld_d);
         for (int c = 0; c < Co; c++)
             for (int h = 0; h < s->Ho; h++) {
                 size_t src = ((size_t)c * s->Ho + h) * s->Wo;
-                row_mask_copy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, g + src, m ? m + src : NULL,
-                              s->Wo);
+                row_mask_copy(Dw + (size_t)c * p->ld_d + (size_t)h * p->Wp, g + src, m ? m + src : NULL, s->Wo);
             }
-        direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq);
-        float *di = j->dinp + (size_t)b * in_img;
-        for (int c = 0; c < Ci; c++)
-            for (int h = 0; h < s->H; h++)
-                memcpy(di + ((size_t)c * s->H + h) * s->W, o + (size_t)c * p->ld_i + (size_t)h * p->Wq,
-                       sizeof(float) * (size_t)s->W);
+        dinp_from_wide(j, j->dinp + (size_t)b * in_img, Dw, dq, o, xp);
     }
 }
 #endif
@@ -883,6 +923,19 @@ static void flip_weights(float *wf, const float *w, const ConvShape *s) {
                     wf[(((size_t)c * Co + o) * K + kh) * K + kw] = w[(((size_t)o * Ci + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
 }
 
+/* The weights dinp_from_wide takes: per tap (kh, kw) the (Ci, Co) matrix for scattering, or
+ * the flipped (Ci, Co, K, K) kernels for gathering. */
+static void dinp_weights(float *wf, const float *w, const ConvShape *s, const Plan *p) {
+    int Co = s->Co, Ci = s->Ci, K = s->K;
+    if (!p->scatter) {
+        flip_weights(wf, w, s);
+        return;
+    }
+    for (int o = 0; o < Co; o++)
+        for (int c = 0; c < Ci; c++)
+            for (int t = 0; t < K * K; t++) wf[((size_t)t * Ci + c) * Co + o] = w[((size_t)o * Ci + c) * K * K + t];
+}
+
 void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
                           const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
     ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
@@ -898,7 +951,7 @@ void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const fl
 #if CV_HAVE
     if (j.algo == CONV_CHANNELS) {
         for (int q = 0; q < Ci * K; q++) j.off[q] = (q / K * j.p.Hp + q % K) * j.p.Wp;
-        if (dinp) flip_weights(j.wflip, w, s);
+        if (dinp) dinp_weights(j.wflip, w, s, &j.p);
         run(&j, bwd_task);
         /* the chunks' (T, Cop) sums in chunk order, then back to (Co, T) */
         float *acc = task_slot(&j, 0);
@@ -919,7 +972,7 @@ void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const fl
             for (int kh = 0; kh < K; kh++)
                 for (int kw = 0; kw < K; kw++)
                     j.off[(c * K + kh) * K + kw] = (c * j.p.Hp + kh) * j.p.Wp + kw;
-        if (dinp) flip_weights(j.wflip, w, s);
+        if (dinp) dinp_weights(j.wflip, w, s, &j.p);
     }
     run(&j, bwd_task);
     /* the chunks' dW and db, summed in chunk order */
