@@ -125,6 +125,19 @@ static void row_bias_relu(float *dst, const float *src, int n, float bias, int r
     }
 }
 
+/* The sum of a (n, a multiple of 16), always added up in the same order. */
+static double plane_sum(const float *a, size_t n) {
+#if defined(__AVX512F__)
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t i = 0; i < n; i += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(a + i));
+    return _mm512_reduce_add_ps(acc);
+#else
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += a[i];
+    return s;
+#endif
+}
+
 /* dst[x] = g[x], or 0 where m[x] <= 0 (m may be NULL), for x < n; returns the sum of dst,
  * always added up in the same order. */
 static float row_mask_copy(float *dst, const float *g, const float *m, int n) {
@@ -541,12 +554,34 @@ static double *task_db(const ConvJob *j, int t) {
 }
 
 /* Xp (Ci, Hp, Wp) + slack = inp (Ci, H, W) zero-padded by P. */
+/* dst[x] = src[x], x < n: short rows, where a memcpy call costs more than the copy. */
+static inline void copy_row(float *dst, const float *src, int n) {
+    int x = 0;
+#if defined(__AVX512F__)
+    for (; x + 16 <= n; x += 16) _mm512_storeu_ps(dst + x, _mm512_loadu_ps(src + x));
+    if (x < n) {
+        __mmask16 m = (__mmask16)((1u << (n - x)) - 1);
+        _mm512_mask_storeu_ps(dst + x, m, _mm512_maskz_loadu_ps(m, src + x));
+    }
+    return;
+#endif
+    for (; x < n; x++) dst[x] = src[x];
+}
+
 static void pad_image(float *xp, const float *inp, const ConvShape *s, const Plan *p) {
-    memset(xp, 0, sizeof(float) * p->xp_len);
-    for (int c = 0; c < s->Ci; c++)
-        for (int h = 0; h < s->H; h++)
-            memcpy(xp + ((size_t)c * p->Hp + (size_t)(h + s->P)) * p->Wp + s->P,
-                   inp + ((size_t)c * s->H + h) * s->W, sizeof(float) * (size_t)s->W);
+    int P = s->P, W = s->W, Wp = p->Wp;
+    float *d = xp;
+    for (int c = 0; c < s->Ci; c++) {
+        memset(d, 0, sizeof(float) * (size_t)P * Wp); /* top rows */
+        for (int h = 0; h < s->H; h++) {
+            float *row = d + (size_t)(h + P) * Wp;
+            for (int x = 0; x < P; x++) row[x] = row[P + W + x] = 0.0f;
+            copy_row(row + P, inp + ((size_t)c * s->H + h) * W, W);
+        }
+        memset(d + (size_t)(P + s->H) * Wp, 0, sizeof(float) * (size_t)P * Wp); /* bottom rows */
+        d += (size_t)p->Hp * Wp;
+    }
+    memset(d, 0, sizeof(float) * (p->xp_len - (size_t)(d - xp))); /* the slack the last blocks read */
 }
 
 // inp (B,Ci,H,W), w (Co,Ci,K,K), bias (Co) -> out (B,Co,Ho,Wo), images [b0, b1) of task t
@@ -721,16 +756,18 @@ void conv2d_forward(float *out, float *ws, const float *inp, const float *w, con
 static void wide_grad(float *D, double *dbs, const ConvJob *j, int b) {
     const ConvShape *s = j->s;
     const Plan *p = &j->p;
-    size_t img = (size_t)s->Co * s->Ho * s->Wo;
+    size_t img = (size_t)s->Co * s->Ho * s->Wo, n = (size_t)s->Ho * p->Wp;
     const float *g = j->dout + (size_t)b * img, *m = j->out_relu ? j->out_relu + (size_t)b * img : NULL;
-    memset(D, 0, sizeof(float) * (size_t)s->Co * p->ld_d);
     for (int c = 0; c < s->Co; c++) {
-        double sum = 0;
+        float *dc = D + (size_t)c * p->ld_d;
         for (int h = 0; h < s->Ho; h++) {
             size_t src = ((size_t)c * s->Ho + h) * s->Wo;
-            sum += row_mask_copy(D + (size_t)c * p->ld_d + (size_t)h * p->Wp, g + src, m ? m + src : NULL, s->Wo);
+            float *row = dc + (size_t)h * p->Wp;
+            row_mask_copy(row, g + src, m ? m + src : NULL, s->Wo);
+            for (int x = s->Wo; x < p->Wp; x++) row[x] = 0.0f;
         }
-        dbs[c] += sum;
+        memset(dc + n, 0, sizeof(float) * (p->ld_d - n));
+        if (dbs) dbs[c] += plane_sum(dc, p->ld_d);
     }
 }
 
@@ -889,13 +926,7 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
     float *o = dq + p->dq_len, *Dw = o + p->o_len;
     for (int i = 0; i < nimg; i++) {
         int b = b0 + i;
-        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
-        memset(Dw, 0, sizeof(float) * (size_t)Co * p->ld_d);
-        for (int c = 0; c < Co; c++)
-            for (int h = 0; h < s->Ho; h++) {
-                size_t src = ((size_t)c * s->Ho + h) * s->Wo;
-                row_mask_copy(Dw + (size_t)c * p->ld_d + (size_t)h * p->Wp, g + src, m ? m + src : NULL, s->Wo);
-            }
+        wide_grad(Dw, NULL, j, b);
         dinp_from_wide(j, j->dinp + (size_t)b * in_img, Dw, dq, o, xp);
     }
 }
@@ -1063,6 +1094,59 @@ void conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dout, c
 
 /* ---- MaxPool2d 2x2 stride 2 ---- */
 
+#if defined(__AVX512F__)
+/* Lanes [0, n) of 16. */
+static inline __mmask16 lanes16(int n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1); }
+
+/* 16 windows at once: the even and odd columns of both rows separated with two permutes, then
+ * the same comparisons as the scalar loop below, lane by lane. */
+static int pool_fwd_row16(float *o, uint8_t *ix, const float *r0, const float *r1, int Wo) {
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    int x = 0;
+    for (; x < Wo; x += 16) {
+        int n = Wo - x < 16 ? Wo - x : 16;
+        __mmask16 ma = lanes16(2 * n), mb = lanes16(2 * n - 16), mo = lanes16(n);
+        __m512 a0 = _mm512_maskz_loadu_ps(ma, r0 + 2 * x), b0 = _mm512_maskz_loadu_ps(mb, r0 + 2 * x + 16);
+        __m512 a1 = _mm512_maskz_loadu_ps(ma, r1 + 2 * x), b1 = _mm512_maskz_loadu_ps(mb, r1 + 2 * x + 16);
+        __m512 v[4] = {_mm512_permutex2var_ps(a0, ev, b0), _mm512_permutex2var_ps(a0, od, b0),
+                       _mm512_permutex2var_ps(a1, ev, b1), _mm512_permutex2var_ps(a1, od, b1)};
+        __m512 best = v[0];
+        __m512i k = _mm512_setzero_si512();
+        for (int q = 1; q < 4; q++) {
+            __mmask16 gt = _mm512_cmp_ps_mask(v[q], best, _CMP_GT_OQ);
+            __mmask16 nan_q = _mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q), nan_b = _mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q);
+            __mmask16 take = gt | (nan_q & (__mmask16)~nan_b);
+            best = _mm512_mask_mov_ps(best, take, v[q]);
+            k = _mm512_mask_mov_epi32(k, take, _mm512_set1_epi32(q));
+        }
+        _mm512_mask_storeu_ps(o + x, mo, best);
+        _mm512_mask_cvtepi32_storeu_epi8(ix + x, mo, k);
+    }
+    return x;
+}
+
+/* The 2 rows under one row of windows: dout where that input won, else 0 (columns past 2*Wo
+ * are left to the caller). */
+static void pool_bwd_row16(float *r0, float *r1, const float *g, const uint8_t *ix, int Wo) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    const __m512 z = _mm512_setzero_ps();
+    for (int x = 0; x < Wo; x += 16) {
+        int n = Wo - x < 16 ? Wo - x : 16;
+        __mmask16 mo = lanes16(n), ma = lanes16(2 * n), mb = lanes16(2 * n - 16);
+        __m512 gv = _mm512_maskz_loadu_ps(mo, g + x);
+        __m512i k = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mo, ix + x));
+        __m512 d[4];
+        for (int q = 0; q < 4; q++) d[q] = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(q)), gv);
+        _mm512_mask_storeu_ps(r0 + 2 * x, ma, _mm512_permutex2var_ps(d[0], lo, d[1]));
+        _mm512_mask_storeu_ps(r0 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[0], hi, d[1]));
+        _mm512_mask_storeu_ps(r1 + 2 * x, ma, _mm512_permutex2var_ps(d[2], lo, d[3]));
+        _mm512_mask_storeu_ps(r1 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[2], hi, d[3]));
+    }
+}
+#endif
+
 /* Planes [p0, p1). The comparison lets a NaN win, as torch's does, so a NaN is not hidden. */
 static void pool_fwd_planes(float *out, uint8_t *idx, const float *inp, int p0, int p1, int H, int W) {
     int Ho = H / 2, Wo = W / 2;
@@ -1071,7 +1155,11 @@ static void pool_fwd_planes(float *out, uint8_t *idx, const float *inp, int p0, 
             const float *r0 = inp + ((size_t)p * H + 2 * y) * W, *r1 = r0 + W;
             float *o = out + ((size_t)p * Ho + y) * Wo;
             uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
-            for (int x = 0; x < Wo; x++) {
+            int x0 = 0;
+#if defined(__AVX512F__)
+            x0 = pool_fwd_row16(o, ix, r0, r1, Wo);
+#endif
+            for (int x = x0; x < Wo; x++) {
                 float v[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
                 int k = 0;
                 for (int q = 1; q < 4; q++)
@@ -1084,6 +1172,18 @@ static void pool_fwd_planes(float *out, uint8_t *idx, const float *inp, int p0, 
 
 static void pool_bwd_planes(float *dinp, const float *dout, const uint8_t *idx, int p0, int p1, int H, int W) {
     int Ho = H / 2, Wo = W / 2;
+#if defined(__AVX512F__)
+    for (int p = p0; p < p1; p++) {
+        float *plane = dinp + (size_t)p * H * W;
+        for (int y = 0; y < Ho; y++) {
+            float *r0 = plane + (size_t)(2 * y) * W;
+            pool_bwd_row16(r0, r0 + W, dout + ((size_t)p * Ho + y) * Wo, idx + ((size_t)p * Ho + y) * Wo, Wo);
+            if (W & 1) r0[W - 1] = r0[2 * W - 1] = 0.0f; /* the column no window covers */
+        }
+        if (H & 1) memset(plane + (size_t)(H - 1) * W, 0, sizeof(float) * (size_t)W);
+    }
+    return;
+#endif
     memset(dinp + (size_t)p0 * H * W, 0, sizeof(float) * (size_t)(p1 - p0) * H * W);
     for (int p = p0; p < p1; p++)
         for (int y = 0; y < Ho; y++) {
