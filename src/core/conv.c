@@ -6,8 +6,10 @@
  * width, so every tap (ci, kh, kw) of the kernel reads one contiguous run of that copy starting at
  * ci*Hp*Wp + kh*Wp + kw. The Wp - Wo extra columns of each row are computed and thrown away
  * (about 12% extra work at 28x28, 22% at 14x14) in exchange for no im2col copy and loads that
- * are all contiguous vectors. The input gradient is the same kernel run on the output gradient
- * padded by K-1-P with the weights flipped and transposed; dW is a dot product of the
+ * are all contiguous vectors. Kernel rows that would read only zero padding are skipped. The
+ * input gradient is the same kernel run on the output gradient padded by K-1-P with the weights
+ * flipped and transposed, or, when K-1-P > P (where that padding would be mostly zeros), per-tap
+ * 1x1 products of the output gradient added into a padded plane; dW is a dot product of the
  * output-gradient rows with the same shifted runs of the padded input. On AVX-512 a second
  * direct kernel puts 16 output channels in a vector instead and broadcasts pixels (no padding
  * columns, and dW sums stay in registers); it is used where it measured faster (see resolve).
