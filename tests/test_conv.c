@@ -105,10 +105,17 @@ static void test_against_reference(void) {
 /* ---- 1 vs 2 threads ---- */
 
 static void test_threads(void) {
-    ConvShape shapes[3] = {conv_shape(64, 16, 14, 14, 32, 5, 1, 2), conv_shape(37, 3, 17, 13, 9, 3, 2, 1),
-                           conv_shape(64, 1, 28, 28, 16, 5, 1, 2)};
-    for (int i = 0; i < 3; i++) {
+    /* the preset's layers (padding 0: the scattered input gradient), padding 2 (gathered), a
+     * strided layer (im2col), each through every algorithm that takes it */
+    ConvShape shapes[] = {conv_shape(64, 16, 12, 12, 32, 5, 1, 0), conv_shape(64, 1, 28, 28, 16, 5, 1, 0),
+                          conv_shape(64, 16, 14, 14, 32, 5, 1, 2), conv_shape(37, 3, 17, 13, 9, 3, 2, 1),
+                          conv_shape(50, 8, 11, 9, 16, 3, 1, 0)};
+    ConvAlgo algos[4] = {CONV_AUTO, CONV_DIRECT, CONV_CHANNELS, CONV_IM2COL};
+    for (int k = 0; k < 20; k++) {
+        int i = k / 4;
+        ConvAlgo algo = algos[k % 4];
         const ConvShape *s = &shapes[i];
+        if (s->S != 1 && (algo == CONV_DIRECT || algo == CONV_CHANNELS)) continue;
         size_t ni = in_len(s), no = out_len(s), nw = w_len(s);
         float *inp = fill(ni, -1, 1), *w = fill(nw, -0.5f, 0.5f), *bias = fill((size_t)s->Co, -0.5f, 0.5f);
         float *dout = fill(no, -1, 1), *ws = kernels_alloc(conv2d_workspace(s));
@@ -118,22 +125,22 @@ static void test_threads(void) {
             o[t] = kernels_alloc(no), dw[t] = kernels_alloc(nw), db[t] = kernels_alloc((size_t)s->Co);
             di[t] = kernels_alloc(ni);
             for (int rep = 0; rep < 3; rep++) { /* repeated: the tasks land on different threads */
-                conv2d_forward(o[t], ws, inp, w, bias, s, 1);
-                conv2d_backward(di[t], dw[t], db[t], ws, dout, inp, w, o[t], s);
+                conv2d_forward_algo(o[t], ws, inp, w, bias, s, 1, algo);
+                conv2d_backward_algo(di[t], dw[t], db[t], ws, dout, inp, w, o[t], s, algo);
             }
         }
         kernels_set_threads(1);
-        CHECK(memcmp(o[0], o[1], sizeof(float) * no) == 0, "shape %d: forward differs between 1 and 2 threads", i);
-        CHECK(memcmp(dw[0], dw[1], sizeof(float) * nw) == 0, "shape %d: dw differs between 1 and 2 threads", i);
-        CHECK(memcmp(db[0], db[1], sizeof(float) * s->Co) == 0, "shape %d: db differs between 1 and 2 threads", i);
-        CHECK(memcmp(di[0], di[1], sizeof(float) * ni) == 0, "shape %d: dinp differs between 1 and 2 threads", i);
+        CHECK(memcmp(o[0], o[1], sizeof(float) * no) == 0, "shape %d algo %d: forward differs between 1 and 2 threads", i, algo);
+        CHECK(memcmp(dw[0], dw[1], sizeof(float) * nw) == 0, "shape %d algo %d: dw differs between 1 and 2 threads", i, algo);
+        CHECK(memcmp(db[0], db[1], sizeof(float) * s->Co) == 0, "shape %d algo %d: db differs between 1 and 2 threads", i, algo);
+        CHECK(memcmp(di[0], di[1], sizeof(float) * ni) == 0, "shape %d algo %d: dinp differs between 1 and 2 threads", i, algo);
         /* a smaller batch in the same workspace gives the first images' results */
         ConvShape sm = *s;
         sm.B = s->B / 3;
         float *o2 = kernels_alloc(no);
-        conv2d_forward(o2, ws, inp, w, bias, &sm, 1);
-        CHECK(memcmp(o2, o[0], sizeof(float) * out_len(&sm)) == 0, "shape %d: batch %d in a batch-%d workspace", i,
-              sm.B, s->B);
+        conv2d_forward_algo(o2, ws, inp, w, bias, &sm, 1, algo);
+        CHECK(memcmp(o2, o[0], sizeof(float) * out_len(&sm)) == 0, "shape %d algo %d: batch %d in a batch-%d workspace", i,
+              algo, sm.B, s->B);
         free(o2);
         for (int t = 0; t < 2; t++) free(o[t]), free(dw[t]), free(db[t]), free(di[t]);
         free(inp), free(w), free(bias), free(dout), free(ws);
