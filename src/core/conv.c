@@ -1,0 +1,1264 @@
+/* conv.c - Conv2d and MaxPool2d forward/backward (NCHW float32), fast paths and plain-loop
+ * references. No allocation (the caller's workspace), no I/O; threads only via kernels_run.
+ *
+ * Stride-1 convolutions use a direct method with no im2col: each image is copied once into a
+ * zero-padded plane of width Wp = W + 2P, and an output row is computed over the whole padded
+ * width, so every tap (ci, kh, kw) of the kernel reads one contiguous run of that copy starting at
+ * ci*Hp*Wp + kh*Wp + kw. The Wp - Wo extra columns of each row are computed and thrown away
+ * (about 12% extra work at 28x28, 22% at 14x14) in exchange for no im2col copy and loads that
+ * are all contiguous vectors. Kernel rows that would read only zero padding are skipped. The
+ * input gradient is the same kernel run on the output gradient padded by K-1-P with the weights
+ * flipped and transposed, or, when K-1-P > P (where that padding would be mostly zeros), per-tap
+ * 1x1 products of the output gradient added into a padded plane; dW is a dot product of the
+ * output-gradient rows with the same shifted runs of the padded input. On AVX-512 a second
+ * direct kernel puts 16 output channels in a vector instead and broadcasts pixels (no padding
+ * columns, and dW sums stay in registers); it is used where it measured faster (see resolve).
+ * Stride 2 goes through im2col and kernels_gemm.c's products. docs/conv-kernels.md has the
+ * measurements behind these choices.
+ *
+ * Threads: the batch is cut into at most CONV_TASKS chunks of whole images, by B alone; each
+ * chunk's dW/db goes to its own slot and the slots are summed in chunk order afterwards, so the
+ * result is the same for any thread count. */
+#include "conv.h"
+
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "kernels_gemm.h"
+
+#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#include <immintrin.h>
+#endif
+
+#define INLINE static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 8")
+
+#if defined(__AVX512F__)
+typedef __m512 vf;
+#define VL 16
+#define V_ZERO() _mm512_setzero_ps()
+#define V_LOAD(p) _mm512_loadu_ps(p)
+#define V_STORE(p, v) _mm512_storeu_ps((p), (v))
+#define V_ADD(a, b) _mm512_add_ps((a), (b))
+#define V_BCAST(p) _mm512_set1_ps(*(p))
+#define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
+#define V_HSUM(v) _mm512_reduce_add_ps(v)
+#define KEEP(v) __asm__("" : "+v"(v))
+/* 32 registers: 24 accumulators, 3 input vectors, 1 broadcast weight */
+#define FWD_MR 8
+#ifndef DOT_MR
+#define DOT_MR 4
+#endif
+#elif defined(__AVX2__) && defined(__FMA__)
+typedef __m256 vf;
+#define VL 8
+#define V_ZERO() _mm256_setzero_ps()
+#define V_LOAD(p) _mm256_loadu_ps(p)
+#define V_STORE(p, v) _mm256_storeu_ps((p), (v))
+#define V_ADD(a, b) _mm256_add_ps((a), (b))
+#define V_BCAST(p) _mm256_broadcast_ss(p)
+#define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
+#define KEEP(v) __asm__("" : "+x"(v))
+INLINE float hsum8(__m256 v) {
+    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
+    a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
+    return _mm_cvtss_f32(a);
+}
+#define V_HSUM(v) hsum8(v)
+/* 16 registers: 12 accumulators, 3 input vectors, 1 broadcast weight */
+#define FWD_MR 4
+#define DOT_MR 2
+#else
+typedef float vf;
+#define VL 1
+#define V_ZERO() 0.0f
+#define V_LOAD(p) (*(p))
+#define V_STORE(p, v) (*(p) = (v))
+#define V_ADD(a, b) ((a) + (b))
+#define V_BCAST(p) (*(p))
+#define V_FMA(a, b, c) ((a) * (b) + (c))
+#define V_HSUM(v) (v)
+#define KEEP(v) ((void)0)
+#define FWD_MR 4
+#define DOT_MR 2
+#endif
+#define FWD_NV 3 /* output vectors per block */
+#ifndef DOT_NT
+#define DOT_NT 6 /* taps per dW block */
+#endif
+
+#if defined(DIGITREC_DNNL)
+/* conv_dnnl.c: 0, or -1 when oneDNN cannot run it (then digitrec's kernels do) */
+int conv_dnnl_forward(float *out, const float *inp, const float *w, const float *bias, const ConvShape *s, int relu);
+int conv_dnnl_backward(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp, const float *w,
+                       const float *out_relu, const ConvShape *s);
+#endif
+
+#define CONV_TASKS 16
+#define TASK_MACS 131072L /* below 2 tasks' worth, everything runs on the calling thread */
+
+static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
+
+/* dst[x] = src[x] + bias, then max(0, .) when relu, for x < n. */
+static void row_bias_relu(float *dst, const float *src, int n, float bias, int relu) {
+    int x = 0;
+#if defined(__AVX512F__)
+    const __m512 vb = _mm512_set1_ps(bias), z = _mm512_setzero_ps();
+    for (; x < n; x += 16) {
+        __mmask16 m = n - x >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - x)) - 1);
+        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, src + x), vb);
+        if (relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, z, _CMP_GT_OQ), v);
+        _mm512_mask_storeu_ps(dst + x, m, v);
+    }
+#elif defined(__AVX2__)
+    const __m256 vb = _mm256_set1_ps(bias), z = _mm256_setzero_ps();
+    for (; x + 8 <= n; x += 8) {
+        __m256 v = _mm256_add_ps(_mm256_loadu_ps(src + x), vb);
+        if (relu) v = _mm256_and_ps(v, _mm256_cmp_ps(v, z, _CMP_GT_OQ));
+        _mm256_storeu_ps(dst + x, v);
+    }
+#endif
+    for (; x < n; x++) {
+        float v = src[x] + bias;
+        dst[x] = relu && !(v > 0.0f) ? 0.0f : v;
+    }
+}
+
+/* The sum of a (n, a multiple of 16), always added up in the same order. */
+static double plane_sum(const float *a, size_t n) {
+#if defined(__AVX512F__)
+    __m512 acc = _mm512_setzero_ps();
+    for (size_t i = 0; i < n; i += 16) acc = _mm512_add_ps(acc, _mm512_loadu_ps(a + i));
+    return _mm512_reduce_add_ps(acc);
+#else
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += a[i];
+    return s;
+#endif
+}
+
+/* dst[x] = g[x], or 0 where m[x] <= 0 (m may be NULL), for x < n; returns the sum of dst,
+ * always added up in the same order. */
+static float row_mask_copy(float *dst, const float *g, const float *m, int n) {
+    int x = 0;
+    float sum = 0;
+#if defined(__AVX512F__)
+    __m512 acc = _mm512_setzero_ps(), z = _mm512_setzero_ps();
+    for (; x < n; x += 16) {
+        __mmask16 k = n - x >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - x)) - 1);
+        __m512 v = _mm512_maskz_loadu_ps(k, g + x);
+        if (m) v = _mm512_maskz_mov_ps(_mm512_mask_cmp_ps_mask(k, _mm512_maskz_loadu_ps(k, m + x), z, _CMP_GT_OQ), v);
+        _mm512_mask_storeu_ps(dst + x, k, v);
+        acc = _mm512_add_ps(acc, v);
+    }
+    sum = _mm512_reduce_add_ps(acc);
+#elif defined(__AVX2__)
+    __m256 acc = _mm256_setzero_ps(), z = _mm256_setzero_ps();
+    for (; x + 8 <= n; x += 8) {
+        __m256 v = _mm256_loadu_ps(g + x);
+        if (m) v = _mm256_and_ps(v, _mm256_cmp_ps(_mm256_loadu_ps(m + x), z, _CMP_GT_OQ));
+        _mm256_storeu_ps(dst + x, v);
+        acc = _mm256_add_ps(acc, v);
+    }
+    sum = hsum8(acc);
+#endif
+    for (; x < n; x++) {
+        float v = m && !(m[x] > 0.0f) ? 0.0f : g[x];
+        dst[x] = v;
+        sum += v;
+    }
+    return sum;
+}
+
+ConvShape conv_shape(int B, int Ci, int H, int W, int Co, int K, int S, int P) {
+    assert(B >= 1 && Ci >= 1 && H >= 1 && W >= 1 && Co >= 1);
+    assert(K >= CONV_MIN_K && K <= CONV_MAX_K && (S == 1 || S == 2) && P >= 0 && P < K);
+    ConvShape s = {B, Ci, H, W, Co, K, S, P, (H + 2 * P - K) / S + 1, (W + 2 * P - K) / S + 1};
+    assert(H + 2 * P >= K && W + 2 * P >= K);
+    return s;
+}
+
+/* ---- workspace plan ---- */
+
+typedef struct {
+    int ntasks, chunk;  /* tasks (chunks of whole images) and the most images in one */
+    int T;              /* taps per output channel: Ci*K*K */
+    /* direct (stride 1) */
+    int Hp, Wp;         /* padded input plane */
+    size_t xp_len;      /* floats of one padded image, slack for the last block's over-read */
+    size_t ld_o;        /* row stride of the forward's wide output: Ho*Wp rounded up */
+    size_t ld_d;        /* row stride of the masked output gradient, same layout */
+    int Q, Hq, Wq;      /* the input gradient: dout padded by Q = K-1-P */
+    int scatter;        /* dinp by per-tap 1x1 products added into a padded plane (Q > P) */
+    size_t dq_len, ld_i;
+    size_t o_len;       /* the wide output of one image (forward or input gradient) */
+    size_t direct_task;
+    /* im2col */
+    size_t im2col_task;
+    /* channel vectors (AVX-512): output channels padded to 16 */
+    int Cop;
+    size_t dt_len, cv_task;
+    size_t wpack_len, wflip_len;
+    /* shared: per-task dW/db slots, the flipped weights, the tap offsets */
+    size_t slot;        /* floats: dW (wpack_len), then db (Co doubles), each rounded to 64 bytes */
+    size_t shared;
+} Plan;
+
+static Plan plan_make(const ConvShape *s) {
+    Plan p;
+    p.ntasks = s->B < CONV_TASKS ? s->B : CONV_TASKS;
+    p.chunk = (s->B + p.ntasks - 1) / p.ntasks;
+    p.T = s->Ci * s->K * s->K;
+    size_t Co = (size_t)s->Co, Ci = (size_t)s->Ci, K = (size_t)s->K;
+    p.Hp = s->H + 2 * s->P, p.Wp = s->W + 2 * s->P;
+    size_t n_out = (size_t)s->Ho * (size_t)p.Wp;
+    p.ld_o = round_up(n_out, VL);
+    p.ld_d = p.ld_o;
+    size_t off_max = (Ci - 1) * (size_t)p.Hp * (size_t)p.Wp + (K - 1) * (size_t)p.Wp + (K - 1);
+    p.xp_len = round_up(off_max + p.ld_o + 1, 16);
+    p.Q = s->K - 1 - s->P;
+    /* gathering through dout padded by Q computes H*(Wo+2Q) wide positions per channel pair and
+     * tap; scattering computes Ho*Wp: fewer when Q > P (e.g. padding 0: 3x fewer at 12x12) */
+    p.scatter = s->S == 1 && p.Q > s->P;
+    p.Hq = s->Ho + 2 * p.Q, p.Wq = s->Wo + 2 * p.Q;
+    p.ld_i = round_up((size_t)s->H * (size_t)p.Wq, VL);
+    size_t offq_max = (Co - 1) * (size_t)p.Hq * (size_t)p.Wq + (K - 1) * (size_t)p.Wq + (K - 1);
+    p.dq_len = round_up(offq_max + p.ld_i + 1, 16);
+    p.o_len = round_up(Co * p.ld_o > Ci * p.ld_i ? Co * p.ld_o : Ci * p.ld_i, 16);
+    p.direct_task = (size_t)p.chunk * (p.xp_len + round_up(Co * p.ld_d, 16)) + p.dq_len + p.o_len;
+    size_t hw = (size_t)s->Ho * (size_t)s->Wo, T = (size_t)p.T;
+    p.im2col_task = round_up(hw * T, 16) * 2 + round_up(Co * T, 16) + round_up(Co * hw, 16);
+    p.Cop = (int)round_up(Co, 16);
+    p.dt_len = round_up(hw * (size_t)p.Cop, 16);
+    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len + p.o_len + round_up(Co * p.ld_d, 16);
+    size_t wk = T * (size_t)p.Cop;
+    p.wpack_len = round_up(wk > Co * T ? wk : Co * T, 16);
+    p.wflip_len = round_up(Co * T, 16);
+    p.slot = p.wpack_len + round_up(2 * Co, 16);
+    p.shared = (size_t)p.ntasks * p.slot + p.wpack_len + p.wflip_len + round_up(T, 16);
+    return p;
+}
+
+size_t conv2d_workspace(const ConvShape *s) {
+    Plan p = plan_make(s);
+    size_t task = p.im2col_task;
+    if (s->S == 1 && p.direct_task > task) task = p.direct_task;
+    if (s->S == 1 && p.cv_task > task) task = p.cv_task;
+    size_t total = p.shared + (size_t)p.ntasks * task;
+#if defined(DIGITREC_DNNL)
+    size_t masked = (size_t)s->B * s->Co * s->Ho * s->Wo; /* conv_dnnl_backward's masked dout */
+    if (masked > total) total = masked;
+#endif
+    return total;
+}
+
+/* ---- the direct kernel: MR output channels x NV vectors of the wide output ---- */
+
+/* O[r*ldo + v*VL + l] = sum over taps of w[r*T + tap] * X[tap offset + v*VL + l], taps
+ * (ci, kh, kw) at offset ci*plane + kh*ldx + kw, T = Cin*K*K, kernel rows kh in [kh0, kh1)
+ * only (the others would read rows of X that are all zero padding). With accum the sums are
+ * added to what O holds. */
+INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
+                         int K, int kh0, int kh1, int mr, int nv, int accum) {
+    vf acc[FWD_MR][FWD_NV];
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int v = 0; v < nv; v++) acc[r][v] = V_ZERO();
+    const int T = Cin * K * K;
+    for (int ci = 0; ci < Cin; ci++) {
+        for (int kh = kh0; kh < kh1; kh++) {
+            const float *xr = X + (size_t)ci * plane + (size_t)kh * ldx;
+            const float *wr = w + (size_t)ci * K * K + (size_t)kh * K;
+            for (int kw = 0; kw < K; kw++) {
+                vf x[FWD_NV];
+                UNROLL
+                for (int v = 0; v < nv; v++) {
+                    x[v] = V_LOAD(xr + kw + v * VL);
+                    KEEP(x[v]);
+                }
+                UNROLL
+                for (int r = 0; r < mr; r++) {
+                    vf wv = V_BCAST(wr + (size_t)r * T + kw);
+                    UNROLL
+                    for (int v = 0; v < nv; v++) acc[r][v] = V_FMA(wv, x[v], acc[r][v]);
+                }
+            }
+        }
+    }
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int v = 0; v < nv; v++) {
+            float *o = O + (size_t)r * ldo + v * VL;
+            V_STORE(o, accum ? V_ADD(V_LOAD(o), acc[r][v]) : acc[r][v]);
+        }
+}
+
+#define FWD_CASE(MR_, NV_)                                                                    \
+    case (MR_) * 4 + (NV_):                                                                   \
+        direct_block(O, ldo, X, plane, ldx, w, Cin, K, kh0, kh1, MR_, NV_, accum);             \
+        break;
+#define FWD_ROW(MR_) FWD_CASE(MR_, 1) FWD_CASE(MR_, 2) FWD_CASE(MR_, 3)
+#if FWD_MR > 4
+#define FWD_ROWS_HI FWD_ROW(5) FWD_ROW(6) FWD_ROW(7) FWD_ROW(8)
+#else
+#define FWD_ROWS_HI
+#endif
+
+static void direct_dispatch(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
+                            int K, int kh0, int kh1, int mr, int nv, int accum) {
+    switch (mr * 4 + nv) {
+        FWD_ROW(1) FWD_ROW(2) FWD_ROW(3) FWD_ROW(4) FWD_ROWS_HI
+    default:
+        assert(0);
+    }
+}
+
+/* O (Cout, ldo) wide output of n positions from X (Cin planes of `plane` floats, rows of ldx,
+ * nonzero only in rows [top, bottom)) and w (Cout, Cin, K, K). */
+static void direct_conv(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cout,
+                        int Cin, int K, size_t n, int top, int bottom) {
+    size_t T = (size_t)Cin * K * K;
+    for (int c0 = 0; c0 < Cout; c0 += FWD_MR) {
+        int mr = Cout - c0 < FWD_MR ? Cout - c0 : FWD_MR;
+        for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
+            size_t left = (n - n0 + VL - 1) / VL;
+            int nv = left < FWD_NV ? (int)left : FWD_NV;
+            /* output rows r0..r1 of this block read X rows r + kh */
+            int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
+            int kh0 = top - r1 > 0 ? top - r1 : 0, kh1 = bottom - r0 < K ? bottom - r0 : K;
+            if (kh1 < kh0) kh1 = kh0;
+            direct_dispatch(O + (size_t)c0 * ldo + n0, ldo, X + n0, plane, ldx, w + (size_t)c0 * T, Cin, K, kh0, kh1,
+                            mr, nv, 0);
+        }
+    }
+}
+
+/* ---- the dW kernel: MR output channels x NT taps, summed over images and positions ---- */
+
+/* dw[r*T + c] = sum over images i, positions n < len of D[i][r*ldd + n] * X[i][off[c] + n]. */
+INLINE void dot_block(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
+                      const int *off, int nimg, size_t len, int mr, int nt) {
+    vf acc[DOT_MR][DOT_NT];
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int c = 0; c < nt; c++) acc[r][c] = V_ZERO();
+    for (int i = 0; i < nimg; i++) {
+        const float *d = D + (size_t)i * dimg, *x = X + (size_t)i * ximg;
+        for (size_t n = 0; n < len; n += VL) {
+            vf dv[DOT_MR];
+            UNROLL
+            for (int r = 0; r < mr; r++) dv[r] = V_LOAD(d + (size_t)r * ldd + n);
+            UNROLL
+            for (int c = 0; c < nt; c++) {
+                vf xv = V_LOAD(x + off[c] + n);
+                KEEP(xv);
+                UNROLL
+                for (int r = 0; r < mr; r++) acc[r][c] = V_FMA(dv[r], xv, acc[r][c]);
+            }
+        }
+    }
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int c = 0; c < nt; c++) dw[(size_t)r * T + c] = V_HSUM(acc[r][c]);
+}
+
+#define DOT_CASE(MR_, NT_)                                                                    \
+    case (MR_) * 16 + (NT_):                                                                  \
+        dot_block(dw, T, D, dimg, ldd, X, ximg, off, nimg, len, MR_, NT_);                     \
+        break;
+#define DOT_ROW(MR_) DOT_CASE(MR_, 1) DOT_CASE(MR_, 2) DOT_CASE(MR_, 3) DOT_CASE(MR_, 4) DOT_CASE(MR_, 5) DOT_CASE(MR_, 6)
+#if DOT_MR > 4
+#define DOT_ROWS_HI DOT_ROW(3) DOT_ROW(4) DOT_ROW(5) DOT_ROW(6) DOT_ROW(7) DOT_ROW(8)
+#elif DOT_MR > 2
+#define DOT_ROWS_HI DOT_ROW(3) DOT_ROW(4)
+#else
+#define DOT_ROWS_HI
+#endif
+
+static void dot_dispatch(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
+                         const int *off, int nimg, size_t len, int mr, int nt) {
+    switch (mr * 16 + nt) {
+        DOT_ROW(1) DOT_ROW(2) DOT_ROWS_HI
+    default:
+        assert(0);
+    }
+}
+
+/* ---- channel vectors (AVX-512): 16 output channels per vector, pixels broadcast ----
+ * No lane is wasted on padding columns, and dW sums stay in registers (no horizontal sums),
+ * which is what wins on the 14x14 layers (docs/conv-kernels.md). Weights are repacked per call
+ * as (taps, channels padded to 16), a few tens of KB. */
+#if defined(__AVX512F__)
+#define CV_HAVE 1
+#define CV_R 12 /* at most this many pixels of one output row per forward block (24 accumulators) */
+
+/* tile[r*J*16 + j*16 + l] = sum over taps t of X[tap offset + r] * Wk[t*ldw + j*16 + l]: R pixels
+ * of one row (X points at the first one in channel 0's plane) by J vectors of channels. */
+INLINE void cv_fwd_block(float *tile, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cin,
+                         int K, int R, int J) {
+    __m512 acc[CV_R][2];
+    UNROLL
+    for (int r = 0; r < R; r++)
+        UNROLL
+        for (int j = 0; j < J; j++) acc[r][j] = _mm512_setzero_ps();
+    for (int ci = 0; ci < Cin; ci++)
+        for (int kh = 0; kh < K; kh++) {
+            const float *xr = X + (size_t)ci * plane + (size_t)kh * ldx;
+            const float *wr = Wk + (size_t)((ci * K + kh) * K) * ldw;
+            for (int kw = 0; kw < K; kw++) {
+                __m512 w[2];
+                UNROLL
+                for (int j = 0; j < J; j++) w[j] = _mm512_loadu_ps(wr + (size_t)kw * ldw + 16 * j);
+                UNROLL
+                for (int r = 0; r < R; r++) {
+                    __m512 x = _mm512_set1_ps(xr[kw + r]);
+                    UNROLL
+                    for (int j = 0; j < J; j++) acc[r][j] = _mm512_fmadd_ps(x, w[j], acc[r][j]);
+                }
+            }
+        }
+    UNROLL
+    for (int r = 0; r < R; r++)
+        UNROLL
+        for (int j = 0; j < J; j++) _mm512_storeu_ps(tile + (size_t)(r * J + j) * 16, acc[r][j]);
+}
+
+#define CVF_CASE(R_, J_)                                                                      \
+    case (R_) * 4 + (J_):                                                                     \
+        cv_fwd_block(tile, X, plane, ldx, Wk, ldw, Cin, K, R_, J_);                            \
+        break;
+#define CVF_R(R_) CVF_CASE(R_, 1) CVF_CASE(R_, 2)
+
+static void cv_fwd_dispatch(float *tile, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cin,
+                            int K, int R, int J) {
+    switch (R * 4 + J) {
+        CVF_R(1) CVF_R(2) CVF_R(3) CVF_R(4) CVF_R(5) CVF_R(6) CVF_R(7) CVF_R(8) CVF_R(9) CVF_R(10) CVF_R(11)
+        CVF_R(12)
+    default:
+        assert(0);
+    }
+}
+
+/* out (Cout, Ho, Wo) + bias (Cout, or NULL), ReLU when relu, from X (Cin padded planes of
+ * `plane` floats, rows of ldx) and Wk (Cin*K*K, ldw) packed weights. */
+static void cv_conv(float *out, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cout, int Cin,
+                    int K, int Ho, int Wo, const float *bias, int relu) {
+    float tile[CV_R * 32];
+    int nseg = (Wo + CV_R - 1) / CV_R;
+    for (int j0 = 0; j0 < Cout; j0 += 32) {
+        int nc = Cout - j0 < 32 ? Cout - j0 : 32, J = (nc + 15) / 16;
+        for (int oh = 0; oh < Ho; oh++)
+            for (int sg = 0, w0 = 0; sg < nseg; sg++) {
+                int w1 = (int)((long)Wo * (sg + 1) / nseg), R = w1 - w0;
+                cv_fwd_dispatch(tile, X + (size_t)oh * ldx + w0, plane, ldx, Wk + j0, ldw, Cin, K, R, J);
+                for (int c = 0; c < nc; c++) {
+                    float *o = out + ((size_t)(j0 + c) * Ho + oh) * Wo + w0;
+                    float b = bias ? bias[j0 + c] : 0.0f;
+                    for (int r = 0; r < R; r++) {
+                        float v = tile[(size_t)r * J * 16 + c] + b;
+                        o[r] = relu && !(v > 0.0f) ? 0.0f : v;
+                    }
+                }
+                w0 = w1;
+            }
+    }
+}
+
+/* dWk rows (kernel rows q0..q0+KR-1, i.e. taps (q*K + kw), ldw apart) x J channel vectors:
+ * the sum over images and valid pixels of X[row offset + pixel + kw] * dT[pixel][16 j + l]. */
+INLINE void cv_dw_block(float *dwk, int ldw, const float *X, size_t ximg, const int *roff, const float *dT, size_t dimg,
+                        int nimg, int Ho, int Wo, int ldx, int K, int KR, int J) {
+    __m512 acc[24][2];
+    UNROLL
+    for (int t = 0; t < KR * K; t++)
+        UNROLL
+        for (int j = 0; j < J; j++) acc[t][j] = _mm512_setzero_ps();
+    for (int i = 0; i < nimg; i++) {
+        const float *xi = X + (size_t)i * ximg, *d = dT + (size_t)i * dimg;
+        for (int oh = 0; oh < Ho; oh++) {
+            const float *xrow = xi + (size_t)oh * ldx;
+            for (int ow = 0; ow < Wo; ow++, d += ldw) {
+                __m512 dv[2];
+                UNROLL
+                for (int j = 0; j < J; j++) dv[j] = _mm512_loadu_ps(d + 16 * j);
+                UNROLL
+                for (int q = 0; q < KR; q++) {
+                    const float *xq = xrow + roff[q] + ow;
+                    UNROLL
+                    for (int kw = 0; kw < K; kw++) {
+                        __m512 x = _mm512_set1_ps(xq[kw]);
+                        UNROLL
+                        for (int j = 0; j < J; j++) acc[q * K + kw][j] = _mm512_fmadd_ps(x, dv[j], acc[q * K + kw][j]);
+                    }
+                }
+            }
+        }
+    }
+    UNROLL
+    for (int t = 0; t < KR * K; t++)
+        UNROLL
+        for (int j = 0; j < J; j++) _mm512_storeu_ps(dwk + (size_t)t * ldw + 16 * j, acc[t][j]);
+}
+
+/* kernel rows per dW block: as many as keep KR*K*J <= 24 accumulators */
+static int cv_rows(int K, int J) { return 24 / (K * J) > 0 ? 24 / (K * J) : 1; }
+
+#define CVW_CASE(K_, J_, KR_)                                                                 \
+    case ((K_) * 4 + (J_)) * 2 + ((KR_) == 1):                                                \
+        cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, K_, KR_, J_);        \
+        break;
+#define CVW_K(K_) CVW_CASE(K_, 1, 24 / (K_)) CVW_CASE(K_, 2, 12 / (K_)) CVW_CASE(K_, 1, 1) CVW_CASE(K_, 2, 1)
+
+static void cv_dw_dispatch(float *dwk, int ldw, const float *X, size_t ximg, const int *roff, const float *dT,
+                           size_t dimg, int nimg, int Ho, int Wo, int ldx, int K, int KR, int J) {
+    assert(KR == 1 || KR == cv_rows(K, J));
+    switch ((K * 4 + J) * 2 + (KR == 1)) {
+        CVW_K(3) CVW_K(4) CVW_K(5) CVW_K(6)
+        case (7 * 4 + 1) * 2 + 0: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 3, 1); break;
+        case (7 * 4 + 1) * 2 + 1: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 1, 1); break;
+        case (7 * 4 + 2) * 2 + 1: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 1, 2); break;
+    default:
+        assert(0);
+    }
+}
+#else
+#define CV_HAVE 0
+#endif
+
+/* ---- jobs ---- */
+
+typedef struct {
+    float *out, *dinp, *dw, *db, *ws;
+    const float *inp, *w, *bias, *dout, *out_relu;
+    const ConvShape *s;
+    Plan p;
+    int relu, algo;
+    float *wpack;    /* channel vectors: (T, Cop) packed weights */
+    float *wflip;    /* (Ci, Co, K, K) flipped, transposed weights (dinp by the direct kernel) */
+    int *off;        /* direct: (T) tap offsets into a padded image; channel vectors: (Ci*K)
+                        kernel-row offsets */
+} ConvJob;
+
+static float *task_ws(const ConvJob *j, int t) {
+    size_t task = j->algo == CONV_DIRECT ? j->p.direct_task : j->algo == CONV_CHANNELS ? j->p.cv_task : j->p.im2col_task;
+    return j->ws + j->p.shared + (size_t)t * task;
+}
+static float *task_slot(const ConvJob *j, int t) { return j->ws + (size_t)t * j->p.slot; }
+static double *task_db(const ConvJob *j, int t) {
+    return (double *)(task_slot(j, t) + j->p.wpack_len);
+}
+
+/* Xp (Ci, Hp, Wp) + slack = inp (Ci, H, W) zero-padded by P. */
+/* dst[x] = src[x], x < n: short rows, where a memcpy call costs more than the copy. */
+static inline void copy_row(float *dst, const float *src, int n) {
+    int x = 0;
+#if defined(__AVX512F__)
+    for (; x + 16 <= n; x += 16) _mm512_storeu_ps(dst + x, _mm512_loadu_ps(src + x));
+    if (x < n) {
+        __mmask16 m = (__mmask16)((1u << (n - x)) - 1);
+        _mm512_mask_storeu_ps(dst + x, m, _mm512_maskz_loadu_ps(m, src + x));
+    }
+    return;
+#endif
+    for (; x < n; x++) dst[x] = src[x];
+}
+
+static void pad_image(float *xp, const float *inp, const ConvShape *s, const Plan *p) {
+    int P = s->P, W = s->W, Wp = p->Wp;
+    float *d = xp;
+    for (int c = 0; c < s->Ci; c++) {
+        memset(d, 0, sizeof(float) * (size_t)P * Wp); /* top rows */
+        for (int h = 0; h < s->H; h++) {
+            float *row = d + (size_t)(h + P) * Wp;
+            for (int x = 0; x < P; x++) row[x] = row[P + W + x] = 0.0f;
+            copy_row(row + P, inp + ((size_t)c * s->H + h) * W, W);
+        }
+        memset(d + (size_t)(P + s->H) * Wp, 0, sizeof(float) * (size_t)P * Wp); /* bottom rows */
+        d += (size_t)p->Hp * Wp;
+    }
+    memset(d, 0, sizeof(float) * (p->xp_len - (size_t)(d - xp))); /* the slack the last blocks read */
+}
+
+// inp (B,Ci,H,W), w (Co,Ci,K,K), bias (Co) -> out (B,Co,Ho,Wo), images [b0, b1) of task t
+static void fwd_direct(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    float *xp = task_ws(j, t), *o = xp + (size_t)p->chunk * (p->xp_len + round_up((size_t)s->Co * p->ld_d, 16)) + p->dq_len;
+    size_t n = (size_t)s->Ho * p->Wp, in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
+    for (int b = b0; b < b1; b++) {
+        pad_image(xp, j->inp + (size_t)b * in_img, s, p);
+        direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n, s->P, s->P + s->H);
+        float *ob = j->out + (size_t)b * out_img;
+        for (int c = 0; c < s->Co; c++)
+            for (int h = 0; h < s->Ho; h++)
+                row_bias_relu(ob + ((size_t)c * s->Ho + h) * s->Wo, o + (size_t)c * p->ld_o + (size_t)h * p->Wp, s->Wo,
+                              j->bias[c], j->relu);
+    }
+}
+
+/* colT (Ho*Wo, T): row (oh, ow) holds the K*K*Ci inputs under the kernel, zero outside. */
+static void im2col(float *colT, const float *inp, const ConvShape *s) {
+    int K = s->K, T = s->Ci * K * K;
+    for (int oh = 0; oh < s->Ho; oh++)
+        for (int ow = 0; ow < s->Wo; ow++) {
+            float *row = colT + ((size_t)oh * s->Wo + ow) * T;
+            for (int c = 0; c < s->Ci; c++)
+                for (int kh = 0; kh < K; kh++) {
+                    int ih = oh * s->S + kh - s->P;
+                    for (int kw = 0; kw < K; kw++) {
+                        int iw = ow * s->S + kw - s->P;
+                        *row++ = ih >= 0 && ih < s->H && iw >= 0 && iw < s->W
+                                     ? inp[((size_t)c * s->H + ih) * s->W + iw] : 0.0f;
+                    }
+                }
+        }
+}
+
+/* dinp (Ci,H,W) = the sum of dcolT's entries over the positions they came from. */
+static void col2im(float *dinp, const float *dcolT, const ConvShape *s) {
+    int K = s->K;
+    memset(dinp, 0, sizeof(float) * (size_t)s->Ci * s->H * s->W);
+    for (int oh = 0; oh < s->Ho; oh++)
+        for (int ow = 0; ow < s->Wo; ow++) {
+            const float *row = dcolT + ((size_t)oh * s->Wo + ow) * s->Ci * K * K;
+            for (int c = 0; c < s->Ci; c++)
+                for (int kh = 0; kh < K; kh++) {
+                    int ih = oh * s->S + kh - s->P;
+                    for (int kw = 0; kw < K; kw++, row++) {
+                        int iw = ow * s->S + kw - s->P;
+                        if (ih >= 0 && ih < s->H && iw >= 0 && iw < s->W) dinp[((size_t)c * s->H + ih) * s->W + iw] += *row;
+                    }
+                }
+        }
+}
+
+static void fwd_im2col(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    float *colT = task_ws(j, t);
+    int hw = s->Ho * s->Wo, T = j->p.T;
+    size_t in_img = (size_t)s->Ci * s->H * s->W;
+    for (int b = b0; b < b1; b++) {
+        im2col(colT, j->inp + (size_t)b * in_img, s);
+        float *ob = j->out + (size_t)b * s->Co * hw;
+        gemm_nt(ob, hw, j->w, T, colT, T, s->Co, hw, T, NULL, GEMM_BIAS_NONE, 0);
+        for (int c = 0; c < s->Co; c++)
+            for (int i = 0; i < hw; i++) {
+                float v = ob[(size_t)c * hw + i] + j->bias[c];
+                ob[(size_t)c * hw + i] = j->relu && !(v > 0.0f) ? 0.0f : v;
+            }
+    }
+}
+
+#if CV_HAVE
+/* Wk (T, Cop) = w (Co, T) transposed, zero past Co. */
+static void cv_pack(float *wk, const float *w, int Co, int T, int Cop) {
+    for (int t = 0; t < T; t++) {
+        float *row = wk + (size_t)t * Cop;
+        for (int c = 0; c < Co; c++) row[c] = w[(size_t)c * T + t];
+        for (int c = Co; c < Cop; c++) row[c] = 0.0f;
+    }
+}
+
+static void fwd_cv(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    float *xp = task_ws(j, t);
+    size_t in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
+    for (int b = b0; b < b1; b++) {
+        pad_image(xp, j->inp + (size_t)b * in_img, s, p);
+        cv_conv(j->out + (size_t)b * out_img, xp, (size_t)p->Hp * p->Wp, p->Wp, j->wpack, p->Cop, s->Co, s->Ci, s->K,
+                s->Ho, s->Wo, j->bias, j->relu);
+    }
+}
+#endif
+
+static void fwd_task(void *ctx, int t) {
+    const ConvJob *j = ctx;
+    int b0, b1;
+    kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
+    if (j->algo == CONV_DIRECT) fwd_direct(j, t, b0, b1);
+#if CV_HAVE
+    else if (j->algo == CONV_CHANNELS) fwd_cv(j, t, b0, b1);
+#endif
+    else fwd_im2col(j, t, b0, b1);
+}
+
+/* The measured choice (docs/conv-kernels.md, CPU time per batch of 64): stride 2 goes through
+ * im2col. For stride 1 the row-vector direct kernel, except where channel vectors measured
+ * faster: dW (the backward) when there are >= 16 output channels and Ci*K*K >= 100 taps (so the
+ * transposed gradient is cheap beside the products), and the forward when there are also
+ * >= 32 output channels (two full vectors) and K >= 5. First layers (Ci = 1) stay on rows. */
+static int resolve(const ConvShape *s, ConvAlgo algo, int backward) {
+#if defined(DIGITREC_DNNL)
+    if (algo == CONV_AUTO) return CONV_DNNL;
+#else
+    if (algo == CONV_DNNL) algo = CONV_AUTO;
+#endif
+    if (algo == CONV_DNNL) return CONV_DNNL;
+    if (algo == CONV_AUTO || algo == CONV_OWN) {
+        if (s->S != 1) return CONV_IM2COL;
+        int taps = s->Ci * s->K * s->K >= 100;
+        int cv = backward ? taps && s->Co >= 16 : taps && s->Co >= 32 && s->K >= 5;
+        return CV_HAVE && cv ? CONV_CHANNELS : CONV_DIRECT;
+    }
+    assert(algo == CONV_IM2COL || s->S == 1);
+    if (algo == CONV_CHANNELS && !CV_HAVE) return CONV_DIRECT;
+    return algo;
+}
+
+/* Where the shared parts of the workspace are: after the per-task dW/db slots. */
+static void shared_parts(ConvJob *j) {
+    j->wpack = j->ws + (size_t)j->p.ntasks * j->p.slot;
+    j->wflip = j->wpack + j->p.wpack_len;
+    j->off = (int *)(j->wflip + j->p.wflip_len);
+}
+
+static void run(ConvJob *j, KernelsTask fn) {
+    const ConvShape *s = j->s;
+    long macs = (long)s->B * s->Co * s->Ho * s->Wo * j->p.T;
+    if (macs < 2 * TASK_MACS)
+        for (int t = 0; t < j->p.ntasks; t++) fn(j, t);
+    else
+        kernels_run(fn, j, j->p.ntasks);
+}
+
+void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w, const float *bias,
+                         const ConvShape *s, int relu, ConvAlgo algo) {
+    ConvJob j = {.out = out, .ws = ws, .inp = inp, .w = w, .bias = bias, .s = s, .p = plan_make(s), .relu = relu,
+                 .algo = resolve(s, algo, 0)};
+#if defined(DIGITREC_DNNL)
+    if (j.algo == CONV_DNNL) {
+        if (conv_dnnl_forward(out, inp, w, bias, s, relu) == 0) return;
+        j.algo = resolve(s, CONV_OWN, 0);
+    }
+#endif
+    shared_parts(&j);
+#if CV_HAVE
+    if (j.algo == CONV_CHANNELS) cv_pack(j.wpack, w, s->Co, j.p.T, j.p.Cop);
+#endif
+    run(&j, fwd_task);
+}
+
+void conv2d_forward(float *out, float *ws, const float *inp, const float *w, const float *bias,
+                    const ConvShape *s, int relu) {
+    conv2d_forward_algo(out, ws, inp, w, bias, s, relu, CONV_AUTO);
+}
+
+/* ---- backward ---- */
+
+/* D (Co, ld_d) = dout of image b in the wide layout (zero in the Wp - Wo extra columns and past
+ * Ho*Wp), masked by out_relu > 0; adds its column sums to dbs (Co) in order. */
+static void wide_grad(float *D, double *dbs, const ConvJob *j, int b) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    size_t img = (size_t)s->Co * s->Ho * s->Wo, n = (size_t)s->Ho * p->Wp;
+    const float *g = j->dout + (size_t)b * img, *m = j->out_relu ? j->out_relu + (size_t)b * img : NULL;
+    for (int c = 0; c < s->Co; c++) {
+        float *dc = D + (size_t)c * p->ld_d;
+        for (int h = 0; h < s->Ho; h++) {
+            size_t src = ((size_t)c * s->Ho + h) * s->Wo;
+            float *row = dc + (size_t)h * p->Wp;
+            row_mask_copy(row, g + src, m ? m + src : NULL, s->Wo);
+            for (int x = s->Wo; x < p->Wp; x++) row[x] = 0.0f;
+        }
+        memset(dc + n, 0, sizeof(float) * (p->ld_d - n));
+        if (dbs) dbs[c] += plane_sum(dc, p->ld_d);
+    }
+}
+
+/* dinp (Ci, H, W) of one image from its masked output gradient Dw (Co, ld_d; rows of Wp, zero
+ * past Wo). Either scattered: for each tap (kh, kw), the 1x1 product wtap (Ci, Co) @ Dw added
+ * into a padded plane at offset kh*Wp + kw, then cropped (pad: xp_len floats); or gathered: Dw
+ * padded by Q (dq) through the flipped weights into the wide o. */
+static void dinp_from_wide(const ConvJob *j, float *di, const float *Dw, float *dq, float *o, float *pad) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int Co = s->Co, Ci = s->Ci, K = s->K;
+    if (p->scatter) {
+        size_t plane = (size_t)p->Hp * p->Wp, n = (size_t)s->Ho * p->Wp;
+        memset(pad, 0, sizeof(float) * p->xp_len);
+        for (int kh = 0; kh < K; kh++)
+            for (int kw = 0; kw < K; kw++) {
+                const float *wt = j->wflip + (size_t)(kh * K + kw) * Ci * Co;
+                float *dst = pad + (size_t)kh * p->Wp + kw;
+                for (int c0 = 0; c0 < Ci; c0 += FWD_MR) {
+                    int mr = Ci - c0 < FWD_MR ? Ci - c0 : FWD_MR;
+                    for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
+                        size_t left = (n - n0 + VL - 1) / VL;
+                        int nv = left < FWD_NV ? (int)left : FWD_NV;
+                        direct_dispatch(dst + (size_t)c0 * plane + n0, plane, Dw + n0, p->ld_d, p->Wp, wt + (size_t)c0 * Co,
+                                        Co, 1, 0, 1, mr, nv, 1);
+                    }
+                }
+            }
+        for (int c = 0; c < Ci; c++)
+            for (int h = 0; h < s->H; h++)
+                memcpy(di + ((size_t)c * s->H + h) * s->W, pad + (size_t)c * plane + (size_t)(h + s->P) * p->Wp + s->P,
+                       sizeof(float) * (size_t)s->W);
+        return;
+    }
+    size_t qplane = (size_t)p->Hq * p->Wq;
+    memset(dq, 0, sizeof(float) * p->dq_len);
+    for (int c = 0; c < Co; c++)
+        for (int h = 0; h < s->Ho; h++)
+            memcpy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, Dw + (size_t)c * p->ld_d + (size_t)h * p->Wp,
+                   sizeof(float) * (size_t)s->Wo);
+    direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq, p->Q, p->Q + s->Ho);
+    for (int c = 0; c < Ci; c++)
+        for (int h = 0; h < s->H; h++)
+            memcpy(di + ((size_t)c * s->H + h) * s->W, o + (size_t)c * p->ld_i + (size_t)h * p->Wq, sizeof(float) * (size_t)s->W);
+}
+
+static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int nimg = b1 - b0, Co = s->Co, Ci = s->Ci, T = p->T;
+    size_t dlen = round_up((size_t)Co * p->ld_d, 16);
+    float *xp = task_ws(j, t), *D = xp + (size_t)p->chunk * p->xp_len, *dq = D + (size_t)p->chunk * dlen;
+    float *o = dq + p->dq_len, *slot = task_slot(j, t);
+    double *dbs = task_db(j, t);
+    size_t in_img = (size_t)Ci * s->H * s->W;
+    for (int c = 0; c < Co; c++) dbs[c] = 0;
+    for (int i = 0; i < nimg; i++) {
+        pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)(b0 + i) * in_img, s, p);
+        wide_grad(D + (size_t)i * dlen, dbs, j, b0 + i);
+    }
+    /* dW slot (Co, T) over the chunk's images */
+    for (int c0 = 0; c0 < Co; c0 += DOT_MR) {
+        int mr = Co - c0 < DOT_MR ? Co - c0 : DOT_MR;
+        /* taps in nearly equal blocks (25 = 5 x 5, not 4 x 6 + 1) */
+        int nblk = (T + DOT_NT - 1) / DOT_NT;
+        for (int bk = 0, t0 = 0; bk < nblk; bk++) {
+            int t1 = (int)((long)T * (bk + 1) / nblk), nt = t1 - t0;
+            dot_dispatch(slot + (size_t)c0 * T + t0, (size_t)T, D + (size_t)c0 * p->ld_d, dlen, p->ld_d, xp, p->xp_len,
+                         j->off + t0, nimg, p->ld_d, mr, nt);
+            t0 = t1;
+        }
+    }
+    if (!j->dinp) return;
+    /* the padded inputs are no longer needed: the first one's room is the scatter plane */
+    for (int i = 0; i < nimg; i++)
+        dinp_from_wide(j, j->dinp + (size_t)(b0 + i) * in_img, D + (size_t)i * dlen, dq, o, xp);
+}
+
+static void bwd_im2col(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int Co = s->Co, T = p->T, hw = s->Ho * s->Wo;
+    size_t cl = round_up((size_t)hw * T, 16);
+    float *colT = task_ws(j, t), *dcolT = colT + cl, *tmp = dcolT + cl, *dm = tmp + round_up((size_t)Co * T, 16);
+    float *slot = task_slot(j, t);
+    double *dbs = task_db(j, t);
+    size_t in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)Co * hw;
+    for (int c = 0; c < Co; c++) dbs[c] = 0;
+    for (int b = b0; b < b1; b++) {
+        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        for (int c = 0; c < Co; c++) {
+            double sum = 0;
+            for (int i = 0; i < hw; i++) {
+                size_t e = (size_t)c * hw + i;
+                float v = m && !(m[e] > 0.0f) ? 0.0f : g[e];
+                dm[e] = v;
+                sum += v;
+            }
+            dbs[c] += sum;
+        }
+        im2col(colT, j->inp + (size_t)b * in_img, s);
+        /* dW (Co, T) += dm (Co, hw) @ colT (hw, T) */
+        gemm_bc(b == b0 ? slot : tmp, T, dm, hw, 1, colT, T, Co, T, hw, NULL, 0);
+        if (b != b0) kernels_axpy(slot, 1.0f, tmp, (size_t)Co * T);
+        if (j->dinp) {
+            /* dcolT (hw, T) = dm^T (hw, Co) @ w (Co, T) */
+            gemm_bc(dcolT, T, dm, 1, hw, j->w, T, hw, T, Co, NULL, 0);
+            col2im(j->dinp + (size_t)b * in_img, dcolT, s);
+        }
+    }
+}
+
+#if CV_HAVE
+static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int nimg = b1 - b0, Co = s->Co, Ci = s->Ci, K = s->K, Cop = p->Cop, hw = s->Ho * s->Wo;
+    float *xp = task_ws(j, t), *dT = xp + (size_t)p->chunk * p->xp_len, *dq = dT + (size_t)p->chunk * p->dt_len;
+    float *slot = task_slot(j, t);
+    double *dbs = task_db(j, t);
+    size_t in_img = (size_t)Ci * s->H * s->W, out_img = (size_t)Co * hw;
+    for (int c = 0; c < Co; c++) dbs[c] = 0;
+    for (int i = 0; i < nimg; i++) {
+        int b = b0 + i;
+        pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)b * in_img, s, p);
+        /* dT (hw, Cop): the masked output gradient, pixels by channels */
+        float *d = dT + (size_t)i * p->dt_len;
+        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        for (int c = 0; c < Co; c++) {
+            double sum = 0;
+            for (int q = 0; q < hw; q++) {
+                size_t e = (size_t)c * hw + q;
+                float v = m && !(m[e] > 0.0f) ? 0.0f : g[e];
+                d[(size_t)q * Cop + c] = v;
+                sum += v;
+            }
+            dbs[c] += sum;
+        }
+        for (int q = 0; q < hw; q++)
+            for (int c = Co; c < Cop; c++) d[(size_t)q * Cop + c] = 0.0f;
+    }
+    /* dWk (Ci*K*K, Cop) over the chunk's images, kernel rows by channel vectors */
+    int rows = Ci * K;
+    for (int j0 = 0; j0 < Cop; j0 += 32) {
+        int J = Cop - j0 >= 32 ? 2 : 1, KR = cv_rows(K, J);
+        for (int q0 = 0; q0 < rows;) {
+            int kr = rows - q0 >= KR ? KR : 1;
+            cv_dw_dispatch(slot + (size_t)q0 * K * Cop + j0, Cop, xp, p->xp_len, j->off + q0, dT + j0, p->dt_len, nimg,
+                           s->Ho, s->Wo, p->Wp, K, kr, J);
+            q0 += kr;
+        }
+    }
+    if (!j->dinp) return;
+    /* dinp by the row-vector kernels (measured faster here than channel vectors over the few
+     * input channels), from the masked gradient in the wide layout */
+    float *o = dq + p->dq_len, *Dw = o + p->o_len;
+    for (int i = 0; i < nimg; i++) {
+        int b = b0 + i;
+        wide_grad(Dw, NULL, j, b);
+        dinp_from_wide(j, j->dinp + (size_t)b * in_img, Dw, dq, o, xp);
+    }
+}
+#endif
+
+static void bwd_task(void *ctx, int t) {
+    const ConvJob *j = ctx;
+    int b0, b1;
+    kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
+    if (j->algo == CONV_DIRECT) bwd_direct(j, t, b0, b1);
+#if CV_HAVE
+    else if (j->algo == CONV_CHANNELS) bwd_cv(j, t, b0, b1);
+#endif
+    else bwd_im2col(j, t, b0, b1);
+}
+
+/* wf (Ci, Co, K, K) = w (Co, Ci, K, K) with the channels swapped and each kernel turned 180 deg:
+ * the input gradient is the forward of these over the padded output gradient. */
+static void flip_weights(float *wf, const float *w, const ConvShape *s) {
+    int Co = s->Co, Ci = s->Ci, K = s->K;
+    for (int o = 0; o < Co; o++)
+        for (int c = 0; c < Ci; c++)
+            for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++)
+                    wf[(((size_t)c * Co + o) * K + kh) * K + kw] = w[(((size_t)o * Ci + c) * K + (K - 1 - kh)) * K + (K - 1 - kw)];
+}
+
+/* The weights dinp_from_wide takes: per tap (kh, kw) the (Ci, Co) matrix for scattering, or
+ * the flipped (Ci, Co, K, K) kernels for gathering. */
+static void dinp_weights(float *wf, const float *w, const ConvShape *s, const Plan *p) {
+    int Co = s->Co, Ci = s->Ci, K = s->K;
+    if (!p->scatter) {
+        flip_weights(wf, w, s);
+        return;
+    }
+    for (int o = 0; o < Co; o++)
+        for (int c = 0; c < Ci; c++)
+            for (int t = 0; t < K * K; t++) wf[((size_t)t * Ci + c) * Co + o] = w[((size_t)o * Ci + c) * K * K + t];
+}
+
+void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
+                          const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
+    ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
+                 .s = s, .p = plan_make(s), .algo = resolve(s, algo, 1)};
+#if defined(DIGITREC_DNNL)
+    if (j.algo == CONV_DNNL) {
+        if (conv_dnnl_backward(dinp, dw, db, ws, dout, inp, w, out_relu, s) == 0) return;
+        j.algo = resolve(s, CONV_OWN, 1);
+    }
+#endif
+    int Co = s->Co, Ci = s->Ci, K = s->K, T = j.p.T;
+    shared_parts(&j);
+#if CV_HAVE
+    if (j.algo == CONV_CHANNELS) {
+        for (int q = 0; q < Ci * K; q++) j.off[q] = (q / K * j.p.Hp + q % K) * j.p.Wp;
+        if (dinp) dinp_weights(j.wflip, w, s, &j.p);
+        run(&j, bwd_task);
+        /* the chunks' (T, Cop) sums in chunk order, then back to (Co, T) */
+        float *acc = task_slot(&j, 0);
+        size_t n = (size_t)T * j.p.Cop;
+        for (int t = 1; t < j.p.ntasks; t++) kernels_axpy(acc, 1.0f, task_slot(&j, t), n);
+        for (int o = 0; o < Co; o++)
+            for (int t = 0; t < T; t++) dw[(size_t)o * T + t] = acc[(size_t)t * j.p.Cop + o];
+        for (int c = 0; c < Co; c++) {
+            double sum = 0;
+            for (int t = 0; t < j.p.ntasks; t++) sum += task_db(&j, t)[c];
+            db[c] = (float)sum;
+        }
+        return;
+    }
+#endif
+    if (j.algo == CONV_DIRECT) {
+        for (int c = 0; c < Ci; c++)
+            for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++)
+                    j.off[(c * K + kh) * K + kw] = (c * j.p.Hp + kh) * j.p.Wp + kw;
+        if (dinp) dinp_weights(j.wflip, w, s, &j.p);
+    }
+    run(&j, bwd_task);
+    /* the chunks' dW and db, summed in chunk order */
+    size_t n = (size_t)Co * T;
+    memcpy(dw, task_slot(&j, 0), sizeof(float) * n);
+    for (int t = 1; t < j.p.ntasks; t++) kernels_axpy(dw, 1.0f, task_slot(&j, t), n);
+    for (int c = 0; c < Co; c++) {
+        double sum = 0;
+        for (int t = 0; t < j.p.ntasks; t++) sum += task_db(&j, t)[c];
+        db[c] = (float)sum;
+    }
+}
+
+void conv2d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
+                     const float *w, const float *out_relu, const ConvShape *s) {
+    conv2d_backward_algo(dinp, dw, db, ws, dout, inp, w, out_relu, s, CONV_AUTO);
+}
+
+/* ---- references ---- */
+
+void conv2d_forward_ref(float *out, const float *inp, const float *w, const float *bias, const ConvShape *s,
+                        int relu) {
+    int K = s->K;
+    for (int b = 0; b < s->B; b++)
+        for (int o = 0; o < s->Co; o++)
+            for (int oh = 0; oh < s->Ho; oh++)
+                for (int ow = 0; ow < s->Wo; ow++) {
+                    double sum = bias[o];
+                    for (int c = 0; c < s->Ci; c++)
+                        for (int kh = 0; kh < K; kh++)
+                            for (int kw = 0; kw < K; kw++) {
+                                int ih = oh * s->S + kh - s->P, iw = ow * s->S + kw - s->P;
+                                if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
+                                sum += (double)w[(((size_t)o * s->Ci + c) * K + kh) * K + kw] *
+                                       inp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw];
+                            }
+                    float v = (float)sum;
+                    out[(((size_t)b * s->Co + o) * s->Ho + oh) * s->Wo + ow] = relu && !(v > 0.0f) ? 0.0f : v;
+                }
+}
+
+void conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
+                         const float *out_relu, const ConvShape *s) {
+    int K = s->K;
+#define DOUT(b, o, oh, ow)                                                                    \
+    (out_relu && !(out_relu[(((size_t)(b) * s->Co + (o)) * s->Ho + (oh)) * s->Wo + (ow)] > 0.0f) \
+         ? 0.0                                                                                \
+         : (double)dout[(((size_t)(b) * s->Co + (o)) * s->Ho + (oh)) * s->Wo + (ow)])
+    for (int o = 0; o < s->Co; o++) {
+        double sb = 0;
+        for (int b = 0; b < s->B; b++)
+            for (int oh = 0; oh < s->Ho; oh++)
+                for (int ow = 0; ow < s->Wo; ow++) sb += DOUT(b, o, oh, ow);
+        db[o] = (float)sb;
+        for (int c = 0; c < s->Ci; c++)
+            for (int kh = 0; kh < K; kh++)
+                for (int kw = 0; kw < K; kw++) {
+                    double sum = 0;
+                    for (int b = 0; b < s->B; b++)
+                        for (int oh = 0; oh < s->Ho; oh++)
+                            for (int ow = 0; ow < s->Wo; ow++) {
+                                int ih = oh * s->S + kh - s->P, iw = ow * s->S + kw - s->P;
+                                if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
+                                sum += DOUT(b, o, oh, ow) * inp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw];
+                            }
+                    dw[(((size_t)o * s->Ci + c) * K + kh) * K + kw] = (float)sum;
+                }
+    }
+    if (!dinp) return;
+    for (int b = 0; b < s->B; b++)
+        for (int c = 0; c < s->Ci; c++)
+            for (int ih = 0; ih < s->H; ih++)
+                for (int iw = 0; iw < s->W; iw++) {
+                    double sum = 0;
+                    for (int o = 0; o < s->Co; o++)
+                        for (int kh = 0; kh < K; kh++)
+                            for (int kw = 0; kw < K; kw++) {
+                                int nh = ih + s->P - kh, nw = iw + s->P - kw;
+                                if (nh < 0 || nw < 0 || nh % s->S || nw % s->S) continue;
+                                int oh = nh / s->S, ow = nw / s->S;
+                                if (oh >= s->Ho || ow >= s->Wo) continue;
+                                sum += DOUT(b, o, oh, ow) * w[(((size_t)o * s->Ci + c) * K + kh) * K + kw];
+                            }
+                    dinp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw] = (float)sum;
+                }
+#undef DOUT
+}
+
+/* ---- MaxPool2d 2x2 stride 2 ---- */
+
+#if defined(__AVX512F__)
+/* Lanes [0, n) of 16. */
+static inline __mmask16 lanes16(int n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1); }
+
+/* 16 windows at once: the even and odd columns of both rows separated with two permutes, then
+ * the same comparisons as the scalar loop below, lane by lane. */
+static int pool_fwd_row16(float *o, uint8_t *ix, const float *r0, const float *r1, int Wo) {
+    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
+    int x = 0;
+    for (; x < Wo; x += 16) {
+        int n = Wo - x < 16 ? Wo - x : 16;
+        __mmask16 ma = lanes16(2 * n), mb = lanes16(2 * n - 16), mo = lanes16(n);
+        __m512 a0 = _mm512_maskz_loadu_ps(ma, r0 + 2 * x), b0 = _mm512_maskz_loadu_ps(mb, r0 + 2 * x + 16);
+        __m512 a1 = _mm512_maskz_loadu_ps(ma, r1 + 2 * x), b1 = _mm512_maskz_loadu_ps(mb, r1 + 2 * x + 16);
+        __m512 v[4] = {_mm512_permutex2var_ps(a0, ev, b0), _mm512_permutex2var_ps(a0, od, b0),
+                       _mm512_permutex2var_ps(a1, ev, b1), _mm512_permutex2var_ps(a1, od, b1)};
+        __m512 best = v[0];
+        __m512i k = _mm512_setzero_si512();
+        for (int q = 1; q < 4; q++) {
+            __mmask16 gt = _mm512_cmp_ps_mask(v[q], best, _CMP_GT_OQ);
+            __mmask16 nan_q = _mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q), nan_b = _mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q);
+            __mmask16 take = gt | (nan_q & (__mmask16)~nan_b);
+            best = _mm512_mask_mov_ps(best, take, v[q]);
+            k = _mm512_mask_mov_epi32(k, take, _mm512_set1_epi32(q));
+        }
+        _mm512_mask_storeu_ps(o + x, mo, best);
+        _mm512_mask_cvtepi32_storeu_epi8(ix + x, mo, k);
+    }
+    return x;
+}
+
+/* The 2 rows under one row of windows: dout where that input won, else 0 (columns past 2*Wo
+ * are left to the caller). */
+static void pool_bwd_row16(float *r0, float *r1, const float *g, const uint8_t *ix, int Wo) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    const __m512 z = _mm512_setzero_ps();
+    for (int x = 0; x < Wo; x += 16) {
+        int n = Wo - x < 16 ? Wo - x : 16;
+        __mmask16 mo = lanes16(n), ma = lanes16(2 * n), mb = lanes16(2 * n - 16);
+        __m512 gv = _mm512_maskz_loadu_ps(mo, g + x);
+        __m512i k = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mo, ix + x));
+        __m512 d[4];
+        for (int q = 0; q < 4; q++) d[q] = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(q)), gv);
+        _mm512_mask_storeu_ps(r0 + 2 * x, ma, _mm512_permutex2var_ps(d[0], lo, d[1]));
+        _mm512_mask_storeu_ps(r0 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[0], hi, d[1]));
+        _mm512_mask_storeu_ps(r1 + 2 * x, ma, _mm512_permutex2var_ps(d[2], lo, d[3]));
+        _mm512_mask_storeu_ps(r1 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[2], hi, d[3]));
+    }
+}
+#endif
+
+/* Planes [p0, p1). The comparison lets a NaN win, as torch's does, so a NaN is not hidden. */
+static void pool_fwd_planes(float *out, uint8_t *idx, const float *inp, int p0, int p1, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    for (int p = p0; p < p1; p++)
+        for (int y = 0; y < Ho; y++) {
+            const float *r0 = inp + ((size_t)p * H + 2 * y) * W, *r1 = r0 + W;
+            float *o = out + ((size_t)p * Ho + y) * Wo;
+            uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
+            int x0 = 0;
+#if defined(__AVX512F__)
+            x0 = pool_fwd_row16(o, ix, r0, r1, Wo);
+#endif
+            for (int x = x0; x < Wo; x++) {
+                float v[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
+                int k = 0;
+                for (int q = 1; q < 4; q++)
+                    if (v[q] > v[k] || (isnan(v[q]) && !isnan(v[k]))) k = q;
+                o[x] = v[k];
+                ix[x] = (uint8_t)k;
+            }
+        }
+}
+
+static void pool_bwd_planes(float *dinp, const float *dout, const uint8_t *idx, int p0, int p1, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+#if defined(__AVX512F__)
+    for (int p = p0; p < p1; p++) {
+        float *plane = dinp + (size_t)p * H * W;
+        for (int y = 0; y < Ho; y++) {
+            float *r0 = plane + (size_t)(2 * y) * W;
+            pool_bwd_row16(r0, r0 + W, dout + ((size_t)p * Ho + y) * Wo, idx + ((size_t)p * Ho + y) * Wo, Wo);
+            if (W & 1) r0[W - 1] = r0[2 * W - 1] = 0.0f; /* the column no window covers */
+        }
+        if (H & 1) memset(plane + (size_t)(H - 1) * W, 0, sizeof(float) * (size_t)W);
+    }
+    return;
+#endif
+    memset(dinp + (size_t)p0 * H * W, 0, sizeof(float) * (size_t)(p1 - p0) * H * W);
+    for (int p = p0; p < p1; p++)
+        for (int y = 0; y < Ho; y++) {
+            float *r0 = dinp + ((size_t)p * H + 2 * y) * W;
+            const float *g = dout + ((size_t)p * Ho + y) * Wo;
+            const uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
+            for (int x = 0; x < Wo; x++) r0[(ix[x] >> 1) * W + 2 * x + (ix[x] & 1)] = g[x];
+        }
+}
+
+typedef struct {
+    float *out;
+    uint8_t *idx;
+    const float *inp;
+    const uint8_t *cidx;
+    int n, H, W, ntasks, backward;
+} PoolJob;
+
+static void pool_task(void *ctx, int t) {
+    const PoolJob *j = ctx;
+    int p0, p1;
+    kernels_split(j->n, 1, t, j->ntasks, &p0, &p1);
+    if (j->backward) pool_bwd_planes(j->out, j->inp, j->cidx, p0, p1, j->H, j->W);
+    else pool_fwd_planes(j->out, j->idx, j->inp, p0, p1, j->H, j->W);
+}
+
+/* Pooling is memory-bound: planes are shared out only when there are enough of them to be worth
+ * a hand-off (about 64 KB of input per task). */
+static int pool_tasks(int n, int H, int W) {
+    long per = 16384L / ((long)H * W > 0 ? (long)H * W : 1);
+    long t = n / (per > 0 ? per : 1);
+    return t < 1 ? 1 : t > 8 ? 8 : (int)t;
+}
+
+void maxpool2d_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
+    assert(n >= 1 && H >= 2 && W >= 2);
+    PoolJob j = {out, idx, inp, NULL, n, H, W, pool_tasks(n, H, W), 0};
+    kernels_run(pool_task, &j, j.ntasks);
+}
+
+void maxpool2d_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
+    assert(n >= 1 && H >= 2 && W >= 2);
+    PoolJob j = {dinp, NULL, dout, idx, n, H, W, pool_tasks(n, H, W), 1};
+    kernels_run(pool_task, &j, j.ntasks);
+}
+
+void maxpool2d_forward_ref(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    for (int p = 0; p < n; p++)
+        for (int y = 0; y < Ho; y++)
+            for (int x = 0; x < Wo; x++) {
+                float best = 0;
+                int k = -1;
+                for (int dy = 0; dy < 2; dy++)
+                    for (int dx = 0; dx < 2; dx++) {
+                        float v = inp[((size_t)p * H + 2 * y + dy) * W + 2 * x + dx];
+                        if (k < 0 || v > best || (isnan(v) && !isnan(best))) best = v, k = dy * 2 + dx;
+                    }
+                out[((size_t)p * Ho + y) * Wo + x] = best;
+                idx[((size_t)p * Ho + y) * Wo + x] = (uint8_t)k;
+            }
+}
+
+void maxpool2d_backward_ref(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    for (int p = 0; p < n; p++)
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                float v = 0;
+                if (y / 2 < Ho && x / 2 < Wo) {
+                    size_t o = ((size_t)p * Ho + y / 2) * Wo + x / 2;
+                    if (idx[o] == (y % 2) * 2 + x % 2) v = dout[o];
+                }
+                dinp[((size_t)p * H + y) * W + x] = v;
+            }
+}
