@@ -223,6 +223,9 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     /* --bench: frame times (ms) while training, and the counters when training began */
     double *frame_ms = NULL, ttrain0 = 0, part_ms[4] = {0};
     long nframes = 0, cap_frames = 0, steps0 = 0, samples0 = 0;
+    /* for the trace: the slowest frame of each second, from its events in to its present done */
+    double worst_ms = 0, worst_since = time_now();
+    long worst_n = 0;
     while (!quit) {
         double frame_start = time_now();
         int dirty = 0;
@@ -238,7 +241,8 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
                 dirty = 1;
             } while (SDL_PollEvent(&e));
         }
-        a->now = time_now() - t0;
+        double work_start = time_now();
+        a->now = work_start - t0;
         int phase = at.phase;
         autotrain_tick(&at, a, time_now());
         if (bench && phase == 0 && at.phase == 1) {
@@ -270,6 +274,9 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
             double t_present = time_now();
             SDL_RenderPresent(ren);
             last_draw = now;
+            double ms = (time_now() - work_start) * 1000;
+            worst_ms = ms > worst_ms ? ms : worst_ms;
+            worst_n++;
             if (bench && at.phase == 1) {
                 /* where the frame went: input, sync and prediction / layout / draw calls / present */
                 part_ms[0] += (t_app - frame_start) * 1000, part_ms[1] += (t_draw - t_app) * 1000;
@@ -286,6 +293,10 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
                 }
                 frame_ms[nframes++] = (time_now() - frame_start) * 1000;
             }
+        }
+        if (time_now() - worst_since >= 1.0 && worst_n > 0) {
+            app_trace(a, "\"event\":\"frames\",\"n\":%ld,\"max_ms\":%.1f", worst_n, worst_ms);
+            worst_ms = 0, worst_n = 0, worst_since = time_now();
         }
         /* about 60 frames a second at most, whatever vsync does (Xvfb has none) */
         double spent = time_now() - frame_start;

@@ -1,0 +1,76 @@
+# xvfb_common.sh - sourced by the window tests: a private Xvfb display, a temp HOME, fail() with
+# the trace's tail, and start_window (APID, WID). Needs TMP, BIN and TRACE set by the caller.
+XPID=""
+APID=""
+cleanup() {
+    [ -n "$APID" ] && kill "$APID" 2>/dev/null
+    [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL $(basename "$0" .sh): $*" >&2
+    if [ -f "$TRACE" ]; then
+        echo "--- last trace lines:" >&2
+        tail -n 8 "$TRACE" >&2
+    fi
+    [ -f "$TMP/app.log" ] && { echo "--- app output:" >&2; tail -n 40 "$TMP/app.log" >&2; }
+    exit 1
+}
+
+# A private display: the first number with no lock file and no socket.
+xvfb_start() {
+    local n
+    DNUM=""
+    for n in $(seq 99 160); do
+        if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DNUM=$n; break; fi
+    done
+    [ -n "$DNUM" ] || fail "no free X display number"
+    Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
+    XPID=$!
+    for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.1; done
+    [ -e "/tmp/.X11-unix/X$DNUM" ] || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
+    export DISPLAY=":$DNUM"
+    export HOME="$TMP/home"
+    unset XDG_DATA_HOME XDG_CONFIG_HOME
+    mkdir -p "$HOME"
+}
+
+# Starts the window with the given arguments and waits for it: sets APID and WID.
+start_window() {
+    "$BIN" --trace "$TRACE" "$@" >>"$TMP/app.log" 2>&1 &
+    APID=$!
+    WID=""
+    for _ in $(seq 1 200); do
+        WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
+        [ -n "$WID" ] && break
+        kill -0 "$APID" 2>/dev/null || fail "digitrec exited at start"
+        sleep 0.1
+    done
+    [ -n "$WID" ] || fail "no digitrec window appeared"
+    sleep 0.5
+}
+
+# The canvas rectangle from the trace's latest layout line, in window coordinates.
+canvas_rect() {
+    grep '"event":"layout"' "$TRACE" | tail -n 1 | sed -E 's/.*"canvas":\[([0-9]+),([0-9]+),([0-9]+),([0-9]+)\].*/\1 \2 \3 \4/'
+}
+
+# Draws through points given in canvas fractions (0..1000), with real pointer motion.
+draw() {
+    local first=1 CX CY CW CH
+    read -r CX CY CW CH < <(canvas_rect)
+    while [ $# -ge 2 ]; do
+        xdotool mousemove --window "$WID" $((CX + $1 * CW / 1000)) $((CY + $2 * CH / 1000))
+        if [ $first = 1 ]; then xdotool mousedown 1; first=0; fi
+        sleep 0.008
+        shift 2
+    done
+    xdotool mouseup 1
+    sleep 0.3
+}
+
+# Resident memory of the window in MB.
+rss_mb() { awk '/VmRSS/ {print int($2 / 1024)}' "/proc/$APID/status"; }
