@@ -12,6 +12,12 @@ int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+
+/* The shipped default recogniser's file (models/mlp.safetensors): the build's models folder, else
+ * models/ beside the executable or one level up; written into buf (n bytes) and returned. The one
+ * place to change when the default recogniser or the install layout changes. */
+const char *cli_default_model(char *buf, size_t n);
 
 /* Takes the option at argv[*i] ("--name value" or "--name=value"): copies "--name" into name
  * (at most n bytes), points *val at the value and moves *i past what it used. A positional

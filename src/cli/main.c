@@ -17,7 +17,8 @@ static void usage(FILE *f) {
             "usage: digitrec [--model F] [--data DIR]      open the window\n"
             "       digitrec train [options]               train a network on MNIST\n"
             "       digitrec eval --model F [--json]       accuracy, loss, confusion matrix\n"
-            "       digitrec predict --model F IMAGE...    read digits from PNG/PGM files\n"
+            "       digitrec predict [--model F] IMAGE...  read digits from PNG/JPEG/BMP/PGM files\n"
+            "       digitrec calibrate --model F           fit its confidence on held-out images\n"
             "       digitrec info F                        describe a model file\n"
             "       digitrec --help | --version\n"
             "\n"
@@ -33,6 +34,7 @@ int main(int argc, char **argv) {
         if (!strcmp(c, "eval")) return cmd_eval(argc - 1, argv + 1);
         if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);
         if (!strcmp(c, "info")) return cmd_info(argc - 1, argv + 1);
+        if (!strcmp(c, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
         if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
             usage(stdout);
             return 0;
