@@ -223,6 +223,53 @@ typedef struct {
     PreInfo info;
 } Found;
 
+/* d (n) = how far each pixel is from its paper bg towards the ink, in paper units (dark ink:
+ * (bg - g) / bg; light ink: (g - bg) / (1 - bg)). */
+static void contrast(float *d, const float *g, const float *bg, size_t n, int dark) {
+    for (size_t i = 0; i < n; i++) {
+        float b = bg[i];
+        float u = dark ? (b > 0.05f ? b : 0.05f) : (1.0f - b > 0.05f ? 1.0f - b : 0.05f);
+        d[i] = (dark ? b - g[i] : g[i] - b) / u;
+    }
+}
+
+/* From the contrast d (n): subtracts its median (the paper's own), then finds the ink's level (90th
+ * percentile of what stands 4 noise sigmas out) and the threshold max(4 sigmas, min(Otsu over
+ * what stands 2 sigmas out, half the level)). s (n) is scratch. Returns 0, or 1 when nothing
+ * stands out (fewer than 2 pixels, or a level under 6 sigmas). */
+static int ink_levels(float *d, float *s, size_t n, float sig_n, float *level_out, float *thr_out) {
+    memcpy(s, d, n * sizeof(float));
+    float dmed = quantile_sorted(s, n, 0.5);
+    for (size_t i = 0; i < n; i++) d[i] -= dmed;
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (d[i] > 4 * sig_n) s[nc++] = d[i];
+    if (nc < 2) return 1;
+    float level = quantile_sorted(s, nc, 0.9);
+    if (level < 6 * sig_n) return 1;
+    double hist[64] = {0}, tot = 0, sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        float v = d[i];
+        if (v <= 2 * sig_n) continue;
+        int b = (int)(v / level * 63.0f);
+        b = b > 63 ? 63 : b;
+        hist[b]++, tot++, sum += b;
+    }
+    double wb = 0, sb = 0, best = -1;
+    int tb = 32;
+    for (int b = 0; b < 63; b++) {
+        wb += hist[b], sb += b * hist[b];
+        if (wb == 0 || wb == tot) continue;
+        double mb = sb / wb, mf = (sum - sb) / (tot - wb), between = wb * (tot - wb) * (mb - mf) * (mb - mf);
+        if (between > best) best = between, tb = b;
+    }
+    float otsu = (tb + 1) / 63.0f * level;
+    float thr = otsu < 0.5f * level ? otsu : 0.5f * level;
+    *level_out = level;
+    *thr_out = thr < 4 * sig_n ? 4 * sig_n : thr;
+    return 0;
+}
+
 /* Runs the paper and ink search on img. Returns 1 with f filled (caller frees f->wk.g and
  * f->ink), 0 for no ink (nothing left allocated), -1 out of memory. */
 static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
@@ -249,69 +296,36 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
             paper += bg;
         }
     paper /= (double)n;
-    /* noise: robust spread of the residual */
+    /* the residual from the paper; its noise from neighbour differences, which large ink areas
+     * (a thick marker, a tight crop) do not inflate as they would the residual's own spread */
     for (size_t i = 0; i < n; i++) d[i] = wk->g[i] - tmp[i];
     float *s = xmalloc_array(n, sizeof(float));
     if (!s) goto oom;
     memcpy(s, d, n * sizeof(float));
     float med = quantile_sorted(s, n, 0.5);
-    for (size_t i = 0; i < n; i++) s[i] = fabsf(d[i] - med);
-    float sigma = 1.4826f * quantile_sorted(s, n, 0.5);
-    if (sigma < 1.0f / 255.0f) sigma = 1.0f / 255.0f;
+    float sigma = 1.0f / 255.0f;
+    if (W > 1) {
+        size_t k = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x + 1 < W; x++) s[k++] = fabsf(wk->g[(size_t)y * W + x + 1] - wk->g[(size_t)y * W + x]);
+        float sd = 1.4826f * quantile_sorted(s, k, 0.5) / 1.41421356f;
+        sigma = sd > sigma ? sd : sigma;
+    }
     for (size_t i = 0; i < n; i++) {
         float r = d[i] - med;
         if (-r > 4 * sigma) dark_score += -r - 4 * sigma;
         if (r > 4 * sigma) light_score += r - 4 * sigma;
     }
     int dark = light_score > 2 * dark_score ? 0 : (dark_score > 2 * light_score ? 1 : paper >= 0.5);
-    /* contrast in paper units: how much of the way from paper to black (or white) */
-    for (size_t i = 0; i < n; i++) {
-        float bg = tmp[i], g = wk->g[i];
-        d[i] = dark ? (bg - g) / (bg > 0.05f ? bg : 0.05f) : (g - bg) / (1.0f - bg > 0.05f ? 1.0f - bg : 0.05f);
-    }
-    memcpy(s, d, n * sizeof(float));
-    float dmed = quantile_sorted(s, n, 0.5);
-    for (size_t i = 0; i < n; i++) s[i] = fabsf(d[i] - dmed);
-    float sig_n = 1.4826f * quantile_sorted(s, n, 0.5);
-    if (sig_n < 1.0f / 255.0f) sig_n = 1.0f / 255.0f;
-    /* the ink's own level: 90th percentile of what stands 4 sigmas out */
-    size_t nc = 0;
-    for (size_t i = 0; i < n; i++)
-        if (d[i] - dmed > 4 * sig_n) s[nc++] = d[i] - dmed;
+    float unit = dark ? (float)(paper > 0.05 ? paper : 0.05) : (float)(1.0 - paper > 0.05 ? 1.0 - paper : 0.05);
+    float sig_n = sigma / unit, level, thr;
     fd->info.dark_ink = dark;
     fd->info.paper = (float)paper;
     fd->info.noise = sig_n;
-    if (nc < 2) {
-        free(s);
-        goto blank;
-    }
-    float level = quantile_sorted(s, nc, 0.9);
-    if (level < 6 * sig_n) {
-        free(s);
-        goto blank;
-    }
-    /* Otsu over everything beyond 2 sigmas (the paper's bulk left out), 64 bins up to the level */
-    double hist[64] = {0}, tot = 0, sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        float v = d[i] - dmed;
-        if (v <= 2 * sig_n) continue;
-        int b = (int)(v / level * 63.0f);
-        b = b > 63 ? 63 : b;
-        hist[b]++, tot++, sum += b;
-    }
-    double wb = 0, sb = 0, best = -1;
-    int tb = 32;
-    for (int b = 0; b < 63; b++) {
-        wb += hist[b], sb += b * hist[b];
-        if (wb == 0 || wb == tot) continue;
-        double mb = sb / wb, mf = (sum - sb) / (tot - wb), between = wb * (tot - wb) * (mb - mf) * (mb - mf);
-        if (between > best) best = between, tb = b;
-    }
-    float otsu = (tb + 1) / 63.0f * level;
-    float thr = otsu < 0.5f * level ? otsu : 0.5f * level;
-    if (thr < 4 * sig_n) thr = 4 * sig_n;
+    contrast(d, wk->g, tmp, n, dark);
+    int rc_levels = ink_levels(d, s, n, sig_n, &level, &thr);
     free(s);
-    for (size_t i = 0; i < n; i++) d[i] -= dmed;
+    if (rc_levels != 0) goto blank;
 
     /* parts: 8-connected over the mask grown by one pixel, so hairline gaps join. lab[i] is
      * pixel i's label (-1 off the mask); par[] the union-find parents of the labels. */
@@ -375,23 +389,36 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
             p->x0 = x < p->x0 ? x : p->x0, p->x1 = x > p->x1 ? x : p->x1;
             p->y0 = y < p->y0 ? y : p->y0, p->y1 = y > p->y1 ? y : p->y1;
         }
-    /* choose: heaviest part weighted by how central it is; border-touching parts (page edges,
-     * shadows, frames, ruled lines) count a twentieth */
+    /* choose: the heaviest part weighted by how central it is, among the parts not touching the
+     * border (page edges, shadows, frames, ruled lines) that are at least 4% of the picture across
+     * and 3% as heavy as the heaviest border part; only when there is none, among all parts */
     int main = -1;
-    double best_score = 0, cxm = W / 2.0, cym = H / 2.0, half_diag = 0.5 * sqrt((double)W * W + (double)H * H);
+    double cxm = W / 2.0, cym = H / 2.0, half_diag = 0.5 * sqrt((double)W * W + (double)H * H), border_mass = 0;
     for (int q = 0; q < np; q++) {
         Part *p = &parts[q];
-        if (p->area == 0) continue;
-        p->border = p->x0 <= 0 || p->y0 <= 0 || p->x1 >= W - 1 || p->y1 >= H - 1;
-        double dx = (p->x0 + p->x1 + 1) / 2.0 - cxm, dy = (p->y0 + p->y1 + 1) / 2.0 - cym;
-        double cw = 1.0 - 0.6 * fmin(1.0, sqrt(dx * dx + dy * dy) / half_diag);
-        double score = p->mass * cw * (p->border ? 0.05 : 1.0);
-        if (score > best_score) best_score = score, main = q;
+        p->border = p->area && (p->x0 <= 0 || p->y0 <= 0 || p->x1 >= W - 1 || p->y1 >= H - 1);
+        if (p->border && p->mass > border_mass) border_mass = p->mass;
+    }
+    for (int pass = 0; pass < 2 && main < 0; pass++) {
+        double best_score = 0;
+        for (int q = 0; q < np; q++) {
+            Part *p = &parts[q];
+            if (p->area == 0) continue;
+            int across = (p->x1 - p->x0 > p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
+            int spans = p->x1 - p->x0 + 1 >= 0.9 * W || p->y1 - p->y0 + 1 >= 0.9 * H;
+            if (pass == 0 && (p->border || spans || across < 0.04 * (W > H ? W : H) || p->mass < 0.03 * border_mass))
+                continue;
+            double dx = (p->x0 + p->x1 + 1) / 2.0 - cxm, dy = (p->y0 + p->y1 + 1) / 2.0 - cym;
+            double cw = 1.0 - 0.6 * fmin(1.0, sqrt(dx * dx + dy * dy) / half_diag);
+            double score = p->mass * cw;
+            if (score > best_score) best_score = score, main = q;
+        }
     }
     if (main < 0) goto blank;
     parts[main].kept = 1;
     int bx0 = parts[main].x0, by0 = parts[main].y0, bx1 = parts[main].x1, by1 = parts[main].y1;
     const double main_mass = parts[main].mass;
+    const int main_across = (bx1 - bx0 > by1 - by0 ? bx1 - bx0 : by1 - by0) + 1;
     int kept = 1;
     for (int round = 0, grew = 1; round < 4 && grew; round++) {
         grew = 0;
@@ -399,7 +426,8 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
         for (int q = 0; q < np; q++) {
             Part *p = &parts[q];
             if (p->kept || p->area == 0 || (p->border && !parts[main].border)) continue;
-            if (p->mass < 0.06 * main_mass) continue; /* specks */
+            int across = (p->x1 - p->x0 > p->y1 - p->y0 ? p->x1 - p->x0 : p->y1 - p->y0) + 1;
+            if (p->mass < 0.08 * main_mass || across < 0.15 * main_across) continue; /* specks */
             if (p->x1 < bx0 - m || p->x0 > bx1 + m || p->y1 < by0 - m || p->y0 > by1 + m) continue;
             p->kept = 1, kept++, grew = 1;
             bx0 = p->x0 < bx0 ? p->x0 : bx0, by0 = p->y0 < by0 ? p->y0 : by0;
@@ -469,11 +497,27 @@ int preprocess_photo(float *out, PreFrame *f, PreInfo *info, const float *img, i
         memcpy(crop + (size_t)y * cw, fd.ink + (size_t)(fd.by0 + y) * fd.wk.w + fd.bx0, sizeof(float) * (size_t)cw);
     PreFrame cf;
     int ink = preprocess_digit_frame(out, &cf, crop, cw, ch, 0.05f);
+    fd.info.ink = ink;
+    if (ink) preprocess_measure(&fd.info, out);
+    if (ink && fd.info.width < PRE_WIDTH_MIN) {
+        float again[PRE_SIDE * PRE_SIDE];
+        PreFrame rf;
+        PreInfo ri;
+        int rs = preprocess_restroke(again, &rf, &ri, crop, cw, ch);
+        if (rs < 0) {
+            free(crop), free(fd.ink), free(fd.wk.g);
+            return err_set(err, "out of memory for a %dx%d photo", w, h);
+        }
+        if (rs == 1 && !ri.near_blank) {
+            memcpy(out, again, sizeof again);
+            cf = rf;
+            fd.info.width = ri.width, fd.info.skeleton = ri.skeleton;
+            fd.info.near_blank = ri.near_blank, fd.info.odd_shape = ri.odd_shape;
+        }
+    }
     free(crop);
     free(fd.ink);
     free(fd.wk.g);
-    fd.info.ink = ink;
-    if (ink) preprocess_measure(&fd.info, out);
     if (info) *info = fd.info;
     if (f && ink)
         *f = (PreFrame){(fd.bx0 + cf.x0) / fd.wk.kx, (fd.by0 + cf.y0) / fd.wk.ky, cf.sx * fd.wk.kx, cf.sy * fd.wk.ky,

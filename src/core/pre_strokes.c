@@ -4,6 +4,8 @@
 #include "preprocess.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ink.h"
@@ -106,4 +108,70 @@ int preprocess_strokes(float *out, PreFrame *f, PreInfo *info, const PreStroke *
         preprocess_measure(info, out);
     }
     return 1;
+}
+
+int preprocess_restroke(float *out, PreFrame *f, PreInfo *info, const float *img, int w, int h) {
+    memset(out, 0, sizeof(float) * PRE_SIDE * PRE_SIDE);
+    if (f) memset(f, 0, sizeof *f);
+    if (info) memset(info, 0, sizeof *info);
+    if (!img || w < 1 || h < 1) return 0;
+    size_t n = (size_t)w * (size_t)h;
+    uint8_t *m = malloc(n);
+    if (!m) return -1;
+    for (size_t i = 0; i < n; i++) m[i] = img[i] >= 0.5f;
+    if (ink_thin(m, w, h) != 0) {
+        free(m);
+        return -1;
+    }
+    /* links to the east, south and the two lower diagonals (unless a corner bridges them), and
+     * lone pixels as dots */
+    size_t nseg = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        float *xy = NULL;
+        PreStroke *st = NULL;
+        if (pass == 1) {
+            if (nseg == 0) {
+                free(m);
+                return 0;
+            }
+            xy = malloc(sizeof(float) * 4 * nseg);
+            st = malloc(sizeof(PreStroke) * nseg);
+            if (!xy || !st) {
+                free(xy), free(st), free(m);
+                return -1;
+            }
+        }
+        size_t k = 0;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                if (!m[(size_t)y * w + x]) continue;
+#define ON(a, b) ((a) >= 0 && (b) >= 0 && (a) < w && (b) < h && m[(size_t)(b) * w + (a)])
+                int e = ON(x + 1, y), s = ON(x, y + 1), se = ON(x + 1, y + 1), sw = ON(x - 1, y + 1), we = ON(x - 1, y);
+                int lone = !e && !s && !se && !sw && !we && !ON(x, y - 1) && !ON(x - 1, y - 1) && !ON(x + 1, y - 1);
+#undef ON
+                int to[5][2], nt = 0;
+                if (e) to[nt][0] = x + 1, to[nt++][1] = y;
+                if (s) to[nt][0] = x, to[nt++][1] = y + 1;
+                if (se && !e && !s) to[nt][0] = x + 1, to[nt++][1] = y + 1;
+                if (sw && !we && !s) to[nt][0] = x - 1, to[nt++][1] = y + 1;
+                if (lone) to[nt][0] = x, to[nt++][1] = y;
+                for (int t = 0; t < nt; t++, k++) {
+                    if (pass == 0) continue;
+                    float *q = xy + 4 * k;
+                    q[0] = x + 0.5f, q[1] = y + 0.5f, q[2] = to[t][0] + 0.5f, q[3] = to[t][1] + 0.5f;
+                    st[k] = (PreStroke){q, 2};
+                }
+            }
+        if (pass == 0) {
+            nseg = k;
+            continue;
+        }
+        int ink = preprocess_strokes(out, f, info, st, (int)nseg);
+        free(xy);
+        free(st);
+        free(m);
+        return ink;
+    }
+    free(m);
+    return 0;
 }

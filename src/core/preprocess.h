@@ -63,15 +63,28 @@ typedef struct {
  * (out zeroed). Allocates nothing. */
 int preprocess_strokes(float *out, PreFrame *f, PreInfo *info, const PreStroke *strokes, int nstrokes);
 
+/* MNIST's 5th and 95th percentiles of stroke width (ink.h's measure, 28x28 px). A fitted photo
+ * with strokes thinner than the first is re-stroked (preprocess_restroke). */
+#define PRE_WIDTH_MIN 1.52f
+#define PRE_WIDTH_MAX 4.34f
+
+/* A raster drawn again with MNIST's pen: img (h, w) ink in [0,1] is thresholded at 0.5, thinned
+ * to a skeleton (ink_thin), and every link between skeleton pixels becomes a stroke for
+ * preprocess_strokes (so the result has INK_MNIST_WIDTH strokes whatever the original's). *f maps
+ * img's pixels. Returns 1, 0 when nothing reaches 0.5 (out zeroed), -1 out of memory. */
+int preprocess_restroke(float *out, PreFrame *f, PreInfo *info, const float *img, int w, int h);
+
 /* A photo or scan: img (h, w) grey in [0,1] as decoded (1 = white), any polarity. Finds the
  * paper first: a smooth background (quadratic surface fitted robustly to block medians, on a
  * copy at most 512 px on its longer side) is removed; the ink's polarity is the side the
  * strong deviations from that background fall on (the paper's level decides a tie); ink is
- * what lies above a threshold of max(4 noise sigmas, min(Otsu, half the ink's own level)); of
- * its 8-connected parts the digit's are kept (the heaviest central part, plus parts near it;
- * specks, parts touching the border such as page edges, shadows and frames are dropped unless
- * nothing else is there); the kept ink keeps its own grey levels (ink level = 1) and goes
- * through preprocess_digit. Writes out (28*28), *f (from img's pixels) and *info when not
+ * what lies above a threshold of max(4 noise sigmas, min(Otsu, half the ink's own level)); of its
+ * 8-connected parts the digit's are kept (the heaviest central part, plus
+ * parts near it; specks, parts touching the border or spanning the picture such as page edges,
+ * shadows and frames are dropped unless nothing else is there); the kept ink keeps its own grey
+ * levels (ink level = 1) and goes through preprocess_digit, or through preprocess_restroke when
+ * its fitted strokes are thinner than PRE_WIDTH_MIN (fat ones stay: a thick marker's skeleton
+ * loses the loops the ink filled in). Writes out (28*28), *f (from img's pixels) and *info when not
  * NULL. Returns 1 with a digit, 0 when nothing stands out of the paper (out zeroed), -1 when
  * out of memory (err set). img is only read. */
 int preprocess_photo(float *out, PreFrame *f, PreInfo *info, const float *img, int w, int h, char *err);
