@@ -119,6 +119,45 @@ static int declared_size(Format fmt, const unsigned char *buf, size_t len, uint6
     return 0;
 }
 
+/* Every Huffman table of a JPEG (DHT segments, also those between the scans of a progressive
+ * file) may define at most 256 codes: stb_image writes the code lengths and symbols into
+ * 257- and 256-byte arrays without checking, so a table claiming more overwrites its decoder's
+ * state (found by fuzz/fuzz_image.c). Returns 0, or -1 with err. */
+static int jpeg_tables_check(const unsigned char *buf, size_t len, char *err) {
+    size_t p = 2;
+    while (p + 4 <= len) {
+        if (buf[p] != 0xff) {
+            p++;
+            continue;
+        }
+        unsigned m = buf[p + 1];
+        if (m == 0xff || m == 0x00 || (m >= 0xd0 && m <= 0xd7) || m == 0x01) {
+            p += m == 0xff ? 1 : 2;
+            continue;
+        }
+        if (m == 0xd8) {
+            p += 2;
+            continue;
+        }
+        if (m == 0xd9) return 0;
+        size_t seg = be16(buf + p + 2);
+        if (seg < 2) seg = 2;
+        if (m == 0xc4) {
+            size_t q = p + 4, end = p + 2 + seg;
+            if (end > len) end = len;
+            while (q + 17 <= end) {
+                unsigned total = 0;
+                for (int i = 1; i <= 16; i++) total += buf[q + i];
+                if (total > 256)
+                    return err_set(err, "not a readable JPEG image: Huffman table at byte %zu defines %u codes (at most 256)", q, total);
+                q += 17 + total;
+            }
+        }
+        p += 2 + seg; /* after a start of scan the entropy-coded data is skipped byte by byte above */
+    }
+    return 0;
+}
+
 /* An uncompressed BMP (BI_RGB or BI_BITFIELDS) must hold all the rows its header declares:
  * stb_image reads missing bytes as zeros. Returns 0, or -1 with err. */
 static int bmp_data_check(const unsigned char *buf, size_t len, uint64_t w, uint64_t h, char *err) {
@@ -164,6 +203,7 @@ int image_decode_memory(const unsigned char *buf, size_t len, float **img, int *
         return size_error(err, dw, dh);
     }
     if (fmt == FMT_BMP && declared_size(fmt, buf, len, &dw, &dh) && bmp_data_check(buf, len, dw, dh, err) != 0) return -1;
+    if (fmt == FMT_JPEG && jpeg_tables_check(buf, len, err) != 0) return -1;
     int sw = 0, sh = 0, n = 0;
     unsigned char *px = stbi_load_from_memory(buf, (int)len, &sw, &sh, &n, 0);
     if (!px) {

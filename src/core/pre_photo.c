@@ -106,9 +106,11 @@ static float rect_median(const Work *wk, int x0, int y0, int x1, int y1) {
     return 1.0f;
 }
 
-/* Solves the n x n system a x = b (n <= 6) by Gaussian elimination with partial pivoting.
+#define NB 10 /* basis functions of the paper surface: up to cubic */
+
+/* Solves the n x n system a x = b (n <= NB) by Gaussian elimination with partial pivoting.
  * Returns 0, or -1 when singular. */
-static int solve(double a[6][6], double *b, int n) {
+static int solve(double a[NB][NB], double *b, int n) {
     for (int c = 0; c < n; c++) {
         int p = c;
         for (int r = c + 1; r < n; r++)
@@ -137,17 +139,24 @@ static int solve(double a[6][6], double *b, int n) {
 
 static void basis(double u, double v, double *t) {
     t[0] = 1, t[1] = u, t[2] = v, t[3] = u * u, t[4] = u * v, t[5] = v * v;
+    t[6] = u * u * u, t[7] = u * u * v, t[8] = u * v * v, t[9] = v * v * v;
 }
 
-/* The paper's level everywhere: a quadratic surface (linear or constant with fewer cells) over
- * the cells' medians, refitted four times without the cells it misses by more than 2.5 robust
- * sigmas (cells mostly covered by ink). Writes coef (6) in the basis of u, v in [-1, 1]. */
-static void paper_fit(const Work *wk, double coef[6]) {
+/* The next lower order of surface: cubic (10 terms), quadratic (6), planar (3), constant (1). */
+static int lower(int order) { return order == 10 ? 6 : (order == 6 ? 3 : 1); }
+
+/* The paper's level everywhere: a cubic surface (quadratic, planar or constant with fewer cells)
+ * over the cells' medians. The first fit uses the cells along the picture's border only (paper
+ * dominates there even when a thick marker covers most of the middle), each refit keeps the
+ * cells within 2.5 robust sigmas of the last (so cells mostly covered by ink drop out). Writes
+ * coef (NB) in the basis of u, v in [-1, 1]. */
+static void paper_fit(const Work *wk, double coef[NB]) {
     int gx = (int)lround((double)wk->w / CELL_PX), gy = (int)lround((double)wk->h / CELL_PX);
     gx = gx < 1 ? 1 : (gx > MAX_CELLS ? MAX_CELLS : gx);
     gy = gy < 1 ? 1 : (gy > MAX_CELLS ? MAX_CELLS : gy);
     double cu[MAX_CELLS * MAX_CELLS], cv[MAX_CELLS * MAX_CELLS], cm[MAX_CELLS * MAX_CELLS];
     int keep[MAX_CELLS * MAX_CELLS], nc = 0;
+    const int ringed = gx >= 3 && gy >= 3;
     for (int j = 0; j < gy; j++)
         for (int i = 0; i < gx; i++) {
             int x0 = i * wk->w / gx, x1 = (i + 1) * wk->w / gx, y0 = j * wk->h / gy, y1 = (j + 1) * wk->h / gy;
@@ -155,20 +164,22 @@ static void paper_fit(const Work *wk, double coef[6]) {
             cu[nc] = 2.0 * (x0 + x1) / 2.0 / wk->w - 1.0;
             cv[nc] = 2.0 * (y0 + y1) / 2.0 / wk->h - 1.0;
             cm[nc] = rect_median(wk, x0, y0, x1, y1);
-            keep[nc++] = 1;
+            keep[nc++] = !ringed || i == 0 || j == 0 || i == gx - 1 || j == gy - 1;
         }
-    int order = gx >= 3 && gy >= 3 ? 6 : (gx * gy >= 3 && gx >= 2 && gy >= 2 ? 3 : 1);
-    memset(coef, 0, sizeof(double) * 6);
-    for (int it = 0; it < 5; it++) {
+    const int full = gx >= 5 && gy >= 5 ? 10 : (ringed ? 6 : (gx * gy >= 3 && gx >= 2 && gy >= 2 ? 3 : 1));
+    memset(coef, 0, sizeof(double) * NB);
+    for (int it = 0; it < 6; it++) {
         int used = 0;
         for (int c = 0; c < nc; c++) used += keep[c];
-        while (order > 1 && used < order + 2) order = order == 6 ? 3 : 1;
-        double a[6][6] = {{0}}, b[6] = {0}, t[6];
+        int order = it == 0 && ringed ? (full < 3 ? full : 3) : full; /* the border ring alone: a plane */
+        while (order > 1 && used < order + 2) order = lower(order);
+        double a[NB][NB] = {{0}}, b[NB] = {0}, t[NB];
         if (order == 1) {
             float v[MAX_CELLS * MAX_CELLS];
             int n = 0;
             for (int c = 0; c < nc; c++)
                 if (keep[c] || used == 0) v[n++] = (float)cm[c];
+            memset(coef, 0, sizeof(double) * NB);
             coef[0] = quantile_sorted(v, (size_t)n, 0.5);
         } else {
             for (int c = 0; c < nc; c++) {
@@ -179,24 +190,21 @@ static void paper_fit(const Work *wk, double coef[6]) {
                     for (int k = 0; k < order; k++) a[r][k] += t[r] * t[k];
                 }
             }
-            if (solve(a, b, order) != 0) {
-                order = order == 6 ? 3 : 1;
-                continue;
-            }
-            memset(coef, 0, sizeof(double) * 6);
+            if (solve(a, b, order) != 0) continue; /* keep the last fit */
+            memset(coef, 0, sizeof(double) * NB);
             for (int r = 0; r < order; r++) coef[r] = b[r];
         }
-        if (it == 4) break;
-        float res[MAX_CELLS * MAX_CELLS];
+        if (it == 5) break;
+        float res[MAX_CELLS * MAX_CELLS], kept_res[MAX_CELLS * MAX_CELLS];
+        int nk = 0;
         for (int c = 0; c < nc; c++) {
             basis(cu[c], cv[c], t);
             double p = 0;
-            for (int r = 0; r < 6; r++) p += coef[r] * t[r];
+            for (int r = 0; r < NB; r++) p += coef[r] * t[r];
             res[c] = (float)fabs(cm[c] - p);
+            if (keep[c]) kept_res[nk++] = res[c];
         }
-        float sorted[MAX_CELLS * MAX_CELLS];
-        memcpy(sorted, res, sizeof(float) * (size_t)nc);
-        double sig = 1.4826 * quantile_sorted(sorted, (size_t)nc, 0.5);
+        double sig = 1.4826 * quantile_sorted(kept_res, (size_t)nk, 0.5);
         double lim = 2.5 * (sig > 0.01 ? sig : 0.01);
         for (int c = 0; c < nc; c++) keep[c] = res[c] <= lim;
     }
@@ -233,13 +241,17 @@ static void contrast(float *d, const float *g, const float *bg, size_t n, int da
     }
 }
 
-/* From the contrast d (n): subtracts its median (the paper's own), then finds the ink's level (90th
+/* From the contrast d (n): subtracts the paper's offset (the median of the values under 4 noise
+ * sigmas), then finds the ink's level (90th
  * percentile of what stands 4 noise sigmas out) and the threshold max(4 sigmas, min(Otsu over
  * what stands 2 sigmas out, half the level)). s (n) is scratch. Returns 0, or 1 when nothing
  * stands out (fewer than 2 pixels, or a level under 6 sigmas). */
 static int ink_levels(float *d, float *s, size_t n, float sig_n, float *level_out, float *thr_out) {
-    memcpy(s, d, n * sizeof(float));
-    float dmed = quantile_sorted(s, n, 0.5);
+    /* the paper's own offset: the median of what is not ink-like (a fit a little off the paper) */
+    size_t np = 0;
+    for (size_t i = 0; i < n; i++)
+        if (d[i] < 4 * sig_n) s[np++] = d[i];
+    float dmed = np ? quantile_sorted(s, np, 0.5) : 0.0f;
     for (size_t i = 0; i < n; i++) d[i] -= dmed;
     size_t nc = 0;
     for (size_t i = 0; i < n; i++)
@@ -284,13 +296,13 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
     Part *parts = NULL;
     if (!d || !tmp || !lab) goto oom;
 
-    double coef[6], t6[6], paper = 0, dark_score = 0, light_score = 0;
+    double coef[NB], t6[NB], paper = 0, dark_score = 0, light_score = 0;
     paper_fit(wk, coef);
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             basis(2.0 * (x + 0.5) / W - 1.0, 2.0 * (y + 0.5) / H - 1.0, t6);
             double bg = 0;
-            for (int r = 0; r < 6; r++) bg += coef[r] * t6[r];
+            for (int r = 0; r < NB; r++) bg += coef[r] * t6[r];
             bg = bg < 0.0 ? 0.0 : (bg > 1.0 ? 1.0 : bg);
             tmp[(size_t)y * W + x] = (float)bg;
             paper += bg;
@@ -301,8 +313,6 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
     for (size_t i = 0; i < n; i++) d[i] = wk->g[i] - tmp[i];
     float *s = xmalloc_array(n, sizeof(float));
     if (!s) goto oom;
-    memcpy(s, d, n * sizeof(float));
-    float med = quantile_sorted(s, n, 0.5);
     float sigma = 1.0f / 255.0f;
     if (W > 1) {
         size_t k = 0;
@@ -311,8 +321,10 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
         float sd = 1.4826f * quantile_sorted(s, k, 0.5) / 1.41421356f;
         sigma = sd > sigma ? sd : sigma;
     }
+    /* the residual is measured from the paper surface itself, not from its median: a thick marker
+     * may cover most of the picture */
     for (size_t i = 0; i < n; i++) {
-        float r = d[i] - med;
+        float r = d[i];
         if (-r > 4 * sigma) dark_score += -r - 4 * sigma;
         if (r > 4 * sigma) light_score += r - 4 * sigma;
     }
