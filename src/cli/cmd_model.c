@@ -80,12 +80,25 @@ int cmd_eval(int argc, char **argv) {
     kernels_set_threads(2);
     if (netwk_create(&wk, &net, 1000, err) != 0 || evaluate(&net, &wk, &test, 0, &ev, err) != 0) goto fail;
     int K = net.sizes[net.nlayers] < 10 ? net.sizes[net.nlayers] : 10;
+    /* calibration on the test set: the model's own temperature against none */
+    double T = calib_model_temperature(&meta), ece1 = -1, eceT = -1;
+    {
+        float *z;
+        int *y;
+        if (calib_logits(&net, &test, 0, test.n, &z, &y, err) == 0) {
+            ece1 = calib_ece(z, y, test.n, net.sizes[net.nlayers], 1.0, CALIB_ECE_BINS);
+            eceT = calib_ece(z, y, test.n, net.sizes[net.nlayers], T, CALIB_ECE_BINS);
+            free(z);
+            free(y);
+        }
+    }
     if (json) {
         printf("{\"model\":");
         json_string(stdout, model);
         printf(",\"dataset\":");
         json_string(stdout, test.name);
-        printf(",\"n\":%ld,\"accuracy\":%.6f,\"loss\":%.6f,\"confusion\":[", ev.n, ev.acc, ev.loss);
+        printf(",\"n\":%ld,\"accuracy\":%.6f,\"loss\":%.6f,\"temperature\":%.4f,\"ece\":%.6f,\"ece_calibrated\":%.6f,"
+               "\"confusion\":[", ev.n, ev.acc, ev.loss, T, ece1, eceT);
         for (int r = 0; r < K; r++) {
             printf("%s[", r ? "," : "");
             for (int c = 0; c < K; c++) printf("%s%ld", c ? "," : "", ev.confusion[r][c]);
@@ -100,7 +113,9 @@ int cmd_eval(int argc, char **argv) {
         printf("]}\n");
     } else {
         printf("model %s on %s test set (%ld images)\n", model, test.name, ev.n);
-        printf("accuracy %.2f%%  loss %.4f\n\n", 100 * ev.acc, ev.loss);
+        printf("accuracy %.2f%%  loss %.4f\n", 100 * ev.acc, ev.loss);
+        printf("calibration error (ECE, %d bins) %.2f%%, with the model's temperature %.3f: %.2f%%\n\n", CALIB_ECE_BINS,
+               100 * ece1, T, 100 * eceT);
         printf("confusion matrix (rows = true, columns = predicted)\n      ");
         for (int c = 0; c < K; c++) printf("%6d", c);
         printf("   acc\n");
@@ -380,7 +395,8 @@ int cmd_calibrate(int argc, char **argv) {
     int K = net.sizes[net.nlayers];
     if (calib_logits(&net, &test, 0, test.n, &z, &y, err) != 0) goto fail;
     double te_before = calib_ece(z, y, test.n, K, 1.0, CALIB_ECE_BINS);
-    double te_after = calib_ece(z, y, test.n, K, fit.temperature, CALIB_ECE_BINS);
+    double te_after = calib_ece(z, y, test.n, K, fit.temperature, CALIB_ECE_BINS), te_cover, te_acc;
+    calib_coverage(z, y, test.n, K, fit.temperature, CALIB_SURE_P, &te_cover, &te_acc);
     if (calib_meta_set(&meta, &fit) != 0 || model_meta_set(&meta, "test_ece_before", "%.4f", te_before) != 0 ||
         model_meta_set(&meta, "test_ece_after", "%.4f", te_after) != 0) {
         err_set(err, "%s: no room for the calibration in the metadata", model);
@@ -388,9 +404,12 @@ int cmd_calibrate(int argc, char **argv) {
     }
     if (model_save(model, &net, &meta, err) != 0) goto fail;
     printf("%s: temperature %.4f from the last %d training images (accuracy %.2f%%)\n"
-           "  ECE (%d bins) held-out %.2f%% -> %.2f%%, test %.2f%% -> %.2f%%; NLL held-out %.4f -> %.4f\n",
+           "  ECE (%d bins) held-out %.2f%% -> %.2f%%, test %.2f%% -> %.2f%%; NLL held-out %.4f -> %.4f\n"
+           "  sure (calibrated top probability >= %.0f%%): held-out %.1f%% of images, %.2f%% of them right; "
+           "test %.1f%%, %.2f%% right\n",
            model, fit.temperature, holdout, 100 * fit.accuracy, CALIB_ECE_BINS, 100 * fit.ece_before,
-           100 * fit.ece_after, 100 * te_before, 100 * te_after, fit.nll_before, fit.nll_after);
+           100 * fit.ece_after, 100 * te_before, 100 * te_after, fit.nll_before, fit.nll_after, 100 * CALIB_SURE_P,
+           100 * fit.sure_share, 100 * fit.sure_accuracy, 100 * te_cover, 100 * te_acc);
     free(z);
     free(y);
     dataset_free(&train);

@@ -112,6 +112,20 @@ double calib_ece(const float *logits, const int *y, int n, int K, double T, int 
     return e;
 }
 
+void calib_coverage(const float *logits, const int *y, int n, int K, double T, float p_sure, double *cover, double *acc) {
+    long sure = 0, right = 0;
+    float p[4096];
+    for (int i = 0; i < n && K <= 4096; i++) {
+        calib_probs(p, logits + (size_t)i * K, K, T);
+        int top = 0;
+        for (int k = 1; k < K; k++)
+            if (p[k] > p[top]) top = k;
+        if (p[top] >= p_sure) sure++, right += top == y[i];
+    }
+    *cover = n ? (double)sure / n : 0.0;
+    *acc = sure ? (double)right / sure : 0.0;
+}
+
 int calib_fit_holdout(const Net *net, const Dataset *train, int holdout, CalibFit *fit, char *err) {
     if (holdout < 1 || holdout >= train->n)
         return err_set(err, "holdout %d must be between 1 and %d (the training images)", holdout, train->n - 1);
@@ -119,7 +133,7 @@ int calib_fit_holdout(const Net *net, const Dataset *train, int holdout, CalibFi
     int *y;
     if (calib_logits(net, train, train->n - holdout, holdout, &z, &y, err) != 0) return -1;
     int K = net->sizes[net->nlayers];
-    CalibFit f = {holdout, 1.0, 0, 0, 0, 0, 0};
+    CalibFit f = {holdout, 1.0, 0, 0, 0, 0, 0, 0, 0};
     f.temperature = calib_fit_temperature(z, y, holdout, K);
     f.ece_before = calib_ece(z, y, holdout, K, 1.0, CALIB_ECE_BINS);
     f.ece_after = calib_ece(z, y, holdout, K, f.temperature, CALIB_ECE_BINS);
@@ -134,6 +148,7 @@ int calib_fit_holdout(const Net *net, const Dataset *train, int holdout, CalibFi
         right += top == y[i];
     }
     f.accuracy = (double)right / holdout;
+    calib_coverage(z, y, holdout, K, f.temperature, CALIB_SURE_P, &f.sure_share, &f.sure_accuracy);
     free(z);
     free(y);
     *fit = f;

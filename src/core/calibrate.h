@@ -11,7 +11,8 @@
 #include "preprocess.h"
 
 /* A reading is "sure" only when the calibrated top probability is at least this: on held-out
- * MNIST the shipped MLP is right on 99.8% of the images at or above it (docs/reading.md). */
+ * MNIST (the last 5,000 training images, which the shipped MLP was not trained on) 95.3% of the
+ * images reach it and 99.58% of those are read right; on the test set 95.0% and 99.72%. */
 #define CALIB_SURE_P 0.90f
 #define CALIB_ECE_BINS 15
 
@@ -44,6 +45,10 @@ double calib_fit_temperature(const float *logits, const int *y, int n, int K);
  * probability: sum over bins of |accuracy - mean confidence| weighted by the bin's share. */
 double calib_ece(const float *logits, const int *y, int n, int K, double T, int bins);
 
+/* With softmax(logits / T): the share of the n examples whose top probability is >= p_sure
+ * (*cover) and the accuracy among those (*acc, 0 when none). */
+void calib_coverage(const float *logits, const int *y, int n, int K, double T, float p_sure, double *cover, double *acc);
+
 /* A fit on held-out images and what it achieved. */
 typedef struct {
     int n;                       /* images used */
@@ -51,6 +56,7 @@ typedef struct {
     double ece_before, ece_after; /* at T = 1 and at the fitted T, CALIB_ECE_BINS bins */
     double nll_before, nll_after;
     double accuracy;
+    double sure_share, sure_accuracy; /* at CALIB_SURE_P with the fitted T */
 } CalibFit;
 
 /* Fits the temperature of net on the last `holdout` images of train (which the network must not
