@@ -143,13 +143,16 @@ static int jpeg_tables_check(const unsigned char *buf, size_t len, char *err) {
         size_t seg = be16(buf + p + 2);
         if (seg < 2) seg = 2;
         if (m == 0xc4) {
-            size_t q = p + 4, end = p + 2 + seg;
-            if (end > len) end = len;
-            while (q + 17 <= end) {
+            /* as the decoder reads it: tables until the declared length is used up, each header
+             * read whole even where it runs past the segment (bytes past the file read as 0) */
+            long left = (long)seg - 2;
+            size_t q = p + 4;
+            while (left > 0) {
                 unsigned total = 0;
-                for (int i = 1; i <= 16; i++) total += buf[q + i];
+                for (int i = 1; i <= 16; i++) total += q + i < len ? buf[q + i] : 0;
                 if (total > 256)
                     return err_set(err, "not a readable JPEG image: Huffman table at byte %zu defines %u codes (at most 256)", q, total);
+                left -= 17 + (long)total;
                 q += 17 + total;
             }
         }
