@@ -24,11 +24,9 @@ typedef struct {
 
 static int read_digit(Reader *r, const float *x, float *p_top) {
     float p[10];
-    net_forward(&r->net, &r->wk, x, NULL, 1);
-    calib_probs(p, r->wk.pre_out, 10, r->T);
-    int best = 0;
-    for (int k = 1; k < 10; k++)
-        if (p[k] > p[best]) best = k;
+    int best = calib_read(&r->net, &r->wk, x, r->T, 1, NULL, p, NULL);
+    for (int k = 0; k < 10; k++)
+        if (p[k] > p[best]) return -1; /* calib_read's top is the largest probability */
     *p_top = p[best];
     return best;
 }

@@ -14,9 +14,10 @@ int cmd_predict(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 
-/* The shipped default recogniser's file (models/mlp.safetensors): the build's models folder, else
- * models/ beside the executable or one level up; written into buf (n bytes) and returned. The one
- * place to change when the default recogniser or the install layout changes. */
+/* The shipped default recogniser's file (models/mlp.safetensors): models/ beside the executable or
+ * one level up, else the build's DIGITREC_MODELS_DIR; written into buf (n bytes) and returned
+ * (the last candidate when none exists, so the load error names it). The one place to change
+ * when the default recogniser or the install layout changes. */
 const char *cli_default_model(char *buf, size_t n);
 
 /* Takes the option at argv[*i] ("--name value" or "--name=value"): copies "--name" into name

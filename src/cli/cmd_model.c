@@ -142,11 +142,10 @@ fail:
 }
 
 const char *cli_default_model(char *buf, size_t n) {
-    /* The build's models folder first, then models/ beside the executable or one level up (a
-     * build folder inside the source tree). The install layout will add its own place here. */
-    char exe[4096];
-    const char *cands[3] = {DIGITREC_MODELS_DIR, NULL, NULL};
-    char up[4096 + 16], here[4096 + 16];
+    /* models/ beside the executable or one level up (a build folder inside the source tree), then
+     * the models folder the build was configured with. The install layout will add its place here. */
+    char exe[4096], here[4096 + 16], up[4096 + 16];
+    const char *cands[3] = {NULL, NULL, DIGITREC_MODELS_DIR};
     ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (k > 0) {
         exe[k] = '\0';
@@ -155,7 +154,7 @@ const char *cli_default_model(char *buf, size_t n) {
             *slash = '\0';
             snprintf(here, sizeof here, "%s/models", exe);
             snprintf(up, sizeof up, "%s/../models", exe);
-            cands[1] = here, cands[2] = up;
+            cands[0] = here, cands[1] = up;
         }
     }
     for (int i = 0; i < 3; i++) {
@@ -314,12 +313,8 @@ int cmd_predict(int argc, char **argv) {
                 break;
             }
         }
-        net_forward(&net, &wk, x, NULL, 1);
-        calib_probs(p, wk.pre_out, K, T);
-        int best = 0;
-        for (int c = 1; c < K; c++)
-            if (p[c] > p[best]) best = c;
-        ReadState state = calib_state(ink, &info, p[best]);
+        ReadState state;
+        int best = calib_read(&net, &wk, x, T, ink, &info, p, &state);
         const char *label = names[best < 64 ? best : 0];
         if (json) {
             printf("{\"image\":");

@@ -17,6 +17,18 @@ ReadState calib_state(int has_ink, const PreInfo *info, float p_top) {
     return p_top >= CALIB_SURE_P ? READ_SURE : READ_UNSURE;
 }
 
+int calib_read(const Net *net, NetWork *wk, const float *x, double T, int has_ink, const PreInfo *info, float *probs,
+               ReadState *state) {
+    int K = net->sizes[net->nlayers];
+    net_forward(net, wk, x, NULL, 1);
+    calib_probs(probs, wk->pre_out, K, T);
+    int top = 0;
+    for (int k = 1; k < K; k++)
+        if (probs[k] > probs[top]) top = k;
+    if (state) *state = calib_state(has_ink, info, probs[top]);
+    return top;
+}
+
 void calib_probs(float *p, const float *logits, int K, double T) {
     if (!(T > 0) || !isfinite(T)) T = 1.0;
     double m = -INFINITY, sum = 0;

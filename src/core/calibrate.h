@@ -26,6 +26,13 @@ const char *calib_state_name(ReadState s);
  * top probability p_top is below CALIB_SURE_P; else sure. */
 ReadState calib_state(int has_ink, const PreInfo *info, float p_top);
 
+/* One reading of the 28x28 (or D) input x by net: forward pass through wk (capacity >= 1),
+ * probs (K) = softmax(logits / T), *state from calib_state(has_ink, info, top probability).
+ * Returns the top class. For the window: x and info from canvas_input or preprocess_photo, T
+ * from calib_model_temperature of the loaded model's metadata (1 for a network without one). */
+int calib_read(const Net *net, NetWork *wk, const float *x, double T, int has_ink, const PreInfo *info, float *probs,
+               ReadState *state);
+
 /* p (K) = softmax(logits / T). T <= 0 or not finite counts as 1. */
 void calib_probs(float *p, const float *logits, int K, double T);
 
