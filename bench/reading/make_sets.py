@@ -7,6 +7,7 @@ Usage: bench/reading/make_sets.py OUTDIR [--seed N] [--per-font N] [--quick]
   fonts/   handwriting-style digits in Debian's fonts, dark on light, various sizes, tilts, inks
   photos/  pen strokes (glyph skeletons re-drawn with a pen) on grey, tinted, yellowed and
            gradient-lit paper with shadows, specks, blur, noise and JPEG; a tenth light on dark
+  letters/ letters A-Z, a-z (minus the digit-like I, O, S, i, l, o, s...) in the same fonts: not digits
   uci/     the UCI optical digits that python3-sklearn ships (8x8, 0..16, 13 writers of its test
            half), upsampled to 32x32
 Each folder has a manifest.tsv: file, digit, and a tag list (size=, pen=, place=, font=, ...).
@@ -262,6 +263,22 @@ def uci_set(out):
     return rows
 
 
+def letter_set(out, fonts):
+    """Letters in the same fonts: not digits at all, so every 'sure' reading of one is wrong."""
+    d_out = os.path.join(out, "letters")
+    os.makedirs(d_out, exist_ok=True)
+    rows = []
+    for fi, fp in enumerate(fonts):
+        f = ImageFont.truetype(fp, 110)
+        for ch in "ABCDEFGHJKLMNPQRTUVWXYZabdefghkmnpqrtuwxyz":
+            im = Image.new("L", (220, 220), 255)
+            ImageDraw.Draw(im).text((50, 30), ch, fill=0, font=f)
+            name = "f%02d_%s%s.png" % (fi, ch, "u" if ch.isupper() else "l")
+            im.save(os.path.join(d_out, name))
+            rows.append((name, "-1", "letter=%s font=%s" % (ch, os.path.basename(fp))))
+    return rows
+
+
 def write_manifest(path, rows):
     with open(path, "w") as f:
         for r in rows:
@@ -293,6 +310,7 @@ def main():
     rng.shuffle(glyphs)
     write_manifest(os.path.join(args.out, "fonts", "manifest.tsv"), font_set(args.out, fonts, rng, args.per_font))
     write_manifest(os.path.join(args.out, "photos", "manifest.tsv"), photo_set(args.out, glyphs, rng, args.photos))
+    write_manifest(os.path.join(args.out, "letters", "manifest.tsv"), letter_set(args.out, fonts))
     uci = uci_set(args.out)
     if uci:
         write_manifest(os.path.join(args.out, "uci", "manifest.tsv"), uci)

@@ -2,7 +2,8 @@
  * through three preprocessing pipelines: naive (the whole picture shrunk to 28x28), legacy (the
  * border-based invert and ink crop of before) and full (strokes re-rendered for the canvas, paper
  * found first for pictures). Canvas drawings are the glyph skeletons drawn as strokes through the
- * canvas's own rasteriser at several sizes, pens and places. Prints a Markdown table. Run by hand:
+ * canvas's own rasteriser at several sizes, pens and places; letters (label -1) count only in the
+ * "sure" column, every sure reading of one being wrong. Prints a Markdown table. Run by hand:
  *   reading_bench SETS_DIR [--mnist DIR] [--variants N] [--limit N] MODEL...
  * It reads the sets and models; it writes nothing. */
 #include <math.h>
@@ -338,10 +339,11 @@ int main(int argc, char **argv) {
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/glyphs", sets);
     if (each_line(dir, on_glyph, &c, limit) < 0) fprintf(stderr, "reading_bench: no %s/manifest.tsv\n", dir);
-    static const char *pic_sets[] = {"photos", "fonts", "uci"};
-    for (int s = 0; s < 3; s++) {
+    static const char *pic_sets[] = {"photos", "fonts", "uci", "letters (not digits)"};
+    static const char *pic_dirs[] = {"photos", "fonts", "uci", "letters"};
+    for (int s = 0; s < 4; s++) {
         c.set = pic_sets[s];
-        snprintf(dir, sizeof dir, "%s/%s", sets, pic_sets[s]);
+        snprintf(dir, sizeof dir, "%s/%s", sets, pic_dirs[s]);
         if (each_line(dir, on_picture, &c, limit) < 0) fprintf(stderr, "reading_bench: no %s/manifest.tsv\n", dir);
     }
     if (mnist) { /* MNIST's test digits as pictures: what the pipelines do to data that is already right */
