@@ -126,9 +126,25 @@ static void test_fallbacks(void) {
     canvas_stroke_end(&c);
     CHECK(!canvas_strokes_only(&c, NULL), "erase stroke: not strokes only");
     PreFrame f, g;
+    PreInfo ri;
     canvas_input(&c, x, &f, &info);
-    preprocess_digit_frame(r, &g, c.px, c.side, c.side, 0.05f);
+    preprocess_raster(r, &g, &ri, c.px, c.side, c.side);
     CHECK(mean_abs(x, r) == 0.0 && f.sx == g.sx && f.offx == g.offx, "erase stroke: the raster path");
+    preprocess_digit_frame(r, &g, c.px, c.side, c.side, 0.05f);
+    CHECK(mean_abs(x, r) == 0.0 && f.sx == g.sx, "a default-pen drawing: the plain fit (not thin)");
+    /* a hairline drawing with an eraser stroke: the raster fit is thin, so it is re-stroked */
+    canvas_clear(&c);
+    c.radius = 0.8f;
+    canvas_draw_demo(&c, 2);
+    canvas_stroke_begin(&c, 5, 5, 1);
+    canvas_stroke_end(&c);
+    preprocess_digit(r, c.px, c.side, c.side, 0.05f);
+    PreInfo plain = {0};
+    plain.ink = 1;
+    preprocess_measure(&plain, r);
+    CHECK(canvas_input(&c, x, NULL, &info) == 1 && plain.width < PRE_WIDTH_MIN && info.width >= PRE_WIDTH_MIN,
+          "hairline raster re-stroked: width %.2f -> %.2f", plain.width, info.width);
+    c.radius = CANVAS_PEN_FRAC * CANVAS_SIDE;
     canvas_clear(&c);
     canvas_draw_demo(&c, 1);
     CHECK(canvas_strokes_only(&c, NULL), "after a clear: strokes only again");

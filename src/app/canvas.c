@@ -287,11 +287,14 @@ int canvas_input(const Canvas *c, float *out, PreFrame *f, PreInfo *info) {
             return ink;
         }
     }
-    int ink = preprocess_digit_frame(out, f, c->px, c->side, c->side, 0.05f);
-    if (info) {
-        memset(info, 0, sizeof *info);
-        info->ink = ink;
-        if (ink) preprocess_measure(info, out);
+    int ink = preprocess_raster(out, f, info, c->px, c->side, c->side);
+    if (ink < 0) { /* no memory for a re-stroke: the plain fit */
+        ink = preprocess_digit_frame(out, f, c->px, c->side, c->side, 0.05f);
+        if (info) {
+            memset(info, 0, sizeof *info);
+            info->ink = ink;
+            if (ink) preprocess_measure(info, out);
+        }
     }
     return ink;
 }

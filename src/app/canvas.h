@@ -60,9 +60,9 @@ int canvas_set_image(Canvas *c, const float *img, int w, int h);
 int canvas_strokes_only(const Canvas *c, int *first);
 /* The network's 28x28 input for what the canvas shows, out (28*28), and the frame from canvas
  * pixels (f, info may be NULL): the visible strokes re-rendered at MNIST's stroke width
- * (preprocess_strokes) when canvas_strokes_only, else the raster through preprocess_digit
- * (threshold 0.05; also when memory for the stroke list cannot be had). Returns 1 when there is
- * ink, 0 when blank. The canvas is only read. */
+ * (preprocess_strokes) when canvas_strokes_only, else the raster through preprocess_raster
+ * (also when memory for the stroke list cannot be had). Returns 1 when there is ink, 0 when
+ * blank. The canvas is only read. */
 int canvas_input(const Canvas *c, float *out, PreFrame *f, PreInfo *info);
 
 /* Draws a hand-made stroke sequence for digit d (0..9) as if with the mouse. */

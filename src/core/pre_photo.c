@@ -508,25 +508,15 @@ int preprocess_photo(float *out, PreFrame *f, PreInfo *info, const float *img, i
     for (int y = 0; y < ch; y++)
         memcpy(crop + (size_t)y * cw, fd.ink + (size_t)(fd.by0 + y) * fd.wk.w + fd.bx0, sizeof(float) * (size_t)cw);
     PreFrame cf;
-    int ink = preprocess_digit_frame(out, &cf, crop, cw, ch, 0.05f);
-    fd.info.ink = ink;
-    if (ink) preprocess_measure(&fd.info, out);
-    if (ink && fd.info.width < PRE_WIDTH_MIN) {
-        float again[PRE_SIDE * PRE_SIDE];
-        PreFrame rf;
-        PreInfo ri;
-        int rs = preprocess_restroke(again, &rf, &ri, crop, cw, ch);
-        if (rs < 0) {
-            free(crop), free(fd.ink), free(fd.wk.g);
-            return err_set(err, "out of memory for a %dx%d photo", w, h);
-        }
-        if (rs == 1 && !ri.near_blank) {
-            memcpy(out, again, sizeof again);
-            cf = rf;
-            fd.info.width = ri.width, fd.info.skeleton = ri.skeleton;
-            fd.info.near_blank = ri.near_blank, fd.info.odd_shape = ri.odd_shape;
-        }
+    PreInfo ri;
+    int ink = preprocess_raster(out, &cf, &ri, crop, cw, ch);
+    if (ink < 0) {
+        free(crop), free(fd.ink), free(fd.wk.g);
+        return err_set(err, "out of memory for a %dx%d photo", w, h);
     }
+    fd.info.ink = ink;
+    fd.info.width = ri.width, fd.info.skeleton = ri.skeleton;
+    fd.info.near_blank = ri.near_blank, fd.info.odd_shape = ri.odd_shape;
     free(crop);
     free(fd.ink);
     free(fd.wk.g);

@@ -175,3 +175,25 @@ int preprocess_restroke(float *out, PreFrame *f, PreInfo *info, const float *img
     free(m);
     return 0;
 }
+
+int preprocess_raster(float *out, PreFrame *f, PreInfo *info, const float *img, int w, int h) {
+    PreInfo in;
+    memset(&in, 0, sizeof in);
+    int ink = preprocess_digit_frame(out, f, img, w, h, 0.05f);
+    in.ink = ink;
+    if (ink) preprocess_measure(&in, out);
+    if (ink && in.width < PRE_WIDTH_MIN) {
+        float again[PRE_SIDE * PRE_SIDE];
+        PreFrame rf;
+        PreInfo ri;
+        int rs = preprocess_restroke(again, &rf, &ri, img, w, h);
+        if (rs < 0) return -1;
+        if (rs == 1 && !ri.near_blank) {
+            memcpy(out, again, sizeof again);
+            if (f) *f = rf;
+            in = ri;
+        }
+    }
+    if (info) *info = in;
+    return ink;
+}

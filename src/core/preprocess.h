@@ -74,6 +74,12 @@ int preprocess_strokes(float *out, PreFrame *f, PreInfo *info, const PreStroke *
  * img's pixels. Returns 1, 0 when nothing reaches 0.5 (out zeroed), -1 out of memory. */
 int preprocess_restroke(float *out, PreFrame *f, PreInfo *info, const float *img, int w, int h);
 
+/* The raster path: preprocess_digit_frame (threshold 0.05) and preprocess_measure, then
+ * preprocess_restroke instead when the fitted strokes are thinner than PRE_WIDTH_MIN (and the
+ * restroke is not near-blank). Fat strokes stay as they are: a thick marker's skeleton loses the
+ * loops its ink filled in. Returns 1 with ink, 0 blank (out zeroed), -1 out of memory. */
+int preprocess_raster(float *out, PreFrame *f, PreInfo *info, const float *img, int w, int h);
+
 /* A photo or scan: img (h, w) grey in [0,1] as decoded (1 = white), any polarity. Finds the
  * paper first: a smooth background (quadratic surface fitted robustly to block medians, on a
  * copy at most 512 px on its longer side) is removed; the ink's polarity is the side the
@@ -82,9 +88,7 @@ int preprocess_restroke(float *out, PreFrame *f, PreInfo *info, const float *img
  * 8-connected parts the digit's are kept (the heaviest central part, plus
  * parts near it; specks, parts touching the border or spanning the picture such as page edges,
  * shadows and frames are dropped unless nothing else is there); the kept ink keeps its own grey
- * levels (ink level = 1) and goes through preprocess_digit, or through preprocess_restroke when
- * its fitted strokes are thinner than PRE_WIDTH_MIN (fat ones stay: a thick marker's skeleton
- * loses the loops the ink filled in). Writes out (28*28), *f (from img's pixels) and *info when not
+ * levels (ink level = 1) and goes through preprocess_raster. Writes out (28*28), *f (from img's pixels) and *info when not
  * NULL. Returns 1 with a digit, 0 when nothing stands out of the paper (out zeroed), -1 when
  * out of memory (err set). img is only read. */
 int preprocess_photo(float *out, PreFrame *f, PreInfo *info, const float *img, int w, int h, char *err);
