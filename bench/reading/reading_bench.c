@@ -22,7 +22,6 @@
 #include "preprocess.h"
 
 enum { P_NAIVE, P_LEGACY, P_FULL, NPIPE };
-static const char *PIPE_NAME[NPIPE] = {"naive", "legacy", "full"};
 
 #define MAX_ROWS 32
 typedef struct {
@@ -150,7 +149,6 @@ static void on_picture(void *vc, const char *path, int digit, const char *tags) 
         fprintf(stderr, "reading_bench: %s\n", err);
         return;
     }
-    char sub[48] = "";
     const char *rows[3] = {c->set, NULL, NULL};
     int nrows = 1;
     if (!strcmp(c->set, "photos")) {
@@ -158,7 +156,6 @@ static void on_picture(void *vc, const char *path, int digit, const char *tags) 
         if (strstr(tags, "ink=pencil")) rows[nrows++] = "photos: pencil";
         else if (strstr(tags, "shadow")) rows[nrows++] = "photos: edge shadow";
     }
-    (void)sub;
     g_source = path;
     score_picture(c->ms, c->nm, img, w, h, digit, rows, nrows);
     free(img);
@@ -378,6 +375,5 @@ int main(int argc, char **argv) {
         netwk_free(&m->wk);
         net_free(&m->net);
     }
-    (void)PIPE_NAME;
     return 0;
 }
