@@ -364,6 +364,11 @@ img_case("JPEG declares 65535x65535", "image is 65535x65535; sizes from",
          good_jpeg[:sof + 5] + struct.pack(">HH", 65535, 65535) + good_jpeg[sof + 9:], "jpg")
 with open(os.path.join(os.path.dirname(good_jpeg_path), "regressions", "jpeg_stray_bytes_before_sof_30000x30000.jpg"), "rb") as f:
     img_case("JPEG stray bytes, then 30000x30000", "image is 30000x30000; sizes from", f.read(), "jpg")
+for name, want in (("jpeg_huffman_table_over_256_codes.jpg", "defines 1320 codes (at most 256)"),
+                   ("jpeg_huffman_table_past_its_segment.jpg", "defines 1860 codes (at most 256)"),
+                   ("jpeg_scan_with_undefined_huffman_table.jpg", "uses a Huffman table never defined")):
+    with open(os.path.join(os.path.dirname(good_jpeg_path), "regressions", name), "rb") as f:
+        img_case("JPEG " + name[5:-4].replace("_", " ") + " (stb_image overflow)", want, f.read(), "jpg")
 img_case("JPEG with zeroed SOF size", "not a readable JPEG image",
          good_jpeg.replace(b"\xff\xc0\x00\x0b\x08\x00\x1c\x00\x1c", b"\xff\xc0\x00\x0b\x08\x00\x00\x00\x00"), "jpg")
 

@@ -122,9 +122,12 @@ static int declared_size(Format fmt, const unsigned char *buf, size_t len, uint6
 /* Every Huffman table of a JPEG (DHT segments, also those between the scans of a progressive
  * file) may define at most 256 codes: stb_image writes the code lengths and symbols into
  * 257- and 256-byte arrays without checking, so a table claiming more overwrites its decoder's
- * state (found by fuzz/fuzz_image.c). Returns 0, or -1 with err. */
+ * state. And a scan may only use tables defined before it: stb_image decodes with whatever an
+ * undefined table's memory holds and indexes its symbols with that. Both found by
+ * fuzz/fuzz_image.c. Returns 0, or -1 with err. */
 static int jpeg_tables_check(const unsigned char *buf, size_t len, char *err) {
     size_t p = 2;
+    int defined[2][4] = {{0}}, progressive = 0;
     while (p + 4 <= len) {
         if (buf[p] != 0xff) {
             p++;
@@ -148,12 +151,27 @@ static int jpeg_tables_check(const unsigned char *buf, size_t len, char *err) {
             long left = (long)seg - 2;
             size_t q = p + 4;
             while (left > 0) {
-                unsigned total = 0;
+                unsigned total = 0, tc = q < len ? buf[q] >> 4 : 0, th = q < len ? buf[q] & 15 : 0;
                 for (int i = 1; i <= 16; i++) total += q + i < len ? buf[q + i] : 0;
                 if (total > 256)
                     return err_set(err, "not a readable JPEG image: Huffman table at byte %zu defines %u codes (at most 256)", q, total);
+                if (tc < 2 && th < 4) defined[tc][th] = 1;
                 left -= 17 + (long)total;
                 q += 17 + total;
+            }
+        }
+        if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) progressive = m == 0xc2 || m == 0xc6 || m == 0xca || m == 0xce;
+        if (m == 0xda && p + 5 <= len) {
+            /* components: id, DC table << 4 | AC table; then Ss, Se, Ah << 4 | Al */
+            size_t ns = buf[p + 4], at = p + 5 + 2 * ns;
+            if (at + 3 <= len) {
+                unsigned ss = buf[at], ah = buf[at + 2] >> 4;
+                for (size_t i = 0; i < ns; i++) {
+                    unsigned sel = buf[p + 6 + 2 * i], td = sel >> 4, ta = sel & 15;
+                    int need_dc = !progressive || (ss == 0 && ah == 0), need_ac = !progressive || ss > 0;
+                    if ((need_dc && (td > 3 || !defined[0][td])) || (need_ac && (ta > 3 || !defined[1][ta])))
+                        return err_set(err, "not a readable JPEG image: the scan at byte %zu uses a Huffman table never defined", p);
+                }
             }
         }
         p += 2 + seg; /* after a start of scan the entropy-coded data is skipped byte by byte above */
