@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# build.sh - compiles the fuzz harnesses against src/core (and src/platform/image_load.c for the
-# image target). Two flavours:
+# build.sh - compiles the fuzz harnesses against src/core (stb_image's loaders are compiled into
+# src/core/image.c, so they are instrumented too). Two flavours:
 #   fuzz/build.sh fuzz   OUTDIR [target...]   clang -fsanitize=fuzzer,address,undefined (libFuzzer)
 #   fuzz/build.sh replay OUTDIR [target...]   ${CC:-cc} with ASan+UBSan (REPLAY_SANITIZE=0: none) and
 #                                             fuzz/replay_main.c as main: runs given files once each
@@ -46,8 +46,6 @@ esac
 
 mkdir -p "$out/obj"
 libs=($(pkg-config --libs libcjson zlib) -lopenblas -lpthread -lm)
-sdl_cflags=($(pkg-config --cflags sdl2 SDL2_image))
-sdl_libs=($(pkg-config --libs sdl2 SDL2_image))
 
 # Every core file, so a new dependency between core modules never breaks this build.
 core_objs=()
@@ -62,14 +60,12 @@ wait_all() { local rc=0; for j in $(jobs -p); do wait "$j" || rc=1; done; return
 wait_all || { echo "build.sh: compiling src/core failed" >&2; exit 1; }
 
 for t in "${targets[@]}"; do
-  extra_src=(); extra_cflags=(); extra_libs=()
   case "$t" in
-    model|idx|pgm|preprocess) ;;
-    image) extra_src=("$root/src/platform/image_load.c"); extra_cflags=("${sdl_cflags[@]}"); extra_libs=("${sdl_libs[@]}") ;;
+    model|idx|pgm|preprocess|image) ;;
     *) echo "build.sh: unknown target '$t'" >&2; exit 2 ;;
   esac
-  "$cc" "${common_flags[@]}" "${cflags[@]}" "${extra_cflags[@]}" -I"$root/fuzz" \
-    "$root/fuzz/fuzz_$t.c" "${extra_src[@]}" "${main_src[@]}" "${core_objs[@]}" \
-    "${ldflags[@]}" "${extra_libs[@]}" "${libs[@]}" -o "$out/fuzz_$t"
+  "$cc" "${common_flags[@]}" "${cflags[@]}" -I"$root/fuzz" \
+    "$root/fuzz/fuzz_$t.c" "${main_src[@]}" "${core_objs[@]}" \
+    "${ldflags[@]}" "${libs[@]}" -o "$out/fuzz_$t"
 done
 echo "build.sh: built ${targets[*]} ($flavour) in $out"

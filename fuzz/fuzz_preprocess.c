@@ -1,6 +1,7 @@
-/* fuzz_preprocess.c - libFuzzer harness for the stroke/photo preprocessing: preprocess_auto_invert
- * and preprocess_digit on fuzzer-chosen sizes (1x1 up to 16384 wide or tall), thresholds and
- * pixels, including NaN, +-Inf, negatives and values above 1.
+/* fuzz_preprocess.c - libFuzzer harness for the stroke/photo preprocessing: preprocess_auto_invert,
+ * preprocess_digit, preprocess_photo and preprocess_naive on fuzzer-chosen sizes (1x1 up to 16384
+ * wide or tall), thresholds and pixels, including NaN, +-Inf, negatives and values above 1; and
+ * preprocess_strokes on the same bytes read as stroke points (any float bit pattern in mode 1).
  * Input layout: w (2 bytes LE), h (2 bytes LE), threshold selector, pixel mode, pixel bytes
  * (repeated cyclically when shorter than the image). */
 #include <math.h>
@@ -72,6 +73,27 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size) {
     }
     float *out = malloc(PRE_SIDE * PRE_SIDE * sizeof(float));
     FUZZ_ASSERT(out != NULL, "out of memory");
+    char err[ERR_LEN] = "";
+    PreFrame f;
+    PreInfo info;
+    int ink = preprocess_photo(out, &f, &info, img, w, h, err);
+    FUZZ_ASSERT(ink >= 0, "photo: %s", err);
+    check_out(out, ink);
+    check_out(out, preprocess_naive(out, img, w, h));
+    /* the same floats as strokes: up to 4 strokes cutting the point list at fuzzer-chosen places */
+    size_t npts = n / 2;
+    PreStroke st[4];
+    int ns = 1 + (int)(data[5] / 3 % 4);
+    size_t at = 0;
+    for (int k = 0; k < ns; k++) {
+        size_t len = k == ns - 1 ? npts - at : (npts - at) / (size_t)(ns - k) + (size_t)(data[4] % 3);
+        if (len > npts - at) len = npts - at;
+        st[k] = (PreStroke){img + 2 * at, (int)len};
+        at += len;
+    }
+    ink = preprocess_strokes(out, &f, &info, st, ns);
+    check_out(out, ink);
+    if (ink) FUZZ_ASSERT(isfinite(f.sx) && isfinite(f.offx) && isfinite(f.offy), "stroke frame");
     check_out(out, preprocess_digit(out, img, w, h, threshold));
     int inv = preprocess_auto_invert(img, w, h);
     FUZZ_ASSERT(inv == 0 || inv == 1, "auto_invert returned %d", inv);

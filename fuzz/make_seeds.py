@@ -166,6 +166,18 @@ def image_seeds():
     put("image", "pixel_1x1.png", png(1, 1, [[0]]))
     put("image", "row_1x64.png", png(64, 1, [[(i * 4) % 256 for i in range(64)]]))
     put("image", "digit_24bit.bmp", bmp24(28, 28, d))
+    # the reading issue's odd pictures: blank pages, strips, photo-like paper
+    put("image", "white_64.png", png(64, 64, [[255] * 64 for _ in range(64)]))
+    put("image", "black_64.png", png(64, 64, [[0] * 64 for _ in range(64)]))
+    put("image", "strip_2000x4.png", png(2000, 4, [[0 if 900 <= x < 1100 and y in (1, 2) else 255 for x in range(2000)]
+                                                    for y in range(4)]))
+    put("image", "digit_gray16_alpha.png", png(20, 20, [[(v * 257, 65535 - v * 257) for v in r] for r in digit(20, 20)],
+                                               color_type=4, depth=16))
+    put("image", "photo_tinted_gradient.png",
+        png(48, 40, [[(min(255, int((200 + x) * (0.7 + 0.3 * y / 40) * (0.25 if v == 0 else 1))),
+                       min(255, int((190 + x) * (0.7 + 0.3 * y / 40) * (0.25 if v == 0 else 1))),
+                       min(255, int((150 + x) * (0.7 + 0.3 * y / 40) * (0.3 if v == 0 else 1)))) for x, v in enumerate(r)]
+                     for y, r in enumerate(digit(48, 40))], color_type=2))
     try:
         from PIL import Image
     except ImportError:
@@ -179,7 +191,8 @@ def image_seeds():
                                 ("digit_progressive.jpg", "JPEG", "RGB", {"quality": 50, "progressive": True}),
                                 ("digit.gif", "GIF", "L", {}), ("digit.tif", "TIFF", "L", {}),
                                 ("digit.webp", "WEBP", "RGB", {"quality": 50}), ("digit.ico", "ICO", "RGBA", {}),
-                                ("digit_8bit.bmp", "BMP", "P", {}), ("digit.pcx", "PCX", "L", {})):
+                                ("digit_8bit.bmp", "BMP", "P", {}), ("digit.pcx", "PCX", "L", {}),
+                                ("digit_cmyk.jpg", "JPEG", "CMYK", {"quality": 70})):
         b = io.BytesIO()
         try:
             im.convert(mode).save(b, fmt, **kw)

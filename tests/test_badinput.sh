@@ -3,7 +3,7 @@
 # be wrong (tests/badinput_make.py writes them) is run through the CLI (info, eval, predict, train).
 # Each must end with exit code 1, exactly one line on stderr holding a specific message, and no
 # crash, within 2 GB of address space; valid-but-odd files (1x1, 1x10000, 16-bit, alpha...) must
-# succeed with nothing on stderr.
+# succeed with nothing on stderr (and, where the catalogue says so, print e.g. "no digit").
 # Environment: DIGITREC_BIN, DIGITREC_SRC; DIGITREC_PYTHON (default /usr/bin/python3).
 # BADINPUT_VERBOSE=1 prints every case.
 set -uo pipefail
@@ -50,13 +50,15 @@ run_bad() {
   return 0
 }
 
-# run_ok NAME ARGS...: exit 0 and nothing on stderr.
+# run_ok NAME SUBSTRING ARGS...: exit 0, nothing on stderr, and SUBSTRING on stdout (unless "-").
 run_ok() {
-  local name="$1"; shift
+  local name="$1" want="$2"; shift 2
   timeout 300 "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
   local rc=$?
   if [ "$rc" != 0 ] || [ -s "$tmp/err" ]; then
     echo "exit $rc (want 0, quiet stderr): $(head -c 300 "$tmp/err" | tr '\n' '|')"; return 1
+  elif [ "$want" != - ] && ! grep -qF -- "$want" "$tmp/out"; then
+    echo "stdout lacks '$want': $(head -c 300 "$tmp/out")"; return 1
   fi
   [ -n "${BADINPUT_VERBOSE:-}" ] && echo "ok   $name: $(head -c 120 "$tmp/out")"
   return 0
@@ -69,7 +71,7 @@ while IFS=$'\t' read -r -a f; do
   for a in "${f[@]:3}"; do args+=("${a/#@/$tmp/in}"); done
   case "$rc" in
     1) if msg=$(run_bad "$name" "$want" "${args[@]}"); then pass=$((pass + 1)); [ -n "$msg" ] && echo "$msg"; else bad "$name: $msg"; fi ;;
-    0) if msg=$(run_ok "$name" "${args[@]}"); then pass=$((pass + 1)); [ -n "$msg" ] && echo "$msg"; else bad "$name: $msg"; fi ;;
+    0) if msg=$(run_ok "$name" "$want" "${args[@]}"); then pass=$((pass + 1)); [ -n "$msg" ] && echo "$msg"; else bad "$name: $msg"; fi ;;
     T) # every file (info) or folder (train-dirs) under the given folder is one truncation point
       cuts_failed=0 n=0
       for p in "${args[1]}"/*; do

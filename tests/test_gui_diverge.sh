@@ -35,7 +35,7 @@ key c
 for _ in 1 2 3 4 5 6 7 8 9; do key Up; done
 key space
 sleep 4
-grep -Eq '"event":"message","error":true,"text":"the loss (jumped|became NaN)' "$TRACE" || fail "the blown-up run was not caught"
+grep -Eq '"event":"message","error":true,"text":"the loss (jumped|became NaN)' "$TRACE" || fail "the blown-up run was not caught: $(grep -E "\"event\":\"(message|publish)\"" "$TRACE" | tail -n 4)"
 echo "ok: the divergence at rate 1 is caught: $(grep -E 'the loss (jumped|became)' "$TRACE" | tail -n 1 | sed -E 's/.*"text":"([^"]{0,90}).*/\1/')"
 key space
 key r

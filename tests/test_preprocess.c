@@ -393,6 +393,38 @@ static void test_mnist_round_trip(void)
     dataset_free(&te);
 }
 
+/* The frame preprocess_digit_frame returns maps the ink box onto where the input's ink is, and
+ * preprocess_naive shrinks the whole picture (inverted when light). */
+static void test_frame_and_naive(void)
+{
+    float out[N28];
+    float *img = canvas(280, 280);
+    fill_rect(img, 280, 100, 40, 140, 240, 1.0f); /* 40x200 -> 4x20 */
+    PreFrame f;
+    CHECK(preprocess_digit_frame(out, &f, img, 280, 280, 0.05f) == 1, "frame: ink");
+    Stats s = stats_of(out);
+    double u0 = f.offx + (100 - f.x0) * f.sx, u1 = f.offx + (140 - f.x0) * f.sx;
+    double v0 = f.offy + (40 - f.y0) * f.sy, v1 = f.offy + (240 - f.y0) * f.sy;
+    CHECK(fabs(u0 - s.x0) < 1e-6 && fabs(u1 - (s.x1 + 1)) < 1e-6 && fabs(v0 - s.y0) < 1e-6 && fabs(v1 - (s.y1 + 1)) < 1e-6,
+          "frame maps the ink box [%g,%g)x[%g,%g) onto the input's ink %d..%d x %d..%d", u0, u1, v0, v1, s.x0, s.x1, s.y0, s.y1);
+    float blank[N28];
+    memset(img, 0, sizeof(float) * 280 * 280);
+    CHECK(preprocess_digit_frame(blank, &f, img, 280, 280, 0.05f) == 0 && f.sx == 0 && f.offx == 0, "blank: zero frame");
+    for (int i = 0; i < 280 * 70; i++)
+        img[i] = 1.0f; /* 280x140: white top half, black bottom half -> rows 7..20 of the input */
+    CHECK(preprocess_naive(out, img, 280, 140) == 1, "naive");
+    CHECK(out[2 * PRE_SIDE + 14] == 0.0f && out[24 * PRE_SIDE + 14] == 0.0f && out[9 * PRE_SIDE + 14] == 1.0f &&
+              out[16 * PRE_SIDE + 14] == 0.0f,
+          "naive: mean 0.5 is kept; padding rows are 0 (%g %g %g %g)", out[2 * PRE_SIDE + 14], out[24 * PRE_SIDE + 14],
+          out[9 * PRE_SIDE + 14], out[16 * PRE_SIDE + 14]);
+    for (int i = 0; i < 280 * 105; i++)
+        img[i] = 1.0f; /* three quarters white: light, so inverted */
+    preprocess_naive(out, img, 280, 140);
+    CHECK(out[9 * PRE_SIDE + 14] == 0.0f && out[19 * PRE_SIDE + 14] == 1.0f && out[2 * PRE_SIDE + 14] == 0.0f,
+          "naive: a light picture is inverted (%g %g)", out[9 * PRE_SIDE + 14], out[19 * PRE_SIDE + 14]);
+    free(img);
+}
+
 int main(void)
 {
     test_centre_of_mass();
@@ -401,5 +433,6 @@ int main(void)
     test_auto_invert();
     test_pgm();
     test_mnist_round_trip();
+    test_frame_and_naive();
     return check_summary("preprocess");
 }

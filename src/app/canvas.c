@@ -263,3 +263,38 @@ int canvas_draw_demo(Canvas *c, int d) {
     }
     return 0;
 }
+
+int canvas_strokes_only(const Canvas *c, int *first) {
+    int k = 0;
+    for (int i = 0; i < c->nstrokes; i++)
+        if (c->strokes[i].kind == STROKE_CLEAR) k = i + 1;
+    if (first) *first = k;
+    if (c->base && k == 0) return 0;
+    for (int i = k; i < c->nstrokes; i++)
+        if (c->strokes[i].kind == STROKE_ERASE) return 0;
+    return 1;
+}
+
+int canvas_input(const Canvas *c, float *out, PreFrame *f, PreInfo *info) {
+    int first;
+    if (canvas_strokes_only(c, &first)) {
+        int n = c->nstrokes - first;
+        PreStroke *st = n > 0 ? malloc(sizeof(PreStroke) * (size_t)n) : NULL;
+        if (st || n == 0) {
+            for (int i = 0; i < n; i++) st[i] = (PreStroke){c->strokes[first + i].xy, c->strokes[first + i].n};
+            int ink = preprocess_strokes(out, f, info, st, n);
+            free(st);
+            return ink;
+        }
+    }
+    int ink = preprocess_raster(out, f, info, c->px, c->side, c->side);
+    if (ink < 0) { /* no memory for a re-stroke: the plain fit */
+        ink = preprocess_digit_frame(out, f, c->px, c->side, c->side, 0.05f);
+        if (info) {
+            memset(info, 0, sizeof *info);
+            info->ink = ink;
+            if (ink) preprocess_measure(info, out);
+        }
+    }
+    return ink;
+}

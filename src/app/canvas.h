@@ -4,6 +4,8 @@
 #ifndef DIGITREC_CANVAS_H
 #define DIGITREC_CANVAS_H
 
+#include "preprocess.h"
+
 #define CANVAS_SIDE 280
 /* Pen radius as a fraction of the side: a digit drawn across the canvas gets MNIST's ~3 px
  * stroke once preprocessing scales it into the 20x20 box. */
@@ -53,6 +55,16 @@ int canvas_is_blank(const Canvas *c);
  * its aspect kept (area averaging). Strokes are dropped; the image is not undoable away except
  * by clear. Returns -1 when out of memory. */
 int canvas_set_image(Canvas *c, const float *img, int w, int h);
+/* 1 when what the canvas shows is pen strokes alone: no image under them since the last clear
+ * and no eraser stroke after it. *first (when not NULL) is the index of the first visible stroke. */
+int canvas_strokes_only(const Canvas *c, int *first);
+/* The network's 28x28 input for what the canvas shows, out (28*28), and the frame from canvas
+ * pixels (f, info may be NULL): the visible strokes re-rendered at MNIST's stroke width
+ * (preprocess_strokes) when canvas_strokes_only, else the raster through preprocess_raster
+ * (also when memory for the stroke list cannot be had). Returns 1 when there is ink, 0 when
+ * blank. The canvas is only read. */
+int canvas_input(const Canvas *c, float *out, PreFrame *f, PreInfo *info);
+
 /* Draws a hand-made stroke sequence for digit d (0..9) as if with the mouse. */
 int canvas_draw_demo(Canvas *c, int d);
 

@@ -25,6 +25,7 @@ void cli_places_init(void);
  * saying how to get the data (`digitrec data fetch`) prefixed with "digitrec CMD: ", and returns
  * -1; else 0 (dataset_load_dir then reports anything else). */
 int cli_check_data(const char *cmd, const char *data);
+int cmd_calibrate(int argc, char **argv);
 
 /* Takes the option at argv[*i] ("--name value" or "--name=value"): copies "--name" into name
  * (at most n bytes), points *val at the value and moves *i past what it used. A positional

@@ -1,13 +1,18 @@
-/* cmd_model.c - the subcommands that use a saved model: eval, predict, info. */
+/* cmd_model.c - the subcommands that use a saved model: eval, predict, calibrate, info. None of
+ * them needs SDL: pictures are decoded by core's image module. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "calibrate.h"
 #include "cli.h"
+#include "places.h"
 #include "common.h"
 #include "dataset.h"
-#include "image_load.h"
+#include "image.h"
 #include "kernels.h"
 #include "model_io.h"
 #include "net.h"
@@ -77,12 +82,25 @@ int cmd_eval(int argc, char **argv) {
     kernels_set_threads(2);
     if (netwk_create(&wk, &net, 1000, err) != 0 || evaluate(&net, &wk, &test, 0, &ev, err) != 0) goto fail;
     int K = net.sizes[net.nlayers] < 10 ? net.sizes[net.nlayers] : 10;
+    /* calibration on the test set: the model's own temperature against none */
+    double T = calib_model_temperature(&meta), ece1 = -1, eceT = -1;
+    {
+        float *z;
+        int *y;
+        if (calib_logits(&net, &test, 0, test.n, &z, &y, err) == 0) {
+            ece1 = calib_ece(z, y, test.n, net.sizes[net.nlayers], 1.0, CALIB_ECE_BINS);
+            eceT = calib_ece(z, y, test.n, net.sizes[net.nlayers], T, CALIB_ECE_BINS);
+            free(z);
+            free(y);
+        }
+    }
     if (json) {
         printf("{\"model\":");
         json_string(stdout, model);
         printf(",\"dataset\":");
         json_string(stdout, test.name);
-        printf(",\"n\":%ld,\"accuracy\":%.6f,\"loss\":%.6f,\"confusion\":[", ev.n, ev.acc, ev.loss);
+        printf(",\"n\":%ld,\"accuracy\":%.6f,\"loss\":%.6f,\"temperature\":%.4f,\"ece\":%.6f,\"ece_calibrated\":%.6f,"
+               "\"confusion\":[", ev.n, ev.acc, ev.loss, T, ece1, eceT);
         for (int r = 0; r < K; r++) {
             printf("%s[", r ? "," : "");
             for (int c = 0; c < K; c++) printf("%s%ld", c ? "," : "", ev.confusion[r][c]);
@@ -97,7 +115,9 @@ int cmd_eval(int argc, char **argv) {
         printf("]}\n");
     } else {
         printf("model %s on %s test set (%ld images)\n", model, test.name, ev.n);
-        printf("accuracy %.2f%%  loss %.4f\n\n", 100 * ev.acc, ev.loss);
+        printf("accuracy %.2f%%  loss %.4f\n", 100 * ev.acc, ev.loss);
+        printf("calibration error (ECE, %d bins) %.2f%%, with the model's temperature %.3f: %.2f%%\n\n", CALIB_ECE_BINS,
+               100 * ece1, T, 100 * eceT);
         printf("confusion matrix (rows = true, columns = predicted)\n      ");
         for (int c = 0; c < K; c++) printf("%6d", c);
         printf("   acc\n");
@@ -123,16 +143,57 @@ fail:
     return EXIT_RUNTIME;
 }
 
+typedef enum { PIPE_NAIVE, PIPE_LEGACY, PIPE_FULL } Pipeline;
+
+/* The 28x28 input of a decoded image (1 = white as stored) by the chosen pipeline. */
+static int make_input(Pipeline pipe, float *x, PreInfo *info, float *img, int w, int h, char *err) {
+    memset(info, 0, sizeof *info);
+    if (pipe == PIPE_FULL) return preprocess_photo(x, NULL, info, img, w, h, err);
+    int ink;
+    if (pipe == PIPE_NAIVE) {
+        ink = preprocess_naive(x, img, w, h);
+    } else {
+        preprocess_auto_invert(img, w, h);
+        ink = preprocess_digit(x, img, w, h, 0.05f);
+    }
+    info->ink = ink;
+    return ink;
+}
+
+/* DIR/<file name without folders and extension>.png, with -2, -3... when an earlier image of this
+ * run had the same name. */
+static void input_name(char *out, size_t n, const char *dir, const char *path, char (*seen)[256], int nseen) {
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char stem[200];
+    snprintf(stem, sizeof stem, "%s", base);
+    char *dot = strrchr(stem, '.');
+    if (dot && dot != stem) *dot = '\0';
+    int dup = 0;
+    for (int i = 0; i < nseen; i++)
+        if (!strcmp(seen[i], stem)) dup++;
+    if (dup) snprintf(out, n, "%s/%s-%d.png", dir, stem, dup + 1);
+    else snprintf(out, n, "%s/%s.png", dir, stem);
+}
+
 int cmd_predict(int argc, char **argv) {
-    const char *model = NULL, *v;
+    const char *model = NULL, *save_dir = NULL, *v;
     int json = 0, nimg = 0;
+    Pipeline pipe = PIPE_FULL;
     char **imgs = calloc((size_t)argc, sizeof(char *));
     if (!imgs) return EXIT_RUNTIME;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: digitrec predict --model F [--json] IMAGE...\n"
-                   "Reads digits from PNG, JPEG, BMP or PGM files: dark ink on light paper is inverted,\n"
-                   "then the digit is cropped, fitted into 20x20 and centred by mass in 28x28 (as MNIST).\n");
+            printf("usage: digitrec predict [--model F] [--json] [--save-input DIR] IMAGE...\n"
+                   "Reads digits from PNG, JPEG, BMP or PGM files. The paper is found first (its level and\n"
+                   "uneven light removed, light or dark ink told from it), the digit's ink kept with its own\n"
+                   "grey levels, then cropped, fitted into 20x20 and centred by mass in 28x28 (as MNIST).\n"
+                   "Each reading is 'sure', 'unsure' (calibrated top probability below %.0f%%, or not\n"
+                   "digit-shaped) or 'blank' (no digit). Without --model: the shipped models/mlp.safetensors.\n"
+                   "  --save-input DIR   also write the 28x28 input each image became, as DIR/NAME.png\n"
+                   "  --preprocess full|legacy|naive   for comparisons: legacy = crop at the ink after a border-\n"
+                   "                     based invert, naive = the whole picture shrunk to 28x28\n",
+                   100 * CALIB_SURE_P);
             free(imgs);
             return 0;
         }
@@ -150,18 +211,45 @@ int cmd_predict(int argc, char **argv) {
             return EXIT_USAGE;
         }
         if (!strcmp(name, "--model")) model = v;
-        else {
+        else if (!strcmp(name, "--save-input")) save_dir = v;
+        else if (!strcmp(name, "--preprocess") && (!strcmp(v, "full") || !strcmp(v, "legacy") || !strcmp(v, "naive")))
+            pipe = !strcmp(v, "full") ? PIPE_FULL : !strcmp(v, "legacy") ? PIPE_LEGACY : PIPE_NAIVE;
+        else if (!strcmp(name, "--preprocess")) {
+            fprintf(stderr, "digitrec predict: --preprocess must be full, legacy or naive, got '%s'\n", v);
+            free(imgs);
+            return EXIT_USAGE;
+        } else {
             fprintf(stderr, "digitrec predict: unknown option '%s'\n", name);
             free(imgs);
             return EXIT_USAGE;
         }
     }
-    if (!model || nimg == 0) {
-        fprintf(stderr, "digitrec predict: need --model F and at least one image\n");
+    if (nimg == 0) {
+        fprintf(stderr, "digitrec predict: need at least one image (see digitrec predict --help)\n");
         free(imgs);
         return EXIT_USAGE;
     }
-    char err[ERR_LEN];
+    char err[ERR_LEN], defpath[4200];
+    if (!model) {
+        /* the shipped default recogniser (places: beside an installed copy, in a clone, in XDG) */
+        PlacesEnv env;
+        places_env_from_process(&env);
+        char e2[ERR_LEN];
+        if (places_default_model(defpath, sizeof defpath, &env, NULL, e2) != 0) {
+            fprintf(stderr, "digitrec predict: no --model given and %s\n", e2);
+            free(imgs);
+            return EXIT_RUNTIME;
+        }
+        model = defpath;
+    }
+    if (save_dir) {
+        struct stat st;
+        if (stat(save_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            fprintf(stderr, "digitrec predict: --save-input %s: no such folder\n", save_dir);
+            free(imgs);
+            return EXIT_RUNTIME;
+        }
+    }
     Net net = {0};
     ModelMeta meta = {0};
     NetWork wk = {0};
@@ -175,50 +263,150 @@ int cmd_predict(int argc, char **argv) {
     int K = net.sizes[net.nlayers];
     char names[64][24];
     class_names(&meta, K < 64 ? K : 64, names);
+    double T = calib_model_temperature(&meta);
     if (net.sizes[0] != PRE_SIDE * PRE_SIDE) {
         fprintf(stderr, "digitrec predict: the model takes %d inputs, not a 28x28 image\n", net.sizes[0]);
         rc = EXIT_RUNTIME;
     }
+    char (*seen)[256] = save_dir ? calloc((size_t)nimg, sizeof *seen) : NULL;
+    float *p = malloc(sizeof(float) * (size_t)K);
+    if ((save_dir && !seen) || !p) rc = EXIT_RUNTIME;
     for (int k = 0; k < nimg && rc == 0; k++) {
         float *img = NULL, x[PRE_SIDE * PRE_SIDE];
         int w, h;
-        if (image_load_file(imgs[k], &img, &w, &h, err) != 0) {
+        PreInfo info;
+        if (image_decode_file(imgs[k], &img, &w, &h, err) != 0) {
             fprintf(stderr, "digitrec predict: %s\n", err);
             rc = EXIT_RUNTIME;
             break;
         }
-        preprocess_auto_invert(img, w, h);
-        int ink = preprocess_digit(x, img, w, h, 0.05f);
+        int ink = make_input(pipe, x, &info, img, w, h, err);
         free(img);
-        net_forward(&net, &wk, x, NULL, 1);
-        const float *p = net_probs(&net, &wk);
-        int best = 0;
-        for (int c = 1; c < K; c++)
-            if (p[c] > p[best]) best = c;
+        if (ink < 0) {
+            fprintf(stderr, "digitrec predict: %s: %s\n", imgs[k], err);
+            rc = EXIT_RUNTIME;
+            break;
+        }
+        if (ink && pipe != PIPE_FULL) preprocess_measure(&info, x);
+        if (save_dir) {
+            char out[4400];
+            input_name(out, sizeof out, save_dir, imgs[k], seen, k);
+            const char *base = strrchr(imgs[k], '/');
+            snprintf(seen[k], sizeof seen[k], "%s", base ? base + 1 : imgs[k]);
+            char *dot = strrchr(seen[k], '.');
+            if (dot && dot != seen[k]) *dot = '\0';
+            if (image_save_png_grey(out, x, PRE_SIDE, PRE_SIDE, err) != 0) {
+                fprintf(stderr, "digitrec predict: %s\n", err);
+                rc = EXIT_RUNTIME;
+                break;
+            }
+        }
+        ReadState state;
+        int best = calib_read(&net, &wk, x, T, ink, &info, p, &state);
+        const char *label = names[best < 64 ? best : 0];
         if (json) {
             printf("{\"image\":");
             json_string(stdout, imgs[k]);
-            if (ink) {
+            if (state != READ_BLANK) {
                 printf(",\"digit\":%d,\"label\":", best);
-                json_string(stdout, names[best < 64 ? best : 0]);
+                json_string(stdout, label);
             } else {
                 printf(",\"digit\":null,\"label\":null");
             }
-            printf(",\"blank\":%s,\"probabilities\":[", ink ? "false" : "true");
+            printf(",\"blank\":%s,\"state\":\"%s\",\"confidence\":%.6f,\"probabilities\":[",
+                   state == READ_BLANK ? "true" : "false", calib_state_name(state), state == READ_BLANK ? 0.0 : p[best]);
             for (int c = 0; c < K; c++) printf("%s%.6f", c ? "," : "", p[c]);
             printf("]}\n");
-        } else if (!ink) {
-            printf("%s: blank (no ink found)\n", imgs[k]);
+        } else if (state == READ_BLANK) {
+            printf("%s: no digit (blank)\n", imgs[k]);
         } else {
-            printf("%s: %s (%.1f%%)  ", imgs[k], names[best < 64 ? best : 0], 100 * p[best]);
+            if (state == READ_SURE) printf("%s: %s (%.1f%%, sure)  ", imgs[k], label, 100 * p[best]);
+            else printf("%s: not sure (%s? %.1f%%%s)  ", imgs[k], label, 100 * p[best], info.odd_shape ? ", not digit-shaped" : "");
             for (int c = 0; c < K && c < 64; c++) printf(" %s:%.3f", names[c], p[c]);
             printf("\n");
         }
     }
+    free(seen);
+    free(p);
     netwk_free(&wk);
     net_free(&net);
     free(imgs);
     return rc;
+}
+
+int cmd_calibrate(int argc, char **argv) {
+    const char *model = NULL, *data = NULL, *v;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: digitrec calibrate --model F [--data DIR]\n"
+                   "Fits the model's temperature (so its probabilities match how often it is right) on the\n"
+                   "training images it was not trained on (train --holdout N records N) and writes it into\n"
+                   "the model's metadata, atomically. Prints the expected calibration error (%d bins) before\n"
+                   "and after, on the held-out images and on the test set.\n", CALIB_ECE_BINS);
+            return 0;
+        }
+        char name[32];
+        if (cli_take(argc, argv, &i, name, sizeof name, &v) != 0) return EXIT_USAGE;
+        if (!strcmp(name, "--model")) model = v;
+        else if (!strcmp(name, "--data")) data = v;
+        else {
+            fprintf(stderr, "digitrec calibrate: unknown option '%s'\n", name);
+            return EXIT_USAGE;
+        }
+    }
+    if (!model) {
+        fprintf(stderr, "digitrec calibrate: --model F is required\n");
+        return EXIT_USAGE;
+    }
+    char err[ERR_LEN];
+    Net net = {0};
+    ModelMeta meta = {0};
+    Dataset train = {0}, test = {0};
+    float *z = NULL;
+    int *y = NULL;
+    if (model_load(model, &net, &meta, err) != 0) goto fail;
+    int holdout = calib_model_holdout(&meta);
+    if (!holdout) {
+        err_set(err, "%s records no held-out images (metadata 'holdout'): it saw every training image, so "
+                     "none can calibrate it; train it with --holdout N", model);
+        goto fail;
+    }
+    kernels_set_threads(2);
+    if (dataset_load_dir(dataset_default_dir(data), &train, &test, err) != 0) goto fail;
+    CalibFit fit;
+    if (calib_fit_holdout(&net, &train, holdout, &fit, err) != 0) goto fail;
+    int K = net.sizes[net.nlayers];
+    if (calib_logits(&net, &test, 0, test.n, &z, &y, err) != 0) goto fail;
+    double te_before = calib_ece(z, y, test.n, K, 1.0, CALIB_ECE_BINS);
+    double te_after = calib_ece(z, y, test.n, K, fit.temperature, CALIB_ECE_BINS), te_cover, te_acc;
+    calib_coverage(z, y, test.n, K, fit.temperature, CALIB_SURE_P, &te_cover, &te_acc);
+    if (calib_meta_set(&meta, &fit) != 0 || model_meta_set(&meta, "test_ece_before", "%.4f", te_before) != 0 ||
+        model_meta_set(&meta, "test_ece_after", "%.4f", te_after) != 0) {
+        err_set(err, "%s: no room for the calibration in the metadata", model);
+        goto fail;
+    }
+    if (model_save(model, &net, &meta, err) != 0) goto fail;
+    printf("%s: temperature %.4f from the last %d training images (accuracy %.2f%%)\n"
+           "  ECE (%d bins) held-out %.2f%% -> %.2f%%, test %.2f%% -> %.2f%%; NLL held-out %.4f -> %.4f\n"
+           "  sure (calibrated top probability >= %.0f%%): held-out %.1f%% of images, %.2f%% of them right; "
+           "test %.1f%%, %.2f%% right\n",
+           model, fit.temperature, holdout, 100 * fit.accuracy, CALIB_ECE_BINS, 100 * fit.ece_before,
+           100 * fit.ece_after, 100 * te_before, 100 * te_after, fit.nll_before, fit.nll_after, 100 * CALIB_SURE_P,
+           100 * fit.sure_share, 100 * fit.sure_accuracy, 100 * te_cover, 100 * te_acc);
+    free(z);
+    free(y);
+    dataset_free(&train);
+    dataset_free(&test);
+    net_free(&net);
+    return 0;
+fail:
+    fprintf(stderr, "digitrec calibrate: %s\n", err);
+    free(z);
+    free(y);
+    dataset_free(&train);
+    dataset_free(&test);
+    net_free(&net);
+    return EXIT_RUNTIME;
 }
 
 int cmd_info(int argc, char **argv) {

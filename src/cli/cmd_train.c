@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "calibrate.h"
 #include "common.h"
 #include "dataset.h"
 #include "kernels.h"
@@ -44,6 +45,8 @@ static void train_usage(FILE *f) {
             "  --output-relu          ReLU on the output layer before the softmax (the notes)\n"
             "  --init he|uniform:A    He-normal (default) or uniform in [-A, A]\n"
             "  --data DIR             folder with the four IDX files (raw or .gz)\n"
+            "  --holdout N            train without the last N training images and fit the model's\n"
+            "                         temperature (calibrated confidence) on them; saved in its metadata\n"
             "  --extra DIR            also train on the examples in DIR (train-images-idx3-ubyte and\n"
             "                         train-labels-idx1-ubyte, 28x28; the window's personal folder is\n"
             "                         one), repeated so a batch holds at least one on average\n"
@@ -91,7 +94,7 @@ int cmd_train(int argc, char **argv) {
     const char *arch = "mlp", *layers = NULL, *data = NULL, *out = NULL, *history = NULL, *extra_dir = NULL;
     const char *init = "he", *opt_s = NULL, *sched_s = NULL, *bias_s = "per-neuron", *v;
     double lr = -1, tol = 0, target = 0;
-    long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2;
+    long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2, holdout = 0;
     int output_relu = 0, quiet = 0, stats = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -132,6 +135,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(name, "--max-iters")) bad = cli_int(name, v, 0, 1L << 40, &max_iters);
         else if (!strcmp(name, "--seed")) bad = cli_int(name, v, 0, 1L << 62, &seed);
         else if (!strcmp(name, "--threads")) bad = cli_int(name, v, 1, 64, &threads);
+        else if (!strcmp(name, "--holdout")) bad = cli_int(name, v, 1, 1L << 30, &holdout);
         else {
             fprintf(stderr, "digitrec train: unknown option '%s' (see digitrec train --help)\n", name);
             return EXIT_USAGE;
@@ -202,6 +206,19 @@ int cmd_train(int argc, char **argv) {
     Net net = {0};
     Trainer t = {0};
     int extra_n = 0, extra_rep = 0;
+    Dataset full = {0}; /* with --holdout: every training image; train keeps all but the last N */
+    CalibFit cal = {0};
+    int have_cal = 0;
+    if (holdout) {
+        if (holdout >= train.n) {
+            fprintf(stderr, "digitrec train: --holdout %ld leaves no training images (the set has %d)\n", holdout, train.n);
+            rc = EXIT_USAGE;
+            goto done;
+        }
+        full = train;
+        train = (Dataset){0};
+        if (dataset_subset(&full, full.n - (int)holdout, &train, err) != 0) goto fail;
+    }
     if (extra_dir) {
         /* the personal examples join the training set, repeated (see dataset_mix_repeat) */
         Dataset ex = {0}, mixed;
@@ -280,6 +297,13 @@ int cmd_train(int argc, char **argv) {
     if (netwk_create(&wk, &t.net, 1000, err) != 0) goto fail;
     int have_eval = test.n > 0 && evaluate(&t.net, &wk, &test, 0, &ev, err) == 0;
     netwk_free(&wk);
+    if (holdout) {
+        if (calib_fit_holdout(&t.net, &full, (int)holdout, &cal, err) != 0) goto fail;
+        have_cal = 1;
+        if (!quiet)
+            fprintf(stderr, "calibrated on the %ld held-out images: temperature %.3f, ECE %.2f%% -> %.2f%%, accuracy %.2f%%\n",
+                    holdout, cal.temperature, 100 * cal.ece_before, 100 * cal.ece_after, 100 * cal.accuracy);
+    }
     if (out) {
         ModelMeta meta = {0};
         TrainRecord rec = {&t.cfg, train.name, (const char(*)[DATASET_CLASS_LEN])train.classes, train.nclass, t.step,
@@ -287,6 +311,7 @@ int cmd_train(int argc, char **argv) {
         train_record_meta(&meta, &rec);
         if (extra_n) model_meta_set(&meta, "extra", "%d examples x%d from %s", extra_n, extra_rep, extra_dir);
         model_meta_set(&meta, "init", "%s", init);
+        if (have_cal) calib_meta_set(&meta, &cal);
         if (model_save(out, &t.net, &meta, err) != 0) goto fail;
         if (!quiet) fprintf(stderr, "saved %s\n", out);
     }
@@ -316,6 +341,7 @@ done:
     trainer_free(&t);
     net_free(&net);
     dataset_free(&train);
+    dataset_free(&full);
     dataset_free(&test);
     return rc;
 }

@@ -13,7 +13,8 @@ static void usage(FILE *f) {
             "usage: digitrec [--model F] [--data DIR]      open the window\n"
             "       digitrec train [options]               train a network on MNIST\n"
             "       digitrec eval --model F [--json]       accuracy, loss, confusion matrix\n"
-            "       digitrec predict --model F IMAGE...    read digits from PNG/PGM files\n"
+            "       digitrec predict [--model F] IMAGE...  read digits from PNG/JPEG/BMP/PGM files\n"
+            "       digitrec calibrate --model F           fit its confidence on held-out images\n"
             "       digitrec info F                        describe a model file\n"
             "       digitrec data fetch [--dir DIR]        download MNIST (SHA-256 checked)\n"
             "       digitrec data where                    the folders digitrec reads and writes\n"
@@ -35,6 +36,7 @@ int main(int argc, char **argv) {
         if (!strcmp(c, "predict")) return cmd_predict(argc - 1, argv + 1);
         if (!strcmp(c, "info")) return cmd_info(argc - 1, argv + 1);
         if (!strcmp(c, "data")) return cmd_data(argc - 1, argv + 1);
+        if (!strcmp(c, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
         if (!strcmp(c, "--help") || !strcmp(c, "-h") || !strcmp(c, "help")) {
             usage(stdout);
             return 0;

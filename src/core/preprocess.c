@@ -6,6 +6,7 @@
 #include "preprocess.h"
 
 #include "common.h"
+#include "ink.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -59,7 +60,14 @@ static double overlap(int i, double a, double b)
  * img is only read; out must not alias it. */
 int preprocess_digit(float *out, const float *img, int w, int h, float threshold)
 {
+    return preprocess_digit_frame(out, NULL, img, w, h, threshold);
+}
+
+int preprocess_digit_frame(float *out, PreFrame *f, const float *img, int w, int h, float threshold)
+{
     memset(out, 0, sizeof(float) * PRE_SIDE * PRE_SIDE);
+    if (f)
+        memset(f, 0, sizeof *f);
     if (!img || w <= 0 || h <= 0)
         return 0;
     const size_t W = (size_t)w;
@@ -113,6 +121,8 @@ int preprocess_digit(float *out, const float *img, int w, int h, float threshold
     double maxx = floor(PRE_SIDE - bw * sx + 1e-9), maxy = floor(PRE_SIDE - bh * sy + 1e-9);
     offx = offx < 0.0 ? 0.0 : (offx > maxx ? maxx : offx);
     offy = offy < 0.0 ? 0.0 : (offy > maxy ? maxy : offy);
+    if (f)
+        *f = (PreFrame){x0, y0, sx, sy, offx, offy};
 
     for (int ky = 0; ky < PRE_SIDE; ky++) {
         double ya, yb;
@@ -136,6 +146,74 @@ int preprocess_digit(float *out, const float *img, int w, int h, float threshold
         }
     }
     return 1;
+}
+
+/* Area average of img (h, w) over the box [xa, xb) x [ya, yb) of source coordinates, clipped to
+ * the image; 0 when the clipped box is empty. */
+static double area_mean(const float *img, int w, int h, double xa, double xb, double ya, double yb)
+{
+    if (xa < 0) xa = 0;
+    if (ya < 0) ya = 0;
+    if (xb > w) xb = w;
+    if (yb > h) yb = h;
+    if (!(xb > xa && yb > ya))
+        return 0.0;
+    double acc = 0.0;
+    for (int j = (int)floor(ya); j < (int)ceil(yb); j++) {
+        double oy = overlap(j, ya, yb);
+        for (int i = (int)floor(xa); i < (int)ceil(xb); i++)
+            acc += oy * overlap(i, xa, xb) * pix_at(img, (size_t)j * (size_t)w + (size_t)i);
+    }
+    return acc / ((xb - xa) * (yb - ya));
+}
+
+int preprocess_naive(float *out, const float *img, int w, int h)
+{
+    memset(out, 0, sizeof(float) * PRE_SIDE * PRE_SIDE);
+    if (!img || w <= 0 || h <= 0)
+        return 0;
+    double mean = 0.0;
+    size_t n = (size_t)w * (size_t)h;
+    for (size_t i = 0; i < n; i++)
+        mean += pix_at(img, i);
+    int invert = mean / (double)n > 0.5;
+    double s = (double)PRE_SIDE / (w > h ? w : h); /* output px per source px */
+    double ox = (PRE_SIDE - w * s) / 2, oy = (PRE_SIDE - h * s) / 2;
+    for (int ky = 0; ky < PRE_SIDE; ky++)
+        for (int kx = 0; kx < PRE_SIDE; kx++) {
+            double xa = (kx - ox) / s, xb = (kx + 1 - ox) / s, ya = (ky - oy) / s, yb = (ky + 1 - oy) / s;
+            if (xb <= 0 || yb <= 0 || xa >= w || ya >= h)
+                continue; /* padding: background */
+            double v = area_mean(img, w, h, xa, xb, ya, yb);
+            v = invert ? 1.0 - v : v;
+            out[ky * PRE_SIDE + kx] = (float)(v < 0.0 ? 0.0 : (v > 1.0 ? 1.0 : v));
+        }
+    return 1;
+}
+
+void preprocess_measure(PreInfo *info, const float *x)
+{
+    int x0 = PRE_SIDE, x1 = -1, y0 = PRE_SIDE, y1 = -1;
+    unsigned char m[PRE_SIDE * PRE_SIDE];
+    double mass = 0.0;
+    for (int k = 0; k < PRE_SIDE * PRE_SIDE; k++) {
+        double v = pix_at(x, (size_t)k);
+        mass += v;
+        m[k] = v >= 0.5;
+        if (v > 0.05) {
+            int c = k % PRE_SIDE, r = k / PRE_SIDE;
+            x0 = c < x0 ? c : x0, x1 = c > x1 ? c : x1, y0 = r < y0 ? r : y0, y1 = r > y1 ? r : y1;
+        }
+    }
+    ink_thin(m, PRE_SIDE, PRE_SIDE); /* a 28x28 never fails: 784 bytes of scratch */
+    double len = ink_skeleton_length(m, PRE_SIDE, PRE_SIDE);
+    int any = 0;
+    for (int k = 0; k < PRE_SIDE * PRE_SIDE; k++)
+        any |= m[k];
+    info->skeleton = (float)len;
+    info->width = any ? (float)(mass / (len < 1.0 ? 1.0 : len)) : 0.0f;
+    info->near_blank = info->ink && len < PRE_MIN_SKELETON;
+    info->odd_shape = x1 >= x0 && (double)(y1 - y0 + 1) < PRE_MIN_ASPECT * (x1 - x0 + 1);
 }
 
 /* Inverts img (h, w) in place (v -> 1 - v) when the mean of its border pixels (the outer

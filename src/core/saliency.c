@@ -103,30 +103,13 @@ void saliency_input_grad(Saliency *s, const Net *net, int k, SalTarget t, float 
 }
 
 int saliency_frame(const float *img, int w, int h, float threshold, const float *input, SalFrame *f) {
-    memset(f, 0, sizeof *f);
-    int x0 = w, x1 = -1, y0 = h, y1 = -1;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            float v = img[(size_t)y * w + x];
-            if (v >= threshold && v > 0) {
-                if (x < x0) x0 = x;
-                if (x > x1) x1 = x;
-                if (y < y0) y0 = y;
-                y1 = y;
-            }
-        }
-    int u0 = PRE_SIDE, v0 = PRE_SIDE;
-    for (int i = 0; i < PRE_SIDE * PRE_SIDE; i++)
-        if (input[i] > 0) {
-            if (i % PRE_SIDE < u0) u0 = i % PRE_SIDE;
-            if (i / PRE_SIDE < v0) v0 = i / PRE_SIDE;
-        }
-    if (x1 < 0 || u0 == PRE_SIDE) return 0;
-    int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
-    double sc = (double)PRE_BOX / (bw > bh ? bw : bh);
-    f->x0 = x0, f->y0 = y0;
-    f->sx = bw * sc < 1.0 ? 1.0 / bw : sc;
-    f->sy = bh * sc < 1.0 ? 1.0 / bh : sc;
-    f->offx = u0, f->offy = v0;
+    /* the frame preprocess_digit applied, taken from it rather than reconstructed */
+    float again[PRE_SIDE * PRE_SIDE];
+    int any = 0;
+    for (int i = 0; i < PRE_SIDE * PRE_SIDE && !any; i++) any = input[i] > 0;
+    if (!preprocess_digit_frame(again, f, img, w, h, threshold) || !any) {
+        memset(f, 0, sizeof *f);
+        return 0;
+    }
     return 1;
 }

@@ -7,6 +7,7 @@
 #define DIGITREC_SALIENCY_H
 
 #include "net.h"
+#include "preprocess.h"
 
 typedef enum {
     SAL_LOGIT = 0, /* the score the softmax sees for class k (after the output ReLU in the literal variant) */
@@ -36,16 +37,14 @@ int saliency_forward(Saliency *s, const Net *net, const float *x);
  * derivative of the side the forward pass was on (0 at exactly 0). */
 void saliency_input_grad(Saliency *s, const Net *net, int k, SalTarget t, float *g);
 
-/* Where a drawing's pixels went in its 28x28 input: input column u = offx + (x - x0) * sx for
- * drawing column x (pixel edges, continuous), rows alike. */
-typedef struct {
-    double x0, y0, sx, sy, offx, offy;
-} SalFrame;
+/* Where a drawing's pixels went in its 28x28 input: preprocessing's own frame (preprocess.h),
+ * input column u = offx + (x - x0) * sx for drawing column x, rows alike. */
+typedef PreFrame SalFrame;
 
-/* Recovers the frame of input (28*28) = preprocess_digit(img (h, w), threshold): the ink box of img
- * at threshold, the scale preprocess.h promises (longer side to PRE_BOX px, each side at least
- * 1 px) and the offsets from where the input's ink starts. Returns 1, or 0 for a blank img or
- * input (f then zeroed). */
+/* The frame of input (28*28) = preprocess_digit(img (h, w), threshold), as preprocess_digit_frame
+ * returns it. Returns 1, or 0 for a blank img or input (f then zeroed). Only right for the raster
+ * path: a caller that made its input another way (canvas_input, preprocess_photo) keeps the frame
+ * that call returned instead, and this function can then go. */
 int saliency_frame(const float *img, int w, int h, float threshold, const float *input, SalFrame *f);
 
 #endif

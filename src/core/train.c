@@ -369,7 +369,7 @@ static void end_epoch(Trainer *t, double train_loss) {
  * of recent losses. */
 static int loss_diverged(Trainer *t, float loss) {
     int K = t->net.sizes[t->net.nlayers];
-    if (t->nrecent >= TRAIN_RECENT / 2) {
+    if (t->nrecent > 0) {
         float tmp[TRAIN_RECENT];
         memcpy(tmp, t->recent, sizeof(float) * (size_t)t->nrecent);
         float med = quantile_abs(tmp, (size_t)t->nrecent, 0.5);
@@ -382,6 +382,7 @@ static int loss_diverged(Trainer *t, float loss) {
             t->diverged_median = med;
             return 1;
         }
+        if (t->over) return 0; /* a suspect loss does not raise the level it is judged against */
     }
     t->recent[t->recent_pos] = loss;
     t->recent_pos = (t->recent_pos + 1) % TRAIN_RECENT;

@@ -103,8 +103,8 @@ int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Datas
                    const TrainConfig *cfg, char *err);
 void trainer_free(Trainer *t);
 /* One mini-batch step, or one full-batch GD iteration. At an epoch end it evaluates the
- * test set (if any) and appends an EpochRecord. Divergence: once TRAIN_RECENT/2 steps are known,
- * a loss above max(10 x their median, 0.9 ln K) for three steps in a row, or above ten times
+ * test set (if any) and appends an EpochRecord. Divergence: a loss above max(10 x the median of
+ * the last TRAIN_RECENT in-line losses, 0.9 ln K) for three steps in a row, or above ten times
  * that line once, returns STEP_DIVERGED with the parameters put back to the last good ones. */
 StepStatus trainer_step(Trainer *t);
 /* Steps per epoch under the current config. */

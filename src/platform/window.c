@@ -16,25 +16,12 @@
 #include "common.h"
 #include "gui_export.h"
 #include "gui_render.h"
-#include "image_load.h"
 #include "places.h"
 #include "preprocess.h"
 #include "session.h"
 #include "startup.h"
 #include "worker.h"
 
-
-/* Puts a picture on the canvas: light-on-dark is kept, dark-on-light inverted. */
-static int canvas_from_file(App *a, const char *path, char *err) {
-    float *img;
-    int w, h;
-    if (image_load_file(path, &img, &w, &h, err) != 0) return -1;
-    preprocess_auto_invert(img, w, h);
-    int rc = canvas_set_image(&a->canvas_px, img, w, h);
-    free(img);
-    if (rc != 0) return err_set(err, "out of memory");
-    return 0;
-}
 
 static int map_key(SDL_Keycode k, SDL_Keymod mod) {
     switch (k) {
@@ -336,7 +323,7 @@ int window_main(const WindowOptions *o) {
     } else {
         sess.exporter = gui_export_pngs;
         sess.export_ud = (void *)assets;
-        if (o->canvas_image && canvas_from_file(&app, o->canvas_image, err) != 0) {
+        if (o->canvas_image && session_canvas_from_file(&sess, o->canvas_image, err) != 0) {
             fprintf(stderr, "digitrec: %s\n", err);
             rc = 1;
         } else {

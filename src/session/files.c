@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "common.h"
+#include "image.h"
+#include "preprocess.h"
 #include "model_io.h"
 #include "optim.h"
 #include "session.h"
@@ -197,3 +199,19 @@ void session_adopt_meta(Session *s, const ModelMeta *meta) {
     }
 }
 
+
+int session_canvas_from_file(Session *s, const char *path, char *err) {
+    float *img = NULL, *ink = NULL;
+    int w, h, iw, ih;
+    if (image_decode_file(path, &img, &w, &h, err) != 0) return -1;
+    PreInfo info;
+    int rc = preprocess_photo_ink(&ink, &iw, &ih, &info, img, w, h, err);
+    free(img);
+    if (rc < 0) return -1;
+    if (rc == 0) return err_set(err, "%s: no digit stands out of the paper", path);
+    rc = canvas_set_image(&s->app->canvas_px, ink, iw, ih);
+    free(ink);
+    if (rc != 0) return err_set(err, "%s: out of memory", path);
+    app_update_prediction(s->app);
+    return 0;
+}

@@ -106,13 +106,49 @@ static void data_action(Session *s, const char *dir) {
     app_trace(a, "\"event\":\"data\",\"ok\":true,\"dir\":\"%s\"", esc);
 }
 
-/* A dropped folder is a dataset to train on; a dropped file a model to load. */
+/* What a dropped file is, from its first bytes: 1 a model (safetensors: a little-endian header
+ * length, then JSON), 2 a picture (PNG, JPEG, BMP, PGM), 0 neither or unreadable. */
+static int sniff(const char *path) {
+    unsigned char b[16] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t n = fread(b, 1, sizeof b, f);
+    fclose(f);
+    if (n >= 9 && b[8] == '{' && b[5] == 0 && b[6] == 0 && b[7] == 0) return 1;
+    if ((n >= 8 && !memcmp(b, "\x89PNG\r\n\x1a\n", 8)) || (n >= 3 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff) ||
+        (n >= 2 && b[0] == 'B' && b[1] == 'M') || (n >= 2 && b[0] == 'P' && (b[1] == '2' || b[1] == '5')))
+        return 2;
+    return 0;
+}
+
+/* A dropped folder of IDX files is a dataset to train on, a model loads, a picture goes onto the
+ * canvas; anything else gets one line saying what it is not. */
 static void drop_action(Session *s, const char *path) {
+    App *a = s->app;
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    char err[ERR_LEN];
+    if (stat(path, &st) != 0) {
+        app_message(a, SEV_ERROR, "cannot open %s: %s", path, strerror(errno));
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
         data_action(s, path);
-    else
-        session_load(s, path);
+        return;
+    }
+    switch (sniff(path)) {
+    case 1: session_load(s, path); break;
+    case 2:
+        if (session_canvas_from_file(s, path, err) == 0) {
+            app_message(a, SEV_INFO, "%s is on the canvas: draw on it to see the reading change", path);
+            a->msg_canvas = 1;
+        } else {
+            app_message(a, SEV_ERROR, "%s", err);
+        }
+        break;
+    default:
+        app_message(a, SEV_ERROR, "%s is not a model (.safetensors), a picture (PNG, JPEG, BMP, PGM) or a folder of IDX files",
+                    path);
+    }
 }
 
 /* ---- model files ---- */

@@ -110,6 +110,10 @@ void session_remember(Session *s, const char *path);
 void session_list_models(Session *s);
 /* mkdir -p of the folder part of path (best effort: a real failure shows when it is written). */
 void session_make_dirs_for(const char *path);
+/* Puts the picture in path (PNG, JPEG, BMP, PGM) on the canvas: the paper found and removed, the
+ * digit's ink kept (preprocess_photo_ink), whatever its paper and polarity. Returns 0, or -1 with
+ * err ("no digit" when nothing stands out of the paper). */
+int session_canvas_from_file(Session *s, const char *path, char *err);
 /* 1 when dir holds MNIST's four files (raw or .gz). */
 int session_data_present(const char *dir);
 
