@@ -182,7 +182,7 @@ int main(void) {
     fixed_net(&u, flat);
     fixture_install(a, &u);
     app_frame(a, 0.3);
-    CHECK(a->probs[a->top] < APP_LOW_CONFIDENCE && has_text(a, "low confidence"), "low confidence marked");
+    CHECK(a->probs[a->top] < CALIB_SURE_P && a->state == READ_UNSURE && has_text(a, "not sure"), "a doubtful reading says so");
     fixture_install(a, &n);
 
     /* right button erases: a wide eraser over the whole stroke removes the ink */

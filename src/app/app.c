@@ -24,6 +24,8 @@ int app_init(App *a, int w, int h, char *err) {
     a->ex.hover_t = a->ex.hover_p = a->ex.hover_thumb = -1;
     a->hover_unit_layer = a->hover_unit = -1;
     a->top = -1;
+    a->temperature = a->temp_next = 1;
+    a->temp_gen = (unsigned long)-1;
     a->nclass = 10;
     a->pred_canvas_ver = (unsigned long)-1;
     app_set_classes(a, NULL);
@@ -71,6 +73,7 @@ void app_on_snapshot(App *a) {
         a->seen_gen = s->generation;
         app_adopt_network(a, &s->net);
         a->ctl.train.seed = s->cfg.train.seed;
+        if (s->gen_cause == GEN_LOAD) a->temperature = a->temp_next, a->temp_gen = s->generation;
         if (s->step == 0) a->saved_gen = s->generation, a->saved_step = 0;
         /* a fresh network on this data reads the data's classes (a loaded model keeps its own) */
         if ((s->gen_cause == GEN_RESET || s->gen_cause == GEN_DATA) && s->classes[0][0]) {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calibrate.h"
 #include "canvas.h"
 #include "dataset.h"
 #include "drawlist.h"
@@ -25,7 +26,6 @@
 #define APP_MAX_FILES 64
 #define APP_MAX_WIDGETS 32
 #define APP_MAX_ACTIONS 32
-#define APP_LOW_CONFIDENCE 0.5f
 #define APP_TAB_H 30             /* the right panel's tab row */
 #define APP_GALLERY_MAX 400      /* thumbnails listed for one confusion cell */
 #define APP_MAX_RUNS 5           /* earlier runs kept for comparison */
@@ -199,11 +199,16 @@ typedef struct App {
     Canvas canvas_px;
     int pen;                 /* 0 up, 1 drawing, 2 erasing */
     float input[784];        /* what the network sees (28x28) */
-    SalFrame frame;          /* where the canvas went in input */
+    PreFrame frame;          /* where the canvas went in input */
+    PreInfo info;            /* what preprocessing saw (near blank, odd shape, stroke width) */
     int frame_ok;
     int has_ink;
-    float probs[10];
+    float probs[10];         /* calibrated: softmax(scores / temperature) */
     int top;                 /* -1: no reading */
+    ReadState state;         /* blank ("no digit"), unsure ("not sure") or sure */
+    double temperature;      /* the loaded model's calibration (1: none) ... */
+    unsigned long temp_gen;  /* ... for this generation only: training changes the network */
+    double temp_next;        /* the calibration of the model being loaded, for its generation */
     int nclass;
     unsigned long pred_canvas_ver, pred_net_ver;
     long npredictions;

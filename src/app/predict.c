@@ -91,18 +91,16 @@ static void paint_overlays(App *a) {
     im->version++;
 }
 
-/* The saliency map of the top class from the probe's forward pass, its robust scale, the frame
- * and the overlay images. */
+/* The saliency map of the top class from the probe's forward pass, its robust scale and the
+ * overlay images (laid over the canvas through the frame preprocessing returned). */
 static void saliency_update(App *a) {
     const Net *net = &a->snap.net;
-    a->frame_ok = 0;
     if (!a->probe_ok || a->top < 0) return;
     saliency_input_grad(&a->probe, net, a->top, SAL_LOGIT, a->sal);
     float tmp[784];
     memcpy(tmp, a->sal, sizeof tmp);
     float s = quantile_abs(tmp, 784, 0.99); /* one hot pixel must not wash out the rest */
     a->sal_scale = s > 0 ? s : 1;
-    a->frame_ok = saliency_frame(a->canvas_px.px, CANVAS_SIDE, CANVAS_SIDE, 0.05f, a->input, &a->frame);
     paint_overlays(a);
 }
 
@@ -116,13 +114,15 @@ void app_update_prediction(App *a) {
         if (a->msg_canvas) a->msg[0] = 0; /* it spoke of the drawing that is gone */
         a->msg_canvas = 0;
         paint_canvas(a);
-        a->has_ink = preprocess_digit(a->input, a->canvas_px.px, CANVAS_SIDE, CANVAS_SIDE, 0.05f);
+        /* strokes re-drawn at MNIST's pen width, or the raster (an image, erased strokes) */
+        a->has_ink = canvas_input(&a->canvas_px, a->input, &a->frame, &a->info);
         paint_preview(a);
     }
     memset(a->probs, 0, sizeof a->probs);
     a->top = -1;
+    a->state = READ_BLANK;
     a->probe_ok = 0;
-    a->frame_ok = 0;
+    a->frame_ok = a->has_ink;
     int K = net->params ? net->sizes[net->nlayers] : 0;
     if (K > 10) K = 10;
     a->nclass = K ? K : 10;
@@ -136,12 +136,17 @@ void app_update_prediction(App *a) {
         }
         saliency_forward(&a->probe, net, a->input);
         a->probe_ok = 1;
-        const float *p = a->probe.a[net->nlayers];
+        /* the loaded model's calibration holds until training changes it */
+        double T = a->snap.generation == a->temp_gen && a->snap.step == 0 ? a->temperature : 1.0;
+        float p[64];
+        int KK = net->sizes[net->nlayers] < 64 ? net->sizes[net->nlayers] : 64;
+        calib_probs(p, a->probe.score, KK, T);
         a->top = 0;
         for (int k = 0; k < K; k++) {
             a->probs[k] = p[k];
             if (p[k] > p[a->top]) a->top = k;
         }
+        a->state = calib_state(a->has_ink, &a->info, a->probs[a->top]);
         saliency_update(a);
     }
     a->npredictions++;
@@ -149,8 +154,8 @@ void app_update_prediction(App *a) {
         char buf[400];
         int j = 0;
         for (int k = 0; k < K; k++) j += snprintf(buf + j, sizeof buf - (size_t)j, "%s%.4f", k ? "," : "", a->probs[k]);
-        app_trace(a, "\"event\":\"prediction\",\"digit\":%d,\"confident\":%s,\"probs\":[%s]", a->top,
-                  a->top >= 0 && a->probs[a->top] >= APP_LOW_CONFIDENCE ? "true" : "false", buf);
+        app_trace(a, "\"event\":\"prediction\",\"digit\":%d,\"confident\":%s,\"state\":\"%s\",\"probs\":[%s]", a->top,
+                  a->state == READ_SURE ? "true" : "false", calib_state_name(a->state), buf);
     }
 }
 

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "calibrate.h"
 #include "common.h"
 #include "image.h"
 #include "preprocess.h"
@@ -184,6 +185,7 @@ void session_set_baseline(Session *s, const Net *net, const ModelMeta *meta, con
 
 void session_adopt_meta(Session *s, const ModelMeta *meta) {
     App *a = s->app;
+    a->temp_next = calib_model_temperature(meta); /* for the generation this model starts */
     TrainConfig *c = &a->ctl.train;
     const char *v;
     OptKind k;

@@ -114,6 +114,7 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     s->worker = worker_start(&setup, &net, &a->ctl, err);
     net_free(&net);
     if (!s->worker) goto fail;
+    if (s->baseline.params) a->temperature = a->temp_next, a->temp_gen = 0; /* the first generation is the model's */
     s->last_autosave = time_now();
     session_sync(s);
     if (!o->screenshot && o->bench <= 0) session_offer_restore(s);

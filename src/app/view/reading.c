@@ -66,8 +66,13 @@ static void draw_verdict(App *a) {
         ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 2, v.w, 18}, 1, UI_FAINT, "The guess appears here.");
         return;
     }
+    if (a->state == READ_BLANK) { /* a dot, a speck: too little to be a digit */
+        ui_text_in(a, FONT_TITLE, (Rect){v.x, v.y + v.h / 2 - 24, v.w, 24}, 1, UI_AMBER, "No digit");
+        ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 4, v.w, 18}, 1, UI_DIM, "too little ink to read");
+        return;
+    }
     float p1 = a->probs[a->top];
-    int low = p1 < APP_LOW_CONFIDENCE;
+    int low = a->state != READ_SURE;
     Color dc = low ? UI_AMBER : UI_TEXT;
     const char *name = a->classes[a->top];
     int font = FONT_TITLE;
@@ -79,7 +84,7 @@ static void draw_verdict(App *a) {
     int y0 = v.y + (v.h - hh - 44) / 2;
     ui_text_in(a, font, (Rect){v.x, y0, v.w, hh}, 1, dc, name);
     char line[64];
-    snprintf(line, sizeof line, "%.1f%% %s", p1 * 100.0, low ? "- low confidence" : "sure");
+    snprintf(line, sizeof line, "%.1f%% %s", p1 * 100.0, !low ? "sure" : a->info.odd_shape ? "- not digit-shaped" : "- not sure");
     ui_text_in(a, FONT_BODY, (Rect){v.x, y0 + hh + 2, v.w, 20}, 1, low ? UI_AMBER : UI_GREEN, line);
     int second = -1;
     for (int k = 0; k < a->nclass; k++)
@@ -116,7 +121,7 @@ static void draw_probs(App *a) {
         if (!blank) {
             float p = a->probs[k];
             int w = (int)(p * bw + 0.5f);
-            Color bc = is_top ? (a->probs[k] < APP_LOW_CONFIDENCE ? UI_AMBER : UI_ACCENT) : ui_alpha(UI_ACCENT, 120);
+            Color bc = is_top ? (a->state != READ_SURE ? UI_AMBER : UI_ACCENT) : ui_alpha(UI_ACCENT, 120);
             draw_rect(&a->dl, (Rect){bx, y + 3, w, bh}, bc);
             char pc[16];
             snprintf(pc, sizeof pc, "%.1f%%", p * 100.0);
