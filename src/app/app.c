@@ -20,6 +20,7 @@ int app_init(App *a, int w, int h, char *err) {
     snprintf(a->custom, sizeof a->custom, "784-256-10");
     a->hover_tile = -1;
     a->pressed = -1;
+    a->focus = -1;
     a->ex.t = a->ex.p = -1;
     a->ex.hover_t = a->ex.hover_p = a->ex.hover_thumb = -1;
     a->hover_unit_layer = a->hover_unit = -1;
@@ -123,6 +124,7 @@ void app_mouse_down(App *a, int x, int y, int button) {
         return;
     }
     if (a->editing) control_edit_finish(a, 1);
+    a->focus = -1; /* a click elsewhere takes the keyboard's focus away; a control's click gives it back */
     if (rect_contains(a->lay.canvas, x, y) && (button == BTN_LEFT || button == BTN_RIGHT)) {
         float cx, cy;
         canvas_point(a, x, y, &cx, &cy);
@@ -152,6 +154,7 @@ void app_mouse_up(App *a, int x, int y, int button) {
 
 void app_mouse_move(App *a, int x, int y) {
     a->mx = x, a->my = y;
+    a->hover_since = a->now;
     if (a->pen) {
         float cx, cy;
         canvas_point(a, x, y, &cx, &cy);
@@ -217,6 +220,11 @@ void app_key(App *a, int key, int mods) {
         open_key(a, key);
         return;
     }
+    if (a->show_help && key == KEY_ESCAPE) {
+        a->show_help = 0;
+        return;
+    }
+    if (!(mods & MOD_CTRL) && control_focus_key(a, key, mods)) return;
     if (key == KEY_ESCAPE) {
         if (!a->show_help && a->tab == TAB_ERRORS && a->ex.t >= 0) app_select_cell(a, -1, -1);
         a->show_help = 0;
@@ -298,6 +306,7 @@ void app_frame(App *a, double now) {
         else if (a->tab == TAB_INSIDE)
             inside_draw_tooltip(a);
         bars_draw_status_tooltip(a);
+        control_draw_tooltip(a);
     }
     if (a->open.show) open_draw(a);
     if (a->data.show) data_draw(a);

@@ -35,7 +35,7 @@ typedef enum {
     KEY_NONE = 0, KEY_SPACE, KEY_N, KEY_R, KEY_C, KEY_L, KEY_Z, KEY_S, KEY_O, KEY_BACKSPACE,
     KEY_F1, KEY_QUESTION, KEY_ESCAPE, KEY_RETURN, KEY_UP, KEY_DOWN, KEY_LEFT, KEY_RIGHT, KEY_DELETE,
     KEY_Q, KEY_W, KEY_M, KEY_A, KEY_G, KEY_P, KEY_E, KEY_D, KEY_PAGEUP, KEY_PAGEDOWN,
-    KEY_0, KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9
+    KEY_0, KEY_1, KEY_2, KEY_3, KEY_4, KEY_5, KEY_6, KEY_7, KEY_8, KEY_9, KEY_TAB
 } AppKey;
 #define MOD_CTRL 1
 #define MOD_SHIFT 2
@@ -227,8 +227,10 @@ typedef struct App {
     WorkerConfig ctl;        /* the settings the controls show; sent to the worker as they change */
     ArchKind arch;
     char custom[64];         /* custom sizes, "784-256-10" */
-    int editing;             /* typing into the custom sizes field */
+    int editing;             /* typing into a spin's value ... */
+    int edit_id;             /* ... of this control (WidgetId) */
     char edit[64];
+    int focus;               /* the control the keyboard works (WidgetId), -1 none */
     int log_scale;
     int show_help;
     OpenDialog open;
@@ -238,6 +240,7 @@ typedef struct App {
 
     /* the mouse and what it hovers */
     int mx, my;
+    double hover_since;      /* when the mouse came to rest where it is (for tooltips) */
     int hover_tile;          /* -1 none */
     int hover_layer, hover_row, hover_col;  /* deeper heatmap under the mouse (layer 0 = none) */
     int hover_unit_layer, hover_unit;       /* Inside tab: hidden unit under the mouse, -1 none */

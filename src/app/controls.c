@@ -3,6 +3,7 @@
  * value takes typed sizes. Also how a control is measured, placed and drawn. */
 #include "controls.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,11 +181,6 @@ static void step_seed(App *a, int dir) {
     app_message(a, SEV_INFO, "seed %lu: press Re-init (R) to start from it", (unsigned long)a->ctl.train.seed);
 }
 
-static void press_arch(App *a) {
-    a->editing = 1; /* type custom sizes */
-    snprintf(a->edit, sizeof a->edit, "%s", a->arch == ARCH_CUSTOM ? a->custom : "784-");
-}
-
 static void press_train(App *a) { control_toggle_training(a); }
 static void press_revert(App *a) { app_push_action(a, ACT_REVERT, NULL); }
 static void press_step(App *a) { app_push_action(a, ACT_STEP, NULL); }
@@ -207,19 +203,19 @@ static int lit_inside(const App *a) { return a->tab == TAB_INSIDE; }
 
 static const char *value_train(const App *a, char *buf, size_t n) {
     (void)buf, (void)n;
+    if (a->lay.short_labels) return a->snap.running ? "Pause" : "Train";
     return a->snap.running ? "Pause (Space)" : "Train (Space)";
 }
 
 static const char *value_mix(const App *a, char *buf, size_t n) {
-    snprintf(buf, n, "Mine %d: mix %s (P)", a->personal_n, a->mix ? "on" : "off");
+    if (a->lay.short_labels)
+        snprintf(buf, n, "Mine %d: %s", a->personal_n, a->mix ? "on" : "off");
+    else
+        snprintf(buf, n, "Mine %d: mix %s (P)", a->personal_n, a->mix ? "on" : "off");
     return buf;
 }
 
 static const char *value_arch(const App *a, char *buf, size_t n) {
-    if (a->editing) {
-        snprintf(buf, n, "%s_", a->edit);
-        return buf;
-    }
     if (a->arch == ARCH_SOFTMAX) return "softmax";
     if (a->arch == ARCH_MLP) return "784-128-64-10";
     snprintf(buf, n, "%s", a->custom);
@@ -257,38 +253,148 @@ static const char *value_seed(const App *a, char *buf, size_t n) {
     return buf;
 }
 
-/* id, kind, font, caption, short caption, widest, value, lit, step, press */
+/* ---- typed values ---- */
+
+/* s as a number in [lo, hi] (the whole of s: spaces around allowed). Returns 0 or -1. */
+static int number_in(const char *s, double lo, double hi, double *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    while (*end == ' ') end++;
+    if (errno || end == s || *end || !isfinite(v) || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_arch(App *a, const char *s, char *err) {
+    WorkerConfig probe = a->ctl;
+    if (app_parse_sizes(s, &probe, err) != 0) return -1;
+    snprintf(a->custom, sizeof a->custom, "%s", s);
+    set_arch(a, ARCH_CUSTOM);
+    return 0;
+}
+
+static int parse_opt(App *a, const char *s, char *err) {
+    OptKind k;
+    if (optim_parse(s, &k) != 0) return err_set(err, "optimiser: gd, sgd, momentum or adam, not \"%s\"", s);
+    step_opt(a, ((int)k - (int)a->ctl.train.opt + 4) % 4); /* with its default rate, as a step would */
+    return 0;
+}
+
+static int parse_lr(App *a, const char *s, char *err) {
+    double v;
+    if (number_in(s, 1e-7, 10, &v) != 0) return err_set(err, "learning rate: a number above 0 and at most 10, not \"%s\"", s);
+    a->ctl.train.lr = (float)v;
+    app_push_action(a, ACT_CONFIGURE, NULL);
+    return 0;
+}
+
+static int parse_batch(App *a, const char *s, char *err) {
+    double v;
+    if (number_in(s, 1, 65536, &v) != 0 || v != floor(v)) return err_set(err, "batch: a whole number 1..65536, not \"%s\"", s);
+    a->ctl.train.batch = (int)v;
+    app_push_action(a, ACT_CONFIGURE, NULL);
+    return 0;
+}
+
+static int parse_epochs(App *a, const char *s, char *err) {
+    double v;
+    if (number_in(s, 1, 100000, &v) != 0 || v != floor(v)) return err_set(err, "epochs: a whole number 1..100000, not \"%s\"", s);
+    a->ctl.train.epochs = (int)v;
+    app_push_action(a, ACT_CONFIGURE, NULL);
+    return 0;
+}
+
+static int parse_sched(App *a, const char *s, char *err) {
+    if (strcmp(s, "const") != 0 && strcmp(s, "cosine") != 0) return err_set(err, "schedule: const or cosine, not \"%s\"", s);
+    a->ctl.train.schedule = !strcmp(s, "cosine") ? SCHED_COSINE : SCHED_CONST;
+    app_push_action(a, ACT_CONFIGURE, NULL);
+    return 0;
+}
+
+static int parse_seed(App *a, const char *s, char *err) {
+    double v;
+    if (number_in(s, 0, 999999, &v) != 0 || v != floor(v)) return err_set(err, "seed: a whole number 0..999999, not \"%s\"", s);
+    a->ctl.train.seed = (uint64_t)v;
+    app_message(a, SEV_INFO, "seed %lu: press Re-init (R) to start from it", (unsigned long)a->ctl.train.seed);
+    return 0;
+}
+
+/* The rows. A spin's value takes typing (a click on it, or Enter while it has the focus); its
+ * arrows, the wheel and the arrow keys step it. */
 static const Control CONTROLS[WID_COUNT] = {
-    {WID_TRAIN, CTL_TOGGLE, FONT_BODY, "Train (Space)", NULL, "Pause (Space)", value_train, lit_training, NULL, press_train},
-    {WID_STEP, CTL_BUTTON, FONT_BODY, "Step (N)", NULL, NULL, NULL, NULL, NULL, press_step},
-    {WID_RESET, CTL_BUTTON, FONT_BODY, "Re-init (R)", NULL, NULL, NULL, NULL, NULL, press_reset},
-    {WID_ARCH, CTL_SPIN, FONT_BODY, "Network", NULL, "784-128-64-10", value_arch, NULL, step_arch, press_arch},
-    {WID_OPT, CTL_SPIN, FONT_BODY, "Optimiser", NULL, "momentum", value_opt, NULL, step_opt, NULL},
-    {WID_LR, CTL_SPIN, FONT_BODY, "LR", NULL, "0.0003", value_lr, NULL, step_lr, NULL},
-    {WID_BATCH, CTL_SPIN, FONT_BODY, "Batch", NULL, "1024", value_batch, NULL, step_batch, NULL},
-    {WID_EPOCHS, CTL_SPIN, FONT_BODY, "Epochs", NULL, "100", value_epochs, NULL, step_epochs, NULL},
-    {WID_SEED, CTL_SPIN, FONT_BODY, "Seed", NULL, "999", value_seed, NULL, step_seed, NULL},
-    {WID_SAVE, CTL_BUTTON, FONT_BODY, "Save", NULL, NULL, NULL, NULL, NULL, press_save},
-    {WID_OPEN, CTL_BUTTON, FONT_BODY, "Open", NULL, NULL, NULL, NULL, NULL, control_open_models},
-    {WID_HELP, CTL_BUTTON, FONT_BODY, "?", NULL, NULL, NULL, NULL, NULL, press_help},
-    {WID_CLEAR, CTL_BUTTON, FONT_SMALL, "Clear (C)", "Clear", NULL, NULL, NULL, NULL, control_clear},
-    {WID_UNDO, CTL_BUTTON, FONT_SMALL, "Undo (Ctrl+Z)", "Undo", NULL, NULL, NULL, NULL, control_undo},
-    {WID_LOG, CTL_TOGGLE, FONT_SMALL, "log scale (L)", NULL, NULL, NULL, lit_log, NULL, press_log},
-    {WID_TAB_WEIGHTS, CTL_TAB, FONT_BODY, "Weights (W)", "Weights", NULL, NULL, lit_weights, NULL, press_tab_weights},
-    {WID_TAB_ERRORS, CTL_TAB, FONT_BODY, "Errors (M)", "Errors", NULL, NULL, lit_errors, NULL, press_tab_errors},
-    {WID_TAB_INSIDE, CTL_TAB, FONT_BODY, "Inside (A)", "Inside", NULL, NULL, lit_inside, NULL, press_tab_inside},
-    {WID_MIX, CTL_TOGGLE, FONT_BODY, "Mine", NULL, "Mine 9999: mix off (P)", value_mix, lit_mix, NULL, control_toggle_mix},
-    {WID_SALIENCY, CTL_TOGGLE, FONT_SMALL, "Saliency (G)", NULL, NULL, NULL, lit_saliency, NULL, app_toggle_saliency},
-    {WID_EXPORT, CTL_BUTTON, FONT_BODY, "Export", NULL, NULL, NULL, NULL, NULL, press_export},
-    {WID_DATA, CTL_BUTTON, FONT_BODY, "Data", NULL, NULL, NULL, NULL, NULL, app_open_data},
-    {WID_SCHED, CTL_SPIN, FONT_BODY, "Schedule", NULL, "cosine", value_sched, NULL, step_sched, NULL},
-    {WID_REVERT, CTL_BUTTON, FONT_BODY, "Revert", NULL, NULL, NULL, NULL, NULL, press_revert},
+    {.id = WID_TRAIN, .kind = CTL_TOGGLE, .font = FONT_BODY, .caption = "Train (Space)", .widest = "Pause (Space)",
+     .value = value_train, .lit = lit_training, .press = press_train, .key = "Space",
+     .tip = "start or pause training in the background while you draw"},
+    {.id = WID_STEP, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Step (N)", .short_caption = "Step",
+     .press = press_step, .key = "N", .tip = "one training step: a mini-batch, or one full pass for gd"},
+    {.id = WID_RESET, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Re-init (R)", .short_caption = "Re-init",
+     .press = press_reset, .key = "R",
+     .tip = "a fresh random network of the Network setting, from the seed (the last run's curves stay)"},
+    {.id = WID_ARCH, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Network", .short_caption = "Net",
+     .widest = "784-128-64-10", .value = value_arch, .step = step_arch, .parse = parse_arch,
+     .tip = "the architecture Re-init builds: softmax, mlp, or typed sizes like 784-256-10"},
+    {.id = WID_OPT, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Optimiser", .short_caption = "Opt",
+     .widest = "momentum", .value = value_opt, .step = step_opt, .parse = parse_opt,
+     .tip = "gd (full batch), sgd, momentum or adam; each comes with its own default rate"},
+    {.id = WID_LR, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "LR", .widest = "0.0003", .value = value_lr,
+     .step = step_lr, .parse = parse_lr, .key = "Up / Down", .tip = "the learning rate, used from the next step"},
+    {.id = WID_BATCH, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Batch", .short_caption = "B", .widest = "1024",
+     .value = value_batch, .step = step_batch, .parse = parse_batch, .tip = "examples per step (gd uses all)"},
+    {.id = WID_EPOCHS, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Epochs", .short_caption = "Ep", .widest = "100",
+     .value = value_epochs, .step = step_epochs, .parse = parse_epochs, .tip = "training stops after this many passes"},
+    {.id = WID_SEED, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Seed", .widest = "999", .value = value_seed,
+     .step = step_seed, .parse = parse_seed, .tip = "the starting weights and the shuffling of the next Re-init"},
+    {.id = WID_SAVE, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Save", .press = press_save, .key = "Ctrl+S",
+     .tip = "save the network into the models folder (Ctrl+Shift+S: save as)"},
+    {.id = WID_OPEN, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Open", .press = control_open_models,
+     .key = "Ctrl+O", .tip = "open a model file"},
+    {.id = WID_HELP, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "?", .press = press_help, .key = "F1",
+     .tip = "every key and mouse action"},
+    {.id = WID_CLEAR, .kind = CTL_BUTTON, .font = FONT_SMALL, .caption = "Clear (C)", .short_caption = "Clear",
+     .press = control_clear, .key = "C", .tip = "wipe the canvas (undoable)"},
+    {.id = WID_UNDO, .kind = CTL_BUTTON, .font = FONT_SMALL, .caption = "Undo (Ctrl+Z)", .short_caption = "Undo",
+     .press = control_undo, .key = "Ctrl+Z", .tip = "undo the last stroke or clear"},
+    {.id = WID_LOG, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "log scale (L)", .short_caption = "log",
+     .lit = lit_log, .press = press_log, .key = "L", .tip = "the loss on a logarithmic axis"},
+    {.id = WID_TAB_WEIGHTS, .kind = CTL_TAB, .font = FONT_BODY, .caption = "Weights (W)", .short_caption = "Weights",
+     .lit = lit_weights, .press = press_tab_weights, .key = "W", .tip = "the weights as pictures: first layer, deeper layers"},
+    {.id = WID_TAB_ERRORS, .kind = CTL_TAB, .font = FONT_BODY, .caption = "Errors (M)", .short_caption = "Errors",
+     .lit = lit_errors, .press = press_tab_errors, .key = "M",
+     .tip = "the confusion matrix on the test set; click a cell for its images"},
+    {.id = WID_TAB_INSIDE, .kind = CTL_TAB, .font = FONT_BODY, .caption = "Inside (A)", .short_caption = "Inside",
+     .lit = lit_inside, .press = press_tab_inside, .key = "A",
+     .tip = "what each layer makes of the drawing, and its saliency map"},
+    {.id = WID_MIX, .kind = CTL_TOGGLE, .font = FONT_BODY, .caption = "Mine", .widest = "Mine 9999: mix off (P)",
+     .value = value_mix, .lit = lit_mix, .press = control_toggle_mix, .key = "P",
+     .tip = "mix your own examples (Ctrl+0..9 keeps one) into training"},
+    {.id = WID_SALIENCY, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "Saliency (G)", .short_caption = "Saliency",
+     .lit = lit_saliency, .press = app_toggle_saliency, .key = "G",
+     .tip = "lay over the drawing what raises (orange) and lowers (blue) the top class"},
+    {.id = WID_EXPORT, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Export", .press = press_export,
+     .key = "Ctrl+E", .tip = "every run's history as CSV, and the pictures as PNG"},
+    {.id = WID_DATA, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Data", .press = app_open_data, .key = "Ctrl+D",
+     .tip = "train on MNIST, Fashion-MNIST or any folder of IDX files"},
+    {.id = WID_SCHED, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Schedule", .short_caption = "Sched",
+     .widest = "cosine", .value = value_sched, .step = step_sched, .parse = parse_sched,
+     .tip = "the rate over the planned epochs: constant, or decaying on a cosine"},
+    {.id = WID_REVERT, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Revert", .press = press_revert,
+     .key = "Ctrl+R", .tip = "back to the model as it was opened or last saved"},
 };
 
 const Control *control(int id) { return id >= 0 && id < WID_COUNT ? &CONTROLS[id] : &CONTROLS[WID_HELP]; }
 
+const char *control_caption(const App *a, int id) {
+    const Control *c = control(id);
+    return a->lay.short_labels && c->short_caption ? c->short_caption : c->caption;
+}
+
 const char *control_text(const App *a, int id, char *buf, size_t n) {
     const Control *c = control(id);
+    if (a->editing && a->edit_id == id) {
+        snprintf(buf, n, "%s_", a->edit);
+        return buf;
+    }
     if (c->value) return c->value(a, buf, n);
     return a->lay.short_labels && c->short_caption ? c->short_caption : c->caption;
 }
@@ -300,7 +406,7 @@ int control_width(const App *a, int id) {
     const Control *c = control(id);
     char buf[96];
     if (c->kind == CTL_SPIN)
-        return ui_tw(a, FONT_SMALL, c->caption) + 6 + 2 * SPIN_ARROW + ui_tw(a, FONT_BODY, c->widest) + 12;
+        return ui_tw(a, FONT_SMALL, control_caption(a, id)) + 6 + 2 * SPIN_ARROW + ui_tw(a, FONT_BODY, c->widest) + 12;
     const char *s = c->widest ? c->widest : control_text(a, id, buf, sizeof buf);
     return ui_tw(a, c->font, s) + (c->font == FONT_SMALL ? 14 : 20);
 }
@@ -311,7 +417,7 @@ void control_place(const App *a, Widget *wd, int id, Rect r) {
     wd->r = r;
     if (control(id)->kind != CTL_SPIN) return;
     wd->spin = 1;
-    int cw = ui_tw(a, FONT_SMALL, control(id)->caption) + 6;
+    int cw = ui_tw(a, FONT_SMALL, control_caption(a, id)) + 6;
     wd->label = (Rect){r.x, r.y, cw, r.h};
     wd->dec = (Rect){r.x + cw, r.y, SPIN_ARROW, r.h};
     wd->val = (Rect){r.x + cw + SPIN_ARROW, r.y, r.w - cw - 2 * SPIN_ARROW, r.h};
@@ -323,6 +429,8 @@ void control_draw(App *a, const Widget *wd) {
     char buf[96];
     const char *s = control_text(a, wd->id, buf, sizeof buf);
     if (wd->r.w <= 0) return;
+    if (a->focus == wd->id) /* the keyboard's focus: a ring around the whole control */
+        draw_frame(&a->dl, (Rect){wd->r.x - 2, wd->r.y - 2, wd->r.w + 4, wd->r.h + 4}, UI_ACCENT);
     if (c->kind != CTL_SPIN) {
         Color bg = rect_contains(wd->r, a->mx, a->my) ? UI_BTN_HOT : UI_BTN;
         if (c->lit && c->lit(a)) bg = UI_BTN_ON;
@@ -331,17 +439,17 @@ void control_draw(App *a, const Widget *wd) {
         ui_text_in(a, c->font, wd->r, 1, UI_TEXT, s);
         return;
     }
-    ui_text_in(a, FONT_SMALL, wd->label, 0, UI_DIM, c->caption);
+    ui_text_in(a, FONT_SMALL, wd->label, 0, UI_DIM, control_caption(a, wd->id));
     draw_rect(&a->dl, wd->dec, rect_contains(wd->dec, a->mx, a->my) ? UI_BTN_HOT : UI_BTN);
     draw_rect(&a->dl, wd->inc, rect_contains(wd->inc, a->mx, a->my) ? UI_BTN_HOT : UI_BTN);
     ui_text_in(a, FONT_BODY, wd->dec, 1, UI_DIM, "\xe2\x97\x82"); /* small left triangle */
     ui_text_in(a, FONT_BODY, wd->inc, 1, UI_DIM, "\xe2\x96\xb8"); /* small right triangle */
     draw_rect(&a->dl, wd->val, (Color){26, 28, 34, 255});
     Rect fr = {wd->dec.x, wd->r.y, wd->inc.x + wd->inc.w - wd->dec.x, wd->r.h};
-    draw_frame(&a->dl, fr, wd->id == WID_ARCH && a->editing ? UI_ACCENT : UI_BORDER);
+    draw_frame(&a->dl, fr, a->editing && a->edit_id == wd->id ? UI_ACCENT : UI_BORDER);
     Color vc = UI_TEXT;
     /* a pending architecture or seed (not the running network's) is shown in amber until Reset */
-    if (wd->id == WID_ARCH && !a->editing && a->snap.net.params) {
+    if (wd->id == WID_ARCH && !(a->editing && a->edit_id == WID_ARCH) && a->snap.net.params) {
         const Net *n = &a->snap.net;
         int same = n->nlayers == a->ctl.nlayers;
         for (int l = 0; same && l <= n->nlayers; l++) same = n->sizes[l] == a->ctl.sizes[l];
@@ -357,8 +465,19 @@ void control_step(App *a, int id, int dir) {
     if (c->step) c->step(a, dir);
 }
 
+/* Starts typing into spin id, from its value as shown. */
+static void edit_begin(App *a, int id) {
+    char buf[96];
+    const char *v = control_text(a, id, buf, sizeof buf);
+    a->editing = 1;
+    a->edit_id = id;
+    snprintf(a->edit, sizeof a->edit, "%s", id == WID_ARCH && a->arch != ARCH_CUSTOM ? "784-" : v);
+    if (id == WID_BATCH && a->ctl.train.opt == OPT_GD) a->edit[0] = 0;
+}
+
 void control_click(App *a, const Widget *wd, int x, int y) {
     const Control *c = control(wd->id);
+    a->focus = wd->id;
     if (!wd->spin) {
         if (c->press) c->press(a);
         return;
@@ -367,25 +486,17 @@ void control_click(App *a, const Widget *wd, int x, int y) {
         control_step(a, wd->id, -1);
     else if (rect_contains(wd->inc, x, y))
         control_step(a, wd->id, +1);
-    else if (rect_contains(wd->val, x, y)) {
-        if (c->press)
-            c->press(a);
-        else
-            control_step(a, wd->id, +1);
-    }
+    else if (rect_contains(wd->val, x, y) && c->parse)
+        edit_begin(a, wd->id);
 }
 
 void control_edit_finish(App *a, int accept) {
     a->editing = 0;
     if (!accept) return;
-    char err[ERR_LEN];
-    WorkerConfig probe = a->ctl;
-    if (app_parse_sizes(a->edit, &probe, err) != 0) {
-        app_message(a, SEV_ERROR, "%s", err);
-        return;
-    }
-    snprintf(a->custom, sizeof a->custom, "%s", a->edit);
-    set_arch(a, ARCH_CUSTOM);
+    char err[ERR_LEN], text[sizeof a->edit];
+    snprintf(text, sizeof text, "%s", a->edit);
+    const Control *c = control(a->edit_id);
+    if (c->parse && c->parse(a, text, err) != 0) app_message(a, SEV_ERROR, "%s", err);
 }
 
 void control_edit_key(App *a, int key) {
@@ -399,10 +510,71 @@ void control_edit_key(App *a, int key) {
     }
 }
 
+/* Moves the focus to the next (dir +1) or previous (-1) control in the window's order. */
+static void focus_move(App *a, int dir) {
+    int n = a->nwidgets, cur = -1;
+    for (int i = 0; i < n; i++)
+        if (a->widgets[i].id == a->focus) cur = i;
+    for (int k = 1; k <= n; k++) {
+        int i = ((cur < 0 ? (dir > 0 ? -1 : 0) : cur) + dir * k + 2 * n) % n;
+        if (a->widgets[i].r.w > 0) { /* a control laid out with no room is skipped */
+            a->focus = a->widgets[i].id;
+            return;
+        }
+    }
+}
+
+int control_focus_key(App *a, int key, int mods) {
+    if (key == KEY_TAB) {
+        focus_move(a, mods & MOD_SHIFT ? -1 : +1);
+        return 1;
+    }
+    if (a->focus < 0) return 0;
+    const Control *c = control(a->focus);
+    switch (key) {
+    case KEY_ESCAPE: a->focus = -1; return 1;
+    case KEY_RETURN:
+        if (c->kind == CTL_SPIN) {
+            if (c->parse) edit_begin(a, a->focus);
+        } else if (c->press) {
+            c->press(a);
+        }
+        return 1;
+    case KEY_LEFT:
+    case KEY_DOWN:
+        if (c->kind != CTL_SPIN) return 0;
+        control_step(a, a->focus, -1);
+        return 1;
+    case KEY_RIGHT:
+    case KEY_UP:
+        if (c->kind != CTL_SPIN) return 0;
+        control_step(a, a->focus, +1);
+        return 1;
+    default: return 0;
+    }
+}
+
+void control_draw_tooltip(App *a) {
+    for (int i = 0; i < a->nwidgets; i++) {
+        const Widget *wd = &a->widgets[i];
+        if (wd->r.w <= 0 || !rect_contains(wd->r, a->mx, a->my)) continue;
+        if (a->now - a->hover_since < 0.4) return; /* the mouse must rest on it first */
+        const Control *c = control(wd->id);
+        char buf[300];
+        if (c->key)
+            snprintf(buf, sizeof buf, "%s (%s)%s", c->tip, c->key, c->kind == CTL_SPIN ? "; click the value to type one" : "");
+        else
+            snprintf(buf, sizeof buf, "%s%s", c->tip, c->kind == CTL_SPIN ? "; click the value to type one" : "");
+        ui_tooltip_wrapped(a, buf);
+        return;
+    }
+}
+
 void control_edit_text(App *a, const char *utf8) {
     for (const char *p = utf8; *p; p++) {
         char c = *p;
-        if ((c >= '0' && c <= '9') || c == '-' || c == ',') {
+        /* what a value can hold: numbers (1e-3), names (adam, cosine), sizes and layers (784-64-10) */
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == ',' || c == '.' || c == '+') {
             size_t n = strlen(a->edit);
             if (n + 1 < sizeof a->edit) a->edit[n] = c, a->edit[n + 1] = 0;
         }

@@ -27,11 +27,17 @@ typedef struct {
     const char *(*value)(const App *a, char *buf, size_t n);
     int (*lit)(const App *a);          /* toggles and tabs: on / shown */
     void (*step)(App *a, int dir);     /* spins: one step up (+1) or down (-1) */
-    void (*press)(App *a);             /* a click; on a spin's value (NULL there: one step up) */
+    void (*press)(App *a);             /* a click (buttons, toggles, tabs) */
+    /* spins: sets the value from typed text; returns 0, or -1 with err (the value is unchanged) */
+    int (*parse)(App *a, const char *text, char *err);
+    const char *key;                   /* its key, for the tooltip (NULL: none) */
+    const char *tip;                   /* what it does, one line */
 } Control;
 
 /* The row of control id (a WidgetId). */
 const Control *control(int id);
+/* A spin's caption (short in a narrow window). */
+const char *control_caption(const App *a, int id);
 /* What control id shows now (a button's label, a spin's value), in buf if it needs room. */
 const char *control_text(const App *a, int id, char *buf, size_t n);
 /* The width a control needs in the layout: label or caption + widest value + arrows. */
@@ -45,7 +51,14 @@ void control_click(App *a, const Widget *wd, int x, int y);
 /* One step of spin control id (+1 / -1); nothing for the others. */
 void control_step(App *a, int id, int dir);
 
-/* Typing into the Network value: keys and text while a->editing; accept or cancel. */
+/* The keyboard's focus: Tab / Shift+Tab move it through the controls, Enter presses a button or
+ * starts typing a spin's value, the arrows step a spin, Esc lets go. Returns 1 when the key was
+ * taken. */
+int control_focus_key(App *a, int key, int mods);
+/* The tooltip of the control under the mouse, once it has rested there: what it does, its key. */
+void control_draw_tooltip(App *a);
+
+/* Typing into a spin's value (a->edit_id): keys and text while a->editing; accept or cancel. */
 void control_edit_key(App *a, int key);
 void control_edit_text(App *a, const char *utf8);
 void control_edit_finish(App *a, int accept);

@@ -55,6 +55,7 @@ static int map_key(SDL_Keycode k, SDL_Keymod mod) {
     case SDLK_DOWN: return KEY_DOWN;
     case SDLK_LEFT: return KEY_LEFT;
     case SDLK_RIGHT: return KEY_RIGHT;
+    case SDLK_TAB: return KEY_TAB;
     default:
         if (k >= SDLK_0 && k <= SDLK_9) return KEY_0 + (int)(k - SDLK_0);
         if (k >= SDLK_KP_1 && k <= SDLK_KP_9) return KEY_1 + (int)(k - SDLK_KP_1);
