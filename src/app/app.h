@@ -359,6 +359,10 @@ int app_canvas_from_test(App *a, int i);
 /* ---- layout.c ---- */
 
 void app_resize(App *a, int w, int h);
+/* The window's parts that change on their own (top bar, canvas column, probabilities, each plot,
+ * the right panel, status bar), at most max, into r; returns how many. A renderer that redraws
+ * only what changed compares what each holds between frames. */
+int app_regions(const App *a, Rect *r, int max);
 
 /* ---- app.c: events and the frame ---- */
 

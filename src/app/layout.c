@@ -147,6 +147,23 @@ void app_resize(App *a, int w, int h) {
               L->canvas.w, L->canvas.h);
 }
 
+int app_regions(const App *a, Rect *r, int max) {
+    const AppLayout *L = &a->lay;
+    int n = 0, split = L->probs_panel.x - 5; /* the gutter between the canvas column and the rest */
+    Rect parts[] = {
+        {0, 0, a->w, L->bar_h},                                          /* the top bar */
+        {0, L->bar_h, split, L->status.y - L->bar_h},                    /* canvas, input, verdict */
+        {split, L->bar_h, L->heat.x - 5 - split, L->loss_plot.y - 5 - L->bar_h}, /* probabilities */
+        {split, L->loss_plot.y - 5, L->heat.x - 5 - split, L->acc_plot.y - L->loss_plot.y}, /* loss */
+        {split, L->acc_plot.y - 5, L->heat.x - 5 - split, L->status.y - L->acc_plot.y + 5}, /* accuracy */
+        {L->heat.x - 5, L->bar_h, a->w - L->heat.x + 5, L->status.y - L->bar_h}, /* the right panel */
+        L->status,
+    };
+    for (int i = 0; i < (int)(sizeof parts / sizeof parts[0]) && n < max; i++)
+        if (parts[i].w > 0 && parts[i].h > 0) r[n++] = parts[i];
+    return n;
+}
+
 void app_set_text_metrics(App *a, TextWidthFn tw, FontHeightFn fh, void *ud) {
     a->text_width = tw ? tw : ui_est_width;
     a->font_height = fh ? fh : ui_est_height;

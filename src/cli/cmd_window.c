@@ -19,6 +19,9 @@ static void gui_usage(FILE *f) {
             "  --autosave DIR      where unsaved training is kept (timestamped files, the last 10 and the best;\n"
             "                      default $XDG_DATA_HOME/digitrec/autosave or ~/.local/share/digitrec/autosave)\n"
             "  --size WxH          window size (default 1280x800)\n"
+            "  --scale S           UI scale, 1..3 (default: from the display's DPI)\n"
+            "  --renderer R        surface (the default: redraws only what changed) or gl (SDL's\n"
+            "                      accelerated renderer, whole frames)\n"
             "  --trace FILE        write JSON lines: layout, predictions, training publishes, saves\n"
             "  --canvas-image F    put a picture (PNG/PGM/..., dark ink on light or light on dark) on the canvas\n"
             "  --draw-demo D       draw digit D (0-9) on the canvas as if with the mouse\n"
@@ -52,7 +55,7 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
         }
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
-                                      "--size", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
+                                      "--size", "--scale", "--renderer", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
                                       "--export", "--compare", "--bench", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
@@ -120,6 +123,15 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
             }
             o->cell_t = t, o->cell_p = p;
             o->tab = TAB_ERRORS;
+        } else if (!strcmp(name, "--scale")) {
+            if (cli_double(name, v, 0.5, 4, &d) != 0) return -1;
+            o->scale = d;
+        } else if (!strcmp(name, "--renderer")) {
+            if (strcmp(v, "surface") != 0 && strcmp(v, "gl") != 0) {
+                fprintf(stderr, "digitrec: --renderer expects surface or gl, got '%s'\n", v);
+                return -1;
+            }
+            o->gl = !strcmp(v, "gl");
         } else if (!strcmp(name, "--size")) {
             int w, h;
             char extra;
@@ -128,6 +140,7 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
                 return -1;
             }
             o->w = w, o->h = h;
+            o->size_set = 1;
         } else {
             fprintf(stderr, "digitrec: unknown option %s (see digitrec --help)\n", name);
             return -1;

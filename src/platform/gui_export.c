@@ -71,7 +71,7 @@ static int save_render(App *a, const char *assets, const char *prefix, char *err
         return err_set(err, "off-screen renderer: %s", SDL_GetError());
     }
     GuiRender g;
-    if (gui_render_init(&g, ren, assets, err) != 0) {
+    if (gui_render_init(&g, ren, assets, 1, err) != 0) {
         SDL_DestroyRenderer(ren);
         SDL_FreeSurface(surf);
         return -1;

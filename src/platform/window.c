@@ -64,23 +64,24 @@ static int map_key(SDL_Keycode k, SDL_Keymod mod) {
     }
 }
 
-/* Feeds one SDL event to the app. Returns 1 when the program must end now: SDL_QUIT comes from
- * a signal or the session ending (no one is there to answer a question; the close autosaves),
- * while the window's close button asks the app, which may want an answer first. */
-static int handle_event(App *a, const SDL_Event *e) {
+/* Feeds one SDL event to the app, in app pixels (window pixels / scale). Returns 1 when the program
+ * must end now: SDL_QUIT comes from a signal or the session ending (no one is there to answer a
+ * question; the close autosaves), while the window's close button asks the app, which may want an
+ * answer first. A size change is left to the caller (the screen follows it). */
+static int handle_event(App *a, float scale, const SDL_Event *e) {
+#define S(v) ((int)((float)(v) / scale))
     switch (e->type) {
     case SDL_QUIT: return 1;
     case SDL_WINDOWEVENT:
-        if (e->window.event == SDL_WINDOWEVENT_SIZE_CHANGED) app_resize(a, e->window.data1, e->window.data2);
         if (e->window.event == SDL_WINDOWEVENT_CLOSE) app_request_quit(a);
         break;
-    case SDL_MOUSEBUTTONDOWN: app_mouse_down(a, e->button.x, e->button.y, e->button.button); break;
-    case SDL_MOUSEBUTTONUP: app_mouse_up(a, e->button.x, e->button.y, e->button.button); break;
-    case SDL_MOUSEMOTION: app_mouse_move(a, e->motion.x, e->motion.y); break;
+    case SDL_MOUSEBUTTONDOWN: app_mouse_down(a, S(e->button.x), S(e->button.y), e->button.button); break;
+    case SDL_MOUSEBUTTONUP: app_mouse_up(a, S(e->button.x), S(e->button.y), e->button.button); break;
+    case SDL_MOUSEMOTION: app_mouse_move(a, S(e->motion.x), S(e->motion.y)); break;
     case SDL_MOUSEWHEEL: {
         int mx, my;
         SDL_GetMouseState(&mx, &my);
-        app_wheel(a, mx, my, e->wheel.y);
+        app_wheel(a, S(mx), S(my), e->wheel.y);
         break;
     }
     case SDL_KEYDOWN: {
@@ -98,6 +99,7 @@ static int handle_event(App *a, const SDL_Event *e) {
     default: break;
     }
     return 0;
+#undef S
 }
 
 static int screenshot_run(Session *ss, const WindowOptions *o, const char *assets) {
@@ -111,13 +113,15 @@ static int screenshot_run(Session *ss, const WindowOptions *o, const char *asset
         return 1;
     }
     GuiRender g;
-    if (gui_render_init(&g, ren, assets, err) != 0) {
+    float scale = o->scale > 0 ? (float)o->scale : 1;
+    if (gui_render_init(&g, ren, assets, scale, err) != 0) {
         fprintf(stderr, "digitrec: %s\n", err);
         SDL_DestroyRenderer(ren);
         SDL_FreeSurface(surf);
         return 1;
     }
     app_set_text_metrics(a, gui_text_width, gui_font_height, &g);
+    app_resize(a, (int)(o->w / scale), (int)(o->h / scale));
     AutoTrain at = {o->train_for, 0, time_now(), 0, 1, o->compare};
     double t0 = time_now();
     /* wait for the data to load (the status line should say what is there), then train */
@@ -164,50 +168,109 @@ static int screenshot_run(Session *ss, const WindowOptions *o, const char *asset
     return rc;
 }
 
+/* The UI scale: --scale (or the settings) when given, else the display's DPI over 96, in
+ * quarter steps, 1..3. */
+static float ui_scale(SDL_Window *win, double wanted) {
+    if (wanted > 0) return (float)wanted;
+    float ddpi, hdpi, vdpi;
+    int d = SDL_GetWindowDisplayIndex(win);
+    if (d < 0 || SDL_GetDisplayDPI(d, &ddpi, &hdpi, &vdpi) != 0 || !(hdpi > 0)) return 1;
+    float s = roundf(hdpi / 96.0f * 4) / 4;
+    return s < 1 ? 1 : s > 3 ? 3 : s;
+}
+
+/* Where frames go: a software renderer on the window's own surface, so a frame shows only the
+ * rectangles that changed (SDL_UpdateWindowSurfaceRects): without a GPU (a VM, a remote desktop,
+ * Xvfb) presenting the whole window is most of a frame. --renderer gl takes SDL's accelerated
+ * renderer instead, which always presents everything. */
+typedef struct {
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    int gl;
+} Screen;
+
+/* (Re)makes the renderer for the window's current surface. Returns 0 or -1 (SDL's error). */
+static int screen_target(Screen *sc) {
+    if (sc->ren) SDL_DestroyRenderer(sc->ren);
+    sc->ren = NULL;
+    if (sc->gl) {
+        sc->ren = SDL_CreateRenderer(sc->win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+        if (!sc->ren) sc->gl = 0; /* no GL: the window surface will do */
+    }
+    if (!sc->ren) {
+        SDL_Surface *ws = SDL_GetWindowSurface(sc->win);
+        sc->ren = ws ? SDL_CreateSoftwareRenderer(ws) : NULL;
+    }
+    return sc->ren ? 0 : -1;
+}
+
+/* Draws what changed and shows it. */
+static void screen_show(Screen *sc, GuiRender *g, App *a) {
+    if (sc->gl) {
+        gui_render_frame(g, a);
+        SDL_RenderPresent(sc->ren);
+        return;
+    }
+    SDL_Rect dirty[GUI_MAX_REGIONS];
+    int n = gui_render_changed(g, a, dirty);
+    if (n > 0) SDL_UpdateWindowSurfaceRects(sc->win, dirty, n);
+}
+
 static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     App *a = ss->app;
     char err[ERR_LEN];
     SDL_SetHint(SDL_HINT_RENDER_VSYNC, "1");
     SDL_SetHint(SDL_HINT_QUIT_ON_LAST_WINDOW_CLOSE, "0"); /* the close button asks first (handle_event) */
     /* Without a GPU, SDL's GL renderer is Mesa's llvmpipe, which rasterises on one thread per core:
-     * those threads then compete with the training worker for its core (--bench: ~8% fewer
-     * samples/s). Rasterising on the UI thread keeps the one-core-each split; GPUs ignore it. */
+     * those threads then compete with the training worker for its core. Rasterising on the UI
+     * thread keeps the one-core-each split; GPUs ignore it. */
     setenv("LP_NUM_THREADS", "0", 0);
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         fprintf(stderr, "digitrec: cannot open a window (%s); try `digitrec --screenshot FILE` or the CLI subcommands\n",
                 SDL_GetError());
         return 1;
     }
-    SDL_Window *win = SDL_CreateWindow("digitrec - draw a digit, watch a network learn", SDL_WINDOWPOS_CENTERED,
-                                       SDL_WINDOWPOS_CENTERED, o->w, o->h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_SHOWN);
-    if (!win) {
+    Screen sc = {NULL, NULL, o->gl};
+    sc.win = SDL_CreateWindow("digitrec - draw a digit, watch a network learn", SDL_WINDOWPOS_CENTERED,
+                              SDL_WINDOWPOS_CENTERED, o->w, o->h, SDL_WINDOW_RESIZABLE | SDL_WINDOW_SHOWN);
+    if (!sc.win) {
         fprintf(stderr, "digitrec: cannot create the window: %s\n", SDL_GetError());
         return 1;
     }
-    SDL_SetWindowMinimumSize(win, 800, 560);
-    SDL_Renderer *ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
-    if (!ren) ren = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-    if (!ren) {
-        fprintf(stderr, "digitrec: cannot create a renderer: %s\n", SDL_GetError());
-        SDL_DestroyWindow(win);
+    float scale = ui_scale(sc.win, o->scale);
+    SDL_SetWindowMinimumSize(sc.win, (int)(800 * scale), (int)(560 * scale));
+    if (!o->size_set && scale != 1) { /* the default size in app pixels, within the display */
+        SDL_Rect b;
+        int w = (int)(o->w * scale), h = (int)(o->h * scale);
+        if (SDL_GetDisplayUsableBounds(SDL_GetWindowDisplayIndex(sc.win), &b) == 0) {
+            if (w > b.w) w = b.w;
+            if (h > b.h) h = b.h;
+        }
+        SDL_SetWindowSize(sc.win, w, h);
+        SDL_SetWindowPosition(sc.win, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED);
+    }
+    if (screen_target(&sc) != 0) {
+        fprintf(stderr, "digitrec: cannot draw into the window: %s\n", SDL_GetError());
+        SDL_DestroyWindow(sc.win);
         return 1;
     }
     GuiRender g;
-    if (gui_render_init(&g, ren, assets, err) != 0) {
+    if (gui_render_init(&g, sc.ren, assets, scale, err) != 0) {
         fprintf(stderr, "digitrec: %s\n", err);
-        SDL_DestroyRenderer(ren);
-        SDL_DestroyWindow(win);
+        SDL_DestroyRenderer(sc.ren);
+        SDL_DestroyWindow(sc.win);
         return 1;
     }
     app_set_text_metrics(a, gui_text_width, gui_font_height, &g);
     int ww, wh;
-    SDL_GetWindowSize(win, &ww, &wh);
-    app_resize(a, ww, wh);
+    SDL_GetWindowSize(sc.win, &ww, &wh);
+    app_resize(a, (int)(ww / scale), (int)(wh / scale));
+    app_trace(a, "\"event\":\"screen\",\"scale\":%.2f,\"renderer\":\"%s\"", (double)scale, sc.gl ? "gl" : "surface");
     SDL_StartTextInput();
     int bench = o->bench > 0;
     AutoTrain at = {bench ? o->bench : o->train_for, 0, time_now(), 0, bench, bench ? NULL : o->compare};
     double t0 = time_now(), last_draw = -1;
-    int quit = 0, cell_pending = o->cell_t >= 0, rc = 0;
+    int quit = 0, cell_pending = o->cell_t >= 0, rc = 0, resized = 0;
     /* --bench: frame times (ms) while training, and the counters when training began */
     double *frame_ms = NULL, ttrain0 = 0, part_ms[4] = {0};
     long nframes = 0, cap_frames = 0, steps0 = 0, samples0 = 0;
@@ -222,12 +285,24 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
             /* one synthetic pen move a frame; real events are only polled */
             bench_stroke(a, nframes);
             dirty = 1;
-            while (SDL_PollEvent(&e)) quit |= handle_event(a, &e);
+            while (SDL_PollEvent(&e)) quit |= handle_event(a, scale, &e);
         } else if (SDL_WaitEventTimeout(&e, 8)) { /* wait briefly for input when idle: no CPU spent */
             do {
-                quit |= handle_event(a, &e);
+                if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) resized = 1;
+                quit |= handle_event(a, scale, &e);
                 dirty = 1;
             } while (SDL_PollEvent(&e));
+        }
+        if (resized) { /* a new window surface: a new renderer for it, and the layout follows */
+            resized = 0;
+            if (screen_target(&sc) != 0) {
+                fprintf(stderr, "digitrec: cannot draw into the resized window: %s\n", SDL_GetError());
+                rc = 1;
+                break;
+            }
+            gui_render_retarget(&g, sc.ren);
+            SDL_GetWindowSize(sc.win, &ww, &wh);
+            app_resize(a, (int)(ww / scale), (int)(wh / scale));
         }
         double work_start = time_now();
         a->now = work_start - t0;
@@ -258,9 +333,8 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
             double t_app = time_now();
             app_frame(a, now);
             double t_draw = time_now();
-            gui_render_frame(&g, a);
-            double t_present = time_now();
-            SDL_RenderPresent(ren);
+            double t_present = t_draw;
+            screen_show(&sc, &g, a); /* draws what changed and shows it: both counted as present */
             last_draw = now;
             double ms = (time_now() - work_start) * 1000;
             worst_ms = ms > worst_ms ? ms : worst_ms;
@@ -294,8 +368,8 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     SDL_StopTextInput();
     app_set_text_metrics(a, NULL, NULL, NULL);
     gui_render_free(&g);
-    SDL_DestroyRenderer(ren);
-    SDL_DestroyWindow(win);
+    SDL_DestroyRenderer(sc.ren);
+    SDL_DestroyWindow(sc.win);
     return rc;
 }
 

@@ -24,6 +24,9 @@ typedef struct {
     int w, h;
     long seed;
     int seed_set;       /* --seed was given (else a loaded model's own seed is kept) */
+    double scale;       /* UI scale, 0 = from the display's DPI */
+    int size_set;       /* --size was given (in window pixels); else 1280x800 app pixels at the scale */
+    int gl;             /* draw with SDL's accelerated renderer (whole frames) instead of the window surface */
 } WindowOptions;
 
 /* The defaults: 1280x800, seed 1, no demo, no cell. */
