@@ -323,7 +323,7 @@ static int parse_seed(App *a, const char *s, char *err) {
 /* The rows. A spin's value takes typing (a click on it, or Enter while it has the focus); its
  * arrows, the wheel and the arrow keys step it. */
 static const Control CONTROLS[WID_COUNT] = {
-    {.id = WID_TRAIN, .kind = CTL_TOGGLE, .font = FONT_BODY, .caption = "Train (Space)", .widest = "Pause (Space)",
+    {.id = WID_TRAIN, .kind = CTL_TOGGLE, .font = FONT_BODY, .caption = "Train (Space)", .widest = "Pause (Space)", .widest_short = "Pause",
      .value = value_train, .lit = lit_training, .press = press_train, .key = "Space",
      .tip = "start or pause training in the background while you draw"},
     {.id = WID_STEP, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Step (N)", .short_caption = "Step",
@@ -365,7 +365,7 @@ static const Control CONTROLS[WID_COUNT] = {
     {.id = WID_TAB_INSIDE, .kind = CTL_TAB, .font = FONT_BODY, .caption = "Inside (A)", .short_caption = "Inside",
      .lit = lit_inside, .press = press_tab_inside, .key = "A",
      .tip = "what each layer makes of the drawing, and its saliency map"},
-    {.id = WID_MIX, .kind = CTL_TOGGLE, .font = FONT_BODY, .caption = "Mine", .widest = "Mine 9999: mix off (P)",
+    {.id = WID_MIX, .kind = CTL_TOGGLE, .font = FONT_BODY, .caption = "Mine", .widest = "Mine 9999: mix off (P)", .widest_short = "Mine 9999: off",
      .value = value_mix, .lit = lit_mix, .press = control_toggle_mix, .key = "P",
      .tip = "mix your own examples (Ctrl+0..9 keeps one) into training"},
     {.id = WID_SALIENCY, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "Saliency (G)", .short_caption = "Saliency",
@@ -407,7 +407,7 @@ int control_width(const App *a, int id) {
     char buf[96];
     if (c->kind == CTL_SPIN)
         return ui_tw(a, FONT_SMALL, control_caption(a, id)) + 6 + 2 * SPIN_ARROW + ui_tw(a, FONT_BODY, c->widest) + 12;
-    const char *s = c->widest ? c->widest : control_text(a, id, buf, sizeof buf);
+    const char *s = a->lay.short_labels && c->widest_short ? c->widest_short : c->widest ? c->widest : control_text(a, id, buf, sizeof buf);
     return ui_tw(a, c->font, s) + (c->font == FONT_SMALL ? 14 : 20);
 }
 

@@ -23,6 +23,7 @@ typedef struct {
     const char *caption;       /* button label with its key hint, or a spin's caption */
     const char *short_caption; /* a button's label in a narrow window (NULL: the same) */
     const char *widest;        /* the widest label or value it shows, so the bar never jumps */
+    const char *widest_short;  /* the same with short labels, where that differs */
     /* the label or value as shown now (NULL: the caption) */
     const char *(*value)(const App *a, char *buf, size_t n);
     int (*lit)(const App *a);          /* toggles and tabs: on / shown */

@@ -39,8 +39,8 @@ static void flow(App *a, const int *ids, int n, int *x, int *y, int left, int ri
 /* The top bar: everything on one row when it fits; else the actions, then the settings from a new
  * row (wrapping as needed), the files at the right end of the first row with room for them.
  * Returns the bar's height. */
-static int layout_bar(App *a, int w) {
-    const int pad = 10, row = 34, bh = ui_fh(a, FONT_BODY) + 10, gap = 16;
+static int layout_bar(App *a, int w, int h) {
+    const int pad = 10, row = h < 700 ? 31 : 34, bh = ui_fh(a, FONT_BODY) + 10, gap = 16;
     int x0 = pad + ui_tw(a, FONT_TITLE, "digitrec") + 18, right = w - pad;
     int wa = group_width(a, BAR_ACTIONS, COUNT(BAR_ACTIONS)), ws = group_width(a, BAR_SETTINGS, COUNT(BAR_SETTINGS)),
         wf = group_width(a, BAR_FILES, COUNT(BAR_FILES));
@@ -78,14 +78,14 @@ void app_resize(App *a, int w, int h) {
     const int pad = 10;
     char buf[64];
     a->nwidgets = 0;
-    L->short_labels = 0;
-    L->bar_h = layout_bar(a, w);
+    L->short_labels = w < 1000; /* buttons without their key hints (the tooltips keep them) */
+    L->bar_h = layout_bar(a, w, h);
     L->status = (Rect){0, h - 26, w, 26};
     int top = L->bar_h + pad, bottom = h - 26 - pad, mh = bottom - top;
 
-    /* column A: canvas, then the 28x28 input and the verdict */
-    int cs = mh - 250;
-    int cmax = (int)((w - 4 * pad) * 0.36);
+    /* column A: canvas, then the 28x28 input (at least 80 px) and the verdict */
+    int cs = mh - 26 - pad - 22 - 80;
+    int cmax = (int)((w - 4 * pad) * (w < 1000 ? 0.33 : 0.36));
     if (cs > cmax) cs = cmax;
     if (cs < 160) cs = 160;
     L->canvas_panel = (Rect){pad, top, cs, 26 + cs};
@@ -99,7 +99,6 @@ void app_resize(App *a, int w, int h) {
     L->verdict = (Rect){pad + ps + pad, y2, cs - ps - pad, ps + 22};
 
     /* the canvas header's buttons, right-aligned; a narrow window drops their key hints */
-    L->short_labels = ui_tw(a, FONT_SMALL, "Undo (Ctrl+Z)") + ui_tw(a, FONT_SMALL, "Clear (C)") + 40 > cs;
     {
         int uw = ui_tw(a, FONT_SMALL, control_text(a, WID_UNDO, buf, sizeof buf)) + 14;
         Widget *u = add_widget(a, WID_UNDO, (Rect){L->canvas.x + cs - uw, top, uw, 22});
@@ -115,16 +114,16 @@ void app_resize(App *a, int w, int h) {
     int rest = w - xb - pad;
     int wb = (int)(rest * 0.47);
     int prow = (mh * 36 / 100 - 34) / 10;
-    prow = prow < 16 ? 16 : prow > 22 ? 22 : prow;
+    prow = prow < 14 ? 14 : prow > 22 ? 22 : prow;
     L->prob_row = prow;
     int probs_h = 10 * prow + 34;
     L->probs_panel = (Rect){xb, top, wb, probs_h};
     int cy = top + probs_h + pad, ch = bottom - cy;
-    int lh = (ch - pad) * 57 / 100;
+    int lh = (ch - pad) * (ch < 300 ? 54 : 57) / 100;
     L->loss_plot = (Rect){xb, cy, wb, lh};
     L->acc_plot = (Rect){xb, cy + lh + pad, wb, ch - lh - pad};
     {
-        int lw = ui_tw(a, FONT_SMALL, "log scale (L)") + 26;
+        int lw = ui_tw(a, FONT_SMALL, control_text(a, WID_LOG, buf, sizeof buf)) + 26;
         add_widget(a, WID_LOG, (Rect){L->loss_plot.x + wb - lw - 6, cy + 5, lw, 20});
     }
     int xc = xb + wb + pad;
@@ -132,9 +131,7 @@ void app_resize(App *a, int w, int h) {
     {
         /* the right panel's view tabs, in its header */
         static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE};
-        int tx = L->heat.x + 8, need = 0;
-        for (int i = 0; i < 3; i++) need += ui_tw(a, FONT_BODY, control_text(a, tabs[i], buf, sizeof buf)) + 22;
-        if (need > L->heat.w - 12) L->short_labels = 1;
+        int tx = L->heat.x + 8;
         for (int i = 0; i < 3; i++) {
             int tw1 = ui_tw(a, FONT_BODY, control_text(a, tabs[i], buf, sizeof buf)) + 18;
             add_widget(a, tabs[i], (Rect){tx, top + 5, tw1, APP_TAB_H - 6});

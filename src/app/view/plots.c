@@ -16,7 +16,11 @@ typedef struct {
     Rect in;             /* plotting area */
     double x0, x1, y0, y1;
     int log;
+    int compact;         /* a short panel: the x label beside the tick labels, not under them */
 } Axes;
+
+/* A plot panel shorter than this puts its legend on the title row, in brief words. */
+#define PLOT_COMPACT_H 170
 
 static double ax_y(const Axes *ax, double v) {
     double t;
@@ -71,7 +75,10 @@ static void axes_draw(App *a, const Axes *ax, int yfmt, const char *xlabel) {
     }
     draw_frame(&a->dl, in, UI_BORDER);
     int xw = ui_tw(a, FONT_SMALL, xlabel);
-    draw_text(&a->dl, FONT_SMALL, in.x + in.w - xw, in.y + in.h + 4 + th, xw, th, UI_FAINT, xlabel);
+    if (ax->compact)
+        draw_text(&a->dl, FONT_SMALL, in.x - 46, in.y + in.h + 4, xw, th, UI_FAINT, xlabel);
+    else
+        draw_text(&a->dl, FONT_SMALL, in.x + in.w - xw, in.y + in.h + 4 + th, xw, th, UI_FAINT, xlabel);
 }
 
 /* A legend entry: a dash (or a dot) in colour c, then text. */
@@ -81,11 +88,11 @@ typedef struct {
     char text[160];
 } LegendItem;
 
-/* Lays the entries out in rows under the panel's title, from x0 to the panel's right edge, and
- * draws them: the plot goes below, so a legend never covers data. At most max_rows rows; what
- * does not fit is counted in a last "+N more" entry. Returns the y below the last row. */
-static int legend_draw(App *a, Rect r, int x0, const LegendItem *items, int n, int max_rows) {
-    int lh = ui_fh(a, FONT_SMALL) + 3, right = r.x + r.w - 8, x = x0, y = r.y + 29, row = 0;
+/* Lays the entries out in rows from (x0, y0) to right, and draws them: the plot goes below, so a
+ * legend never covers data. At most max_rows rows; what does not fit is counted in a last
+ * "+N more" entry. Returns the y below the last row. */
+static int legend_draw(App *a, int x0, int y0, int right, const LegendItem *items, int n, int max_rows) {
+    int lh = ui_fh(a, FONT_SMALL) + 3, x = x0, y = y0, row = 0;
     char fit[160];
     for (int i = 0; i < n; i++) {
         int w = 18 + ui_tw(a, FONT_SMALL, items[i].text) + 12;
@@ -175,17 +182,20 @@ static void runs_draw(App *a, const Axes *ax, int acc) {
 }
 
 /* The legend: the current run's series, then (in the loss plot, which names them for both) the
- * earlier runs by number with their final accuracy. Returns where the axes may start. */
-static int plot_legend(App *a, Rect r, int acc) {
+ * earlier runs by number with their final accuracy. Under the title, or in a compact panel on
+ * the title row from x0 to right in brief words. Returns where the axes may start. */
+static int plot_legend(App *a, Rect r, int acc, int x0, int right) {
     static LegendItem items[3 + APP_MAX_RUNS];
-    int n = 0;
+    int n = 0, compact = r.h < PLOT_COMPACT_H;
     if (acc) {
         items[n++] = (LegendItem){UI_GREEN, 0, "test subset (1000 images)"};
         items[n++] = (LegendItem){UI_GREEN, 1, "full test set"};
+        if (compact) snprintf(items[0].text, sizeof items[0].text, "subset"), snprintf(items[1].text, sizeof items[1].text, "full");
     } else {
         items[n++] = (LegendItem){ui_alpha(UI_ACCENT, 90), 0, "train (per step)"};
         items[n++] = (LegendItem){UI_ACCENT, 0, "train (smoothed)"};
         items[n++] = (LegendItem){UI_ORANGE, 0, "test"};
+        if (compact) snprintf(items[0].text, sizeof items[0].text, "step"), snprintf(items[1].text, sizeof items[1].text, "smooth");
     }
     unsigned long first = a->runs_total - (unsigned long)a->nruns + 1;
     for (int i = 0; i < a->nruns && !acc; i++) {
@@ -193,17 +203,26 @@ static int plot_legend(App *a, Rect r, int acc) {
         LegendItem *it = &items[n++];
         it->c = run_color(a, i);
         it->dots = 0;
-        if (run->final_acc >= 0)
+        if (compact)
+            snprintf(it->text, sizeof it->text, "#%lu", first + (unsigned long)i);
+        else if (run->final_acc >= 0)
             snprintf(it->text, sizeof it->text, "#%lu %s (%.1f%%)", first + (unsigned long)i, run->label, run->final_acc * 100);
         else
             snprintf(it->text, sizeof it->text, "#%lu %s", first + (unsigned long)i, run->label);
     }
+    if (compact) {
+        legend_draw(a, x0, r.y + 9, right, items, n, 1);
+        return r.y + 31;
+    }
     int max_rows = (r.h - 50 - 38) / 2 / (ui_fh(a, FONT_SMALL) + 3); /* the axes keep at least half */
-    return legend_draw(a, r, r.x + 54, items, n, max_rows < 1 ? 1 : max_rows) + 6;
+    return legend_draw(a, r.x + 54, r.y + 29, r.x + r.w - 8, items, n, max_rows < 1 ? 1 : max_rows) + 6;
 }
 
-/* The axes' box under the legend, with room for tick labels. */
-static Rect plot_area(Rect r, int top) { return (Rect){r.x + 54, top, r.w - 70, r.y + r.h - 38 - top}; }
+/* The axes' box under the legend, with room for tick labels (and, unless compact, the x label). */
+static Rect plot_area(const App *a, Rect r, int top) {
+    int below = r.h < PLOT_COMPACT_H ? ui_fh(a, FONT_SMALL) + 8 : 38;
+    return (Rect){r.x + 54, top, r.w - 70, r.y + r.h - below - top};
+}
 
 /* ---- the two plots ---- */
 
@@ -213,11 +232,13 @@ static void draw_loss(App *a) {
     const Snapshot *s = &a->snap;
     const Curve *cv = &s->loss;
     Rect r = a->lay.loss_plot;
+    int compact = r.h < PLOT_COMPACT_H, right = r.x + r.w - 8;
     ui_panel(a, r, "Loss");
     for (int i = 0; i < a->nwidgets; i++)
-        if (a->widgets[i].id == WID_LOG) control_draw(a, &a->widgets[i]);
-    Axes ax = {plot_area(r, plot_legend(a, r, 0)), 0, 1, 0, 1, a->log_scale};
-    if (ax.in.w < 40 || ax.in.h < 30) return;
+        if (a->widgets[i].id == WID_LOG) control_draw(a, &a->widgets[i]), right = a->widgets[i].r.x - 8;
+    int top = plot_legend(a, r, 0, r.x + 10 + ui_tw(a, FONT_BOLD, "Loss") + 12, right);
+    Axes ax = {plot_area(a, r, top), 0, 1, 0, 1, a->log_scale, compact};
+    if (ax.in.w < 40 || ax.in.h < 20) return;
     long n = cv->n;
     double rx1 = 0, rymax = 0, rmina = 1;
     runs_extent(a, &rx1, &rymax, &rmina);
@@ -329,7 +350,7 @@ static void draw_loss(App *a) {
         draw_rect(&a->dl, (Rect){x - 3, y - 3, 7, 7}, UI_ORANGE);
     }
     draw_clip(&a->dl, (Rect){0, 0, 0, 0});
-    if (n > 0 && cv->nb > 0) {
+    if (n > 0 && cv->nb > 0 && !compact) {
         char buf[64];
         snprintf(buf, sizeof buf, "last %.4f", (double)sm[cv->nb - 1]);
         ui_text(a, FONT_SMALL, r.x + 10 + ui_tw(a, FONT_BOLD, "Loss") + 10, r.y + 9, UI_DIM, buf);
@@ -340,12 +361,18 @@ static void draw_acc(App *a) {
     const Snapshot *s = &a->snap;
     Rect r = a->lay.acc_plot;
     const EvalPoint *last = s->nevals ? &s->evals[s->nevals - 1] : NULL;
+    int compact = r.h < PLOT_COMPACT_H, x = r.x + 10 + ui_tw(a, FONT_BOLD, "Test accuracy") + 10;
+    char sub[96], fit[96];
     ui_panel(a, r, "Test accuracy");
-    if (last)
-        ui_textf(a, FONT_SMALL, r.x + 10 + ui_tw(a, FONT_BOLD, "Test accuracy") + 10, r.y + 9, UI_DIM, "%.2f%% at step %ld (%s)",
-                 last->acc * 100, last->step, last->full ? "full test set" : "1000-image subset");
-    Axes ax = {plot_area(r, plot_legend(a, r, 1)), 0, 1, 0, 1, 0};
-    if (ax.in.w < 40 || ax.in.h < 30) return;
+    if (last && !compact) { /* a compact panel leaves the figure to the status bar */
+        snprintf(sub, sizeof sub, "%.2f%% at step %ld (%s)", last->acc * 100, last->step,
+                 last->full ? "full test set" : "1000-image subset");
+        const char *t = ui_fit_right(a, FONT_SMALL, sub, r.x + r.w - 8 - x, fit, sizeof fit);
+        ui_text(a, FONT_SMALL, x, r.y + 9, UI_DIM, t);
+        x += ui_tw(a, FONT_SMALL, t) + 12;
+    }
+    Axes ax = {plot_area(a, r, plot_legend(a, r, 1, x, r.x + r.w - 8)), 0, 1, 0, 1, 0, compact};
+    if (ax.in.w < 40 || ax.in.h < 20) return;
     double rx1 = 0, rymax = 0, mina = 1;
     runs_extent(a, &rx1, &rymax, &mina);
     if (!last) {
@@ -359,7 +386,8 @@ static void draw_acc(App *a) {
         runs_draw(a, &ax, 1);
         draw_clip(&a->dl, (Rect){0, 0, 0, 0});
         draw_rect(&a->dl, (Rect){ax.in.x + 1, ax.in.y + ax.in.h / 2 - 12, ax.in.w - 2, 24}, UI_PANEL);
-        ui_text_in(a, FONT_SMALL, ax.in, 1, UI_DIM, "appears at the first evaluation");
+        const char *opts[] = {"appears at the first evaluation", "at the first test", "", NULL};
+        ui_text_in(a, FONT_SMALL, ax.in, 1, UI_DIM, ui_first_fit(a, FONT_SMALL, ax.in.w - 8, opts));
         return;
     }
     for (int i = 0; i < s->nevals; i++)

@@ -35,8 +35,10 @@ static void draw_canvas(App *a) {
     draw_frame(&a->dl, (Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2}, UI_BORDER);
     if (!a->has_ink && !a->pen) {
         Color p = {255, 255, 255, 70};
-        ui_text_in(a, FONT_TITLE, (Rect){c.x, c.y + c.h / 2 - 20, c.w, 24}, 1, p, "Draw a digit here with the mouse");
-        ui_text_in(a, FONT_SMALL, (Rect){c.x, c.y + c.h / 2 + 8, c.w, 18}, 1, p, "one digit, large, filling most of the square");
+        const char *big[] = {"Draw a digit here with the mouse", "Draw a digit here", "Draw here", NULL};
+        const char *small[] = {"one digit, large, filling most of the square", "one digit, large", NULL};
+        ui_text_in(a, FONT_TITLE, (Rect){c.x, c.y + c.h / 2 - 20, c.w, 24}, 1, p, ui_first_fit(a, FONT_TITLE, c.w - 12, big));
+        ui_text_in(a, FONT_SMALL, (Rect){c.x, c.y + c.h / 2 + 8, c.w, 18}, 1, p, ui_first_fit(a, FONT_SMALL, c.w - 12, small));
     }
 }
 
@@ -62,13 +64,16 @@ static void draw_verdict(App *a) {
     ui_panel(a, v, NULL);
     if (!a->snap.net.params) return;
     if (!a->has_ink || a->top < 0) {
-        ui_text_in(a, FONT_BODY, (Rect){v.x, v.y + v.h / 2 - 20, v.w, 20}, 1, UI_DIM, "No drawing yet.");
-        ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 2, v.w, 18}, 1, UI_FAINT, "The guess appears here.");
+        const char *l1[] = {"No drawing yet.", "No drawing", "-", NULL}, *l2[] = {"The guess appears here.", "guess here", "", NULL};
+        ui_text_in(a, FONT_BODY, (Rect){v.x, v.y + v.h / 2 - 20, v.w, 20}, 1, UI_DIM, ui_first_fit(a, FONT_BODY, v.w - 8, l1));
+        ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 2, v.w, 18}, 1, UI_FAINT, ui_first_fit(a, FONT_SMALL, v.w - 8, l2));
         return;
     }
     if (a->state == READ_BLANK) { /* a dot, a speck: too little to be a digit */
-        ui_text_in(a, FONT_TITLE, (Rect){v.x, v.y + v.h / 2 - 24, v.w, 24}, 1, UI_AMBER, "No digit");
-        ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 4, v.w, 18}, 1, UI_DIM, "too little ink to read");
+        const char *why[] = {"too little ink to read", "too little ink", "", NULL};
+        int f = ui_tw(a, FONT_TITLE, "No digit") + 8 <= v.w ? FONT_TITLE : FONT_BODY;
+        ui_text_in(a, f, (Rect){v.x, v.y + v.h / 2 - 24, v.w, 24}, 1, UI_AMBER, "No digit");
+        ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 4, v.w, 18}, 1, UI_DIM, ui_first_fit(a, FONT_SMALL, v.w - 8, why));
         return;
     }
     float p1 = a->probs[a->top];
@@ -83,14 +88,17 @@ static void draw_verdict(App *a) {
     int hh = ui_fh(a, font);
     int y0 = v.y + (v.h - hh - 44) / 2;
     ui_text_in(a, font, (Rect){v.x, y0, v.w, hh}, 1, dc, name);
-    char line[64];
+    char line[64], brief[32];
     snprintf(line, sizeof line, "%.1f%% %s", p1 * 100.0, !low ? "sure" : a->info.odd_shape ? "- not digit-shaped" : "- not sure");
-    ui_text_in(a, FONT_BODY, (Rect){v.x, y0 + hh + 2, v.w, 20}, 1, low ? UI_AMBER : UI_GREEN, line);
+    snprintf(brief, sizeof brief, "%.0f%%%s", p1 * 100.0, low ? " ?" : "");
+    const char *says[] = {line, brief, NULL};
+    ui_text_in(a, FONT_BODY, (Rect){v.x, y0 + hh + 2, v.w, 20}, 1, low ? UI_AMBER : UI_GREEN, ui_first_fit(a, FONT_BODY, v.w - 8, says));
     int second = -1;
     for (int k = 0; k < a->nclass; k++)
         if (k != a->top && (second < 0 || a->probs[k] > a->probs[second])) second = k;
     if (second >= 0) {
         snprintf(line, sizeof line, "next: %s (%.1f%%)", a->classes[second], a->probs[second] * 100.0);
+        if (ui_tw(a, FONT_SMALL, line) + 8 > v.w) snprintf(line, sizeof line, "%s %.0f%%", a->classes[second], a->probs[second] * 100.0);
         ui_text_in(a, FONT_SMALL, (Rect){v.x, y0 + hh + 22, v.w, 18}, 1, UI_DIM, line);
     }
     /* how to teach it this drawing, where there is room */
@@ -104,19 +112,19 @@ static void draw_probs(App *a) {
     ui_panel(a, r, "Probabilities");
     int blank = !a->has_ink || a->top < 0;
     if (blank) ui_text_in(a, FONT_SMALL, (Rect){r.x + 10, r.y + 7, r.w - 20, 16}, 2, UI_FAINT, "draw to see them");
-    int lw = 0;
+    int rh = a->lay.prob_row, f = rh < 17 ? FONT_SMALL : FONT_BODY, lw = 0; /* short rows: small type */
     for (int k = 0; k < a->nclass; k++) {
-        int w = ui_tw(a, FONT_BODY, a->classes[k]);
+        int w = ui_tw(a, f, a->classes[k]);
         if (w > lw) lw = w;
     }
-    int pw = ui_tw(a, FONT_BODY, "100.0%");
+    int pw = ui_tw(a, f, "100.0%");
     int x0 = r.x + 14 + lw, bx = x0 + 8, bw = r.w - (bx - r.x) - pw - 20;
     for (int k = 0; k < a->nclass; k++) {
-        int rh = a->lay.prob_row, y = r.y + 30 + k * rh;
+        int y = r.y + 30 + k * rh;
         int is_top = !blank && k == a->top;
         Rect lab = {r.x + 10, y, lw, rh - 2};
-        ui_text_in(a, is_top ? FONT_BOLD : FONT_BODY, lab, 2, is_top ? UI_TEXT : UI_DIM, a->classes[k]);
-        int bh = rh - 8;
+        ui_text_in(a, is_top && f == FONT_BODY ? FONT_BOLD : f, lab, 2, is_top ? UI_TEXT : UI_DIM, a->classes[k]);
+        int bh = rh - (rh < 17 ? 6 : 8);
         draw_rect(&a->dl, (Rect){bx, y + 3, bw, bh}, (Color){44, 47, 57, 255});
         if (!blank) {
             float p = a->probs[k];
@@ -125,9 +133,9 @@ static void draw_probs(App *a) {
             draw_rect(&a->dl, (Rect){bx, y + 3, w, bh}, bc);
             char pc[16];
             snprintf(pc, sizeof pc, "%.1f%%", p * 100.0);
-            ui_text_in(a, FONT_BODY, (Rect){bx + bw + 6, y, pw + 4, rh - 2}, 2, is_top ? UI_TEXT : UI_DIM, pc);
+            ui_text_in(a, f, (Rect){bx + bw + 6, y, pw + 4, rh - 2}, 2, is_top ? UI_TEXT : UI_DIM, pc);
         } else {
-            ui_text_in(a, FONT_BODY, (Rect){bx + bw + 6, y, pw + 4, rh - 2}, 2, UI_FAINT, "-");
+            ui_text_in(a, f, (Rect){bx + bw + 6, y, pw + 4, rh - 2}, 2, UI_FAINT, "-");
         }
     }
 }
