@@ -125,8 +125,19 @@ void ui_fmt_count(char *buf, size_t n, double v) {
     double av = fabs(v);
     if (av >= 1e6)
         snprintf(buf, n, "%.3gM", v / 1e6);
-    else if (av >= 1e3)
+    else if (av >= 1e4)
         snprintf(buf, n, "%.3gk", v / 1e3);
     else
-        snprintf(buf, n, "%.3g", v);
+        snprintf(buf, n, "%.0f", v);
+}
+
+void ui_fmt_scale(char *buf, size_t n, float s) {
+    if (!isfinite(s))
+        snprintf(buf, n, "?");
+    else if ((s != 0 && fabsf(s) < 0.001f) || fabsf(s) >= 1e4f)
+        snprintf(buf, n, "%.0e", (double)s); /* 1e-05, not 1.2e-05: the label keeps its width */
+    else if (fabsf(s) >= 10)
+        snprintf(buf, n, "%.0f", (double)s);
+    else
+        snprintf(buf, n, "%.2g", (double)s);
 }

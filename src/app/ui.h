@@ -47,7 +47,9 @@ void ui_panel(App *a, Rect r, const char *title);
 void ui_tooltip(App *a, const char *s);
 /* The same for a long text, broken into lines at spaces to fit the window (at most half its width). */
 void ui_tooltip_wrapped(App *a, const char *s);
-/* v in at most 4 significant characters: 950, 1.2k, 3.4M. */
+/* A count for an axis or a rate: exact below 10000 (2500), then 12.5k, 3.4M. */
 void ui_fmt_count(char *buf, size_t n, double v);
+/* A colour scale's magnitude in at most 5 characters: 0.32, 1.2, 12, 345, 1e-05, 2e+06. */
+void ui_fmt_scale(char *buf, size_t n, float s);
 
 #endif

@@ -18,8 +18,10 @@ static void gui_usage(FILE *f) {
             "  --models-dir DIR    where Ctrl+S saves and Ctrl+O looks (default ~/.local/share/digitrec/models)\n"
             "  --autosave DIR      where unsaved training is kept (timestamped files, the last 10 and the best;\n"
             "                      default $XDG_DATA_HOME/digitrec/autosave or ~/.local/share/digitrec/autosave)\n"
-            "  --size WxH          window size (default 1280x800)\n"
+            "  --size WxH          window size in screen pixels (default 1280x800 times the scale)\n"
             "  --scale S           UI scale, 1..3 (default: from the display's DPI)\n"
+            "  --threads N         kernel threads for training (default: the cores but one, at least 1;\n"
+            "                      the window draws on the one left)\n"
             "  --renderer R        surface (the default: redraws only what changed) or gl (SDL's\n"
             "                      accelerated renderer, whole frames)\n"
             "  --trace FILE        write JSON lines: layout, predictions, training publishes, saves\n"
@@ -55,7 +57,7 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
         }
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
-                                      "--size", "--scale", "--renderer", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
+                                      "--size", "--scale", "--threads", "--renderer", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
                                       "--export", "--compare", "--bench", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
@@ -126,6 +128,10 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
         } else if (!strcmp(name, "--scale")) {
             if (cli_double(name, v, 0.5, 4, &d) != 0) return -1;
             o->scale = d;
+        } else if (!strcmp(name, "--threads")) {
+            long t;
+            if (cli_int(name, v, 1, 64, &t) != 0) return -1;
+            o->threads = (int)t;
         } else if (!strcmp(name, "--renderer")) {
             if (strcmp(v, "surface") != 0 && strcmp(v, "gl") != 0) {
                 fprintf(stderr, "digitrec: --renderer expects surface or gl, got '%s'\n", v);

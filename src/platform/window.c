@@ -198,6 +198,9 @@ static int screen_target(Screen *sc) {
         if (!sc->ren) sc->gl = 0; /* no GL: the window surface will do */
     }
     if (!sc->ren) {
+        /* the system's own framebuffer (X11: shared memory), which shows just the rectangles given;
+           SDL would otherwise put the surface in a GL texture and present all of it */
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
         SDL_Surface *ws = SDL_GetWindowSurface(sc->win);
         sc->ren = ws ? SDL_CreateSoftwareRenderer(ws) : NULL;
     }
@@ -215,6 +218,8 @@ static void screen_show(Screen *sc, GuiRender *g, App *a) {
     int n = gui_render_changed(g, a, dirty);
     if (n > 0) SDL_UpdateWindowSurfaceRects(sc->win, dirty, n);
 }
+
+static double g_started; /* when window_main began: the first frame's latency is traced from it */
 
 static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     App *a = ss->app;
@@ -271,6 +276,7 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     AutoTrain at = {bench ? o->bench : o->train_for, 0, time_now(), 0, bench, bench ? NULL : o->compare};
     double t0 = time_now(), last_draw = -1;
     int quit = 0, cell_pending = o->cell_t >= 0, rc = 0, resized = 0;
+    double t_ready = time_now(); /* window, renderer and fonts made */
     /* --bench: frame times (ms) while training, and the counters when training began */
     double *frame_ms = NULL, ttrain0 = 0, part_ms[4] = {0};
     long nframes = 0, cap_frames = 0, steps0 = 0, samples0 = 0;
@@ -335,6 +341,9 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
             double t_draw = time_now();
             double t_present = t_draw;
             screen_show(&sc, &g, a); /* draws what changed and shows it: both counted as present */
+            if (last_draw < 0)
+                app_trace(a, "\"event\":\"first_frame\",\"ms\":%.1f,\"window_ms\":%.1f", (time_now() - g_started) * 1000,
+                          (t_ready - g_started) * 1000);
             last_draw = now;
             double ms = (time_now() - work_start) * 1000;
             worst_ms = ms > worst_ms ? ms : worst_ms;
@@ -374,6 +383,7 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
 }
 
 int window_main(const WindowOptions *o) {
+    g_started = time_now();
     char err[ERR_LEN];
     static char found[PLACES_PATH_LEN];
     PlacesEnv env;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common.h"
 #include "dataset.h"
@@ -105,7 +106,11 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     a->personal_n = s->personal.n;
     app_resize(a, a->w, a->h); /* the Mine button shows the count */
 
-    kernels_set_threads(1); /* the worker gets one core, the window keeps the other */
+    /* the worker's kernels get the cores but one; the window draws on the one left */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = o->threads > 0 ? o->threads : cores > 1 ? (int)(cores - 1) : 1;
+    kernels_set_threads(threads);
+    app_trace(a, "\"event\":\"threads\",\"kernels\":%d,\"cores\":%ld", threads, cores);
     WorkerSetup setup = {0};
     char data_dir[PLACES_PATH_LEN];
     if (places_mnist_dir(data_dir, sizeof data_dir, &env, o->data, e2) != 0) data_dir[0] = 0;

@@ -25,6 +25,7 @@ typedef struct {
     long seed;
     int seed_set;       /* --seed was given (else a loaded model's own seed is kept) */
     double scale;       /* UI scale, 0 = from the display's DPI */
+    int threads;        /* kernel threads for the worker, 0 = the cores but one (at least 1) */
     int size_set;       /* --size was given (in window pixels); else 1280x800 app pixels at the scale */
     int gl;             /* draw with SDL's accelerated renderer (whole frames) instead of the window surface */
 } WindowOptions;

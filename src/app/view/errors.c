@@ -35,8 +35,11 @@ static int label_width(const App *a) {
 
 static int acc_width(const App *a) { return ui_tw(a, FONT_SMALL, "100.0%") + 40; }
 
+static void gallery_fill(App *a);
+
 void errors_layout(App *a) {
     Rect H = a->lay.heat;
+    int cols0 = a->ex.gal_cols, rows0 = a->ex.gal_rows;
     int top = H.y + APP_TAB_H + 8;
     int lw = label_width(a), accw = acc_width(a);
     int gy = top + 80;                                   /* grid top: title, subtitle, captions, column header */
@@ -59,6 +62,8 @@ void errors_layout(App *a) {
     a->ex.gal_rows = (a->ex.gal_area.h + GAL_GAP) / (px + GAL_CAPTION + GAL_GAP);
     if (a->ex.gal_cols < 1) a->ex.gal_cols = 1;
     if (a->ex.gal_rows < 0) a->ex.gal_rows = 0;
+    /* a new page shape: the thumbnails are painted for it (else new slots show empty boxes) */
+    if ((a->ex.gal_cols != cols0 || a->ex.gal_rows != rows0) && a->ex.t >= 0) gallery_fill(a);
 }
 
 static Rect cell_rect(const App *a, int t, int p) {

@@ -108,7 +108,9 @@ void inside_draw(App *a) {
         ui_text(a, FONT_SMALL, kx, L.top + 22, UI_ORANGE, "orange: more ink");
         ui_text(a, FONT_SMALL, kx, L.top + 38, UI_ORANGE, ui_fit_right(a, FONT_SMALL, "here raises it", kw, fit, sizeof fit));
         ui_text(a, FONT_SMALL, kx, L.top + 60, UI_ACCENT, "blue: lowers it");
-        snprintf(buf, sizeof buf, "scale +-%.2g", (double)a->sal_scale);
+        char mag[16];
+        ui_fmt_scale(mag, sizeof mag, a->sal_scale);
+        snprintf(buf, sizeof buf, "scale \xc2\xb1%s", mag);
         ui_text(a, FONT_SMALL, kx, L.top + 82, UI_FAINT, buf);
         ui_text(a, FONT_SMALL, kx, L.top + 98, UI_FAINT, ui_fit_right(a, FONT_SMALL, "G: over the canvas", kw, fit, sizeof fit));
     }

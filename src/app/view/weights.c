@@ -15,7 +15,8 @@ void weights_layout(App *a) {
     const Net *net = &a->snap.net;
     Rect H = L->heat;
     int nl = net->params ? net->nlayers : 0;
-    int inner_x = H.x + 10, inner_w = H.w - 20 - 56; /* 56: colour bar and its labels */
+    /* right of the tiles: the colour bar and its labels, as wide as the widest scale label */
+    int inner_x = H.x + 10, inner_w = H.w - 20 - (28 + ui_tw(a, FONT_SMALL, "+0.088") + 6);
     int y = H.y + APP_TAB_H + 30;
     int avail = H.y + H.h - 10 - y;
     int deeper = nl > 1 ? nl - 1 : 0;
@@ -175,22 +176,22 @@ void weights_draw(App *a) {
         Rect cb = a->lay.colorbar;
         draw_image(&a->dl, IMG_COLORBAR, cb, (Rect){0, 0, 0, 0});
         draw_frame(&a->dl, cb, UI_BORDER);
-        char buf[32];
-        float s = a->heat_scale[0];
+        char buf[32], mag[16];
         int th = ui_fh(a, FONT_SMALL);
-        snprintf(buf, sizeof buf, "+%.2g", (double)s);
+        ui_fmt_scale(mag, sizeof mag, a->heat_scale[0]);
+        snprintf(buf, sizeof buf, "+%s", mag);
         ui_text(a, FONT_SMALL, cb.x + cb.w + 4, cb.y - 2, UI_DIM, buf);
         ui_text(a, FONT_SMALL, cb.x + cb.w + 4, cb.y + cb.h / 2 - th / 2, UI_DIM, "0");
-        snprintf(buf, sizeof buf, "-%.2g", (double)s);
+        snprintf(buf, sizeof buf, "-%s", mag);
         ui_text(a, FONT_SMALL, cb.x + cb.w + 4, cb.y + cb.h - th + 2, UI_DIM, buf);
     }
     for (int l = 1; l < net->nlayers; l++) {
         Rect R = a->lay.layer_rect[l];
         if (R.w <= 0 || R.h <= 0) continue;
-        char l1[128], l2[128], l3[64];
-        snprintf(l1, sizeof l1, "layers.%d.weight  %d x %d  (colour scale +-%.2g)", l, net->sizes[l + 1], net->sizes[l],
-                 (double)a->heat_scale[l]);
-        snprintf(l2, sizeof l2, "layers.%d.weight %dx%d +-%.2g", l, net->sizes[l + 1], net->sizes[l], (double)a->heat_scale[l]);
+        char l1[128], l2[128], l3[64], mag[16];
+        ui_fmt_scale(mag, sizeof mag, a->heat_scale[l]);
+        snprintf(l1, sizeof l1, "layers.%d.weight  %d \xc3\x97 %d  (colour scale \xc2\xb1%s)", l, net->sizes[l + 1], net->sizes[l], mag);
+        snprintf(l2, sizeof l2, "layers.%d.weight %d\xc3\x97%d \xc2\xb1%s", l, net->sizes[l + 1], net->sizes[l], mag);
         snprintf(l3, sizeof l3, "layer %d", l + 1);
         const char *lo[] = {l1, l2, l3, NULL};
         ui_text(a, FONT_SMALL, R.x, R.y - 18, UI_DIM, ui_first_fit(a, FONT_SMALL, R.w, lo));
