@@ -37,6 +37,7 @@ typedef struct {
     Color c;
     int x0, y0, x1, y1;      /* CMD_LINE */
     int font;                /* CMD_TEXT */
+    Rect box;                /* CMD_TEXT: the box ui_text_in aligned it in (w = 0: placed at a point) */
     size_t text_off;         /* CMD_TEXT: offset of a NUL-terminated string in the text pool */
     int image;               /* CMD_IMAGE */
     Rect src;                /* CMD_IMAGE */

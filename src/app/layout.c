@@ -70,15 +70,15 @@ static int layout_bar(App *a, int w, int h) {
     return y + bh + 7;
 }
 
-void app_resize(App *a, int w, int h) {
-    if (w < 640) w = 640;
-    if (h < 480) h = 480;
-    a->w = w, a->h = h;
+/* Lays everything out, with short labels (buttons without their key hints) or not. Returns 1 when
+ * something did not fit its place, so the caller can try short labels. */
+static int layout_all(App *a, int w, int h, int short_labels) {
     AppLayout *L = &a->lay;
     const int pad = 10;
     char buf[64];
+    int overflow = 0;
     a->nwidgets = 0;
-    L->short_labels = w < 1000; /* buttons without their key hints (the tooltips keep them) */
+    L->short_labels = short_labels;
     L->bar_h = layout_bar(a, w, h);
     L->status = (Rect){0, h - 26, w, 26};
     int top = L->bar_h + pad, bottom = h - 26 - pad, mh = bottom - top;
@@ -106,7 +106,10 @@ void app_resize(App *a, int w, int h) {
         Widget *c = add_widget(a, WID_CLEAR, (Rect){u->r.x - 6 - cw, top, cw, 22});
         int gw = ui_tw(a, FONT_SMALL, control_text(a, WID_SALIENCY, buf, sizeof buf)) + 14;
         Widget *g = add_widget(a, WID_SALIENCY, (Rect){c->r.x - 6 - gw, top, gw, 22});
-        if (g->r.x < L->canvas.x) g->r = (Rect){0, 0, 0, 0}; /* no room: G still toggles it */
+        if (g->r.x < L->canvas.x) { /* no room: G still toggles it */
+            g->r = (Rect){0, 0, 0, 0};
+            overflow = 1;
+        }
     }
 
     /* columns B (probabilities, curves) and C (the right panel) */
@@ -137,7 +140,17 @@ void app_resize(App *a, int w, int h) {
             add_widget(a, tabs[i], (Rect){tx, top + 5, tw1, APP_TAB_H - 6});
             tx += tw1 + 4;
         }
+        overflow |= tx - 4 > L->heat.x + L->heat.w - 4;
     }
+    return overflow;
+}
+
+void app_resize(App *a, int w, int h) {
+    if (w < 640) w = 640;
+    if (h < 480) h = 480;
+    a->w = w, a->h = h;
+    if (layout_all(a, w, h, w < 1000)) layout_all(a, w, h, 1); /* the tooltips keep the key hints */
+    AppLayout *L = &a->lay;
     weights_layout(a);
     errors_layout(a);
     app_trace(a, "\"event\":\"layout\",\"window\":[%d,%d],\"canvas\":[%d,%d,%d,%d]", w, h, L->canvas.x, L->canvas.y,

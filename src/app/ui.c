@@ -38,7 +38,9 @@ void ui_textf(App *a, int font, int x, int y, Color c, const char *fmt, ...) {
 void ui_text_in(App *a, int font, Rect r, int align, Color c, const char *s) {
     int w = ui_tw(a, font, s), h = ui_fh(a, font);
     int x = align == 1 ? r.x + (r.w - w) / 2 : align == 2 ? r.x + r.w - w : r.x;
+    int n = a->dl.n;
     draw_text(&a->dl, font, x, r.y + (r.h - h) / 2, w, h, c, s);
+    if (a->dl.n > n) a->dl.cmds[n].box = r; /* kept for the layout tests: does the text fit it? */
 }
 
 const char *ui_fit_left(const App *a, int font, const char *s, int width, char *buf, size_t n) {
@@ -127,8 +129,10 @@ void ui_fmt_count(char *buf, size_t n, double v) {
         snprintf(buf, n, "%.3gM", v / 1e6);
     else if (av >= 1e4)
         snprintf(buf, n, "%.3gk", v / 1e3);
-    else
+    else if (v == floor(v))
         snprintf(buf, n, "%.0f", v);
+    else
+        snprintf(buf, n, "%.3g", v);
 }
 
 void ui_fmt_scale(char *buf, size_t n, float s) {

@@ -259,7 +259,8 @@ void errors_draw(App *a) {
     const TestView *v = cur_view(a);
     int top = H.y + APP_TAB_H + 8;
     char buf[256], fit[256];
-    ui_text(a, FONT_BOLD, H.x + 10, top, UI_TEXT, "Confusion matrix on the test set");
+    const char *title[] = {"Confusion matrix on the test set", "Confusion matrix", NULL};
+    ui_text(a, FONT_BOLD, H.x + 10, top, UI_TEXT, ui_first_fit(a, FONT_BOLD, H.w - 20, title));
     if (!v) {
         const char *m = a->snap.have_data ? "measuring the test set..."
                         : a->snap.data_loading ? "loading the test set..."
@@ -286,11 +287,12 @@ void errors_draw(App *a) {
         ui_text_in(a, hf, (Rect){G.x + p * cs, G.y - 18, cs, 16}, 1, p == a->ex.p ? UI_TEXT : UI_DIM, cut);
     }
     int cfont = count_font(a, v, K);
+    int rf = ui_fh(a, FONT_SMALL) <= cs + 1 ? FONT_SMALL : FONT_TINY; /* rows shorter than the type: smaller type */
     for (int t = 0; t < K; t++) {
         long row = 0;
         for (int p = 0; p < K; p++) row += v->confusion[t][p];
-        ui_text_in(a, FONT_SMALL, (Rect){G.x - lw - 8, G.y + t * cs, lw + 2, cs}, 2, t == a->ex.t ? UI_TEXT : UI_DIM,
-                   ui_fit_right(a, FONT_SMALL, a->classes[t], lw, fit, sizeof fit));
+        ui_text_in(a, rf, (Rect){G.x - lw - 8, G.y + t * cs, lw + 2, cs}, 2, t == a->ex.t ? UI_TEXT : UI_DIM,
+                   ui_fit_right(a, rf, a->classes[t], lw, fit, sizeof fit));
         for (int p = 0; p < K; p++) {
             Rect r = cell_rect(a, t, p);
             long c = v->confusion[t][p];
@@ -319,10 +321,12 @@ void errors_draw(App *a) {
             Color track = {44, 47, 57, 255};
             draw_rect(&a->dl, tr, track);
             draw_rect(&a->dl, (Rect){tr.x, tr.y, (int)(bw * acc + 0.5), 6}, acc < 0.95 ? UI_AMBER : UI_GREEN);
-            ui_text_in(a, FONT_SMALL, (Rect){ax + bw + 4, G.y + t * cs, aw - bw - 4, cs}, 2, acc < 0.95 ? UI_AMBER : UI_DIM, buf);
+            ui_text_in(a, rf, (Rect){ax + bw + 4, G.y + t * cs, aw - bw - 4, cs}, 2, acc < 0.95 ? UI_AMBER : UI_DIM, buf);
         }
     }
-    ui_text_in(a, FONT_SMALL, (Rect){G.x + G.w + 12, G.y - 18, acc_width(a), 16}, 2, UI_FAINT, "class accuracy");
+    const char *head[] = {"class accuracy", "accuracy", "acc", NULL};
+    ui_text_in(a, FONT_SMALL, (Rect){G.x + G.w + 12, G.y - 18, acc_width(a), 16}, 2, UI_FAINT,
+               ui_first_fit(a, FONT_SMALL, acc_width(a), head));
     if (a->ex.hover_t >= 0) {
         Rect r = cell_rect(a, a->ex.hover_t, a->ex.hover_p);
         draw_frame(&a->dl, r, UI_DIM);
@@ -367,7 +371,7 @@ void errors_draw(App *a) {
         draw_frame(&a->dl, (Rect){r.x - 1, r.y - 1, r.w + 2, r.h + 2}, k == a->ex.hover_thumb ? UI_TEXT : UI_BORDER);
         float pp = v->prob[(size_t)i * v->K + a->ex.p];
         snprintf(buf, sizeof buf, "%.0f%%", pp * 100.0);
-        if (ui_tw(a, FONT_SMALL, buf) > r.w + GAL_GAP - 2) snprintf(buf, sizeof buf, "%.0f", pp * 100.0); /* tiny thumbnails */
+        if (ui_tw(a, FONT_SMALL, buf) > r.w) snprintf(buf, sizeof buf, "%.0f", pp * 100.0); /* tiny thumbnails */
         ui_text_in(a, FONT_SMALL, (Rect){r.x, r.y + r.h + 1, r.w, GAL_CAPTION - 1}, 1,
                    a->ex.t == a->ex.p ? UI_GREEN : UI_RED, buf);
     }

@@ -84,7 +84,8 @@ void inside_draw(App *a) {
     const Net *net = &a->snap.net;
     int top = H.y + APP_TAB_H + 8;
     char buf[160], fit[160];
-    ui_text(a, FONT_BOLD, H.x + 10, top, UI_TEXT, "Inside the network, for this drawing");
+    const char *title[] = {"Inside the network, for this drawing", "Inside the network", "Inside", NULL};
+    ui_text(a, FONT_BOLD, H.x + 10, top, UI_TEXT, ui_first_fit(a, FONT_BOLD, H.w - 20, title));
     if (!net->params) return;
     if (!a->probe_ok) {
         ui_text(a, FONT_SMALL, H.x + 10, top + 26, UI_DIM, "Draw a digit to see what each layer makes of it.");
@@ -95,7 +96,8 @@ void inside_draw(App *a) {
     const char *cls = a->classes[a->top];
     /* the input and its saliency map */
     int x0 = H.x + 10, img = L.img;
-    ui_text(a, FONT_SMALL, x0, L.top, UI_DIM, "input (28x28)");
+    const char *inl[] = {"input (28x28)", "input", NULL};
+    ui_text(a, FONT_SMALL, x0, L.top, UI_DIM, ui_first_fit(a, FONT_SMALL, img + 20, inl));
     draw_image(&a->dl, IMG_PREVIEW, (Rect){x0, L.top + 18, img, img}, (Rect){0, 0, 0, 0});
     draw_frame(&a->dl, (Rect){x0 - 1, L.top + 17, img + 2, img + 2}, UI_BORDER);
     int x1 = x0 + img + 24;
@@ -104,15 +106,16 @@ void inside_draw(App *a) {
     draw_image(&a->dl, IMG_SAL_MAP, (Rect){x1, L.top + 18, img, img}, (Rect){0, 0, 0, 0});
     draw_frame(&a->dl, (Rect){x1 - 1, L.top + 17, img + 2, img + 2}, UI_BORDER);
     int kx = x1 + img + 12, kw = H.x + H.w - 10 - kx;
-    if (kw >= 80) {
-        ui_text(a, FONT_SMALL, kx, L.top + 22, UI_ORANGE, "orange: more ink");
-        ui_text(a, FONT_SMALL, kx, L.top + 38, UI_ORANGE, ui_fit_right(a, FONT_SMALL, "here raises it", kw, fit, sizeof fit));
-        ui_text(a, FONT_SMALL, kx, L.top + 60, UI_ACCENT, "blue: lowers it");
-        char mag[16];
+    if (kw >= 80) { /* the key, as many lines as fit beside the pictures */
+        char mag[16], sc[32];
         ui_fmt_scale(mag, sizeof mag, a->sal_scale);
-        snprintf(buf, sizeof buf, "scale \xc2\xb1%s", mag);
-        ui_text(a, FONT_SMALL, kx, L.top + 82, UI_FAINT, buf);
-        ui_text(a, FONT_SMALL, kx, L.top + 98, UI_FAINT, ui_fit_right(a, FONT_SMALL, "G: over the canvas", kw, fit, sizeof fit));
+        snprintf(sc, sizeof sc, "scale \xc2\xb1%s", mag);
+        const struct { int dy; Color c; const char *s; } key[] = {
+            {22, UI_ORANGE, "orange: more ink"}, {38, UI_ORANGE, "here raises it"}, {60, UI_ACCENT, "blue: lowers it"},
+            {82, UI_FAINT, sc}, {98, UI_FAINT, "G: over the canvas"}};
+        int bottom = L.top + 18 + img + 2, th = ui_fh(a, FONT_SMALL);
+        for (int i = 0; i < 5 && L.top + key[i].dy + th <= bottom; i++)
+            ui_text(a, FONT_SMALL, kx, L.top + key[i].dy, key[i].c, ui_fit_right(a, FONT_SMALL, key[i].s, kw, fit, sizeof fit));
     }
     /* hidden layers */
     const Saliency *s = &a->probe;

@@ -75,8 +75,8 @@ static void axes_draw(App *a, const Axes *ax, int yfmt, const char *xlabel) {
     }
     draw_frame(&a->dl, in, UI_BORDER);
     int xw = ui_tw(a, FONT_SMALL, xlabel);
-    if (ax->compact)
-        draw_text(&a->dl, FONT_SMALL, in.x - 46, in.y + in.h + 4, xw, th, UI_FAINT, xlabel);
+    if (ax->compact) /* left of the tick labels, under the lowest y label */
+        draw_text(&a->dl, FONT_SMALL, in.x - 46, in.y + in.h + th / 2 + 1, xw, th, UI_FAINT, xlabel);
     else
         draw_text(&a->dl, FONT_SMALL, in.x + in.w - xw, in.y + in.h + 4 + th, xw, th, UI_FAINT, xlabel);
 }
@@ -220,7 +220,7 @@ static int plot_legend(App *a, Rect r, int acc, int x0, int right) {
 
 /* The axes' box under the legend, with room for tick labels (and, unless compact, the x label). */
 static Rect plot_area(const App *a, Rect r, int top) {
-    int below = r.h < PLOT_COMPACT_H ? ui_fh(a, FONT_SMALL) + 8 : 38;
+    int th = ui_fh(a, FONT_SMALL), below = r.h < PLOT_COMPACT_H ? th + th / 2 + 5 : 38;
     return (Rect){r.x + 54, top, r.w - 70, r.y + r.h - below - top};
 }
 
