@@ -84,7 +84,10 @@ void app_on_snapshot(App *a) {
         }
     }
     weights_layout(a);
-    weights_paint(a);
+    /* the weight pictures change little from one publish to the next: while training they are
+       repainted at most four times a second, and only when they show (else at the next frame) */
+    a->weights_stale = 1;
+    app_paint_weights(a, s->generation != a->painted_gen || !s->running);
     errors_on_snapshot(a);
     if (s->status_seq != a->seen_status_seq) {
         a->seen_status_seq = s->status_seq;
@@ -289,8 +292,17 @@ static void draw_right(App *a) {
         weights_draw(a);
 }
 
+void app_paint_weights(App *a, int now_anyway) {
+    if (!a->weights_stale) return;
+    double t = time_now();
+    if (!now_anyway && (a->tab != TAB_WEIGHTS || t - a->weights_at < 0.25)) return;
+    weights_paint(a);
+    a->weights_at = t, a->weights_stale = 0, a->painted_gen = a->snap.generation;
+}
+
 void app_frame(App *a, double now) {
     a->now = now;
+    app_paint_weights(a, 0);
     drawlist_clear(&a->dl);
     draw_rect(&a->dl, (Rect){0, 0, a->w, a->h}, UI_BG);
     bars_draw_top(a);

@@ -271,6 +271,9 @@ typedef struct App {
 
     AppImage img[IMG_COUNT];
     float heat_scale[NET_MAX_LAYERS];
+    double weights_at;       /* when the weight pictures were last painted (time_now) */
+    int weights_stale;       /* a snapshot came since, not painted yet */
+    unsigned long painted_gen; /* the generation they show */
 
     Action act[APP_MAX_ACTIONS];
     int nact;
@@ -386,5 +389,8 @@ void app_open_data(App *a);
 void app_on_snapshot(App *a);
 /* Builds this frame's draw list (a->dl) for time now (seconds). */
 void app_frame(App *a, double now);
+/* Repaints the weight pictures from the snapshot if one came since they were painted: at once
+ * with now_anyway, else only when they show and a quarter second has passed. */
+void app_paint_weights(App *a, int now_anyway);
 
 #endif

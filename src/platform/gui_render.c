@@ -228,8 +228,12 @@ static void upload_images(GuiRender *g, const App *a) {
             if (!g->tex[i]) continue;
             g->tex_w[i] = im->w, g->tex_h[i] = im->h;
             SDL_SetTextureScaleMode(g->tex[i], im->smooth ? SDL_ScaleModeLinear : SDL_ScaleModeNearest);
-            SDL_SetTextureBlendMode(g->tex[i], SDL_BLENDMODE_BLEND); /* overlays have alpha; opaque images are 255 */
         }
+        /* overlays have alpha; an opaque image is copied without blending, which costs a software
+           renderer most of the blit */
+        int opaque = 1;
+        for (size_t p = 3; p < (size_t)im->w * im->h * 4 && opaque; p += 4) opaque = im->rgba[p] == 255;
+        SDL_SetTextureBlendMode(g->tex[i], opaque ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
         SDL_UpdateTexture(g->tex[i], NULL, im->rgba, im->w * 4);
         g->tex_ver[i] = im->version;
     }

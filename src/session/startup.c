@@ -203,10 +203,9 @@ void bench_report(const App *a, double wall, long steps0, long samples0, double 
     double tt = a->snap.t_train - ttrain0;
     printf("bench-window: seconds=%.3f steps=%ld samples=%ld samples_per_second=%.1f step_samples_per_second=%.1f "
            "frames=%ld fps=%.1f frame_ms_median=%.3f frame_ms_p99=%.3f frame_ms_max=%.3f "
-           "mean_ms_input=%.3f mean_ms_layout=%.3f mean_ms_draw=%.3f mean_ms_present=%.3f\n",
+           "mean_ms_input=%.3f mean_ms_layout=%.3f mean_ms_show=%.3f\n",
            wall, steps, samples, wall > 0 ? samples / wall : 0.0, tt > 0 ? samples / tt : 0.0, n,
            wall > 0 ? n / wall : 0.0, n ? ms[n / 2] : 0.0, n ? ms[(long)(0.99 * (double)(n - 1) + 0.5)] : 0.0,
-           n ? ms[n - 1] : 0.0, n ? part[0] / n : 0.0, n ? part[1] / n : 0.0, n ? part[2] / n : 0.0,
-           n ? part[3] / n : 0.0);
+           n ? ms[n - 1] : 0.0, n ? part[0] / n : 0.0, n ? part[1] / n : 0.0, n ? (part[2] + part[3]) / n : 0.0);
     fflush(stdout);
 }
