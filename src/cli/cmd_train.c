@@ -196,6 +196,13 @@ int cmd_train(int argc, char **argv) {
     kernels_set_threads((int)threads);
 
     if (cli_check_data("train", data) != 0) return EXIT_RUNTIME;
+    /* Ctrl+C (and SIGTERM) from here on ends the run after the current step: installed before the
+       data loads, so an early one is not lost (a shell's background job inherits SIGINT ignored) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     const char *dir = dataset_default_dir(data);
     Dataset train = {0}, test = {0};
     if (dataset_load_dir(dir, &train, &test, err) != 0) {
@@ -262,14 +269,10 @@ int cmd_train(int argc, char **argv) {
     if (!quiet)
         fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, %ld threads\n",
                 arch, net.nparams, train.name, train.n, test.n, optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
     double last_draw = 0;
     int nonfinite = 0, diverged = 0;
     for (;;) {
+        if (g_interrupted && t.step > 0) break; /* at least one step: what is written was trained */
         StepStatus st = trainer_step(&t);
         if (st == STEP_DONE) break;
         if (st == STEP_NONFINITE || st == STEP_DIVERGED) {
