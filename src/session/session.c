@@ -503,6 +503,7 @@ int session_apply(Session *s) {
 int session_close(Session *s, char *msg, size_t n) {
     App *a = s->app;
     if (msg && n) msg[0] = 0;
+    session_save_settings(s); /* before the worker goes: the snapshot says which data is in use */
     if (!s->worker) return 0;
     worker_stop(s->worker, &a->snap);
     s->worker = NULL;
