@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "controls.h"
+#include "optim.h"
 #include "ui.h"
 #include "view/view.h"
 
@@ -289,8 +290,26 @@ static void draw_right(App *a) {
         weights_draw(a);
 }
 
+/* The controls' values and the keyboard's focus, traced when they change (scripts that drive the
+ * window read them). */
+static void trace_controls(App *a) {
+    if (!a->trace) return;
+    char line[sizeof a->traced_controls], net[96];
+    const TrainConfig *t = &a->ctl.train;
+    net_sizes_str(a->ctl.sizes, a->ctl.nlayers, net, sizeof net);
+    snprintf(line, sizeof line,
+             "\"network\":\"%s\",\"optimizer\":\"%s\",\"lr\":%g,\"schedule\":\"%s\",\"batch\":%d,\"epochs\":%d,\"seed\":%lu,"
+             "\"focus\":\"%s\"",
+             net, optim_name(t->opt), (double)t->lr, t->schedule == SCHED_COSINE ? "cosine" : "const", t->batch, t->epochs,
+             (unsigned long)t->seed, a->focus >= 0 ? control(a->focus)->caption : "");
+    if (!strcmp(line, a->traced_controls)) return;
+    memcpy(a->traced_controls, line, sizeof line);
+    app_trace(a, "\"event\":\"controls\",%s", line);
+}
+
 void app_frame(App *a, double now) {
     a->now = now;
+    trace_controls(a);
     drawlist_clear(&a->dl);
     draw_rect(&a->dl, (Rect){0, 0, a->w, a->h}, UI_BG);
     bars_draw_top(a);

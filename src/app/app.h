@@ -276,6 +276,7 @@ typedef struct App {
     int nact;
     DrawList dl;
 
+    char traced_controls[320]; /* the controls' values as last traced (a "controls" event when they change) */
     TraceFn trace;           /* NULL: no trace */
     void *trace_ud;
     TextWidthFn text_width;
