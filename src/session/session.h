@@ -123,9 +123,25 @@ void session_personal_dir_for(const char *root, const char classes[][DATASET_CLA
                               size_t n);
 /* Adds path at the top of the recent-files list (best effort). */
 void session_remember(Session *s, const char *path);
-/* Fills the app's Open dialog: the models folder's *.safetensors (sorted), then the recent files
- * that still exist. */
+/* Fills the app's Open dialog (Ctrl+O): the folder it last showed this run, else the models
+ * folder: "..", its subfolders and its *.safetensors files, each model with its architecture,
+ * test accuracy, dataset and date read from its header alone (a file that is not a readable model
+ * is listed, marked, with why), then the recent files that still exist; sorted as the dialog asks.
+ * A models folder that does not exist yet lists as empty. Clears the path box. */
 void session_list_models(Session *s);
+/* text typed into the Open dialog, or a row's path: ~ is the home folder, a relative path is
+ * relative to the folder shown. A folder is listed; a file is opened as the model (the dialog
+ * closes); anything else, or a model that will not open, is one line in the dialog. */
+void session_open_path(Session *s, const char *text);
+/* text as a path: "~/..." under HOME, relative ones under base (NULL: as they are), existing
+ * folders resolved (realpath), into out (n bytes). Returns 0, or -1 when text is empty or too long. */
+int session_resolve_path(const char *text, const char *base, char *out, size_t n);
+/* Fills the Save As dialog: the models folder and the generated name (as Ctrl+S would use). */
+void session_save_as_name(Session *s);
+/* Save As text: a name in the models folder, or a path (its folders made); ".safetensors" added
+ * when missing. An existing file is not written unless replace is set: the dialog asks first.
+ * Written atomically and remembered as Ctrl+S does; a failure is one line in the dialog. */
+void session_save_as(Session *s, const char *text, int replace);
 /* mkdir -p of the folder part of path (best effort: a real failure shows when it is written). */
 void session_make_dirs_for(const char *path);
 /* Puts the picture in path (PNG, JPEG, BMP, PGM) on the canvas: the paper found and removed, the
