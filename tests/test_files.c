@@ -482,6 +482,10 @@ int main(void) {
     a->show_help = 1;
     app_frame(a, 6);
     CHECK(text_cmd(a, "Ctrl+Shift+S, right-click Save") != NULL, "the help lists Save As");
+    app_resize(a, 800, 560);
+    app_frame(a, 6.1);
+    check_inside_dialog(a, "the help at 800x560");
+    app_resize(a, 1280, 800);
     a->show_help = 0;
 
     char msg[800];

@@ -31,10 +31,10 @@ void help_draw(App *a) {
         {"click a value", "type it, e.g. 0.003 for LR, 784-256-10 for Network, Enter"}, {"L", "log scale for the loss"},
         {"Ctrl+0 ... Ctrl+9", "keep the drawing as your example of that class"},
         {"Ctrl+Backspace", "remove your last example"}, {"P", "mix your examples into training (on/off)"},
-        {"Ctrl+S", "save the network into the models folder (a new generated name)"},
+        {"Ctrl+S", "save into the models folder under a new generated name"},
         {"Ctrl+Shift+S, right-click Save", "save as: a name or a path; asks before replacing a file"},
-        {"Ctrl+O", "open: browse folders (Enter, double click; Backspace goes up), type a path, recent files"},
-        {"in Open: click a column, Ctrl+1..5", "sort by name, network, accuracy, data, date (again: reverse)"},
+        {"Ctrl+O", "open: folders (Enter goes in), a typed path, recent files"},
+        {"in Open: Backspace, Ctrl+1..5", "up a folder; sort by a column (a click on it too)"},
         {"Ctrl+E", "export: history CSV, canvas, weights, curves (PNG)"},
         {"drop a .safetensors file", "load it"}, {"Ctrl+D, drop a folder", "train on other data (MNIST, Fashion-MNIST, IDX)"},
         {"? / F1", "this help"}, {"Esc", "close"}, {"Ctrl+Q", "quit"}};
