@@ -336,8 +336,11 @@ int main(void) {
     CHECK(session_apply(&sess) == 0, "apply");
     CHECK((a->msg_sev == SEV_ERROR), "run without a worker reports an error");
     session_list_models(&sess);
-    CHECK(a->open.nmodels == 1 && strstr(a->open.files[0], "/models/digitrec-softmax-"), "the save is listed: %d %s", a->open.nmodels,
-          a->open.files[0]);
+    int listed = -1;
+    for (int i = 0; i < a->open.nlocal; i++)
+        if (a->open.ent[i].kind == OPEN_MODEL && strstr(a->open.ent[i].path, "/models/digitrec-softmax-")) listed = i;
+    CHECK(listed >= 0 && !strcmp(a->open.ent[listed].arch, "784-10"), "the save is listed with its sizes: %d of %d", listed,
+          a->open.nlocal);
 
     fclose(trace);
     free(trace_buf);

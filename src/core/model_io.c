@@ -4,6 +4,7 @@
 #include "model_io.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -550,35 +551,62 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
 /* Parses a safetensors buffer into a new net (and meta, when not NULL: the file's __metadata__
  * verbatim, empty when the file has none). A file without metadata loads with softmax output and
  * the bias mode its tensors show. On failure *net and *meta are untouched and nothing is allocated. */
-int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err) {
-    if (len < 8) return err_set(err, "model: %zu bytes, too short for a safetensors file (8-byte header length)", len);
+/* Checks the 8-byte header length and the JSON header of a file of total bytes, of which buf holds
+ * the first avail (at least 8 + the header length, or the file is reported truncated). Returns the
+ * parsed header (caller deletes) with *hlen_out set, or NULL with err. */
+static cJSON *header_json(const uint8_t *buf, size_t avail, uint64_t total, uint64_t *hlen_out, char *err) {
+    if (avail < 8 || total < 8) {
+        err_set(err, "model: %llu bytes, too short for a safetensors file (8-byte header length)",
+                (unsigned long long)(total < avail ? total : avail));
+        return NULL;
+    }
     uint64_t hlen = 0;
     for (int i = 0; i < 8; i++) hlen |= (uint64_t)buf[i] << (8 * i);
-    if (hlen == 0) return err_set(err, "model: header length is 0");
-    if (hlen > HEADER_MAX)
-        return err_set(err, "model: header length %llu exceeds the %llu-byte limit", (unsigned long long)hlen,
-                       (unsigned long long)HEADER_MAX);
-    if (hlen > len - 8)
-        return err_set(err, "model: header length %llu exceeds the %zu bytes after it (truncated file?)",
-                       (unsigned long long)hlen, len - 8);
+    if (hlen == 0) {
+        err_set(err, "model: header length is 0");
+        return NULL;
+    }
+    if (hlen > HEADER_MAX) {
+        err_set(err, "model: header length %llu exceeds the %llu-byte limit", (unsigned long long)hlen,
+                (unsigned long long)HEADER_MAX);
+        return NULL;
+    }
+    if (hlen > total - 8 || hlen > avail - 8) {
+        err_set(err, "model: header length %llu exceeds the %llu bytes after it (truncated file?)",
+                (unsigned long long)hlen, (unsigned long long)((total < avail ? total : avail) - 8));
+        return NULL;
+    }
     const char *hdr = (const char *)buf + 8;
-    if (hdr[0] != '{') return err_set(err, "model: header is not a JSON object (must start with '{')");
-
+    if (hdr[0] != '{') {
+        err_set(err, "model: header is not a JSON object (must start with '{')");
+        return NULL;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
     if (!root) {
         size_t at = end && end >= hdr && end <= hdr + hlen ? (size_t)(end - hdr) : 0;
-        return err_set(err, "model: header is not valid JSON (at byte %zu of %llu)", at, (unsigned long long)hlen);
+        err_set(err, "model: header is not valid JSON (at byte %zu of %llu)", at, (unsigned long long)hlen);
+        return NULL;
     }
     for (const char *p = end; p < hdr + hlen; p++)
         if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
             cJSON_Delete(root);
-            return err_set(err, "model: header has bytes after the JSON object (at byte %zu)", (size_t)(p - hdr));
+            err_set(err, "model: header has bytes after the JSON object (at byte %zu)", (size_t)(p - hdr));
+            return NULL;
         }
     if (!cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return err_set(err, "model: header is not a JSON object");
+        err_set(err, "model: header is not a JSON object");
+        return NULL;
     }
+    *hlen_out = hlen;
+    return root;
+}
+
+int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err) {
+    uint64_t hlen = 0;
+    cJSON *root = header_json(buf, len, len, &hlen, err);
+    if (!root) return -1;
 
     const uint8_t *data = buf + 8 + hlen;
     size_t data_len = len - 8 - (size_t)hlen;
@@ -635,6 +663,73 @@ int model_load(const char *path, Net *net, ModelMeta *meta, char *err) {
     }
     char e[ERR_LEN];
     int rc = model_parse(buf, len, net, meta, e);
+    free(buf);
+    if (rc != 0) return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
+    return 0;
+}
+
+/* ---- the header alone ---------------------------------------------------------------------- */
+
+int model_parse_meta(const uint8_t *buf, size_t avail, uint64_t total, ModelMeta *meta, int *sizes, int *nlayers,
+                     char *err) {
+    uint64_t hlen = 0;
+    cJSON *root = header_json(buf, avail, total, &hlen, err);
+    if (!root) return -1;
+    TensorInfo ts[MAX_TENSORS];
+    int nts = 0, sz[NET_MAX_LAYERS + 1], L = 0, output_relu = 0;
+    BiasMode bias = BIAS_NEURON;
+    ModelMeta *m = xcalloc(1, sizeof *m);
+    if (!m) {
+        cJSON_Delete(root);
+        return err_set(err, "model: out of memory");
+    }
+    /* the data section's size comes from the file's size: every tensor is checked against it */
+    int rc = header_check(root, (size_t)(total - 8 - hlen), ts, &nts, sz, &L, &bias, &output_relu, m, err);
+    cJSON_Delete(root);
+    if (rc == 0) {
+        if (meta) *meta = *m;
+        if (sizes) memcpy(sizes, sz, sizeof(int) * (size_t)(L + 1));
+        if (nlayers) *nlayers = L;
+    }
+    free(m);
+    return rc;
+}
+
+int model_read_meta(const char *path, ModelMeta *meta, int *sizes, int *nlayers, char *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return err_set(err, "%s: not a regular file", path);
+    }
+    uint64_t total = (uint64_t)st.st_size;
+    if (total > (uint64_t)MODEL_MAX_FILE) {
+        fclose(f);
+        return err_set(err, "%s: %llu bytes, larger than the %zu-byte model limit", path, (unsigned long long)total,
+                       (size_t)MODEL_MAX_FILE);
+    }
+    uint8_t len8[8] = {0};
+    size_t got = fread(len8, 1, 8, f);
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)len8[i] << (8 * i);
+    /* only as much as the header claims, within the limits header_json checks again */
+    size_t want = got < 8 ? got : hlen > HEADER_MAX || hlen > total - 8 ? 8 : (size_t)(8 + hlen);
+    uint8_t *buf = malloc(want ? want : 1);
+    if (!buf) {
+        fclose(f);
+        return err_set(err, "%s: out of memory for its header", path);
+    }
+    memcpy(buf, len8, got < 8 ? got : 8);
+    size_t have = got < 8 ? got : 8 + fread(buf + 8, 1, want - 8, f);
+    int read_failed = ferror(f);
+    fclose(f);
+    if (read_failed) {
+        free(buf);
+        return err_set(err, "%s: read error", path);
+    }
+    char e[ERR_LEN];
+    int rc = model_parse_meta(buf, have, total, meta, sizes, nlayers, e);
     free(buf);
     if (rc != 0) return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
     return 0;

@@ -46,4 +46,17 @@ int model_save(const char *path, const Net *net, const ModelMeta *meta, char *er
 int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err);
 int model_load(const char *path, Net *net, ModelMeta *meta, char *err);
 
+/* What a model file says about itself without reading its weights: the header is parsed and
+ * checked as model_parse checks it (every tensor's name, dtype, shape and offsets against the
+ * data the file's size leaves, the metadata against the tensors), so a file it accepts differs
+ * from one model_load accepts only in its weight values. From memory: buf holds the first avail
+ * bytes (at least 8 + the header) of a file of total bytes. meta (the __metadata__ verbatim),
+ * sizes (NET_MAX_LAYERS + 1 ints: the layer widths, input first) and nlayers may each be NULL;
+ * they are written only on success. Returns 0, or -1 with err. */
+int model_parse_meta(const uint8_t *buf, size_t avail, uint64_t total, ModelMeta *meta, int *sizes, int *nlayers,
+                     char *err);
+/* The same from a file: reads its 8-byte length and its header only (at most 100 MB, the header
+ * limit); errors start with the path. */
+int model_read_meta(const char *path, ModelMeta *meta, int *sizes, int *nlayers, char *err);
+
 #endif

@@ -414,7 +414,8 @@ int session_export(Session *s, char *prefix_out, size_t n) {
 /* Actions that can run without a training worker. */
 static int needs_worker(ActionType t) {
     return t != ACT_SAVE && t != ACT_QUIT && t != ACT_QUIT_DISCARD && t != ACT_PERSONAL_ADD && t != ACT_PERSONAL_UNDO &&
-           t != ACT_EXPORT && t != ACT_LIST_MODELS && t != ACT_LIST_DATA && t != ACT_RESTORE_NO;
+           t != ACT_EXPORT && t != ACT_LIST_MODELS && t != ACT_LIST_DATA && t != ACT_RESTORE_NO && t != ACT_SAVE_AS_NAME &&
+           t != ACT_SAVE_AS && t != ACT_OPEN_PATH;
 }
 
 int session_apply(Session *s) {
@@ -483,6 +484,9 @@ int session_apply(Session *s) {
         case ACT_EXPORT: session_export(s, NULL, 0); break;
         case ACT_DATA: data_action(s, x->path); break;
         case ACT_LIST_MODELS: session_list_models(s); break;
+        case ACT_OPEN_PATH: session_open_path(s, x->path); break;
+        case ACT_SAVE_AS_NAME: session_save_as_name(s); break;
+        case ACT_SAVE_AS: session_save_as(s, x->path, x->arg); break;
         case ACT_LIST_DATA: list_data(s); break;
         case ACT_DROP: drop_action(s, x->path); break;
         case ACT_MIX:
@@ -503,6 +507,7 @@ int session_apply(Session *s) {
 int session_close(Session *s, char *msg, size_t n) {
     App *a = s->app;
     if (msg && n) msg[0] = 0;
+    session_save_settings(s); /* before the worker goes: the snapshot says which data is in use */
     if (!s->worker) return 0;
     worker_stop(s->worker, &a->snap);
     s->worker = NULL;
