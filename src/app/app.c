@@ -58,6 +58,18 @@ void app_free(App *a) {
     memset(a, 0, sizeof *a);
 }
 
+/* Repaints the weight pictures from the snapshot if one came since they were painted: at once
+ * with now_anyway, else only when they show and a quarter second has passed (app_set_tab clears
+ * weights_at so the first frame on the tab paints). */
+static void app_paint_weights(App *a, int now_anyway) {
+    if (!a->weights_stale) return;
+    double t = time_now();
+    if (!now_anyway && (a->tab != TAB_WEIGHTS || t - a->weights_at < 0.25)) return;
+    weights_paint(a);
+    a->weights_at = t, a->weights_stale = 0, a->painted_gen = a->snap.generation;
+}
+
+
 /* ---- a new snapshot ---- */
 
 void app_on_snapshot(App *a) {
@@ -316,13 +328,6 @@ static void draw_right(App *a) {
         weights_draw(a);
 }
 
-void app_paint_weights(App *a, int now_anyway) {
-    if (!a->weights_stale) return;
-    double t = time_now();
-    if (!now_anyway && (a->tab != TAB_WEIGHTS || t - a->weights_at < 0.25)) return;
-    weights_paint(a);
-    a->weights_at = t, a->weights_stale = 0, a->painted_gen = a->snap.generation;
-}
 
 /* The controls' values and the keyboard's focus, traced when they change (scripts that drive the
  * window read them). */

@@ -444,8 +444,5 @@ void app_open_data(App *a);
 void app_on_snapshot(App *a);
 /* Builds this frame's draw list (a->dl) for time now (seconds). */
 void app_frame(App *a, double now);
-/* Repaints the weight pictures from the snapshot if one came since they were painted: at once
- * with now_anyway, else only when they show and a quarter second has passed. */
-void app_paint_weights(App *a, int now_anyway);
 
 #endif

@@ -272,40 +272,32 @@ int session_resolve_path(const char *text, const char *base, char *out, size_t n
     return 0;
 }
 
-void session_open_path(Session *s, const char *text) {
+int session_open_path(Session *s, const char *text, char *path, size_t n) {
     App *a = s->app;
     OpenDialog *o = &a->open;
-    char path[APP_PATH_LEN], err[ERR_LEN];
-    if (session_resolve_path(text, o->dir[0] ? o->dir : s->models_dir, path, sizeof path) != 0) {
+    char err[ERR_LEN];
+    if (session_resolve_path(text, o->dir[0] ? o->dir : s->models_dir, path, n) != 0) {
         app_dialog_message(a, "open", "not a path: \"%.200s\"", text);
-        return;
+        return 0;
     }
     struct stat st;
     if (stat(path, &st) != 0) {
         app_dialog_message(a, "open", "%s: %s", path, strerror(errno));
-        return;
+        return 0;
     }
     if (S_ISDIR(st.st_mode)) {
         if (list_all(s, path, err) != 0) {
             app_dialog_message(a, "open", "%s", err);
-            return;
+            return 0;
         }
         o->edit[0] = o->msg[0] = 0;
-        return;
+        return 0;
     }
     if (!S_ISREG(st.st_mode)) {
         app_dialog_message(a, "open", "%s is neither a folder nor a file", path);
-        return;
+        return 0;
     }
-    if (session_load(s, path) != 0) {
-        app_dialog_message(a, "open", "%s", a->msg); /* why, in the dialog too; it stays open */
-        return;
-    }
-    o->show = 0;
-    o->edit[0] = o->msg[0] = 0;
-    snprintf(o->dir, sizeof o->dir, "%s", path);
-    char *slash = strrchr(o->dir, '/');
-    if (slash && slash != o->dir) *slash = 0; /* the next Ctrl+O starts in this model's folder */
+    return 1;
 }
 
 /* ---- Save As ---- */
@@ -334,33 +326,33 @@ void session_save_as_name(Session *s) {
     app_trace(s->app, "\"event\":\"save_as\",\"suggested\":\"%s\"", json_escape(esc, sizeof esc, d->edit));
 }
 
-void session_save_as(Session *s, const char *text, int replace) {
+int session_save_as_path(Session *s, const char *text, int replace, char *path, size_t n) {
     App *a = s->app;
     SaveDialog *d = &a->save;
-    char path[APP_PATH_LEN], esc[APP_PATH_LEN * 2];
+    char esc[APP_PATH_LEN * 2];
     if (!s->models_dir[0] && text[0] != '/' && text[0] != '~') {
         app_dialog_message(a, "save_as", "no models folder (no HOME): type a whole path");
-        return;
+        return 0;
     }
-    if (session_resolve_path(text, s->models_dir, path, sizeof path - 16) != 0) {
+    if (session_resolve_path(text, s->models_dir, path, n - 16) != 0) {
         app_dialog_message(a, "save_as", "not a name: \"%.200s\"", text);
-        return;
+        return 0;
     }
     size_t len = strlen(path);
     if (len > 0 && path[len - 1] == '/') {
         app_dialog_message(a, "save_as", "%s is a folder: add a file name", path);
-        return;
+        return 0;
     }
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         app_dialog_message(a, "save_as", "%s is a folder: add a file name", path);
-        return;
+        return 0;
     }
     if (!has_suffix(path, ".safetensors")) {
-        snprintf(path + len, sizeof path - len, ".safetensors");
+        snprintf(path + len, n - len, ".safetensors");
         if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
             app_dialog_message(a, "save_as", "%s is a folder", path);
-            return;
+            return 0;
         }
     }
     int exists = stat(path, &st) == 0;
@@ -368,15 +360,9 @@ void session_save_as(Session *s, const char *text, int replace) {
         snprintf(d->confirm, sizeof d->confirm, "%s", path);
         d->msg[0] = 0;
         app_trace(a, "\"event\":\"ask\",\"kind\":\"replace\",\"path\":\"%s\"", json_escape(esc, sizeof esc, path));
-        return;
+        return 0;
     }
-    char out[APP_PATH_LEN];
-    if (session_save(s, path, out, sizeof out) != 0) {
-        app_dialog_message(a, "save_as", "%s", a->msg); /* the dialog stays, with why */
-        return;
-    }
-    d->show = 0;
-    d->confirm[0] = d->msg[0] = 0;
+    return 1;
 }
 
 int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err) {

@@ -197,6 +197,37 @@ static void keep_unsaved(Session *s, const char *why) {
         app_message(a, SEV_INFO, "your unsaved training (%ld steps) was kept as %s", a->snap.step, path);
 }
 
+/* The Open dialog's typed path or chosen row: a model file is loaded and the dialog closes (the
+ * next Ctrl+O starts in its folder); a failure stays in the dialog. */
+static void open_path(Session *s, const char *text) {
+    App *a = s->app;
+    OpenDialog *o = &a->open;
+    char path[APP_PATH_LEN];
+    if (session_open_path(s, text, path, sizeof path) != 1) return;
+    if (session_load(s, path) != 0) {
+        app_dialog_message(a, "open", "%s", a->msg); /* why, in the dialog too; it stays open */
+        return;
+    }
+    o->show = 0;
+    o->edit[0] = o->msg[0] = 0;
+    snprintf(o->dir, sizeof o->dir, "%s", path);
+    char *slash = strrchr(o->dir, '/');
+    if (slash && slash != o->dir) *slash = 0;
+}
+
+/* Save As: written atomically and remembered as Ctrl+S does; a failure stays in the dialog. */
+static void save_as(Session *s, const char *text, int replace) {
+    App *a = s->app;
+    char path[APP_PATH_LEN], out[APP_PATH_LEN];
+    if (session_save_as_path(s, text, replace, path, sizeof path) != 1) return;
+    if (session_save(s, path, out, sizeof out) != 0) {
+        app_dialog_message(a, "save_as", "%s", a->msg);
+        return;
+    }
+    a->save.show = 0;
+    a->save.confirm[0] = a->save.msg[0] = 0;
+}
+
 static void revert_action(Session *s) {
     App *a = s->app;
     if (!s->baseline.params) {
@@ -484,9 +515,9 @@ int session_apply(Session *s) {
         case ACT_EXPORT: session_export(s, NULL, 0); break;
         case ACT_DATA: data_action(s, x->path); break;
         case ACT_LIST_MODELS: session_list_models(s); break;
-        case ACT_OPEN_PATH: session_open_path(s, x->path); break;
+        case ACT_OPEN_PATH: open_path(s, x->path); break;
         case ACT_SAVE_AS_NAME: session_save_as_name(s); break;
-        case ACT_SAVE_AS: session_save_as(s, x->path, x->arg); break;
+        case ACT_SAVE_AS: save_as(s, x->path, x->arg); break;
         case ACT_LIST_DATA: list_data(s); break;
         case ACT_DROP: drop_action(s, x->path); break;
         case ACT_MIX:

@@ -130,18 +130,19 @@ void session_remember(Session *s, const char *path);
  * A models folder that does not exist yet lists as empty. Clears the path box. */
 void session_list_models(Session *s);
 /* text typed into the Open dialog, or a row's path: ~ is the home folder, a relative path is
- * relative to the folder shown. A folder is listed; a file is opened as the model (the dialog
- * closes); anything else, or a model that will not open, is one line in the dialog. */
-void session_open_path(Session *s, const char *text);
+ * relative to the folder shown. A folder is listed (returns 0); a regular file's path goes into
+ * path (n bytes) and returns 1, for the caller to open; anything else is one line in the dialog
+ * (returns 0). */
+int session_open_path(Session *s, const char *text, char *path, size_t n);
 /* text as a path: "~/..." under HOME, relative ones under base (NULL: as they are), existing
  * folders resolved (realpath), into out (n bytes). Returns 0, or -1 when text is empty or too long. */
 int session_resolve_path(const char *text, const char *base, char *out, size_t n);
 /* Fills the Save As dialog: the models folder and the generated name (as Ctrl+S would use). */
 void session_save_as_name(Session *s);
-/* Save As text: a name in the models folder, or a path (its folders made); ".safetensors" added
- * when missing. An existing file is not written unless replace is set: the dialog asks first.
- * Written atomically and remembered as Ctrl+S does; a failure is one line in the dialog. */
-void session_save_as(Session *s, const char *text, int replace);
+/* Save As text: a name in the models folder, or a path; ".safetensors" added when missing. Returns
+ * 1 with the file to write in path (n bytes); 0 when there is nothing to write yet: a bad name (one
+ * line in the dialog) or an existing file without replace (the dialog asks first). */
+int session_save_as_path(Session *s, const char *text, int replace, char *path, size_t n);
 /* mkdir -p of the folder part of path (best effort: a real failure shows when it is written). */
 void session_make_dirs_for(const char *path);
 /* Puts the picture in path (PNG, JPEG, BMP, PGM) on the canvas: the paper found and removed, the
