@@ -309,6 +309,17 @@ int arch_dense_sizes(const Arch *a, int *sizes, int max) {
     return n;
 }
 
+int arch_same(const Arch *a, const Arch *b) {
+    if (a->n != b->n || a->dense != b->dense) return 0;
+    for (int i = 0; i < a->n; i++) {
+        const LayerSpec *x = &a->layer[i], *y = &b->layer[i];
+        if (x->kind != y->kind || x->in_c != y->in_c || x->in_h != y->in_h || x->in_w != y->in_w || x->out_c != y->out_c ||
+            x->out_h != y->out_h || x->out_w != y->out_w || x->k != y->k || x->s != y->s || x->p != y->p)
+            return 0;
+    }
+    return 1;
+}
+
 double arch_macs(const Arch *a) {
     double m = 0;
     for (int i = 0; i < a->n; i++) {

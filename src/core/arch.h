@@ -70,6 +70,9 @@ int arch_format(const Arch *a, char *buf, size_t n);
  * Returns the count, or -1 if a is not dense or max is too small. */
 int arch_dense_sizes(const Arch *a, int *sizes, int max);
 
+/* 1 when a and b describe the same layers (the same canonical string). */
+int arch_same(const Arch *a, const Arch *b);
+
 /* Multiply-adds of one image's forward pass (conv and fc layers). */
 double arch_macs(const Arch *a);
 
