@@ -289,6 +289,9 @@ int arch_format(const Arch *a, char *buf, size_t n) {
     for (int i = 0; i < a->n; i++) {
         char tok[48];
         spec_token(&a->layer[i], tok, sizeof tok);
+        /* flatten is implied only before an fc: before a relu it must be written */
+        if (a->layer[i].kind == LAYER_FLATTEN && i + 1 < a->n && a->layer[i + 1].kind != LAYER_FC)
+            snprintf(tok, sizeof tok, "flatten");
         if (!tok[0]) continue;
         w = snprintf(buf + j, n - j, "%s%s", j ? "-" : "", tok);
         if (w < 0 || (size_t)w >= n - j) return -1;

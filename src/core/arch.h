@@ -15,7 +15,8 @@
  * with ReLU between: it is the same network as fc128-relu-fc64-relu-fc10. Named presets:
  * "softmax" (784-10), "mlp" (784-128-64-10), "cnn" (ARCH_CNN).
  *
- * Canonical form: defaults omitted (s1, p = K/2), flatten omitted, and a network of fc layers
+ * Canonical form: defaults omitted (s1, p = K/2), flatten omitted before an fc (where it is
+ * implied; kept before a relu), and a network of fc layers
  * with a ReLU between each pair (and nowhere else) written as the dense shorthand.
  * Example: "conv16k5p2-relu-pool-conv32k5s1-relu-pool-flatten-fc10" is
  * "conv16k5-relu-pool-conv32k5-relu-pool-fc10". */

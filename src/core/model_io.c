@@ -540,7 +540,8 @@ static int stack_check(const TensorInfo *ts, int seen[][2], const Arch *a, char 
 static int header_arch(const cJSON *md, Arch *a, char *err) {
     memset(a, 0, sizeof *a);
     const cJSON *s = cJSON_IsObject(md) ? cJSON_GetObjectItemCaseSensitive(md, "arch") : NULL;
-    if (!s || !cJSON_IsString(s)) return 0; /* a non-string is meta_read's to report */
+    if (!s) return 0;
+    if (!cJSON_IsString(s)) return err_set(err, "model: __metadata__ value of \"arch\" is not a string");
     char e[ERR_LEN];
     if (arch_parse(a, s->valuestring, e) != 0) return err_set(err, "model: metadata %s", e);
     if (!a->dense && a->nparam_layers > NET_MAX_LAYERS)

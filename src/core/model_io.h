@@ -1,7 +1,10 @@
 /* model_io.h - models as safetensors files that PyTorch and NumPy read directly.
  * Tensors "layers.{i}.weight" F32 [out, in] row-major (as torch.nn.Linear.weight) and
- * "layers.{i}.bias" F32 [out] ([1] in per-layer bias mode). __metadata__ holds strings only.
- * The header is JSON parsed with cJSON; every offset, shape and value is validated. */
+ * "layers.{i}.bias" F32 [out] ([1] in per-layer bias mode), i counting the layers with
+ * parameters. A layer stack's file also names its layers in the metadata ("arch", the canonical
+ * grammar string of arch.h, in place of the dense "layers") and its conv weights are F32
+ * [out, in, k, k] (as torch.nn.Conv2d.weight). __metadata__ holds strings only. The header is
+ * JSON parsed with cJSON; every offset, shape and value is validated. */
 #ifndef DIGITREC_MODEL_IO_H
 #define DIGITREC_MODEL_IO_H
 
@@ -34,8 +37,8 @@ int model_meta_set(ModelMeta *m, const char *key, const char *fmt, ...)
 const char *model_meta_get(const ModelMeta *m, const char *key);
 
 /* Serialises net to safetensors bytes (caller frees *buf). The keys describing the network
- * (format, format_version, layers, activation, output_activation, bias, input, classes when
- * absent) are written from net itself; the rest of meta (training details) is copied. */
+ * (format, format_version, layers or arch, activation, output_activation, bias, input, classes
+ * when absent) are written from net itself; the rest of meta (training details) is copied. */
 int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *len, char *err);
 /* model_encode + atomic write (temp file in the same folder, fsync, rename). Refuses a net with
  * non-finite values. On failure the old file is untouched. */
