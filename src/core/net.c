@@ -172,6 +172,12 @@ void net_arch_str(const Net *net, char *buf, size_t n) {
     snprintf(buf, n, "%s", tmp);
 }
 
+const char *net_preset_name(const Net *net) {
+    if (!net->stack) return net_preset_of(net->sizes, net->nlayers);
+    char s[ARCH_MAX_TEXT];
+    return arch_format(&net->arch, s, sizeof s) > 0 && !strcmp(s, ARCH_CNN) ? "cnn" : NULL;
+}
+
 const LayerSpec *net_param_spec(const Net *net, int j) {
     if (!net->stack || j < 0 || j >= net->nlayers) return NULL;
     for (int i = 0; i < net->arch.n; i++)
@@ -290,6 +296,11 @@ double net_forward(const Net *net, NetWork *wk, const float *x, const int *y, in
 }
 
 const float *net_probs(const Net *net, const NetWork *wk) { return wk->act[net->nlayers]; }
+
+const float *net_layer_output(const Net *net, const NetWork *wk, int i, const float *x) {
+    if (!net->stack || i < 0 || i >= net->arch.n) return NULL;
+    return layers_input(net, wk, i + 1, x);
+}
 
 const float *net_scores(const Net *net, const NetWork *wk) {
     (void)net;

@@ -86,6 +86,9 @@ int net_is_dense(const Net *net);
 /* The architecture as a string into buf (n bytes): "784-128-64-10" for a dense net, the
  * canonical grammar (arch_format) for a stack. */
 void net_arch_str(const Net *net, char *buf, size_t n);
+/* "softmax", "mlp" or "cnn" when net is that preset's shape (any bias mode for the dense two),
+ * else NULL. */
+const char *net_preset_name(const Net *net);
 /* A stack's spec of parameter layer j (0..nlayers-1), or NULL for a dense net. */
 const LayerSpec *net_param_spec(const Net *net, int j);
 /* Examples per forward pass for evaluation of this net: 1000 for a dense net, fewer for a stack
@@ -115,6 +118,8 @@ void net_backward(const Net *net, NetWork *wk, float *grad, const float *x, cons
  * respect to the input into dx (B, D). wk must not be forward-only. */
 void net_backward_scores(const Net *net, NetWork *wk, float *grad, float *dx, const float *dscore, const float *x,
                          int B);
+/* A stack's layer i output (B, its output size) in the last net_forward of x, or NULL (dense). */
+const float *net_layer_output(const Net *net, const NetWork *wk, int i, const float *x);
 /* The scores of the last net_forward (B, K): the logits, after the output ReLU when output_relu. */
 const float *net_scores(const Net *net, const NetWork *wk);
 
