@@ -689,6 +689,125 @@ static void test_truncations(void) {
     }
 }
 
+/* ---- layer stacks ---- */
+
+/* Encode, parse and file round trips of stack arch: the canonical arch in the metadata (and no
+ * layers), conv weights as [out, in, k, k], the same parameters and predictions back. */
+static void stack_roundtrip(const char *arch, const char *shape0, const char *tmpdir, uint64_t seed) {
+    char err[ERR_LEN], canon[ARCH_MAX_TEXT], path[1024];
+    Net net, back;
+    if (net_create_str(&net, arch, err) != 0) {
+        CHECK(0, "%s: %s", arch, err);
+        return;
+    }
+    net_arch_str(&net, canon, sizeof canon);
+    fill_pattern(&net, seed);
+    ModelMeta meta, mb;
+    memset(&meta, 0, sizeof meta);
+    model_meta_set(&meta, "dataset", "mnist");
+    model_meta_set(&meta, "arch", "784-10"); /* derived: the net's own wins */
+    uint8_t *buf;
+    size_t len;
+    int rc = model_encode(&net, &meta, &buf, &len, err);
+    CHECK(rc == 0, "%s: encode: %s", arch, err);
+    if (rc != 0) {
+        net_free(&net);
+        return;
+    }
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)buf[i] << (8 * i);
+    char *hdr = strndup((const char *)buf + 8, (size_t)hl);
+    CHECK(hdr && strstr(hdr, shape0), "%s: header lacks %s", arch, shape0);
+    free(hdr);
+    CHECK(len == 8 + hl + 4 * net.nparams, "%s: %zu bytes", arch, len);
+    rc = model_parse(buf, len, &back, &mb, err);
+    CHECK(rc == 0, "%s: parse: %s", arch, err);
+    if (rc == 0) {
+        const char *v = model_meta_get(&mb, "arch");
+        CHECK(back.stack && v && !strcmp(v, canon) && !model_meta_get(&mb, "layers"), "%s: arch metadata %s", arch,
+              v ? v : "-");
+        CHECK(net_identical(&net, &back), "%s: parameters or layers differ after round trip", arch);
+        CHECK(same_predictions(&net, &back, seed + 1), "%s: predictions differ after round trip", arch);
+        net_free(&back);
+    }
+    free(buf);
+    snprintf(path, sizeof path, "%s/stack%llu.safetensors", tmpdir, (unsigned long long)seed);
+    rc = model_save(path, &net, &meta, err);
+    CHECK(rc == 0, "%s: save: %s", arch, err);
+    rc = rc == 0 ? model_load(path, &back, NULL, err) : -1;
+    CHECK(rc == 0 && net_identical(&net, &back) && same_predictions(&net, &back, seed + 2), "%s: load: %s", arch,
+          rc ? err : "differs");
+    if (rc == 0) net_free(&back);
+    net_free(&net);
+}
+
+/* The small stack of the hand-built files: 1x28x28 -> conv 3x3 p0 (1) 1x26x26 -> pool x4 -> 1x1x1
+ * -> fc 2. conv weight [1,1,3,3] at [0,36), bias [1] at [36,40), fc [2,1] at [40,48), bias at
+ * [48,56): 14 floats. */
+#define SARCH "conv1k3p0-pool-pool-pool-pool-fc2"
+#define SW0 T("layers.0.weight", "[1,1,3,3]", "0", "36")
+#define SB0 T("layers.0.bias", "[1]", "36", "40")
+#define SW1 T("layers.1.weight", "[2,1]", "40", "48")
+#define SB1 T("layers.1.bias", "[2]", "48", "56")
+#define SMETA(arch) META("\"format\":\"digitrec\",\"arch\":\"" arch "\"")
+
+static void test_stacks(const char *tmpdir) {
+    stack_roundtrip("cnn", "\"shape\":[16,1,5,5]", tmpdir, 41);
+    stack_roundtrip("conv4k3s2-relu-conv6k3-pool-fc12-relu-fc7", "\"shape\":[6,4,3,3]", tmpdir, 42);
+    stack_roundtrip("fc32-fc10", "\"shape\":[32,784]", tmpdir, 43);
+    stack_roundtrip("flatten-relu-fc10", "\"shape\":[10,784]", tmpdir, 44);
+
+    char err[ERR_LEN];
+    Net net;
+    if (net_create_str(&net, "conv2k3-relu-pool-fc3", err) == 0) {
+        fill_pattern(&net, 45);
+        truncations_of("conv2k3-relu-pool-fc3", &net, 1);
+        net_free(&net);
+    }
+    const char *base = "{" SMETA(SARCH) "," SW0 "," SB0 "," SW1 "," SB1 "}";
+    size_t len;
+    uint8_t *p = floats(14), *b = mk_raw(UINT64_MAX, base, p, 56, &len);
+    Net s;
+    int rc = model_parse(b, len, &s, NULL, err);
+    CHECK(rc == 0 && s.stack && s.nlayers == 2 && s.nparams == 14 && s.sizes[1] == 676 && s.sizes[2] == 2,
+          "small stack base: %s", rc ? err : "wrong shape");
+    if (rc == 0) {
+        CHECK(memcmp(s.w[0], s.params, 4) == 0 && s.b[1] == s.params + 12, "small stack views");
+        net_free(&s);
+    }
+    free(b);
+    free(p);
+    expect_ok("dense arch agreeing", "{" META("\"arch\":\"784-10\"") "," T("layers.0.weight", "[10,784]", "0", "31360")
+              "," T("layers.0.bias", "[10]", "31360", "31400") "}", 7850, 1, BIAS_NEURON, 0);
+    expect_fail("arch: unknown token", "{" SMETA("conv1k3p0-pool-pool-pool-pool-gelu-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}",
+                14, "token 6 \"gelu\": unknown layer");
+    expect_fail("arch: kernel 9", "{" SMETA("conv1k9p0-pool-pool-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "kernel size 9 outside 3..7");
+    expect_fail("arch: shape mismatch", "{" SMETA(SARCH) "," T("layers.0.weight", "[1,1,9,1]", "0", "36") "," SB0 "," SW1 "," SB1 "}",
+                14, "layers.0.weight: shape [1, 1, 9, 1], the arch gives [1, 1, 3, 3]");
+    expect_fail("arch: fc shape mismatch", "{" SMETA(SARCH) "," SW0 "," SB0 "," T("layers.1.weight", "[1,2]", "40", "48") "," SB1 "}",
+                14, "layers.1.weight: shape [1, 2], the arch gives [2, 1]");
+    expect_fail("arch: conv weight rank 2", "{" SMETA(SARCH) "," T("layers.0.weight", "[1,9]", "0", "36") "," SB0 "," SW1 "," SB1 "}",
+                14, "rank 2, expected 4");
+    expect_fail("arch: missing tensor", "{" SMETA(SARCH) "," SW0 "," SB0 "," SW1 "}", 12, "missing tensor layers.1.bias");
+    expect_fail("arch: extra tensor", "{" SMETA(SARCH) "," SW0 "," SB0 "," SW1 "," SB1 "," T("layers.2.bias", "[1]", "56", "60") "}",
+                15, "extra tensor layers.2.bias");
+    expect_fail("arch: pool below 1x1", "{" SMETA("conv1k3p0-pool-pool-pool-pool-pool-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "too small to pool");
+    expect_fail("arch: conv output below 1x1", "{" SMETA("conv1k3p0-pool-pool-pool-pool-conv1k3p0-fc2") "," SW0 "," SB0 "," SW1
+                "," SB1 "}", 14, "smaller than the 3x3 kernel");
+    expect_fail("arch: huge channel count", "{" SMETA("conv2000k3-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "2000 channels outside 1..1024");
+    expect_fail("arch: huge activation", "{" SMETA("conv1000k3-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "more than 524288 values");
+    expect_fail("arch: not a string", "{" META("\"arch\":[1]") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "value of \"arch\" is not a string");
+    expect_fail("arch: per-layer bias", "{" META("\"arch\":\"" SARCH "\",\"bias\":\"per-layer\"") "," SW0 "," SB0 "," SW1 "," SB1 "}",
+                14, "per-neuron biases");
+    expect_fail("arch: dense arch disagrees", "{" META("\"arch\":\"784-3\"") "," W0 "," B0 "}", 8,
+                "metadata arch \"784-3\" disagrees with the tensors");
+}
+
 /* Random corruption of a small valid file: parse must never crash; a success must be a sane net,
  * a failure one line. Half the flips land in the header, where the parser's branches are. */
 static void test_fuzz(void) {
@@ -1098,6 +1217,7 @@ int main(void) {
     test_save_nan(dir2);
     test_malformed();
     test_truncations();
+    test_stacks(dir1);
     test_fuzz();
     test_read_meta(dir4);
     int py = test_python(dir3);

@@ -211,6 +211,7 @@ static void test_bad_files(void) {
     expect_field_ignored("\"schedule\": \"linear\"", "schedule", SET_SCHED);
     expect_field_ignored("\"network\": \"785-10\"", "network", SET_NETWORK);
     expect_field_ignored("\"network\": \"784-0-10\"", "network", SET_NETWORK);
+    expect_field_ignored("\"network\": \"conv8k9-fc10\"", "network", SET_NETWORK);
     expect_field_ignored("\"model\": \"\"", "model", SET_MODEL);
 
     /* several at once: still one line, every one named; unknown keys are no error */
@@ -305,7 +306,7 @@ static void test_app_values(void) {
               a.ctl.train.epochs == 37 && a.ctl.train.seed == 4242 && a.ctl.train.schedule == SCHED_COSINE,
           "training settings applied");
     CHECK(a.tab == TAB_INSIDE && a.show_saliency && a.log_scale && a.mix, "tab and overlays applied");
-    CHECK(a.arch == ARCH_CUSTOM && a.ctl.nlayers == 3 && a.ctl.sizes[1] == 256 && a.ctl.sizes[2] == 32, "network applied");
+    CHECK(a.arch == ARCH_CUSTOM && !strcmp(a.ctl.arch, "784-256-32-10"), "network applied: %s", a.ctl.arch);
     Settings back = {0};
     settings_from_app(&back, &a);
     CHECK(back.lr == 0.0003 && back.epochs == 37 && back.seed == 4242 && !strcmp(back.network, "784-256-32-10") &&

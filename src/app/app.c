@@ -333,9 +333,9 @@ static void draw_right(App *a) {
  * window read them). */
 static void trace_controls(App *a) {
     if (!a->trace) return;
-    char line[sizeof a->traced_controls], net[96];
+    char line[sizeof a->traced_controls];
     const TrainConfig *t = &a->ctl.train;
-    net_sizes_str(a->ctl.sizes, a->ctl.nlayers, net, sizeof net);
+    const char *net = a->ctl.arch;
     snprintf(line, sizeof line,
              "\"network\":\"%s\",\"optimizer\":\"%s\",\"lr\":%g,\"schedule\":\"%s\",\"batch\":%d,\"epochs\":%d,\"seed\":%lu,"
              "\"focus\":\"%s\"",

@@ -75,6 +75,9 @@ typedef struct {
     int arg;
 } Action;
 
+#define APP_MAX_MAPS 8       /* conv and pool layers whose feature maps the Inside tab shows */
+#define APP_MAP_COLS 8       /* channels side by side in a feature-map image */
+
 /* Images the app fills and the platform uploads when their version changes. */
 enum {
     IMG_CANVAS = 0, IMG_PREVIEW, IMG_TILES, IMG_COLORBAR,
@@ -82,7 +85,9 @@ enum {
     IMG_SALIENCY,            /* the saliency map laid over the canvas (transparent where 0) */
     IMG_SAL_PREVIEW,         /* the same over the 28x28 input preview */
     IMG_SAL_MAP,             /* the saliency map itself, 28x28, opaque (Inside tab) */
-    IMG_LAYER1, IMG_COUNT = IMG_LAYER1 + NET_MAX_LAYERS - 1
+    IMG_LAYER1,              /* deeper layers' weights, IMG_LAYER1 + l - 1 for layer l >= 1 */
+    IMG_MAP0 = IMG_LAYER1 + NET_MAX_LAYERS - 1, /* a CNN's feature maps for the drawing (Inside tab) */
+    IMG_COUNT = IMG_MAP0 + APP_MAX_MAPS
 };
 
 typedef struct {
@@ -103,6 +108,7 @@ typedef enum {
     WID_DATA,                /* choose the dataset */
     WID_SCHED,               /* the learning-rate schedule: const or cosine */
     WID_REVERT,              /* back to the loaded or last saved model */
+    WID_AUGMENT,             /* augmentation of the training images (on/off) */
     WID_COUNT
 } WidgetId;
 
@@ -131,7 +137,7 @@ typedef struct {
     Rect label;              /* spin caption */
 } Widget;
 
-typedef enum { ARCH_SOFTMAX = 0, ARCH_MLP, ARCH_CUSTOM } ArchKind;
+typedef enum { ARCH_SOFTMAX = 0, ARCH_MLP, ARCH_CONVNET, ARCH_CUSTOM } ArchKind;
 
 /* Where the panels are (window pixels); made by app_resize. */
 typedef struct {
@@ -264,10 +270,10 @@ typedef struct App {
     /* controls */
     WorkerConfig ctl;        /* the settings the controls show; sent to the worker as they change */
     ArchKind arch;
-    char custom[64];         /* custom sizes, "784-256-10" */
-    int editing;             /* typing into a spin's value ... */
+    char custom[ARCH_MAX_TEXT]; /* a custom architecture, "784-256-10" or "conv8k5-relu-pool-fc10" */
+    int editing;             /* typing into a spin's value or the Network field ... */
     int edit_id;             /* ... of this control (WidgetId) */
-    char edit[64];
+    char edit[ARCH_MAX_TEXT];
     int focus;               /* the control the keyboard works (WidgetId), -1 none */
     int log_scale;
     int show_help;
@@ -318,7 +324,7 @@ typedef struct App {
     int nact;
     DrawList dl;
 
-    char traced_controls[320]; /* the controls' values as last traced (a "controls" event when they change) */
+    char traced_controls[512]; /* the controls' values as last traced (a "controls" event when they change) */
     TraceFn trace;           /* NULL: no trace */
     void *trace_ud;
     TextWidthFn text_width;
@@ -367,14 +373,28 @@ int app_image_alloc(AppImage *im, int w, int h, int smooth);
 void app_update_prediction(App *a);
 /* Shows or hides the saliency overlay on the canvas (G). */
 void app_toggle_saliency(App *a);
+/* A layer stack's layers whose feature maps the Inside tab shows (conv and pool; a conv with its
+ * ReLU fused shows the ReLU's output): their indices in net->arch into idx (at most max). Returns
+ * the count (0 for a dense net). */
+int app_map_layers(const Net *net, int *idx, int max);
+/* The size of stack layer l's feature-map image (IMG_MAP0 + m): APP_MAP_COLS channels a row,
+ * each out_h x out_w, 1 px apart. */
+void app_map_dims(const LayerSpec *l, int *w, int *h);
 
 /* ---- controls.c ---- */
 
 /* Adjusts the controls to describe net (after a load or at start). */
 void app_adopt_network(App *a, const Net *net);
-/* Parses sizes ("784-128-10", "784,128,10") for the window: 784 inputs, 2..10 outputs. Sets
- * cfg's architecture; returns 0 or -1 with err. */
-int app_parse_sizes(const char *s, WorkerConfig *cfg, char *err);
+/* Sets the Network control to the architecture text (as app_parse_arch takes it). Returns 0, or
+ * -1 with err and the controls unchanged. */
+int app_adopt_arch(App *a, const char *text, char *err);
+/* Parses an architecture for the window: dense sizes ("784-128-10", "784,128,10") or any stack
+ * of the grammar (arch.h, e.g. "conv8k5-relu-pool-fc10"), 784 inputs, 10 outputs, at most
+ * NET_MAX_LAYERS layers with parameters. Sets cfg's architecture (canonical); returns 0 or -1
+ * with a one-line err. */
+int app_parse_arch(const char *s, WorkerConfig *cfg, char *err);
+/* 1 when name is one of the presets the Network control cycles through: softmax, mlp, cnn. */
+int app_is_preset(const char *name);
 
 /* ---- runs.c: earlier runs ---- */
 

@@ -106,8 +106,12 @@ static void entry_model(OpenEntry *e, const char *path, const struct stat *st) {
         return;
     }
     e->kind = OPEN_MODEL;
-    net_sizes_str(sizes, L, e->arch, sizeof e->arch);
-    const char *v = model_meta_get(m, "test_accuracy");
+    const char *v = model_meta_get(m, "arch");
+    if (L > 0)
+        net_sizes_str(sizes, L, e->arch, sizeof e->arch);
+    else
+        snprintf(e->arch, sizeof e->arch, "%s", v ? v : "layer stack");
+    v = model_meta_get(m, "test_accuracy");
     char *end;
     double acc = v ? strtod(v, &end) : -1;
     e->acc = v && end != v && acc >= 0 && acc <= 1 ? acc : -1;
@@ -310,10 +314,12 @@ static void generated_name(const Session *s, const char *dir, char *out, size_t 
     localtime_r(&t, &tmv);
     char stamp[32], arch[96];
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
-    if (net->nlayers == 1)
+    if (net->nlayers == 1 && !net->stack)
         snprintf(arch, sizeof arch, "softmax");
+    else if (net_preset_name(net) && !strcmp(net_preset_name(net), "cnn"))
+        snprintf(arch, sizeof arch, "cnn");
     else
-        net_sizes_str(net->sizes, net->nlayers, arch, sizeof arch);
+        net_arch_str(net, arch, sizeof arch);
     snprintf(out, n, "%s%sdigitrec-%.60s-%s.safetensors", dir ? dir : "", dir ? "/" : "", arch, stamp);
 }
 
@@ -369,9 +375,10 @@ int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err) {
     Net n = {0};
     ModelMeta m;
     if (model_load(path, &n, &m, err) != 0) return -1;
-    if (n.sizes[0] != 784 || n.sizes[n.nlayers] > 10 || n.sizes[n.nlayers] < 2) {
-        err_set(err, "%s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path, n.sizes[0],
-                n.sizes[n.nlayers]);
+    /* a layer stack always reads 1x28x28 = 784 inputs */
+    if (net_inputs(&n) != 784 || net_outputs(&n) > 10 || net_outputs(&n) < 2) {
+        err_set(err, "%s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path,
+                net_inputs(&n), net_outputs(&n));
         net_free(&n);
         return -1;
     }

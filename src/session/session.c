@@ -168,8 +168,8 @@ int session_load(Session *s, const char *path) {
         app_trace(a, "\"event\":\"load\",\"ok\":false,\"path\":\"%s\"", esc);
         return -1;
     }
-    char sizes[96];
-    net_sizes_str(net.sizes, net.nlayers, sizes, sizeof sizes);
+    char sizes[ARCH_MAX_TEXT];
+    net_arch_str(&net, sizes, sizeof sizes);
     keep_unsaved(s, "another model was opened");
     app_set_classes(a, model_meta_get(&meta, "classes"));
     a->classes_from_model = 1;
@@ -490,8 +490,8 @@ int session_apply(Session *s) {
             break;
         case ACT_RESET: {
             keep_unsaved(s, "the network was re-initialised");
-            char sz[96];
-            net_sizes_str(a->ctl.sizes, a->ctl.nlayers, sz, sizeof sz);
+            char sz[ARCH_MAX_TEXT];
+            snprintf(sz, sizeof sz, "%s", a->ctl.arch);
             worker_reset(w, &a->ctl);
             app_message(a, SEV_INFO, "reset: fresh %s network from seed %lu", sz, (unsigned long)a->ctl.train.seed);
             app_trace(a, "\"event\":\"reset\",\"layers\":\"%s\",\"seed\":%lu", sz, (unsigned long)a->ctl.train.seed);

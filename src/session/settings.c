@@ -120,11 +120,11 @@ static int take_name(const cJSON *root, const char *key, const char *const *name
     return 0;
 }
 
-/* The network's sizes as the window takes them (784 in, 10 out). */
+/* The network as the window takes it (784 in, 10 out: sizes or a layer stack). */
 static int network_ok(const char *s, char *err) {
     WorkerConfig c;
     worker_config_default(&c, "mlp");
-    return app_parse_sizes(s, &c, err);
+    return app_parse_arch(s, &c, err);
 }
 
 SettingsState settings_parse(Settings *s, const char *json, size_t len, char *note) {
@@ -324,7 +324,7 @@ int settings_equal(const Settings *a, const Settings *b) {
 
 void settings_from_app(Settings *s, const App *a) {
     const TrainConfig *t = &a->ctl.train;
-    net_sizes_str(a->ctl.sizes, a->ctl.nlayers, s->network, sizeof s->network);
+    snprintf(s->network, sizeof s->network, "%s", a->ctl.arch);
     s->opt = (int)t->opt;
     /* the rate as the control shows it (a float's digits, not a double's) */
     char lr[32];
@@ -347,13 +347,7 @@ void settings_apply_app(const Settings *s, App *a) {
     unsigned h = s->have;
     char err[ERR_LEN];
     if (h & SET_NETWORK) {
-        WorkerConfig c = a->ctl;
-        if (app_parse_sizes(s->network, &c, err) == 0) {
-            Net shape = {0}; /* the controls only read the sizes */
-            shape.nlayers = c.nlayers;
-            memcpy(shape.sizes, c.sizes, sizeof shape.sizes);
-            app_adopt_network(a, &shape);
-        }
+        app_adopt_arch(a, s->network, err); /* checked when read: a failure leaves the controls as they are */
     }
     if ((h & SET_OPT) && s->opt >= OPT_GD && s->opt <= OPT_ADAM) t->opt = (OptKind)s->opt;
     if ((h & SET_LR) && s->lr >= 1e-7 && s->lr <= 10) t->lr = (float)s->lr;

@@ -44,7 +44,7 @@ typedef struct {
     double scale;            /* UI scale 0.5..4 (absent: from the display's DPI) */
     char model[APP_PATH_LEN];/* the model last opened or saved */
     char data[APP_PATH_LEN]; /* the dataset folder */
-    char network[64];        /* sizes, "784-128-64-10" */
+    char network[ARCH_MAX_TEXT]; /* the architecture, "784-128-64-10" or a layer stack */
     int opt;                 /* OptKind */
     double lr;               /* (0, 10] */
     int schedule;            /* Schedule */

@@ -76,11 +76,11 @@ static int start_model(Session *s, App *a, const char *path, Net *net, char *err
 static int initial_network(Session *s, const WindowOptions *o, App *a, Net *net, Notes *notes, char *err) {
     if (o->arch) {
         WorkerConfig c = a->ctl;
-        if (net_preset(o->arch, c.sizes))
+        if (app_is_preset(o->arch))
             worker_config_default(&c, o->arch);
-        else if (app_parse_sizes(o->arch, &c, err) != 0)
+        else if (app_parse_arch(o->arch, &c, err) != 0)
             return -1;
-        if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+        if (net_create_str(net, c.arch, err) != 0) return -1;
         net_init_he(net, (uint64_t)o->seed);
         app_message(a, SEV_INFO, "fresh untrained network: press Space to train");
         return 0;
@@ -105,7 +105,7 @@ static int initial_network(Session *s, const WindowOptions *o, App *a, Net *net,
     if (places_default_model(path, sizeof path, &env, NULL, e2) == 0 && start_model(s, a, path, net, e2) == 0) return 0;
     WorkerConfig c;
     worker_config_default(&c, "mlp");
-    if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+    if (net_create_str(net, c.arch, err) != 0) return -1;
     net_init_he(net, (uint64_t)o->seed);
     app_message(a, SEV_WARN, "no shipped model (%s): starting with an untrained network; press Space to train", e2);
     return 0;
@@ -248,10 +248,10 @@ int autotrain_tick(AutoTrain *t, App *a, double now) {
             /* the second run: a fresh network of the other architecture; the first run's curves stay */
             WorkerConfig c = a->ctl;
             char err[ERR_LEN];
-            if (net_preset(t->compare, c.sizes)) {
+            if (app_is_preset(t->compare)) {
                 worker_config_default(&c, t->compare);
                 c.train.seed = a->ctl.train.seed;
-            } else if (app_parse_sizes(t->compare, &c, err) != 0) {
+            } else if (app_parse_arch(t->compare, &c, err) != 0) {
                 app_message(a, SEV_ERROR, "--compare: %s", err);
                 t->compare = NULL;
                 return 1;
