@@ -12,6 +12,7 @@
 #include "common.h"
 #include "dataset.h"
 #include "kernels.h"
+#include "kernels_isa.h"
 #include "model_io.h"
 #include "net.h"
 #include "personal.h"
@@ -54,8 +55,9 @@ static void train_usage(FILE *f) {
             "  --history F.csv        write per-step and per-epoch history\n"
             "  --quiet                only the final line\n"
             "  --stats                machine-readable timings on stdout for bench/run.sh: a\n"
-            "                         'stats-epoch:' line per epoch and a final 'stats:' line of\n"
+            "                         'stats-epoch:' line per epoch, a final 'stats:' line of\n"
             "                         key=value pairs (train_seconds counts steps only, no evaluation)\n"
+            "                         and 'stats-kernels: isa=NAME' (the kernels' instruction set)\n"
             "Defaults: mlp = momentum 0.9, lr 0.05, batch 64, 12 epochs, cosine schedule;\n"
             "          softmax = sgd, lr 0.1, batch 64, 5 epochs.\n");
 }
@@ -260,8 +262,10 @@ int cmd_train(int argc, char **argv) {
 
     int tty = isatty(2) && !quiet;
     if (!quiet)
-        fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, %ld threads\n",
-                arch, net.nparams, train.name, train.n, test.n, optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads);
+        fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, "
+                        "%ld threads, %s kernels\n",
+                arch, net.nparams, train.name, train.n, test.n, optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads,
+                kernels_isa_name(kernels_isa()));
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_sigint;
@@ -331,6 +335,7 @@ int cmd_train(int argc, char **argv) {
                "epochs=%d threads=%ld test_acc=%.4f\n",
                t.step, t.samples, t.t_train, t.t_train > 0 ? t.samples / t.t_train : 0.0, time_now() - t.t_start,
                t.epoch, threads, have_eval ? ev.acc : -1.0);
+        printf("stats-kernels: isa=%s\n", kernels_isa_name(kernels_isa()));
     }
     rc = nonfinite || diverged ? EXIT_RUNTIME : 0;
     goto done;
