@@ -142,6 +142,21 @@ typedef struct {
     unsigned char nonfinite[MAX_TASKS]; /* per dw task, with step */
 } BwdJob;
 
+/* The fused step on rows [i0, i1) x columns [c0, c1) of w, from the same block of dw. */
+static int step_block(const BwdJob *j, int i0, int i1, int c0, int c1) {
+    const KernelsStep *st = j->step;
+    size_t K = (size_t)j->K;
+    int ok = 1;
+    if (c0 == 0 && (size_t)c1 == K) /* whole rows: one contiguous run */
+        return kernels_sgd_step(st->w + i0 * K, st->v ? st->v + i0 * K : NULL, j->dw + i0 * K, st->lr, st->mu,
+                                (size_t)(i1 - i0) * K);
+    for (int i = i0; i < i1; i++) {
+        size_t o = i * K + (size_t)c0;
+        ok &= kernels_sgd_step(st->w + o, st->v ? st->v + o : NULL, j->dw + o, st->lr, st->mu, (size_t)(c1 - c0));
+    }
+    return ok;
+}
+
 static void dbias_sum(const BwdJob *j) {
     int B = j->B, N = j->N;
     if (j->nbias == 1) {
@@ -167,16 +182,9 @@ static void bwd_task(void *ctx, int t) {
         /* dw (N,K) = dout^T @ inp */
         cut_range(&j->dw_cut, N, K, t, &i0, &i1, &c0, &c1);
         if (i1 > i0 && c1 > c0) {
-            size_t o = (size_t)i0 * K + c0;
-            if (j->step) {
-                /* each finished block of dw steps the same block of w (and v) while in registers */
-                const KernelsStep *st = j->step;
-                KernelsBcStep bs = {st->w + o, st->v ? st->v + o : NULL, st->lr, st->mu, 0};
-                kernels_ops()->gemm_bc_step(j->dw + o, K, j->dout + i0, 1, N, j->inp + c0, K, i1 - i0, c1 - c0, B, &bs);
-                j->nonfinite[t] = (unsigned char)bs.nonfinite;
-            } else {
-                gemm_bc(j->dw + o, K, j->dout + i0, 1, N, j->inp + c0, K, i1 - i0, c1 - c0, B, NULL, 0);
-            }
+            gemm_bc(j->dw + (size_t)i0 * K + c0, K, j->dout + i0, 1, N, j->inp + c0, K, i1 - i0, c1 - c0, B, NULL,
+                    0);
+            if (j->step) j->nonfinite[t] = !step_block(j, i0, i1, c0, c1);
         }
         return;
     }

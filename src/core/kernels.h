@@ -34,10 +34,9 @@ typedef struct {
     float lr, mu;
     int finite;     /* out: 1 if every element of dw was finite (the step is taken either way) */
 } KernelsStep;
-/* linear_backward_ex without dinp, with kernels_sgd_step's update fused in: as each register
- * block of dw is finished it also steps the same block of w (and v) before leaving the
- * registers, and still writes dw; the results are those of the two calls. Only for a layer
- * whose w no later product of the step needs (the first). */
+/* linear_backward_ex without dinp, with kernels_sgd_step's update fused in: as each block of
+ * rows of dw is finished it also steps the same rows of w (and v) while they are in cache, and
+ * still writes dw. Only for a layer whose w no later product of the step needs (the first). */
 void linear_backward_step(float *dw, float *dbias, const float *dout, const float *inp, int nbias, int B, int K,
                           int N, KernelsStep *step);
 

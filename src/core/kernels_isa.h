@@ -43,15 +43,6 @@ const char *kernels_isa_name(KernelsIsa isa);
  * an unknown name. */
 int kernels_isa_parse(const char *name, KernelsIsa *out);
 
-/* The optimiser step gemm_bc_step applies to each block of C as it is finished: w (and v, the
- * momentum, or NULL for plain SGD) have C's layout (row stride ldw = ldc, same offsets); nonfinite
- * is set (never cleared) when a finished element of C is NaN or infinite. */
-typedef struct {
-    float *w, *v;
-    float lr, mu;
-    int nonfinite;
-} KernelsBcStep;
-
 /* The dense kernels one ISA provides (kernels_simd.inc has their contracts), and the register
  * blocks their products work in, which the callers' task cuts align to. */
 typedef struct {
@@ -62,10 +53,6 @@ typedef struct {
                     const float *bias, int bias_mode, int relu);
     void (*gemm_bc)(float *C, int ldc, const float *A, int sai, int sap, const float *B, int ldb, int M, int N, int P,
                     const float *mask, int ldm);
-    /* gemm_bc without a mask, then kernels_sgd_step on every finished block of C while it is
-     * still in registers (the same roundings, so the same results as the two calls). */
-    void (*gemm_bc_step)(float *C, int ldc, const float *A, int sai, int sap, const float *B, int ldb, int M, int N,
-                         int P, KernelsBcStep *st);
     int (*all_finite)(const float *a, size_t n);
     void (*pixels_to_floats)(float *out, const uint8_t *in, size_t n);
     int (*sgd_step)(float *params, float *v, const float *grad, float lr, float mu, size_t n);
