@@ -225,6 +225,9 @@ static void check_isa(void) {
     check_fused_step(32, 784, 10, 0);
     check_fused_step(600, 50, 200, 1); /* the BLAS route */
     check_fused_step(7, 13, 5, 1);
+    check_fused_step(256, 784, 128, 1); /* several passes over the batch: stepped on the last only */
+    check_fused_step(70, 100, 13, 0);   /* two passes, column and row tails, plain SGD */
+    check_fused_step(65, 37, 9, 1);
     check_helpers();
 }
 
