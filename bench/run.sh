@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # run.sh - digitrec vs PyTorch, side by side on this machine: installs python3-torch if missing,
-# builds digitrec (Release, no window) and the sgemm probe, then runs bench/compare.py, which
-# alternates `digitrec train --stats` and bench/torch_mlp.py on the same recipes. Run by hand;
-# it is not a test. It takes several minutes; run it on an otherwise idle machine.
+# builds digitrec (Release, no window), the peak/sgemm probe and the kernels probe, then runs
+# bench/compare.py, which tunes PyTorch's threads and BLAS, alternates `digitrec train --stats`
+# with bench/torch_mlp.py on the same recipes, watches the machine's load during every run and
+# refuses (exit 3) to call a result valid when other programs took more than 5% of the CPUs
+# during the runs it rests on. Run by hand; it is not a test. It takes 5-10 minutes.
 #
-# usage: bench/run.sh [--out FILE] [compare.py options: --rounds N, --quick, --only a,b, --rt, ...]
-#   --rt runs both sides at real-time priority (root): use it on a machine shared with other work.
+# usage: bench/run.sh [--out FILE] [compare.py options: --rounds N, --quick, --only a,b,startup,
+#                     --max-others 0.05, --retries N, --wait-quiet S, --allow-load, --rt, ...]
+#   --rt runs both sides at real-time priority (root); it does not make a loaded machine quiet.
+#   NATIVE=OFF  build digitrec portable, as the Debian package is (-DDIGITREC_NATIVE=OFF)
 #   BUILD=dir   build folder (default: build-bench in the source tree)
 #   DATA=dir    MNIST folder (default: data/mnist; scripts/fetch_mnist.sh fetches it)
 set -euo pipefail
@@ -38,13 +42,16 @@ if [ ! -e "$DATA/train-images-idx3-ubyte" ] && [ ! -e "$DATA/train-images-idx3-u
     exit 1
 fi
 
-cmake -S "$ROOT" -B "$BUILD" -DDIGITREC_GUI=OFF -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S "$ROOT" -B "$BUILD" -DDIGITREC_GUI=OFF -DCMAKE_BUILD_TYPE=Release -DDIGITREC_NATIVE="${NATIVE:-ON}" >/dev/null
 cmake --build "$BUILD" -j2 --target digitrec >/dev/null
 CBLAS_INC=$(dirname "$(find /usr/include -name cblas.h -path '*openblas*' | head -n1)")
-cc -O2 -march=native -I"$CBLAS_INC" "$ROOT/bench/sgemm_probe.c" -o "$BUILD/sgemm_probe" -lopenblas
+cc -O2 -I"$CBLAS_INC" "$ROOT/bench/sgemm_probe.c" -o "$BUILD/sgemm_probe" -lopenblas -lpthread
+# shellcheck disable=SC2046
+cc -O2 -I"$ROOT/src/core" "$ROOT/bench/kernels_probe.c" "$BUILD/libdigitrec_core.a" -o "$BUILD/kernels_probe" \
+    $(pkg-config --libs libcjson zlib) -lopenblas -lpthread -lm
 
 run() {
     /usr/bin/python3 "$ROOT/bench/compare.py" --digitrec "$BUILD/digitrec" --probe "$BUILD/sgemm_probe" \
-        --data "$DATA" ${ARGS[@]+"${ARGS[@]}"}
+        --kernels-probe "$BUILD/kernels_probe" --data "$DATA" ${ARGS[@]+"${ARGS[@]}"}
 }
 if [ -n "$OUT" ]; then run | tee "$OUT"; else run; fi

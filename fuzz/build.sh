@@ -49,10 +49,11 @@ libs=($(pkg-config --libs libcjson zlib) -lopenblas -lpthread -lm)
 
 # Every core file, so a new dependency between core modules never breaks this build.
 core_objs=()
+newest_h=$(ls -t "$root"/src/core/*.h "$root"/src/core/*.inc 2>/dev/null | head -1)  # a changed header rebuilds all
 for src in "$root"/src/core/*.c; do
   obj="$out/obj/core_$(basename "${src%.c}").o"
   core_objs+=("$obj")
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ]; then
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$0" -nt "$obj" ] || [ "$newest_h" -nt "$obj" ]; then
     "$cc" "${common_flags[@]}" "${cflags[@]}" -c "$src" -o "$obj" &
   fi
 done

@@ -163,6 +163,22 @@ PY
 expect_code 1 "eval of a 2-output model" "$bin" eval --model "$tmp/two.safetensors" --data "$data"
 grep -q "10 classes but the network has 2 outputs" "$tmp/err" && [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "eval names the class/output mismatch"
 
+# DIGITREC_KERNELS: a bad name is a usage error; the portable kernels train too, and where the CPU
+# has both, AVX2 and AVX-512 save byte-identical models
+DIGITREC_KERNELS=sse9 expect_code 2 "DIGITREC_KERNELS=sse9" "$bin" --version
+grep -q "DIGITREC_KERNELS=sse9: must be" "$tmp/err" && ok || bad "bad DIGITREC_KERNELS says why"
+DIGITREC_KERNELS=generic expect_code 0 "generic kernels" "$bin" train --max-iters 20 --data "$data" --quiet --stats
+grep -q "^stats-kernels: isa=generic" "$tmp/out" && ok || bad "generic kernels in force"
+for isa in avx2 avx512; do
+  DIGITREC_KERNELS=$isa "$bin" train --max-iters 200 --data "$data" --quiet --out "$tmp/k_$isa.safetensors" \
+    >"$tmp/out" 2>"$tmp/err" || echo "$isa" >>"$tmp/isa_missing"
+done
+if [ -s "$tmp/isa_missing" ]; then
+  echo "cli: skipped AVX2 vs AVX-512 model files ($(tr '\n' ' ' <"$tmp/isa_missing")not on this CPU)"
+else
+  cmp -s "$tmp/k_avx2.safetensors" "$tmp/k_avx512.safetensors" && ok || bad "AVX2 and AVX-512 models differ"
+fi
+
 # the shipped models meet their promised accuracy
 for pair in mlp:98.0 softmax:92.0; do
   m=${pair%%:*} min=${pair#*:}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -389,6 +390,107 @@ static void test_round_trip(void)
     CHECK_ERR(idx_encode_labels(&none, &enc, &len, err), err, "bad label count");
 }
 
+
+/* The streaming readers (idx_read_*): gzip inflated straight into the final array, with the
+ * same verdicts as gunzip + parse, every truncation of both the compressed and the inflated
+ * data, trailing bytes inside the stream, a header declaring more than the cap, and a zero bomb
+ * behind a small header. */
+static void test_streaming(void)
+{
+    char err[ERR_LEN];
+    size_t len, zlen;
+    uint8_t *b = make_images(5, 28, 28, &len);
+    uint8_t *z = gzip_bytes(b, len, &zlen);
+    IdxImages im = {0};
+    CHECK(idx_read_images(z, zlen, &im, err) == 0 && im.n == 5 && im.rows == 28 &&
+              memcmp(im.pixels, b + 16, 5 * 784) == 0,
+          "gzip streamed: %s", err);
+    idx_images_free(&im);
+    CHECK(idx_read_images(b, len, &im, err) == 0 && im.n == 5 && memcmp(im.pixels, b + 16, 5 * 784) == 0,
+          "raw through the streaming reader: %s", err);
+    idx_images_free(&im);
+
+    /* every cut of the compressed stream fails, and leaves *out alone */
+    int cut_fail = 0;
+    for (size_t cut = 0; cut < zlen; cut++) {
+        err[0] = 0;
+        if (idx_read_images(z, cut, &im, err) != 0 && err[0] && im.pixels == NULL)
+            cut_fail++;
+        idx_images_free(&im);
+    }
+    CHECK(cut_fail == (int)zlen, "%d of %zu cuts of the gzip stream refused", cut_fail, zlen);
+
+    /* whole gzip streams of truncated IDX bytes: the same messages as the raw parser gives */
+    size_t cuts[] = {0, 5, 15, 16, 17, len / 2, len - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+        uint8_t *zc = gzip_bytes(b, cuts[i], &zlen);
+        CHECK_ERR(idx_read_images(zc, zlen, &im, err), err, cuts[i] < 16 ? "too short for header" : "truncated");
+        char want[96];
+        if (cuts[i] >= 16) {
+            snprintf(want, sizeof want, "header declares %zu bytes, got %zu", len, cuts[i]);
+            CHECK(strstr(err, want) != NULL, "cut %zu: '%s' lacks '%s'", cuts[i], err, want);
+        }
+        CHECK(im.pixels == NULL, "no output");
+        free(zc);
+    }
+    /* bytes after the declared size, inside the stream */
+    uint8_t *longer = malloc(len + 7);
+    memcpy(longer, b, len);
+    memset(longer + len, 9, 7);
+    uint8_t *zl = gzip_bytes(longer, len + 7, &zlen);
+    CHECK_ERR(idx_read_images(zl, zlen, &im, err), err, "7 trailing bytes");
+    free(zl);
+    /* a small header followed by 64 MB of zeros: counted and refused as trailing, without
+     * keeping 64 MB */
+    size_t bomb_len = len + ((size_t)64 << 20);
+    uint8_t *bomb = calloc(bomb_len, 1);
+    memcpy(bomb, b, len);
+    uint8_t *zb = gzip_bytes(bomb, bomb_len, &zlen);
+    free(bomb);
+    CHECK(zb && zlen < bomb_len / 100, "bomb compresses");
+    CHECK_ERR(idx_read_images(zb, zlen, &im, err), err, "67108864 trailing bytes");
+    free(zb);
+    /* a header declaring more than the 1 GiB cap is refused before any allocation */
+    uint8_t h[16];
+    memcpy(h, b, 16);
+    put_be32(h + 4, 2000000);
+    put_be32(h + 8, 1000);
+    put_be32(h + 12, 1000);
+    uint8_t *zh = gzip_bytes(h, 16, &zlen);
+    CHECK_ERR(idx_read_images(zh, zlen, &im, err), err, "above the limit");
+    free(zh);
+    /* two members, split inside the payload, are one stream */
+    size_t z1len, z2len;
+    uint8_t *z1 = gzip_bytes(b, 1000, &z1len), *z2 = gzip_bytes(b + 1000, len - 1000, &z2len);
+    uint8_t *two = malloc(z1len + z2len + 4);
+    memcpy(two, z1, z1len);
+    memcpy(two + z1len, z2, z2len);
+    memset(two + z1len + z2len, 0, 4); /* zero padding after the last member is allowed */
+    CHECK(idx_read_images(two, z1len + z2len + 4, &im, err) == 0 && im.n == 5 &&
+              memcmp(im.pixels, b + 16, 5 * 784) == 0,
+          "two members: %s", err);
+    idx_images_free(&im);
+    free(z1);
+    free(z2);
+    free(two);
+    free(longer);
+
+    /* labels: the range check still applies, and a gzipped image file is named as one */
+    size_t llen;
+    uint8_t *lb = make_labels(12, &llen);
+    uint8_t *zlb = gzip_bytes(lb, llen, &zlen);
+    IdxLabels lab = {0};
+    CHECK(idx_read_labels(zlb, zlen, 10, &lab, err) == 0 && lab.n == 12 && lab.labels[11] == 1, "labels: %s", err);
+    idx_labels_free(&lab);
+    CHECK_ERR(idx_read_labels(zlb, zlen, 5, &lab, err), err, "label 5 at index 5");
+    CHECK(lab.labels == NULL, "no labels on failure");
+    free(zlb);
+    CHECK_ERR(idx_read_labels(z, zlen, 10, &lab, err), err, "(an image file)");
+    free(lb);
+    free(z);
+    free(b);
+}
+
 static void test_load_files(const char *tmp)
 {
     char err[ERR_LEN], p[1024];
@@ -411,6 +513,47 @@ static void test_load_files(const char *tmp)
     CHECK(write_file(p, z, zlen / 2) == 0, "write truncated gz");
     CHECK_ERR(idx_load_images(p, &im, err), err, "truncated");
     CHECK(strstr(err, p) != NULL, "path in '%s'", err);
+    unlink(p);
+
+    /* raw files, read straight into the array: good, every kind of bad length, wrong kind */
+    snprintf(p, sizeof p, "%s/raw", tmp);
+    CHECK(write_file(p, b, len) == 0, "write raw");
+    CHECK(idx_load_images(p, &im, err) == 0 && im.n == 3 && memcmp(im.pixels, b + 16, 3 * 784) == 0,
+          "load raw file: %s", err);
+    idx_images_free(&im);
+    CHECK_ERR(idx_load_labels(p, 10, &(IdxLabels){0}, err), err, "(an image file)");
+    size_t rcuts[] = {0, 1, 15, 16, len - 1};
+    for (size_t i = 0; i < 5; i++) {
+        CHECK(write_file(p, b, rcuts[i]) == 0, "write cut");
+        CHECK_ERR(idx_load_images(p, &im, err), err, rcuts[i] < 16 ? "too short for header" : "truncated");
+        CHECK(strstr(err, p) != NULL && im.pixels == NULL, "path in '%s', no output", err);
+    }
+    uint8_t *longer = malloc(len + 3);
+    memcpy(longer, b, len);
+    memset(longer + len, 1, 3);
+    CHECK(write_file(p, longer, len + 3) == 0, "write long");
+    CHECK_ERR(idx_load_images(p, &im, err), err, "3 trailing bytes");
+    free(longer);
+    unlink(p);
+
+    /* a pipe has no size to read: it is read whole, then parsed */
+    snprintf(p, sizeof p, "%s/fifo", tmp);
+    CHECK(mkfifo(p, 0600) == 0, "mkfifo");
+    pid_t child = fork();
+    if (child == 0) {
+        FILE *f = fopen(p, "wb");
+        size_t w = f ? fwrite(z, 1, zlen, f) : 0;
+        if (f)
+            fclose(f);
+        _exit(w == zlen ? 0 : 1);
+    }
+    CHECK(child > 0 && idx_load_images(p, &im, err) == 0 && im.n == 3 && memcmp(im.pixels, b + 16, 3 * 784) == 0,
+          "load from a pipe: %s", err);
+    idx_images_free(&im);
+    int status = 0;
+    if (child > 0)
+        waitpid(child, &status, 0);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, "pipe writer");
     unlink(p);
     free(z);
     free(b);
@@ -648,6 +791,7 @@ int main(void)
     test_magic();
     test_dims_and_labels();
     test_gzip();
+    test_streaming();
     test_round_trip();
     test_load_files(tmp);
     test_dataset_dir(tmp);

@@ -1,5 +1,6 @@
 /* test_kernels.c - the fast kernels against the plain-loop references, the fused ReLU variants,
- * reproducibility across thread counts, the task pool, the vectorised helpers, and softmax/xent. */
+ * reproducibility across thread counts, the task pool, the vectorised helpers, and softmax/xent;
+ * the kernels' checks run once per vector ISA this CPU offers (kernels_isa.h). */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -9,6 +10,7 @@
 #include "check.h"
 #include "common.h"
 #include "kernels.h"
+#include "kernels_isa.h"
 #include "optim.h"
 
 static float max_abs_diff(const float *a, const float *b, size_t n) {
@@ -204,7 +206,8 @@ static void check_helpers(void) {
     free(al);
 }
 
-int main(void) {
+/* Every kernel check, with the ISA in force. */
+static void check_isa(void) {
     int shapes[][3] = {{1, 1, 1}, {1, 784, 10}, {3, 5, 7}, {64, 784, 128}, {64, 128, 64}, {64, 64, 10},
                        {256, 784, 128}, {17, 33, 9}, {1000, 784, 10},
                        /* wide layers, through OpenBLAS: K > 1024; B*N > 65536 */
@@ -222,8 +225,30 @@ int main(void) {
     check_fused_step(32, 784, 10, 0);
     check_fused_step(600, 50, 200, 1); /* the BLAS route */
     check_fused_step(7, 13, 5, 1);
-    check_pool();
+    check_fused_step(256, 784, 128, 1); /* several passes over the batch: stepped on the last only */
+    check_fused_step(70, 100, 13, 0);   /* two passes, column and row tails, plain SGD */
+    check_fused_step(65, 37, 9, 1);
     check_helpers();
+}
+
+int main(void) {
+    char err[ERR_LEN];
+    int ran = 0;
+    for (int isa = 0; isa < KERNELS_ISA_COUNT; isa++) {
+        if (!kernels_isa_supported((KernelsIsa)isa)) {
+            printf("kernels: %s not on this CPU (or build), skipped\n", kernels_isa_name((KernelsIsa)isa));
+            continue;
+        }
+        CHECK(kernels_set_isa((KernelsIsa)isa, err) == 0, "set %s: %s", kernels_isa_name((KernelsIsa)isa), err);
+        CHECK(kernels_isa() == (KernelsIsa)isa, "%s in force", kernels_isa_name((KernelsIsa)isa));
+        int before = check_failed;
+        check_isa();
+        printf("kernels: %s checked%s\n", kernels_isa_name((KernelsIsa)isa), check_failed > before ? " (FAILED)" : "");
+        ran++;
+    }
+    CHECK(ran >= 1 && kernels_isa_supported(KERNELS_ISA_GENERIC), "the portable kernels always run");
+    kernels_set_isa(kernels_isa_best(), err);
+    check_pool();
     kernels_set_threads(1);
 
     /* ReLU and its backward */

@@ -13,6 +13,7 @@
 #include "common.h"
 #include "dataset.h"
 #include "kernels.h"
+#include "kernels_isa.h"
 #include "model_io.h"
 #include "net.h"
 #include "personal.h"
@@ -60,8 +61,10 @@ static void train_usage(FILE *f) {
             "  --history F.csv        write per-step and per-epoch history\n"
             "  --quiet                only the final line\n"
             "  --stats                machine-readable timings on stdout for bench/run.sh: a\n"
-            "                         'stats-epoch:' line per epoch and a final 'stats:' line of\n"
-            "                         key=value pairs (train_seconds counts steps only, no evaluation)\n"
+            "                         'stats-epoch:' line per epoch, a final 'stats:' line of\n"
+            "                         key=value pairs (train_seconds counts steps only, no evaluation;\n"
+            "                         startup_seconds is the time before training: data load, set-up)\n"
+            "                         and 'stats-kernels: isa=NAME' (the kernels' instruction set)\n"
             "Defaults: mlp = momentum 0.9, lr 0.05, batch 64, 12 epochs, cosine schedule;\n"
             "          cnn = momentum 0.9, lr 0.05, batch 64, 4 epochs, cosine schedule;\n"
             "          softmax = sgd, lr 0.1, batch 64, 5 epochs.\n");
@@ -98,6 +101,7 @@ static void progress(const Trainer *t, int tty, double *last_draw, int final_epo
 }
 
 int cmd_train(int argc, char **argv) {
+    double t_entry = time_now(); /* for --stats: the start-up before training (data load, set-up) */
     const char *arch = "mlp", *layers = NULL, *data = NULL, *out = NULL, *history = NULL, *extra_dir = NULL;
     const char *init = "he", *opt_s = NULL, *sched_s = NULL, *bias_s = "per-neuron", *v;
     double lr = -1, tol = 0, target = 0;
@@ -247,6 +251,7 @@ int cmd_train(int argc, char **argv) {
     Trainer t = {0};
     int extra_n = 0, extra_rep = 0;
     Dataset full = {0}; /* with --holdout: every training image; train keeps all but the last N */
+    int train_is_view = 0; /* train borrows full's arrays (no copy of the images) */
     CalibFit cal = {0};
     int have_cal = 0;
     if (holdout) {
@@ -255,9 +260,10 @@ int cmd_train(int argc, char **argv) {
             rc = EXIT_USAGE;
             goto done;
         }
+        /* a view of the first n - N images: the held-out ones are the last N, so no copy is needed */
         full = train;
-        train = (Dataset){0};
-        if (dataset_subset(&full, full.n - (int)holdout, &train, err) != 0) goto fail;
+        train.n = full.n - (int)holdout;
+        train_is_view = 1;
     }
     if (extra_dir) {
         /* the personal examples join the training set, repeated (see dataset_mix_repeat) */
@@ -282,8 +288,9 @@ int cmd_train(int argc, char **argv) {
         int rc2 = dataset_concat(&train, &ex, extra_rep, &mixed, err);
         dataset_free(&ex);
         if (rc2 != 0) goto fail;
-        dataset_free(&train);
+        if (!train_is_view) dataset_free(&train);
         train = mixed;
+        train_is_view = 0;
         if (!quiet)
             fprintf(stderr, "mixing in %d examples from %s, each %d times: %.2f per batch of %d on average\n", extra_n,
                     extra_dir, extra_rep, (double)cfg.batch * extra_n * extra_rep / train.n, cfg.batch);
@@ -307,9 +314,11 @@ int cmd_train(int argc, char **argv) {
 
     int tty = isatty(2) && !quiet;
     if (!quiet)
-        fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, %ld threads%s\n",
+        fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, "
+                        "%ld threads, %s kernels%s\n",
                 stack.n && strcmp(arch, "cnn") ? arch_name : arch, net.nparams, train.name, train.n, test.n,
-                optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads, augment ? ", augmented" : "");
+                optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads, kernels_isa_name(kernels_isa()),
+                augment ? ", augmented" : "");
     double last_draw = 0;
     int nonfinite = 0, diverged = 0;
     for (;;) {
@@ -336,17 +345,21 @@ int cmd_train(int argc, char **argv) {
                 (double)(t.diverged_loss / fmaxf(t.diverged_median, 1e-30f)), trainer_lr(&t), t.backup_step);
     if (g_interrupted) fprintf(stderr, "interrupted at epoch %d, step %ld\n", t.epoch, t.step);
 
+    /* The test set's accuracy: when training ended at an epoch end with nothing rolled back since,
+     * that epoch's evaluation already measured these very weights; else evaluate now (in chunks
+     * of 256: as fast per image as larger ones, with smaller buffers to set up). */
     EvalResult ev = {0};
     int have_eval = 0;
-    const EpochRecord *last = t.hist.nepochs ? &t.hist.epochs[t.hist.nepochs - 1] : NULL;
-    if (stack.n && last && last->step == t.step && isfinite(last->test_acc)) {
-        /* a stack's pass over the test set costs a few hundred ms: the last epoch's is of these weights */
-        ev.acc = last->test_acc, ev.loss = last->test_loss, ev.n = test.n;
+    const EpochRecord *last = t.hist.nepochs > 0 ? &t.hist.epochs[t.hist.nepochs - 1] : NULL;
+    if (test.n > 0 && last && last->step == t.step && !nonfinite && !diverged && isfinite(last->test_acc)) {
+        ev.n = test.n;
+        ev.loss = last->test_loss;
+        ev.acc = last->test_acc;
         have_eval = 1;
-    } else {
+    } else if (test.n > 0) {
         NetWork wk;
-        if (netwk_create_forward(&wk, &t.net, net_eval_batch(&t.net), err) != 0) goto fail;
-        have_eval = test.n > 0 && evaluate(&t.net, &wk, &test, 0, &ev, err) == 0;
+        if (netwk_create_forward(&wk, &t.net, stack.n ? net_eval_batch(&t.net) : 256, err) != 0) goto fail;
+        have_eval = evaluate(&t.net, &wk, &test, 0, &ev, err) == 0;
         netwk_free(&wk);
     }
     if (holdout) {
@@ -380,9 +393,10 @@ int cmd_train(int argc, char **argv) {
                    r->test_acc);
         }
         printf("stats: steps=%ld samples=%ld train_seconds=%.4f samples_per_second=%.1f wall_seconds=%.4f "
-               "epochs=%d threads=%ld test_acc=%.4f\n",
+               "startup_seconds=%.4f epochs=%d threads=%ld test_acc=%.4f\n",
                t.step, t.samples, t.t_train, t.t_train > 0 ? t.samples / t.t_train : 0.0, time_now() - t.t_start,
-               t.epoch, threads, have_eval ? ev.acc : -1.0);
+               t.t_start - t_entry, t.epoch, threads, have_eval ? ev.acc : -1.0);
+        printf("stats-kernels: isa=%s\n", kernels_isa_name(kernels_isa()));
     }
     rc = nonfinite || diverged ? EXIT_RUNTIME : 0;
     goto done;
@@ -392,7 +406,7 @@ fail:
 done:
     trainer_free(&t);
     net_free(&net);
-    dataset_free(&train);
+    if (!train_is_view) dataset_free(&train);
     dataset_free(&full);
     dataset_free(&test);
     return rc;

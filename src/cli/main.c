@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "common.h"
+#include "kernels_isa.h"
 
 static void usage(FILE *f) {
     fprintf(f,
@@ -23,12 +24,32 @@ static void usage(FILE *f) {
             "Run `digitrec SUBCOMMAND --help` for the options of each, `digitrec --help-window` for the window's.\n"
             "Data folder: --data DIR, else $DIGITREC_DATA, else ~/.local/share/digitrec/mnist ($XDG_DATA_HOME),\n"
             "where `digitrec data fetch` puts it (from a clone: its data/mnist until then);\n"
-            "`digitrec data where` shows every folder.\n",
+            "`digitrec data where` shows every folder.\n"
+            "Kernels: the best vector instructions the CPU has (AVX-512, AVX2+FMA, else portable);\n"
+            "$DIGITREC_KERNELS=avx2|generic|avx512|auto chooses them (to compare, or to rule them out).\n",
             DIGITREC_VERSION);
+}
+
+/* $DIGITREC_KERNELS: the kernels' vector ISA for every subcommand. 0, or -1 after saying why. */
+static int kernels_from_env(void) {
+    const char *v = getenv("DIGITREC_KERNELS");
+    if (!v || !*v) return 0;
+    KernelsIsa isa;
+    char err[ERR_LEN];
+    if (kernels_isa_parse(v, &isa) != 0) {
+        fprintf(stderr, "digitrec: DIGITREC_KERNELS=%s: must be auto, avx512, avx2 or generic\n", v);
+        return -1;
+    }
+    if (kernels_set_isa(isa, err) != 0) {
+        fprintf(stderr, "digitrec: DIGITREC_KERNELS=%s: %s\n", v, err);
+        return -1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv) {
     cli_places_init();
+    if (kernels_from_env() != 0) return EXIT_USAGE;
     if (argc >= 2) {
         const char *c = argv[1];
         if (!strcmp(c, "train")) return cmd_train(argc - 1, argv + 1);

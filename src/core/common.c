@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,12 +86,17 @@ void rng_shuffle_int(Rng *r, int *a, int n) {
 }
 
 int file_read_all(const char *path, uint8_t **buf, size_t *len, char *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return err_set(err, "%s: %s", path, strerror(errno));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return err_set(err, "%s: %s", path, strerror(errno));
+    /* one buffer sized from the file (plus a byte, to see the end in the same pass); grown by
+     * doubling only for files whose size is not known in advance (pipes) or that grow */
+    struct stat st;
     size_t cap = 1 << 16, n = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 && (uint64_t)st.st_size < SIZE_MAX / 2)
+        cap = (size_t)st.st_size + 1;
     uint8_t *data = malloc(cap);
     if (!data) {
-        fclose(f);
+        close(fd);
         return err_set(err, "%s: out of memory", path);
     }
     for (;;) {
@@ -99,22 +105,25 @@ int file_read_all(const char *path, uint8_t **buf, size_t *len, char *err) {
             uint8_t *bigger = realloc(data, cap * 2);
             if (!bigger) {
                 free(data);
-                fclose(f);
+                close(fd);
                 return err_set(err, "%s: out of memory", path);
             }
             data = bigger;
             cap *= 2;
         }
-        size_t got = fread(data + n, 1, cap - n, f);
-        n += got;
+        size_t want = cap - n > ((size_t)1 << 30) ? (size_t)1 << 30 : cap - n;
+        ssize_t got = read(fd, data + n, want);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) {
+            int e = errno;
+            free(data);
+            close(fd);
+            return err_set(err, "%s: read error: %s", path, strerror(e));
+        }
         if (got == 0) break;
+        n += (size_t)got;
     }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(data);
-        return err_set(err, "%s: read error", path);
-    }
+    close(fd);
     *buf = data;
     *len = n;
     return 0;

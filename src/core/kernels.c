@@ -1,7 +1,8 @@
 /* kernels.c - linear / ReLU / softmax-cross-entropy forward and backward. The matrix products
- * are kernels_gemm.c's register-blocked loops, split across kernels_pool.c's threads by whole
- * blocks of output rows or columns, or OpenBLAS for wide layers where its packed, cache-blocked
- * sgemm measures faster; the _ref versions are plain loops for the tests. */
+ * are kernels_simd.inc's register-blocked loops for the ISA in force (kernels_isa.h), split
+ * across kernels_pool.c's threads by whole blocks of output rows or columns, or OpenBLAS for
+ * wide layers where its packed, cache-blocked sgemm measures faster; the _ref versions are plain
+ * loops for the tests. */
 #include "kernels.h"
 
 #include <math.h>
@@ -14,9 +15,6 @@
 
 #include <cblas.h>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
-#endif
 
 /* OpenBLAS's thread control; declared here so the header choice does not matter. */
 void openblas_set_num_threads(int num_threads);
@@ -42,11 +40,8 @@ static void blas_prepare(void) {
 #define TASK_MACS 131072L
 #define MAX_TASKS 64
 
-/* Output columns are cut in multiples of the register blocks, so every task runs whole blocks. */
-#define FWD_COL_ALIGN 6
-#define FWD_ROW_ALIGN 2
-#define BWD_COL_ALIGN 16
-#define BWD_ROW_ALIGN 6
+/* Output columns and rows are cut in multiples of the ISA's register blocks (kernels_ops()), so
+ * every task runs whole blocks. The results do not depend on the cut, only the speed. */
 
 /* How an (M, N) output is cut into tasks: by blocks of rows when prefer_rows is set and there
  * are enough of them, else by blocks of columns when there are enough of those, else by
@@ -88,80 +83,16 @@ float *kernels_alloc(size_t n) {
     return p;
 }
 
-int kernels_all_finite(const float *a, size_t n) {
-    size_t i = 0;
-    uint32_t bad = 0;
-#if defined(__AVX2__)
-    /* exponent bits all ones <=> NaN or Inf */
-    const __m256i expo = _mm256_set1_epi32(0x7f800000);
-    __m256i acc = _mm256_setzero_si256();
-    for (; i + 8 <= n; i += 8) {
-        __m256i v = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(a + i)), expo);
-        acc = _mm256_or_si256(acc, _mm256_cmpeq_epi32(v, expo));
-    }
-    bad = !_mm256_testz_si256(acc, acc);
-#endif
-    for (; i < n; i++) bad |= !isfinite(a[i]);
-    return !bad;
-}
+/* The vector helpers: kernels_simd.inc's version for the ISA in force. */
+int kernels_all_finite(const float *a, size_t n) { return kernels_ops()->all_finite(a, n); }
 
-void kernels_pixels_to_floats(float *out, const uint8_t *in, size_t n) {
-    size_t i = 0;
-#if defined(__AVX2__) && defined(__FMA__)
-    /* q = x * (1/255), then one FMA correction with the exact residual x - 255 q: the correctly
-     * rounded quotient for every byte value (test_kernels checks all 256) */
-    const __m256 r = _mm256_set1_ps(1.0f / 255.0f), d = _mm256_set1_ps(255.0f);
-    for (; i + 8 <= n; i += 8) {
-        __m128i b = _mm_loadl_epi64((const __m128i *)(in + i));
-        __m256 x = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
-        __m256 q = _mm256_mul_ps(x, r);
-        __m256 e = _mm256_fnmadd_ps(q, d, x);
-        _mm256_storeu_ps(out + i, _mm256_fmadd_ps(e, r, q));
-    }
-#endif
-    for (; i < n; i++) out[i] = (float)in[i] / 255.0f;
-}
+void kernels_pixels_to_floats(float *out, const uint8_t *in, size_t n) { kernels_ops()->pixels_to_floats(out, in, n); }
 
 int kernels_sgd_step(float *params, float *v, const float *grad, float lr, float mu, size_t n) {
-    size_t i = 0;
-    int bad = 0;
-#if defined(__AVX2__)
-    const __m256 vlr = _mm256_set1_ps(lr), vmu = _mm256_set1_ps(mu);
-    const __m256i expo = _mm256_set1_epi32(0x7f800000);
-    __m256i nonfinite = _mm256_setzero_si256();
-    for (; i + 8 <= n; i += 8) {
-        __m256 g = _mm256_loadu_ps(grad + i), step = g;
-        __m256i e = _mm256_and_si256(_mm256_castps_si256(g), expo);
-        nonfinite = _mm256_or_si256(nonfinite, _mm256_cmpeq_epi32(e, expo));
-        if (v) {
-            step = _mm256_add_ps(_mm256_mul_ps(vmu, _mm256_loadu_ps(v + i)), g);
-            _mm256_storeu_ps(v + i, step);
-        }
-        _mm256_storeu_ps(params + i, _mm256_sub_ps(_mm256_loadu_ps(params + i), _mm256_mul_ps(vlr, step)));
-    }
-    bad = !_mm256_testz_si256(nonfinite, nonfinite);
-#endif
-    for (; i < n; i++) {
-        bad |= !isfinite(grad[i]);
-        if (v) {
-            v[i] = mu * v[i] + grad[i];
-            params[i] -= lr * v[i];
-        } else {
-            params[i] -= lr * grad[i];
-        }
-    }
-    return !bad;
+    return kernels_ops()->sgd_step(params, v, grad, lr, mu, n);
 }
 
-void kernels_axpy(float *y, float a, const float *x, size_t n) {
-    size_t i = 0;
-#if defined(__AVX2__)
-    const __m256 va = _mm256_set1_ps(a);
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(y + i, _mm256_add_ps(_mm256_loadu_ps(y + i), _mm256_mul_ps(va, _mm256_loadu_ps(x + i))));
-#endif
-    for (; i < n; i++) y[i] += a * x[i];
-}
+void kernels_axpy(float *y, float a, const float *x, size_t n) { kernels_ops()->axpy(y, a, x, n); }
 
 typedef struct {
     float *out;
@@ -191,7 +122,8 @@ void linear_forward_ex(float *out, const float *inp, const float *w, const float
         if (relu) relu_forward(out, out, B * N);
         return;
     }
-    FwdJob j = {out, inp, w, bias, nbias, B, K, N, relu, cut_2d(B, N, (long)B * K * N, FWD_COL_ALIGN, FWD_ROW_ALIGN, 0)};
+    const KernelsOps *ops = kernels_ops();
+    FwdJob j = {out, inp, w, bias, nbias, B, K, N, relu, cut_2d(B, N, (long)B * K * N, ops->nt_cols, ops->nt_rows, 0)};
     kernels_run(fwd_task, &j, j.cut.ntasks);
 }
 
@@ -271,8 +203,9 @@ static void bwd_task(void *ctx, int t) {
 void linear_backward_ex(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                         const float *w, int nbias, int B, int K, int N, int relu_inp) {
     long macs = (long)B * K * N;
+    const KernelsOps *ops = kernels_ops();
     BwdJob j = {dinp, dw, dbias, dout, inp, w, nbias, B, K, N, relu_inp,
-                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 1), cut_2d(B, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 0),
+                cut_2d(N, K, macs, ops->bc_cols, ops->bc_rows, 1), cut_2d(B, K, macs, ops->bc_cols, ops->bc_rows, 0),
                 NULL, {0}};
     if (!own_backward(B, K, N)) {
         blas_prepare();
@@ -305,8 +238,9 @@ void linear_backward_step(float *dw, float *dbias, const float *dout, const floa
         return;
     }
     long macs = (long)B * K * N;
+    const KernelsOps *ops = kernels_ops();
     BwdJob j = {NULL, dw, dbias, dout, inp, NULL, nbias, B, K, N, 0,
-                cut_2d(N, K, macs, BWD_COL_ALIGN, BWD_ROW_ALIGN, 1), {0, 0, 1, 1}, step, {0}};
+                cut_2d(N, K, macs, ops->bc_cols, ops->bc_rows, 1), {0, 0, 1, 1}, step, {0}};
     int ntasks = j.dw_cut.ntasks + 1;
     if (macs < 2 * TASK_MACS)
         for (int t = 0; t < ntasks; t++) bwd_task(&j, t);

@@ -1,6 +1,7 @@
 /* kernels.h - the dense-network kernels: linear layer, ReLU, softmax cross-entropy, each with
- * its backward beside it. Fast versions use register-blocked AVX2/FMA products split across a
- * small persistent thread pool, and CBLAS (OpenBLAS) for layers too wide for those blocks;
+ * its backward beside it. Fast versions use register-blocked vector products (AVX-512, AVX2+FMA
+ * or portable, chosen at run time: kernels_isa.h) split across a small persistent thread pool,
+ * and CBLAS (OpenBLAS) for layers too wide for those blocks;
  * *_ref versions are plain loops kept as the reference the tests compare against. Outputs
  * first, then const inputs, then sizes. */
 #ifndef DIGITREC_KERNELS_H
