@@ -714,8 +714,7 @@ int model_parse_extras(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta
             const TensorInfo *t = &ts[i];
             size_t count = (size_t)(t->end - t->begin) / 4;
             float *dst = NULL;
-            if (t->layer < 0 && !ex) continue; /* checked above; the caller does not want it */
-            if (t->layer < 0) {
+            if (t->layer < 0 && ex) { /* an extra tensor; without ex only checked below */
                 ModelTensor *x = &got.t[got.n];
                 dst = x->data = xmalloc_array(count ? count : 1, sizeof(float));
                 if (!dst) {
@@ -727,7 +726,7 @@ int model_parse_extras(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta
                 x->dims[0] = (int)t->dims[0];
                 x->dims[1] = t->rank == 2 ? (int)t->dims[1] : 1;
                 got.n++;
-            } else {
+            } else if (t->layer >= 0) {
                 dst = t->is_bias ? fresh.b[t->layer] : fresh.w[t->layer];
             }
             for (size_t k = 0; k < count; k++) {
@@ -738,7 +737,7 @@ int model_parse_extras(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta
                                  isnan(f) ? "NaN" : "Inf", k);
                     break;
                 }
-                dst[k] = f;
+                if (dst) dst[k] = f;
             }
         }
         if (rc != 0) net_free(&fresh);
