@@ -3,8 +3,9 @@
  * (reading_inputs.py), and the share of each kind of non-digit rejected at the threshold that
  * rejects 5% of the held-out digits. Fits its own detector; reads files, writes nothing.
  *   measure MODEL [--mnist DIR] [--ood DIR] [--fit N]
- * The Gaussian is fitted on the first N training images (default 20000), the thresholds on the
- * model's held-out images (the last "holdout" of the training set, 5000 when it records none). */
+ * The Gaussian is fitted on the first N training images (default: all before the held-out ones,
+ * as calibrate does), the thresholds on the model's held-out images (the last "holdout" of the
+ * training set, 5000 when it records none). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +99,7 @@ static double share_above(const float *s, int n, float t) {
 
 int main(int argc, char **argv) {
     const char *model = NULL, *mnist = "data/mnist", *ood_dir = "data/ood";
-    int nfit = 20000;
+    int nfit = 1 << 30; /* all the training images before the held-out ones, as calibrate */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mnist") && i + 1 < argc) mnist = argv[++i];
         else if (!strcmp(argv[i], "--ood") && i + 1 < argc) ood_dir = argv[++i];
