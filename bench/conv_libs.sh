@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # conv_libs.sh - builds bench/conv_libs.c with plain cc against digitrec's kernels (src/core
-# conv.c, conv_dnnl.c with -DDIGITREC_DNNL, kernels*.c), OpenBLAS, libxsmm and oneDNN,
+# conv*.c, pool.c, conv_dnnl.c with -DDIGITREC_DNNL, kernels*.c), OpenBLAS, libxsmm and oneDNN,
 # installing the Debian packages when missing, then runs it once per thread count, with
 # `uptime` before and after each. Run by hand; it is not a test.
 #
@@ -34,7 +34,7 @@ mkdir -p "$OUT"
 CBLAS_INC=$(dirname "$(find /usr/include -name cblas.h -path '*openblas*' | head -n1)")
 cc -std=c17 -O2 -march=native -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fopenmp \
     -I"$ROOT/src/core" -I"$CBLAS_INC" \
-    -DDIGITREC_DNNL "$ROOT/bench/conv_libs.c" "$ROOT/src/core/conv.c" "$ROOT/src/core/conv_dnnl.c" "$ROOT/src/core/kernels.c" \
+    -DDIGITREC_DNNL "$ROOT/bench/conv_libs.c" "$ROOT/src/core/conv.c" "$ROOT/src/core/conv_micro.c" "$ROOT/src/core/conv_ref.c" "$ROOT/src/core/pool.c" "$ROOT/src/core/conv_dnnl.c" "$ROOT/src/core/kernels.c" \
     "$ROOT/src/core/kernels_gemm.c" "$ROOT/src/core/kernels_pool.c" \
     -o "$OUT/conv_libs" -L/usr/lib -lxsmm -lxsmmnoblas -ldnnl -lopenblas -lpthread -ldl -lm
 

@@ -159,8 +159,10 @@ def _canonical(specs):
     if _is_dense(specs):
         return "-".join(["784"] + [str(sp[1]) for sp in specs if sp[0] == "fc"])
     toks = []
-    for sp in specs:
-        if sp[0] == "conv":
+    for i, sp in enumerate(specs):
+        if sp[0] == "flatten" and i + 1 < len(specs) and specs[i + 1][0] != "fc":
+            toks.append("flatten")  # implied only before an fc
+        elif sp[0] == "conv":
             _, co, k, st, p = sp
             toks.append(f"conv{co}k{k}" + (f"s{st}" if st != 1 else "") + (f"p{p}" if p != k // 2 else ""))
         elif sp[0] == "fc":

@@ -164,6 +164,59 @@ model_case("eval: NaN weight", "holds NaN", st(T, META, data_edit=lambda d: stru
 model_case("eval: lying header length", "truncated file?", struct.pack("<Q", 1 << 20) + good_small[8:], via="eval")
 model_case("predict: layers do not connect", "takes 5 inputs",
            st([T[0], T[1], ("layers.1.weight", [2, 5], [0.0] * 10), T[3]]), via="predict")
+
+# Layer stacks: the arch metadata names the layers and every tensor must fit it.
+CNN_ARCH = "conv2k3-relu-pool-fc10"   # 1x28x28 -> 2x28x28 -> 2x14x14 -> 392 -> 10
+CNN_META = {"format": "digitrec", "format_version": "1", "arch": CNN_ARCH, "activation": "relu",
+            "output_activation": "softmax", "bias": "per-neuron", "classes": ",".join(map(str, range(10)))}
+
+
+def cnn_tensors(w0=(2, 1, 3, 3), drop=(), extra=()):
+    n0 = 1
+    for d in w0:
+        n0 *= d
+    ts = [("layers.0.weight", list(w0), [0.01 * ((i % 5) - 2) for i in range(n0)]), ("layers.0.bias", [2], [0.0, 0.1]),
+          ("layers.1.weight", [10, 392], [0.001 * ((i % 9) - 4) for i in range(3920)]), ("layers.1.bias", [10], [0.0] * 10)]
+    return [x for x in ts if x[0] not in drop] + list(extra)
+
+
+def cnn_meta(**kw):
+    m = dict(CNN_META)
+    m.update(kw)
+    return {k: v for k, v in m.items() if v is not None}
+
+
+good_cnn = st(cnn_tensors(), cnn_meta())
+case("model: a small CNN loads", 0, "-", "info", write("models/good_cnn.safetensors", good_cnn))
+model_case("arch: unknown token", 'token 4 "dropout": unknown layer', st(cnn_tensors(), cnn_meta(arch="conv2k3-relu-pool-dropout-fc10")))
+model_case("arch: kernel 9", "kernel size 9 outside 3..7", st(cnn_tensors(), cnn_meta(arch="conv2k9-relu-pool-fc10")))
+model_case("arch: conv weight shape mismatch", "layers.0.weight: shape [2, 1, 5, 5], the arch gives [2, 1, 3, 3]",
+           st(cnn_tensors(w0=(2, 1, 5, 5)), cnn_meta()))
+model_case("arch: conv weight of rank 2", "rank 2, expected 4", st(cnn_tensors(w0=(2, 9)), cnn_meta()))
+model_case("arch: missing tensor", "missing tensor layers.1.bias", st(cnn_tensors(drop=("layers.1.bias",)), cnn_meta()))
+model_case("arch: extra tensor", "extra tensor layers.2.weight: the arch has 2 layers with parameters",
+           st(cnn_tensors(extra=[("layers.2.weight", [1, 1], [0.0])]), cnn_meta()))
+model_case("arch: conv output below 1x1", "input 3x3 is smaller than the 5x5 kernel",
+           st(cnn_tensors(), cnn_meta(arch="conv2k5p0-pool-pool-pool-conv2k5p0-fc10")))
+model_case("arch: 4096 channels", "4096 channels outside 1..1024", st(cnn_tensors(), cnn_meta(arch="conv4096k3-relu-pool-fc10")))
+model_case("arch: 1024 channels at 28x28", "has more than 524288 values",
+           st(cnn_tensors(), cnn_meta(arch="conv1024k3-relu-pool-fc10")))
+model_case("arch: empty", "arch: empty", st(cnn_tensors(), cnn_meta(arch="")))
+model_case("arch: not a string", 'value of "arch" is not a string', st(cnn_tensors(), cnn_meta(arch=5)))
+model_case("arch: ReLU on the logits", 'output_activation "relu+softmax" with an arch',
+           st(cnn_tensors(), cnn_meta(output_activation="relu+softmax")))
+model_case("arch: beside dense layers", "both layers (a dense network) and an arch",
+           st(cnn_tensors(), cnn_meta(layers="784,10")))
+model_case("arch: classes miscounted", "name 3 classes but the arch has 10 outputs", st(cnn_tensors(), cnn_meta(classes="a,b,c")))
+model_case("arch: dense arch disagrees", 'metadata arch "784-5-2" disagrees with the tensors',
+           st(T, dict(META, arch="784-5-2")))
+model_case("eval: CNN with a NaN", "layers.1.weight holds NaN",
+           st(cnn_tensors(), cnn_meta(), data_edit=lambda d: d[:80] + struct.pack("<f", float("nan")) + d[84:]), via="eval")
+model_case("predict: CNN missing a weight", "missing tensor layers.0.weight",
+           st(cnn_tensors(drop=("layers.0.weight",)), cnn_meta()), via="predict")
+case("model: a small CNN evaluates", 0, "-", "eval", "--model", "@/models/good_cnn.safetensors", "--data", "@/data/good")
+case("model: a small CNN predicts", 0, "-", "predict", "--model", "@/models/good_cnn.safetensors", "@/img/ok_digit.pgm")
+
 # A model of another input size is a valid file but cannot read a 28x28 image.
 case("model: predict with a 4-input model", 1, "takes 4 inputs, not a 28x28 image",
      "predict", "--model", "@/models/good_small.safetensors", "@/img/ok_digit.pgm")

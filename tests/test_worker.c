@@ -50,7 +50,7 @@ int main(void) {
     cfg.train.batch = 50;
     cfg.train.epochs = 1000;
     Net net;
-    CHECK(net_create(&net, cfg.sizes, cfg.nlayers, BIAS_NEURON, 0, err) == 0, "%s", err);
+    CHECK(net_create_str(&net, cfg.arch, err) == 0, "%s", err);
     net_init_he(&net, 5);
     WorkerSetup setup = {0};
     setup.train = &train;
@@ -171,7 +171,7 @@ int main(void) {
     WAIT_FOR(w, &s, s.view && s.view->generation == s.generation, 15000);
     CHECK(s.view && s.view->generation == s.generation && s.view->step == 0, "a view of the fresh network");
     Net ref;
-    net_create(&ref, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err);
+    net_create_str(&ref, rc.arch, err);
     net_init_he(&ref, 42);
     CHECK(same_params(&s.net, &ref), "reset = He init from seed 42");
     worker_step(w, 5);
@@ -189,7 +189,7 @@ int main(void) {
     /* reset to another architecture */
     WorkerConfig mc;
     worker_config_default(&mc, "mlp");
-    mc.sizes[1] = 32, mc.sizes[2] = 16;
+    snprintf(mc.arch, sizeof mc.arch, "784-32-16-10");
     g = s.generation;
     worker_reset(w, &mc);
     WAIT_FOR(w, &s, s.generation != g, 2000);
@@ -206,7 +206,9 @@ int main(void) {
             worker_set_running(w, 1);
             for (int t = 0; t < 20000 && s.generation == g1; t++) {
                 worker_sync(w, &s);
-                if (s.generation != g1 && s.net.nlayers != c.nlayers) torn++;
+                char now[ARCH_MAX_TEXT];
+                net_arch_str(&s.net, now, sizeof now);
+                if (s.generation != g1 && strcmp(now, c.arch) != 0) torn++;
                 if (t % 64 == 63) sleep_ms(1);
             }
             CHECK(s.generation != g1, "reset %d arrived", k);

@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "controls.h"
+#include "optim.h"
 #include "ui.h"
 #include "view/view.h"
 
@@ -56,6 +57,18 @@ void app_free(App *a) {
     drawlist_free(&a->dl);
     memset(a, 0, sizeof *a);
 }
+
+/* Repaints the weight pictures from the snapshot if one came since they were painted: at once
+ * with now_anyway, else only when they show and a quarter second has passed (app_set_tab clears
+ * weights_at so the first frame on the tab paints). */
+static void app_paint_weights(App *a, int now_anyway) {
+    if (!a->weights_stale) return;
+    double t = time_now();
+    if (!now_anyway && (a->tab != TAB_WEIGHTS || t - a->weights_at < 0.25)) return;
+    weights_paint(a);
+    a->weights_at = t, a->weights_stale = 0, a->painted_gen = a->snap.generation;
+}
+
 
 /* ---- a new snapshot ---- */
 
@@ -122,6 +135,10 @@ void app_mouse_down(App *a, int x, int y, int button) {
         data_mouse_down(a, x, y);
         return;
     }
+    if (a->save.show) {
+        save_mouse_down(a, x, y);
+        return;
+    }
     if (a->open.show) {
         open_mouse_down(a, x, y);
         return;
@@ -133,6 +150,11 @@ void app_mouse_down(App *a, int x, int y, int button) {
         canvas_point(a, x, y, &cx, &cy);
         if (canvas_stroke_begin(&a->canvas_px, cx, cy, button == BTN_RIGHT) == 0) a->pen = button == BTN_RIGHT ? 2 : 1;
         app_update_prediction(a);
+        return;
+    }
+    if (button == BTN_RIGHT) { /* a right click on Save: Save As */
+        for (int i = 0; i < a->nwidgets; i++)
+            if (a->widgets[i].id == WID_SAVE && rect_contains(a->widgets[i].r, x, y)) app_open_save_as(a);
         return;
     }
     if (button != BTN_LEFT) return;
@@ -176,6 +198,7 @@ void app_mouse_move(App *a, int x, int y) {
 }
 
 void app_wheel(App *a, int x, int y, int dy) {
+    if (a->ask.kind || a->save.show || a->data.show) return;
     if (a->open.show) {
         open_wheel(a, dy);
         return;
@@ -188,7 +211,7 @@ void app_wheel(App *a, int x, int y, int dy) {
         }
 }
 
-static void key_ctrl(App *a, int key) {
+static void key_ctrl(App *a, int key, int mods) {
     if (key >= KEY_0 && key <= KEY_9) {
         control_keep_example(a, key - KEY_0);
         return;
@@ -198,7 +221,12 @@ static void key_ctrl(App *a, int key) {
     case KEY_E: app_push_action(a, ACT_EXPORT, NULL); break;
     case KEY_D: app_open_data(a); break;
     case KEY_Z: control_undo(a); break;
-    case KEY_S: app_push_action(a, ACT_SAVE, NULL); break;
+    case KEY_S:
+        if (mods & MOD_SHIFT)
+            app_open_save_as(a);
+        else
+            app_push_action(a, ACT_SAVE, NULL);
+        break;
     case KEY_O: control_open_models(a); break;
     case KEY_Q: app_request_quit(a); break;
     case KEY_R: app_push_action(a, ACT_REVERT, NULL); break;
@@ -219,8 +247,12 @@ void app_key(App *a, int key, int mods) {
         data_key(a, key);
         return;
     }
+    if (a->save.show) {
+        save_key(a, key);
+        return;
+    }
     if (a->open.show) {
-        open_key(a, key);
+        open_key(a, key, mods);
         return;
     }
     if (a->show_help && key == KEY_ESCAPE) {
@@ -234,7 +266,7 @@ void app_key(App *a, int key, int mods) {
         return;
     }
     if (mods & MOD_CTRL) {
-        key_ctrl(a, key);
+        key_ctrl(a, key, mods);
         return;
     }
     switch (key) {
@@ -265,8 +297,12 @@ void app_key(App *a, int key, int mods) {
 
 void app_text(App *a, const char *utf8) {
     if (a->ask.kind) return;
-    if (a->data.show)
+    if (a->save.show)
+        save_text(a, utf8);
+    else if (a->data.show)
         data_text(a, utf8);
+    else if (a->open.show)
+        open_text(a, utf8);
     else if (a->editing)
         control_edit_text(a, utf8);
 }
@@ -292,17 +328,28 @@ static void draw_right(App *a) {
         weights_draw(a);
 }
 
-void app_paint_weights(App *a, int now_anyway) {
-    if (!a->weights_stale) return;
-    double t = time_now();
-    if (!now_anyway && (a->tab != TAB_WEIGHTS || t - a->weights_at < 0.25)) return;
-    weights_paint(a);
-    a->weights_at = t, a->weights_stale = 0, a->painted_gen = a->snap.generation;
+
+/* The controls' values and the keyboard's focus, traced when they change (scripts that drive the
+ * window read them). */
+static void trace_controls(App *a) {
+    if (!a->trace) return;
+    char line[sizeof a->traced_controls];
+    const TrainConfig *t = &a->ctl.train;
+    const char *net = a->ctl.arch;
+    snprintf(line, sizeof line,
+             "\"network\":\"%s\",\"optimizer\":\"%s\",\"lr\":%g,\"schedule\":\"%s\",\"batch\":%d,\"epochs\":%d,\"seed\":%lu,"
+             "\"focus\":\"%s\"",
+             net, optim_name(t->opt), (double)t->lr, t->schedule == SCHED_COSINE ? "cosine" : "const", t->batch, t->epochs,
+             (unsigned long)t->seed, a->focus >= 0 ? control(a->focus)->caption : "");
+    if (!strcmp(line, a->traced_controls)) return;
+    memcpy(a->traced_controls, line, sizeof line);
+    app_trace(a, "\"event\":\"controls\",%s", line);
 }
 
 void app_frame(App *a, double now) {
     a->now = now;
     app_paint_weights(a, 0);
+    trace_controls(a);
     drawlist_clear(&a->dl);
     draw_rect(&a->dl, (Rect){0, 0, a->w, a->h}, UI_BG);
     bars_draw_top(a);
@@ -310,7 +357,7 @@ void app_frame(App *a, double now) {
     plots_draw(a);
     draw_right(a);
     bars_draw_status(a);
-    if (!a->pen && !a->open.show && !a->show_help && !a->data.show && !a->ask.kind) {
+    if (!a->pen && !a->open.show && !a->save.show && !a->show_help && !a->data.show && !a->ask.kind) {
         if (a->tab == TAB_WEIGHTS)
             weights_draw_tooltip(a);
         else if (a->tab == TAB_ERRORS)
@@ -321,6 +368,7 @@ void app_frame(App *a, double now) {
         control_draw_tooltip(a);
     }
     if (a->open.show) open_draw(a);
+    if (a->save.show) save_draw(a);
     if (a->data.show) data_draw(a);
     if (a->show_help) help_draw(a);
     if (a->ask.kind) ask_draw(a);

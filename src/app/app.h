@@ -23,7 +23,8 @@
 #include "worker.h"
 
 #define APP_PATH_LEN 1024
-#define APP_MAX_FILES 64
+#define APP_OPEN_MAX 300         /* rows the Open dialog lists (the folder's, then the recent files) */
+#define APP_RECENT_MAX 10        /* recent files remembered */
 #define APP_MAX_WIDGETS 32
 #define APP_MAX_ACTIONS 32
 #define APP_TAB_H 30             /* the right panel's tab row */
@@ -57,7 +58,10 @@ typedef enum {
     ACT_MIX,             /* tell the worker app->mix (mix the personal set into training) */
     ACT_EXPORT,          /* history CSV (and, with an exporter, PNGs) into the export folder */
     ACT_DATA,            /* train on the IDX folder path (a fresh network from app->ctl) */
-    ACT_LIST_MODELS,     /* fill app->open with the models folder and the recent files */
+    ACT_LIST_MODELS,     /* fill app->open: the folder it shows (first: the models folder), the recent files */
+    ACT_OPEN_PATH,       /* the Open dialog's path (typed, or a row): a folder is listed, a model file opened */
+    ACT_SAVE_AS_NAME,    /* fill app->save with the generated name and the models folder */
+    ACT_SAVE_AS,         /* save to path (a name in the models folder, or a path); arg 1: replace a file */
     ACT_LIST_DATA,       /* fill app->data with the dataset choices and whether each is there */
     ACT_DROP,            /* a file or folder dropped on the window: path */
     ACT_REVERT,          /* back to the model as it was loaded or last saved */
@@ -71,6 +75,9 @@ typedef struct {
     int arg;
 } Action;
 
+#define APP_MAX_MAPS 8       /* conv and pool layers whose feature maps the Inside tab shows */
+#define APP_MAP_COLS 8       /* channels side by side in a feature-map image */
+
 /* Images the app fills and the platform uploads when their version changes. */
 enum {
     IMG_CANVAS = 0, IMG_PREVIEW, IMG_TILES, IMG_COLORBAR,
@@ -78,7 +85,9 @@ enum {
     IMG_SALIENCY,            /* the saliency map laid over the canvas (transparent where 0) */
     IMG_SAL_PREVIEW,         /* the same over the 28x28 input preview */
     IMG_SAL_MAP,             /* the saliency map itself, 28x28, opaque (Inside tab) */
-    IMG_LAYER1, IMG_COUNT = IMG_LAYER1 + NET_MAX_LAYERS - 1
+    IMG_LAYER1,              /* deeper layers' weights, IMG_LAYER1 + l - 1 for layer l >= 1 */
+    IMG_MAP0 = IMG_LAYER1 + NET_MAX_LAYERS - 1, /* a CNN's feature maps for the drawing (Inside tab) */
+    IMG_COUNT = IMG_MAP0 + APP_MAX_MAPS
 };
 
 typedef struct {
@@ -99,6 +108,7 @@ typedef enum {
     WID_DATA,                /* choose the dataset */
     WID_SCHED,               /* the learning-rate schedule: const or cosine */
     WID_REVERT,              /* back to the loaded or last saved model */
+    WID_AUGMENT,             /* augmentation of the training images (on/off) */
     WID_COUNT
 } WidgetId;
 
@@ -127,7 +137,7 @@ typedef struct {
     Rect label;              /* spin caption */
 } Widget;
 
-typedef enum { ARCH_SOFTMAX = 0, ARCH_MLP, ARCH_CUSTOM } ArchKind;
+typedef enum { ARCH_SOFTMAX = 0, ARCH_MLP, ARCH_CONVNET, ARCH_CUSTOM } ArchKind;
 
 /* Where the panels are (window pixels); made by app_resize. */
 typedef struct {
@@ -140,13 +150,47 @@ typedef struct {
     int short_labels;        /* narrow window: buttons without their key hints */
 } AppLayout;
 
-/* The Open dialog: files[0..nmodels) from the models folder, the rest recent files. */
+/* The Open dialog: a folder browser (its subfolders and *.safetensors models, each model with
+ * what its header says), a path box, and the recent files. The session lists the rows; the app
+ * sorts, scrolls and chooses. */
+typedef enum { OPEN_UP = 0, OPEN_DIR, OPEN_MODEL, OPEN_BROKEN } OpenKind;
+typedef enum { OPEN_COL_NAME = 0, OPEN_COL_ARCH, OPEN_COL_ACC, OPEN_COL_DATA, OPEN_COL_DATE, OPEN_NCOLS } OpenColumn;
+typedef struct {
+    OpenKind kind;           /* "..", a folder, a model, a file that is not a readable model */
+    int recent;              /* in the recent-files section */
+    char path[APP_PATH_LEN]; /* the whole path */
+    char name[256];          /* the file or folder's name */
+    char arch[64];           /* layer sizes, "784-128-64-10" ("" unknown) */
+    double acc;              /* test accuracy 0..1, -1 unknown */
+    char data[32];           /* the dataset it was trained on ("" unknown) */
+    char date[20];           /* "2024-05-01 14:03", when saved (else the file's time); sorts as text */
+    char why[200];           /* OPEN_BROKEN: what is wrong with it */
+} OpenEntry;
+
 typedef struct {
     int show;
-    char dir[APP_PATH_LEN];  /* the models folder, as shown */
-    char files[APP_MAX_FILES][APP_PATH_LEN];
-    int n, nmodels, sel;
+    char dir[APP_PATH_LEN];  /* the folder listed */
+    OpenEntry ent[APP_OPEN_MAX]; /* [0, nlocal): the folder's rows; [nlocal, n): the recent files */
+    int n, nlocal;
+    int more;                /* the folder's models and folders beyond APP_OPEN_MAX, not listed */
+    int sel, scroll;         /* the selected row; the first line shown */
+    int sort_col, sort_desc; /* OpenColumn; descending */
+    char edit[APP_PATH_LEN]; /* the path box: typing goes there */
+    char msg[256];           /* one line in the dialog: a bad path, a file that would not open */
+    double click_time;       /* the last click on a row, for a double click */
+    int click_row;
 } OpenDialog;
+
+/* Save As: a name box (prefilled with the generated name; typing replaces it), then, if the file
+ * is there, "Replace it?". */
+typedef struct {
+    int show;
+    char edit[APP_PATH_LEN]; /* a name (in dir), or a path with folders */
+    int fresh;               /* edit still holds the suggestion: the first key replaces it */
+    char dir[APP_PATH_LEN];  /* where a bare name goes: the models folder */
+    char confirm[APP_PATH_LEN]; /* non-empty: asking whether to replace this file */
+    char msg[256];           /* one line: why it was not saved */
+} SaveDialog;
 
 /* A question the window asks before going on: quitting with unsaved training (save, discard or
  * cancel), or restoring the autosave found at start. */
@@ -226,14 +270,15 @@ typedef struct App {
     /* controls */
     WorkerConfig ctl;        /* the settings the controls show; sent to the worker as they change */
     ArchKind arch;
-    char custom[64];         /* custom sizes, "784-256-10" */
-    int editing;             /* typing into a spin's value ... */
+    char custom[ARCH_MAX_TEXT]; /* a custom architecture, "784-256-10" or "conv8k5-relu-pool-fc10" */
+    int editing;             /* typing into a spin's value or the Network field ... */
     int edit_id;             /* ... of this control (WidgetId) */
-    char edit[64];
+    char edit[ARCH_MAX_TEXT];
     int focus;               /* the control the keyboard works (WidgetId), -1 none */
     int log_scale;
     int show_help;
     OpenDialog open;
+    SaveDialog save;
     DataDialog data;
     Ask ask;
     int pressed;             /* widget id held down, -1 none */
@@ -279,6 +324,7 @@ typedef struct App {
     int nact;
     DrawList dl;
 
+    char traced_controls[512]; /* the controls' values as last traced (a "controls" event when they change) */
     TraceFn trace;           /* NULL: no trace */
     void *trace_ud;
     TextWidthFn text_width;
@@ -327,14 +373,28 @@ int app_image_alloc(AppImage *im, int w, int h, int smooth);
 void app_update_prediction(App *a);
 /* Shows or hides the saliency overlay on the canvas (G). */
 void app_toggle_saliency(App *a);
+/* A layer stack's layers whose feature maps the Inside tab shows (conv and pool; a conv with its
+ * ReLU fused shows the ReLU's output): their indices in net->arch into idx (at most max). Returns
+ * the count (0 for a dense net). */
+int app_map_layers(const Net *net, int *idx, int max);
+/* The size of stack layer l's feature-map image (IMG_MAP0 + m): APP_MAP_COLS channels a row,
+ * each out_h x out_w, 1 px apart. */
+void app_map_dims(const LayerSpec *l, int *w, int *h);
 
 /* ---- controls.c ---- */
 
 /* Adjusts the controls to describe net (after a load or at start). */
 void app_adopt_network(App *a, const Net *net);
-/* Parses sizes ("784-128-10", "784,128,10") for the window: 784 inputs, 2..10 outputs. Sets
- * cfg's architecture; returns 0 or -1 with err. */
-int app_parse_sizes(const char *s, WorkerConfig *cfg, char *err);
+/* Sets the Network control to the architecture text (as app_parse_arch takes it). Returns 0, or
+ * -1 with err and the controls unchanged. */
+int app_adopt_arch(App *a, const char *text, char *err);
+/* Parses an architecture for the window: dense sizes ("784-128-10", "784,128,10") or any stack
+ * of the grammar (arch.h, e.g. "conv8k5-relu-pool-fc10"), 784 inputs, 10 outputs, at most
+ * NET_MAX_LAYERS layers with parameters. Sets cfg's architecture (canonical); returns 0 or -1
+ * with a one-line err. */
+int app_parse_arch(const char *s, WorkerConfig *cfg, char *err);
+/* 1 when name is one of the presets the Network control cycles through: softmax, mlp, cnn. */
+int app_is_preset(const char *name);
 
 /* ---- runs.c: earlier runs ---- */
 
@@ -351,6 +411,21 @@ int app_history_csv(const App *a, CsvSink sink, void *ud, long *missing);
 void app_run_label(const App *a, char *buf, size_t n);
 void app_runs_free(App *a);
 
+
+/* ---- view/dialogs.c ---- */
+
+/* Sorts the Open dialog's rows by o->sort_col (o->sort_desc: descending), each section apart:
+ * ".." first, then the folders by name, then the models (a missing value after the others, ties by
+ * name); the recent files likewise. The selection stays on its row. */
+void app_open_sort(OpenDialog *o);
+/* Opens Save As (the session fills the suggested name). */
+void app_open_save_as(App *a);
+/* Sets the Open or Save As dialog's one-line message (and traces it); which: "open" or "save_as". */
+void app_dialog_message(App *a, const char *which, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* ---- view/errors.c ---- */
 
@@ -389,8 +464,5 @@ void app_open_data(App *a);
 void app_on_snapshot(App *a);
 /* Builds this frame's draw list (a->dl) for time now (seconds). */
 void app_frame(App *a, double now);
-/* Repaints the weight pictures from the snapshot if one came since they were painted: at once
- * with now_anyway, else only when they show and a quarter second has passed. */
-void app_paint_weights(App *a, int now_anyway);
 
 #endif

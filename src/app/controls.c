@@ -1,6 +1,6 @@
 /* controls.c - the table of controls and what each does: the buttons and switches queue actions
  * or flip app state, the spins step the settings in app->ctl (and tell the worker), the Network
- * value takes typed sizes. Also how a control is measured, placed and drawn. */
+ * value takes typed sizes or grammar strings. Also how a control is measured, placed and drawn. */
 #include "controls.h"
 
 #include <errno.h>
@@ -73,50 +73,67 @@ void control_keep_example(App *a, int k) {
     if (app_push_action(a, ACT_PERSONAL_ADD, NULL) == 0) a->act[a->nact - 1].arg = k;
 }
 
-int app_parse_sizes(const char *s, WorkerConfig *cfg, char *err) {
-    int sizes[NET_MAX_LAYERS + 1];
-    char e[ERR_LEN];
-    int n = net_parse_layers(s, sizes, NET_MAX_LAYERS + 1, e);
-    if (n < 0) return err_set(err, "sizes: %s", e);
-    if (sizes[0] != 784) return err_set(err, "sizes: the first size must be 784 (28x28 pixels)");
-    if (sizes[n - 1] != 10) return err_set(err, "sizes: the last size must be 10 (classes)");
-    cfg->nlayers = n - 1;
-    memset(cfg->sizes, 0, sizeof cfg->sizes);
-    memcpy(cfg->sizes, sizes, sizeof(int) * (size_t)n);
+static const char *const PRESETS[] = {"softmax", "mlp", "cnn"}; /* ARCH_SOFTMAX, ARCH_MLP, ARCH_CONVNET */
+
+int app_is_preset(const char *name) {
+    for (int i = 0; i < 3; i++)
+        if (!strcmp(name, PRESETS[i])) return 1;
     return 0;
 }
 
-static void arch_from_sizes(App *a) {
-    const char *preset = net_preset_of(a->ctl.sizes, a->ctl.nlayers);
-    if (preset && !strcmp(preset, "softmax"))
-        a->arch = ARCH_SOFTMAX;
-    else if (preset && !strcmp(preset, "mlp"))
-        a->arch = ARCH_MLP;
-    else {
-        a->arch = ARCH_CUSTOM;
-        net_sizes_str(a->ctl.sizes, a->ctl.nlayers, a->custom, sizeof a->custom);
+int app_parse_arch(const char *s, WorkerConfig *cfg, char *err) {
+    char e[ERR_LEN];
+    Arch a;
+    /* sizes with commas or spaces are the dense form too (784,128,10) */
+    char buf[ARCH_MAX_TEXT];
+    snprintf(buf, sizeof buf, "%s", s);
+    if (buf[0] >= '0' && buf[0] <= '9') {
+        int sizes[NET_MAX_LAYERS + 1];
+        int n = net_parse_layers(s, sizes, NET_MAX_LAYERS + 1, e);
+        if (n < 0) return err_set(err, "sizes: %s", e);
+        if (sizes[0] != 784) return err_set(err, "sizes: the first size must be 784 (28x28 pixels)");
+        net_sizes_str(sizes, n - 1, buf, sizeof buf);
     }
+    if (arch_parse(&a, buf, e) != 0) return err_set(err, "%s", e);
+    if (a.classes != 10) return err_set(err, "network: the last layer must give 10 outputs (classes), not %d", a.classes);
+    if (!a.dense && a.nparam_layers > NET_MAX_LAYERS)
+        return err_set(err, "network: %d layers with parameters, at most %d", a.nparam_layers, NET_MAX_LAYERS);
+    arch_format(&a, cfg->arch, sizeof cfg->arch);
+    return 0;
+}
+
+static void arch_from_cfg(App *a) {
+    const char *r = worker_recipe(&a->ctl);
+    a->arch = !strcmp(r, "softmax") ? ARCH_SOFTMAX : !strcmp(r, "mlp") ? ARCH_MLP : !strcmp(r, "cnn") ? ARCH_CONVNET : ARCH_CUSTOM;
+    if (a->arch == ARCH_CUSTOM) snprintf(a->custom, sizeof a->custom, "%s", a->ctl.arch);
 }
 
 void app_adopt_network(App *a, const Net *net) {
-    a->ctl.nlayers = net->nlayers;
-    memset(a->ctl.sizes, 0, sizeof a->ctl.sizes);
-    memcpy(a->ctl.sizes, net->sizes, sizeof(int) * (size_t)(net->nlayers + 1));
-    arch_from_sizes(a);
+    net_arch_str(net, a->ctl.arch, sizeof a->ctl.arch);
+    arch_from_cfg(a);
+}
+
+int app_adopt_arch(App *a, const char *text, char *err) {
+    WorkerConfig c = a->ctl;
+    if (app_parse_arch(text, &c, err) != 0) return -1;
+    snprintf(a->ctl.arch, sizeof a->ctl.arch, "%s", c.arch);
+    arch_from_cfg(a);
+    return 0;
 }
 
 static void set_arch(App *a, ArchKind k) {
     char err[ERR_LEN];
+    if (k == ARCH_CUSTOM && !a->custom[0]) k = ARCH_SOFTMAX; /* nothing typed yet: round again */
     a->arch = k;
-    if (k == ARCH_SOFTMAX || k == ARCH_MLP) {
-        a->ctl.nlayers = net_preset(k == ARCH_SOFTMAX ? "softmax" : "mlp", a->ctl.sizes);
-    } else if (app_parse_sizes(a->custom, &a->ctl, err) != 0) {
+    if (k != ARCH_CUSTOM) {
+        WorkerConfig d;
+        worker_config_default(&d, PRESETS[k]);
+        snprintf(a->ctl.arch, sizeof a->ctl.arch, "%s", d.arch);
+    } else if (app_parse_arch(a->custom, &a->ctl, err) != 0) {
         app_message(a, SEV_ERROR, "%s", err);
         return;
     }
-    char s[64];
-    net_sizes_str(a->ctl.sizes, a->ctl.nlayers, s, sizeof s);
-    app_message(a, SEV_INFO, "network %s: press Re-init (R) to start it", s);
+    app_message(a, SEV_INFO, "network %s: press Re-init (R) to start it", a->ctl.arch);
 }
 
 static const float LRS[] = {0.0001f, 0.0003f, 0.001f, 0.003f, 0.01f, 0.02f, 0.05f, 0.1f, 0.2f, 0.5f, 1.0f};
@@ -138,14 +155,14 @@ static int nearest_index_i(const int *v, int n, int x) {
 
 static int clampi(int i, int n) { return i < 0 ? 0 : i >= n ? n - 1 : i; }
 
-static void step_arch(App *a, int dir) { set_arch(a, (ArchKind)(((int)a->arch + dir + 3) % 3)); }
+/* softmax -> mlp -> cnn -> the custom one -> softmax */
+static void step_arch(App *a, int dir) { set_arch(a, (ArchKind)(((int)a->arch + dir + 4) % 4)); }
 
 /* A new optimiser brings its own default rate: Adam's is not SGD's. */
 static void step_opt(App *a, int dir) {
     OptKind k = (OptKind)(((int)a->ctl.train.opt + dir + 4) % 4);
-    const char *preset = net_preset_of(a->ctl.sizes, a->ctl.nlayers);
     int epochs = a->ctl.train.epochs;
-    train_config_optimizer(&a->ctl.train, k, preset ? preset : "custom");
+    train_config_optimizer(&a->ctl.train, k, worker_recipe(&a->ctl));
     if (k != OPT_GD) a->ctl.train.epochs = epochs; /* the epoch limit stays the user's (gd counts iterations) */
     app_message(a, SEV_INFO, "optimiser %s: learning rate %g, its default", optim_name(k), (double)a->ctl.train.lr);
     app_push_action(a, ACT_CONFIGURE, NULL);
@@ -181,6 +198,14 @@ static void step_seed(App *a, int dir) {
     app_message(a, SEV_INFO, "seed %lu: press Re-init (R) to start from it", (unsigned long)a->ctl.train.seed);
 }
 
+static void press_augment(App *a) {
+    a->ctl.train.augment = !a->ctl.train.augment;
+    app_message(a, SEV_INFO, "%s", a->ctl.train.augment ? "augmentation on: each training image is rotated, scaled, "
+                                                          "sheared, shifted and elastically distorted at random"
+                                                        : "augmentation off: the training images as they are");
+    app_push_action(a, ACT_CONFIGURE, NULL);
+}
+
 static void press_train(App *a) { control_toggle_training(a); }
 static void press_revert(App *a) { app_push_action(a, ACT_REVERT, NULL); }
 static void press_step(App *a) { app_push_action(a, ACT_STEP, NULL); }
@@ -197,6 +222,7 @@ static int lit_training(const App *a) { return a->snap.running; }
 static int lit_log(const App *a) { return a->log_scale; }
 static int lit_mix(const App *a) { return a->mix; }
 static int lit_saliency(const App *a) { return a->show_saliency; }
+static int lit_augment(const App *a) { return a->ctl.train.augment; }
 static int lit_weights(const App *a) { return a->tab == TAB_WEIGHTS; }
 static int lit_errors(const App *a) { return a->tab == TAB_ERRORS; }
 static int lit_inside(const App *a) { return a->tab == TAB_INSIDE; }
@@ -218,6 +244,7 @@ static const char *value_mix(const App *a, char *buf, size_t n) {
 static const char *value_arch(const App *a, char *buf, size_t n) {
     if (a->arch == ARCH_SOFTMAX) return "softmax";
     if (a->arch == ARCH_MLP) return "784-128-64-10";
+    if (a->arch == ARCH_CONVNET) return "cnn";
     snprintf(buf, n, "%s", a->custom);
     return buf;
 }
@@ -268,7 +295,7 @@ static int number_in(const char *s, double lo, double hi, double *out) {
 
 static int parse_arch(App *a, const char *s, char *err) {
     WorkerConfig probe = a->ctl;
-    if (app_parse_sizes(s, &probe, err) != 0) return -1;
+    if (app_parse_arch(s, &probe, err) != 0) return -1;
     snprintf(a->custom, sizeof a->custom, "%s", s);
     set_arch(a, ARCH_CUSTOM);
     return 0;
@@ -333,7 +360,7 @@ static const Control CONTROLS[WID_COUNT] = {
      .tip = "a fresh random network of the Network setting, from the seed (the last run's curves stay)"},
     {.id = WID_ARCH, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Network", .short_caption = "Net",
      .widest = "784-128-64-10", .value = value_arch, .step = step_arch, .parse = parse_arch,
-     .tip = "the architecture Re-init builds: softmax, mlp, or typed sizes like 784-256-10"},
+     .tip = "the architecture Re-init builds: softmax, mlp, cnn, or typed: sizes like 784-256-10, layers like conv8k5-relu-pool-fc10"},
     {.id = WID_OPT, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Optimiser", .short_caption = "Opt",
      .widest = "momentum", .value = value_opt, .step = step_opt, .parse = parse_opt,
      .tip = "gd (full batch), sgd, momentum or adam; each comes with its own default rate"},
@@ -346,9 +373,9 @@ static const Control CONTROLS[WID_COUNT] = {
     {.id = WID_SEED, .kind = CTL_SPIN, .font = FONT_BODY, .caption = "Seed", .widest = "999", .value = value_seed,
      .step = step_seed, .parse = parse_seed, .tip = "the starting weights and the shuffling of the next Re-init"},
     {.id = WID_SAVE, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Save", .press = press_save, .key = "Ctrl+S",
-     .tip = "save the network into the models folder (Ctrl+Shift+S: save as)"},
+     .tip = "save the network into the models folder under a generated name; right-click or Ctrl+Shift+S: Save As"},
     {.id = WID_OPEN, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Open", .press = control_open_models,
-     .key = "Ctrl+O", .tip = "open a model file"},
+     .key = "Ctrl+O", .tip = "open a model: browse folders, type a path, or pick a recent file"},
     {.id = WID_HELP, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "?", .press = press_help, .key = "F1",
      .tip = "every key and mouse action"},
     {.id = WID_CLEAR, .kind = CTL_BUTTON, .font = FONT_SMALL, .caption = "Clear (C)", .short_caption = "Clear",
@@ -380,6 +407,8 @@ static const Control CONTROLS[WID_COUNT] = {
      .tip = "the rate over the planned epochs: constant, or decaying on a cosine"},
     {.id = WID_REVERT, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Revert", .press = press_revert,
      .key = "Ctrl+R", .tip = "back to the model as it was opened or last saved"},
+    {.id = WID_AUGMENT, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "Augment", .lit = lit_augment, .press = press_augment,
+     .tip = "rotate, scale, shear, shift and elastically distort each training image at random"},
 };
 
 const Control *control(int id) { return id >= 0 && id < WID_COUNT ? &CONTROLS[id] : &CONTROLS[WID_HELP]; }
@@ -450,10 +479,9 @@ void control_draw(App *a, const Widget *wd) {
     Color vc = UI_TEXT;
     /* a pending architecture or seed (not the running network's) is shown in amber until Reset */
     if (wd->id == WID_ARCH && !(a->editing && a->edit_id == WID_ARCH) && a->snap.net.params) {
-        const Net *n = &a->snap.net;
-        int same = n->nlayers == a->ctl.nlayers;
-        for (int l = 0; same && l <= n->nlayers; l++) same = n->sizes[l] == a->ctl.sizes[l];
-        if (!same) vc = UI_AMBER;
+        char now[ARCH_MAX_TEXT];
+        net_arch_str(&a->snap.net, now, sizeof now);
+        if (strcmp(now, a->ctl.arch) != 0) vc = UI_AMBER;
     }
     if (wd->id == WID_SEED && a->snap.net.params && a->ctl.train.seed != a->snap.cfg.train.seed) vc = UI_AMBER;
     char fit[96];
@@ -471,6 +499,7 @@ static void edit_begin(App *a, int id) {
     const char *v = control_text(a, id, buf, sizeof buf);
     a->editing = 1;
     a->edit_id = id;
+    /* a preset's sizes start typed as "784-" (a stack is typed over it); a custom one as it is */
     snprintf(a->edit, sizeof a->edit, "%s", id == WID_ARCH && a->arch != ARCH_CUSTOM ? "784-" : v);
     if (id == WID_BATCH && a->ctl.train.opt == OPT_GD) a->edit[0] = 0;
 }
@@ -572,7 +601,7 @@ void control_draw_tooltip(App *a) {
 
 void control_edit_text(App *a, const char *utf8) {
     for (const char *p = utf8; *p; p++) {
-        char c = *p;
+        char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p; /* the grammar is lower case */
         /* what a value can hold: numbers (1e-3), names (adam, cosine), sizes and layers (784-64-10) */
         if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '-' || c == ',' || c == '.' || c == '+') {
             size_t n = strlen(a->edit);

@@ -16,7 +16,7 @@ static Widget *add_widget(App *a, int id, Rect r) {
 
 /* The top bar's three groups, in order: what training does, how it trains, files. */
 static const int BAR_ACTIONS[] = {WID_TRAIN, WID_STEP, WID_RESET, WID_REVERT, WID_MIX};
-static const int BAR_SETTINGS[] = {WID_ARCH, WID_OPT, WID_LR, WID_SCHED, WID_BATCH, WID_EPOCHS, WID_SEED};
+static const int BAR_SETTINGS[] = {WID_ARCH, WID_OPT, WID_LR, WID_SCHED, WID_BATCH, WID_EPOCHS, WID_SEED, WID_AUGMENT};
 static const int BAR_FILES[] = {WID_SAVE, WID_OPEN, WID_DATA, WID_EXPORT, WID_HELP};
 #define COUNT(v) ((int)(sizeof v / sizeof v[0]))
 

@@ -1,7 +1,8 @@
 /* predict.c - the drawing's reading: preprocessing the canvas into the 28x28 input, ONE forward
- * pass of it that keeps every layer (saliency.c), from which come the bars, the Inside tab's
- * activations, the tiles' tooltips and the saliency map, and the images that show them (canvas,
- * input preview, saliency overlays). Runs only when the drawing or the network changed. */
+ * pass of it that keeps every layer (saliency.c, through the conv layers too), from which come
+ * the bars, the Inside tab's activations and feature maps, the tiles' tooltips and the saliency
+ * map, and the images that show them (canvas, input preview, saliency overlays, feature maps).
+ * Runs only when the drawing or the network changed. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -104,6 +105,54 @@ static void saliency_update(App *a) {
     paint_overlays(a);
 }
 
+int app_map_layers(const Net *net, int *idx, int max) {
+    int n = 0;
+    if (!net->stack) return 0;
+    for (int i = 0; i < net->arch.n && n < max; i++)
+        if (net->arch.layer[i].kind == LAYER_CONV || net->arch.layer[i].kind == LAYER_POOL) idx[n++] = i;
+    return n;
+}
+
+void app_map_dims(const LayerSpec *l, int *w, int *h) {
+    int cols = l->out_c < APP_MAP_COLS ? l->out_c : APP_MAP_COLS, rows = (l->out_c + cols - 1) / cols;
+    *w = cols * (l->out_w + 1) - 1;
+    *h = rows * (l->out_h + 1) - 1;
+}
+
+/* Each shown layer's output for the drawing as a grey mosaic of its channels (black = the layer's
+ * smallest value, white = its largest), the gaps a dark blue. */
+static void paint_maps(App *a) {
+    const Net *net = &a->snap.net;
+    int idx[APP_MAX_MAPS], n = app_map_layers(net, idx, APP_MAX_MAPS);
+    for (int m = 0; m < n; m++) {
+        const LayerSpec *l = &net->arch.layer[idx[m]];
+        const float *o = saliency_layer(&a->probe, net, idx[m]);
+        AppImage *im = &a->img[IMG_MAP0 + m];
+        int w, h;
+        app_map_dims(l, &w, &h);
+        if (!o || app_image_alloc(im, w, h, 0) != 0) continue;
+        size_t plane = (size_t)l->out_h * l->out_w, total = plane * l->out_c;
+        float lo = o[0], hi = o[0];
+        for (size_t i = 0; i < total; i++) lo = o[i] < lo ? o[i] : lo, hi = o[i] > hi ? o[i] : hi;
+        float span = hi > lo ? hi - lo : 1;
+        for (size_t i = 0; i < (size_t)w * h; i++) {
+            uint8_t *p = im->rgba + 4 * i;
+            p[0] = 24, p[1] = 26, p[2] = 40, p[3] = 255;
+        }
+        int cols = l->out_c < APP_MAP_COLS ? l->out_c : APP_MAP_COLS;
+        for (int c = 0; c < l->out_c; c++) {
+            int ox = (c % cols) * (l->out_w + 1), oy = (c / cols) * (l->out_h + 1);
+            for (int y = 0; y < l->out_h; y++)
+                for (int x = 0; x < l->out_w; x++) {
+                    uint8_t g = (uint8_t)(255.0f * (o[(size_t)c * plane + (size_t)y * l->out_w + x] - lo) / span + 0.5f);
+                    uint8_t *p = im->rgba + 4 * ((size_t)(oy + y) * w + ox + x);
+                    p[0] = p[1] = p[2] = g;
+                }
+        }
+        im->version++;
+    }
+}
+
 void app_update_prediction(App *a) {
     const Net *net = &a->snap.net;
     if (a->pred_canvas_ver == a->canvas_px.version && a->pred_net_ver == a->snap.version) return;
@@ -123,10 +172,10 @@ void app_update_prediction(App *a) {
     a->state = READ_BLANK;
     a->probe_ok = 0;
     a->frame_ok = a->has_ink;
-    int K = net->params ? net->sizes[net->nlayers] : 0;
+    int K = net->params ? net_outputs(net) : 0;
     if (K > 10) K = 10;
     a->nclass = K ? K : 10;
-    if (!net->params || net->sizes[0] != 784) return;
+    if (!net->params || net_inputs(net) != 784) return;
     if (a->has_ink) {
         /* the workspace follows the network's shape, and only its shape */
         if (!saliency_fits(&a->probe, net)) {
@@ -136,10 +185,11 @@ void app_update_prediction(App *a) {
         }
         saliency_forward(&a->probe, net, a->input);
         a->probe_ok = 1;
+        paint_maps(a);
         /* the loaded model's calibration holds until training changes it */
         double T = a->snap.generation == a->temp_gen && a->snap.step == 0 ? a->temperature : 1.0;
         float p[64];
-        int KK = net->sizes[net->nlayers] < 64 ? net->sizes[net->nlayers] : 64;
+        int KK = net_outputs(net) < 64 ? net_outputs(net) : 64;
         calib_probs(p, a->probe.score, KK, T);
         a->top = 0;
         for (int k = 0; k < K; k++) {

@@ -23,11 +23,11 @@ void app_run_label(const App *a, char *buf, size_t n) {
     const Snapshot *s = &a->snap;
     const RunInfo *r = &s->run;
     char arch[96], lr[48], batch[24] = "", changes[32] = "";
-    const char *preset = s->net.params ? net_preset_of(s->net.sizes, s->net.nlayers) : NULL;
+    const char *preset = s->net.params ? net_preset_name(&s->net) : NULL;
     if (preset)
         snprintf(arch, sizeof arch, "%s", preset); /* the presets by name */
     else if (s->net.params)
-        net_sizes_str(s->net.sizes, s->net.nlayers, arch, sizeof arch);
+        net_arch_str(&s->net, arch, sizeof arch);
     else
         snprintf(arch, sizeof arch, "?");
     lr_text(r, lr, sizeof lr);

@@ -78,7 +78,7 @@ void app_set_classes(App *a, const char *csv) { classes_parse(csv, a->classes, 1
 void app_set_tab(App *a, int tab) {
     if (tab < 0 || tab >= TAB_COUNT) return;
     a->tab = tab;
-    if (tab == TAB_WEIGHTS) app_paint_weights(a, 1); /* what came while another tab showed */
+    if (tab == TAB_WEIGHTS) a->weights_at = 0; /* the next frame paints what came while another tab showed */
     a->hover_tile = -1;
     a->hover_layer = 0;
     a->ex.hover_t = a->ex.hover_p = a->ex.hover_thumb = -1;

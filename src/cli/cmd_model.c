@@ -10,6 +10,7 @@
 #include "calibrate.h"
 #include "cli.h"
 #include "places.h"
+#include "arch.h"
 #include "common.h"
 #include "dataset.h"
 #include "image.h"
@@ -82,7 +83,8 @@ int cmd_eval(int argc, char **argv) {
     if (dataset_load_dir(dataset_default_dir(data), NULL, &test, err) != 0) goto fail;
     EvalResult ev;
     kernels_set_threads(2);
-    if (netwk_create(&wk, &net, 1000, err) != 0 || evaluate(&net, &wk, &test, 0, &ev, err) != 0) goto fail;
+    if (netwk_create_forward(&wk, &net, net_eval_batch(&net), err) != 0 || evaluate(&net, &wk, &test, 0, &ev, err) != 0)
+        goto fail;
     int K = net.sizes[net.nlayers] < 10 ? net.sizes[net.nlayers] : 10;
     /* calibration on the test set: the model's own temperature against none */
     double T = calib_model_temperature(&meta), ece1 = -1, eceT = -1;
@@ -428,7 +430,7 @@ int cmd_calibrate(int argc, char **argv) {
     if (dataset_load_dir(dataset_default_dir(data), &train, &test, err) != 0) goto fail;
     CalibFit fit;
     if (calib_fit_holdout(&net, &train, holdout, &fit, err) != 0) goto fail;
-    int K = net.sizes[net.nlayers];
+    int K = net_outputs(&net);
     if (calib_logits(&net, &test, 0, test.n, &z, &y, err) != 0) goto fail;
     double te_before = calib_ece(z, y, test.n, K, 1.0, CALIB_ECE_BINS);
     double te_after = calib_ece(z, y, test.n, K, fit.temperature, CALIB_ECE_BINS), te_cover, te_acc;
@@ -476,6 +478,32 @@ fail:
     return EXIT_RUNTIME;
 }
 
+/* A stack's layers, one line each: token, output shape, parameter tensors. */
+static void info_layers(const Net *net) {
+    for (int i = 0; i < net->arch.n; i++) {
+        const LayerSpec *l = &net->arch.layer[i];
+        char tok[48], shape[32];
+        switch (l->kind) {
+        case LAYER_CONV:
+            snprintf(tok, sizeof tok, "conv %dx%d s%d p%d", l->k, l->k, l->s, l->p);
+            break;
+        case LAYER_RELU: snprintf(tok, sizeof tok, "relu"); break;
+        case LAYER_POOL: snprintf(tok, sizeof tok, "maxpool 2x2"); break;
+        case LAYER_FLATTEN: snprintf(tok, sizeof tok, "flatten"); break;
+        case LAYER_FC: snprintf(tok, sizeof tok, "fc"); break;
+        }
+        if (l->out_h == 1 && l->out_w == 1 && (l->kind == LAYER_FC || l->kind == LAYER_FLATTEN || l->in_h == 1))
+            snprintf(shape, sizeof shape, "%d", l->out_c);
+        else
+            snprintf(shape, sizeof shape, "%dx%dx%d", l->out_c, l->out_h, l->out_w);
+        if (l->param_index >= 0)
+            printf("\n              %-18s -> %-10s layers.%d  %zu + %zu parameters", tok, shape, l->param_index, l->nweight,
+                   l->nbias);
+        else
+            printf("\n              %-18s -> %s", tok, shape);
+    }
+}
+
 int cmd_info(int argc, char **argv) {
     const char *path = NULL;
     for (int i = 1; i < argc; i++) {
@@ -500,8 +528,15 @@ int cmd_info(int argc, char **argv) {
         fprintf(stderr, "digitrec info: %s\n", err);
         return EXIT_RUNTIME;
     }
-    printf("%s\n  layers      ", path);
-    for (int l = 0; l <= net.nlayers; l++) printf("%s%d", l ? "-" : "", net.sizes[l]);
+    if (net_is_dense(&net)) {
+        printf("%s\n  layers      ", path);
+        for (int l = 0; l <= net.nlayers; l++) printf("%s%d", l ? "-" : "", net.sizes[l]);
+    } else {
+        char arch[ARCH_MAX_TEXT];
+        net_arch_str(&net, arch, sizeof arch);
+        printf("%s\n  arch        %s\n  layers      input %dx%dx%d", path, arch, ARCH_IN_C, ARCH_IN_H, ARCH_IN_W);
+        info_layers(&net);
+    }
     printf("\n  parameters  %zu\n  bias        %s\n  output      %s\n", net.nparams,
            net.bias == BIAS_LAYER ? "one scalar per layer" : "one per neuron",
            net.output_relu ? "ReLU then softmax" : "softmax of linear logits");

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "calibrate.h"
+#include "arch.h"
 #include "common.h"
 #include "dataset.h"
 #include "kernels.h"
@@ -27,8 +28,13 @@ static void on_sigint(int sig) {
 static void train_usage(FILE *f) {
     fprintf(f,
             "usage: digitrec train [options]\n"
-            "  --arch softmax|mlp     preset: 784-10 softmax regression or 784-128-64-10 (default mlp)\n"
-            "  --layers 784,256,10    custom layer sizes instead of a preset\n"
+            "  --arch A               softmax (784-10 softmax regression), mlp (784-128-64-10, the\n"
+            "                         default), cnn (" ARCH_CNN "),\n"
+            "                         or any stack of the grammar: conv<C>k<K>[s<S>][p<P>], relu,\n"
+            "                         pool, flatten, fc<N> joined by '-', e.g. conv8k5-relu-pool-fc10\n"
+            "  --layers 784,256,10    custom dense layer sizes instead of a preset\n"
+            "  --augment              random affine + elastic distortion of every training image\n"
+            "                         (seeded: the same images for any thread count)\n"
             "  --optimizer gd|sgd|momentum|adam\n"
             "                         gd = full-batch gradient descent, one step per pass over all images\n"
             "  --lr X                 learning rate\n"
@@ -57,6 +63,7 @@ static void train_usage(FILE *f) {
             "                         'stats-epoch:' line per epoch and a final 'stats:' line of\n"
             "                         key=value pairs (train_seconds counts steps only, no evaluation)\n"
             "Defaults: mlp = momentum 0.9, lr 0.05, batch 64, 12 epochs, cosine schedule;\n"
+            "          cnn = momentum 0.9, lr 0.05, batch 64, 4 epochs, cosine schedule;\n"
             "          softmax = sgd, lr 0.1, batch 64, 5 epochs.\n");
 }
 
@@ -95,7 +102,7 @@ int cmd_train(int argc, char **argv) {
     const char *init = "he", *opt_s = NULL, *sched_s = NULL, *bias_s = "per-neuron", *v;
     double lr = -1, tol = 0, target = 0;
     long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2, holdout = 0;
-    int output_relu = 0, quiet = 0, stats = 0;
+    int output_relu = 0, quiet = 0, stats = 0, augment = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -112,6 +119,10 @@ int cmd_train(int argc, char **argv) {
         }
         if (!strcmp(a, "--stats")) {
             stats = 1;
+            continue;
+        }
+        if (!strcmp(a, "--augment")) {
+            augment = 1;
             continue;
         }
         char name[32];
@@ -143,8 +154,9 @@ int cmd_train(int argc, char **argv) {
         if (bad) return EXIT_USAGE;
     }
 
-    char err[ERR_LEN];
-    int sizes[NET_MAX_LAYERS + 1], nsizes;
+    char err[ERR_LEN], arch_name[ARCH_MAX_TEXT];
+    int sizes[NET_MAX_LAYERS + 1], nsizes = 0;
+    Arch stack = {0}; /* a conv (or other non-dense) stack, when stack.n > 0 */
     if (layers) {
         nsizes = net_parse_layers(layers, sizes, NET_MAX_LAYERS + 1, err);
         if (nsizes < 0) {
@@ -153,7 +165,27 @@ int cmd_train(int argc, char **argv) {
         }
         arch = "custom";
     } else if ((nsizes = net_preset(arch, sizes) + 1) < 2) {
-        fprintf(stderr, "digitrec train: --arch must be softmax or mlp (or use --layers), got '%s'\n", arch);
+        Arch a;
+        if (arch_parse(&a, arch, err) != 0) {
+            fprintf(stderr, "digitrec train: --arch: %s\n", err);
+            return EXIT_USAGE;
+        }
+        arch_format(&a, arch_name, sizeof arch_name);
+        if (a.dense) {
+            nsizes = arch_dense_sizes(&a, sizes, NET_MAX_LAYERS + 1);
+            if (nsizes < 2) {
+                fprintf(stderr, "digitrec train: --arch %s: more than %d layers\n", arch, NET_MAX_LAYERS);
+                return EXIT_USAGE;
+            }
+            const char *preset = net_preset_of(sizes, nsizes - 1);
+            arch = preset ? preset : "custom";
+        } else {
+            stack = a;
+            arch = !strcmp(arch_name, ARCH_CNN) ? "cnn" : "custom";
+        }
+    }
+    if (stack.n && (output_relu || strcmp(bias_s, "per-neuron") != 0)) {
+        fprintf(stderr, "digitrec train: --bias per-layer and --output-relu are for dense networks only\n");
         return EXIT_USAGE;
     }
     BiasMode bias;
@@ -193,9 +225,17 @@ int cmd_train(int argc, char **argv) {
     cfg.tol = tol;
     cfg.target_acc = target / 100.0;
     cfg.seed = (uint64_t)seed;
+    cfg.augment = augment;
     kernels_set_threads((int)threads);
 
     if (cli_check_data("train", data) != 0) return EXIT_RUNTIME;
+    /* Ctrl+C (and SIGTERM) from here on ends the run after the current step: installed before the
+       data loads, so an early one is not lost (a shell's background job inherits SIGINT ignored) */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     const char *dir = dataset_default_dir(data);
     Dataset train = {0}, test = {0};
     if (dataset_load_dir(dir, &train, &test, err) != 0) {
@@ -248,28 +288,32 @@ int cmd_train(int argc, char **argv) {
             fprintf(stderr, "mixing in %d examples from %s, each %d times: %.2f per batch of %d on average\n", extra_n,
                     extra_dir, extra_rep, (double)cfg.batch * extra_n * extra_rep / train.n, cfg.batch);
     }
-    if (sizes[0] != train.d) {
-        fprintf(stderr, "digitrec train: the first layer size %d must equal the image size %d\n", sizes[0], train.d);
+    if ((stack.n ? ARCH_IN_H * ARCH_IN_W : sizes[0]) != train.d) {
+        fprintf(stderr, "digitrec train: the first layer size %d must equal the image size %d\n",
+                stack.n ? ARCH_IN_H * ARCH_IN_W : sizes[0], train.d);
         rc = EXIT_USAGE;
         goto done;
     }
-    if (net_create(&net, sizes, nsizes - 1, bias, output_relu, err) != 0) goto fail;
+    if (augment && (train.rows != 28 || train.cols != 28)) {
+        fprintf(stderr, "digitrec train: --augment needs 28x28 images, %s has %dx%d\n", train.name, train.rows, train.cols);
+        rc = EXIT_USAGE;
+        goto done;
+    }
+    if ((stack.n ? net_create_arch(&net, &stack, err) : net_create(&net, sizes, nsizes - 1, bias, output_relu, err)) != 0)
+        goto fail;
     if (init_a > 0) net_init_uniform(&net, (float)init_a, (uint64_t)seed);
     else net_init_he(&net, (uint64_t)seed);
     if (trainer_create(&t, &net, &train, &test, &cfg, err) != 0) goto fail;
 
     int tty = isatty(2) && !quiet;
     if (!quiet)
-        fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, %ld threads\n",
-                arch, net.nparams, train.name, train.n, test.n, optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_sigint;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+        fprintf(stderr, "training %s (%zu parameters) on %s: %d train / %d test images, %s lr %g batch %d, %d epochs, %ld threads%s\n",
+                stack.n && strcmp(arch, "cnn") ? arch_name : arch, net.nparams, train.name, train.n, test.n,
+                optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads, augment ? ", augmented" : "");
     double last_draw = 0;
     int nonfinite = 0, diverged = 0;
     for (;;) {
+        if (g_interrupted && t.step > 0) break; /* at least one step: what is written was trained */
         StepStatus st = trainer_step(&t);
         if (st == STEP_DONE) break;
         if (st == STEP_NONFINITE || st == STEP_DIVERGED) {
@@ -292,11 +336,19 @@ int cmd_train(int argc, char **argv) {
                 (double)(t.diverged_loss / fmaxf(t.diverged_median, 1e-30f)), trainer_lr(&t), t.backup_step);
     if (g_interrupted) fprintf(stderr, "interrupted at epoch %d, step %ld\n", t.epoch, t.step);
 
-    EvalResult ev;
-    NetWork wk;
-    if (netwk_create(&wk, &t.net, 1000, err) != 0) goto fail;
-    int have_eval = test.n > 0 && evaluate(&t.net, &wk, &test, 0, &ev, err) == 0;
-    netwk_free(&wk);
+    EvalResult ev = {0};
+    int have_eval = 0;
+    const EpochRecord *last = t.hist.nepochs ? &t.hist.epochs[t.hist.nepochs - 1] : NULL;
+    if (stack.n && last && last->step == t.step && isfinite(last->test_acc)) {
+        /* a stack's pass over the test set costs a few hundred ms: the last epoch's is of these weights */
+        ev.acc = last->test_acc, ev.loss = last->test_loss, ev.n = test.n;
+        have_eval = 1;
+    } else {
+        NetWork wk;
+        if (netwk_create_forward(&wk, &t.net, net_eval_batch(&t.net), err) != 0) goto fail;
+        have_eval = test.n > 0 && evaluate(&t.net, &wk, &test, 0, &ev, err) == 0;
+        netwk_free(&wk);
+    }
     if (holdout) {
         if (calib_fit_holdout(&t.net, &full, (int)holdout, &cal, err) != 0) goto fail;
         have_cal = 1;

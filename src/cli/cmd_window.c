@@ -1,9 +1,12 @@
 /* cmd_window.c - `digitrec` with no subcommand: parses the window's options and opens it
  * (src/platform). The options' meaning and defaults live in src/session/startup.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "places.h"
+#include "settings.h"
 #include "startup.h"
 #include "window.h"
 
@@ -44,11 +47,14 @@ static void gui_usage(FILE *f) {
             "  --tab T             start on the right panel's weights, errors or inside view\n"
             "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
             "  --assets DIR        where fonts/DejaVuSans.ttf is (default: the system's DejaVu fonts, else\n"
-            "                      the shipped assets)\n");
+            "                      the shipped assets)\n"
+            "  --no-settings       neither read nor write $XDG_CONFIG_HOME/digitrec/settings.json (also\n"
+            "                      DIGITREC_NO_SETTINGS=1); --screenshot and --bench never use it\n");
 }
 
-/* Fills o from argv. Returns 0, 1 when help was printed, or -1 after a usage error on stderr. */
-static int parse_options(int argc, char **argv, WindowOptions *o) {
+/* Fills o from argv (*no_settings: --no-settings was given). Returns 0, 1 when help was printed,
+ * or -1 after a usage error on stderr. */
+static int parse_options(int argc, char **argv, WindowOptions *o, int *no_settings) {
     window_options_default(o);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h") || !strcmp(argv[i], "--help-window")) {
@@ -58,7 +64,7 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
         static const char *known[] = {"--model", "--data", "--models-dir", "--autosave", "--screenshot", "--trace",
                                       "--canvas-image", "--arch", "--assets", "--draw-demo", "--seed", "--train-for",
                                       "--size", "--scale", "--threads", "--renderer", "--tab", "--cell", "--personal-dir", "--mix", "--saliency", "--export-dir",
-                                      "--export", "--compare", "--bench", NULL};
+                                      "--export", "--compare", "--bench", "--no-settings", NULL};
         size_t len = strcspn(argv[i], "=");
         int ok = 0;
         for (int k = 0; known[k]; k++) ok |= strlen(known[k]) == len && !strncmp(argv[i], known[k], len);
@@ -76,6 +82,10 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
         }
         if (!strcmp(argv[i], "--export")) {
             o->export_now = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--no-settings")) {
+            *no_settings = 1;
             continue;
         }
         char name[32];
@@ -116,6 +126,7 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
                 fprintf(stderr, "digitrec: --tab expects weights, errors or inside, got '%s'\n", v);
                 return -1;
             }
+            o->tab_set = 1;
         } else if (!strcmp(name, "--cell")) {
             int t, p;
             char extra;
@@ -125,6 +136,7 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
             }
             o->cell_t = t, o->cell_p = p;
             o->tab = TAB_ERRORS;
+            o->tab_set = 1;
         } else if (!strcmp(name, "--scale")) {
             if (cli_double(name, v, 0.5, 4, &d) != 0) return -1;
             o->scale = d;
@@ -158,7 +170,18 @@ static int parse_options(int argc, char **argv, WindowOptions *o) {
 
 int cmd_window(int argc, char **argv) {
     WindowOptions o;
-    int pr = parse_options(argc, argv, &o);
+    int no_settings = 0;
+    int pr = parse_options(argc, argv, &o, &no_settings);
     if (pr != 0) return pr > 0 ? 0 : EXIT_USAGE;
+    const char *env_off = getenv("DIGITREC_NO_SETTINGS");
+    if (env_off && *env_off && strcmp(env_off, "0") != 0) no_settings = 1;
+    /* a scripted run (a screenshot, a benchmark) is the same whatever the user's settings */
+    static SettingsFile settings; /* lives as long as the window */
+    if (!no_settings && !o.screenshot && o.bench <= 0) {
+        PlacesEnv env;
+        places_env_from_process(&env);
+        settings_open(&settings, &env);
+        window_options_settings(&o, &settings);
+    }
     return window_main(&o) == 0 ? 0 : EXIT_RUNTIME;
 }

@@ -289,6 +289,9 @@ int arch_format(const Arch *a, char *buf, size_t n) {
     for (int i = 0; i < a->n; i++) {
         char tok[48];
         spec_token(&a->layer[i], tok, sizeof tok);
+        /* flatten is implied only before an fc: before a relu it must be written */
+        if (a->layer[i].kind == LAYER_FLATTEN && i + 1 < a->n && a->layer[i + 1].kind != LAYER_FC)
+            snprintf(tok, sizeof tok, "flatten");
         if (!tok[0]) continue;
         w = snprintf(buf + j, n - j, "%s%s", j ? "-" : "", tok);
         if (w < 0 || (size_t)w >= n - j) return -1;
@@ -307,6 +310,17 @@ int arch_dense_sizes(const Arch *a, int *sizes, int max) {
         sizes[n++] = a->layer[i].out_c;
     }
     return n;
+}
+
+int arch_same(const Arch *a, const Arch *b) {
+    if (a->n != b->n || a->dense != b->dense) return 0;
+    for (int i = 0; i < a->n; i++) {
+        const LayerSpec *x = &a->layer[i], *y = &b->layer[i];
+        if (x->kind != y->kind || x->in_c != y->in_c || x->in_h != y->in_h || x->in_w != y->in_w || x->out_c != y->out_c ||
+            x->out_h != y->out_h || x->out_w != y->out_w || x->k != y->k || x->s != y->s || x->p != y->p)
+            return 0;
+    }
+    return 1;
 }
 
 double arch_macs(const Arch *a) {

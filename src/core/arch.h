@@ -15,7 +15,8 @@
  * with ReLU between: it is the same network as fc128-relu-fc64-relu-fc10. Named presets:
  * "softmax" (784-10), "mlp" (784-128-64-10), "cnn" (ARCH_CNN).
  *
- * Canonical form: defaults omitted (s1, p = K/2), flatten omitted, and a network of fc layers
+ * Canonical form: defaults omitted (s1, p = K/2), flatten omitted before an fc (where it is
+ * implied; kept before a relu), and a network of fc layers
  * with a ReLU between each pair (and nowhere else) written as the dense shorthand.
  * Example: "conv16k5p2-relu-pool-conv32k5s1-relu-pool-flatten-fc10" is
  * "conv16k5-relu-pool-conv32k5-relu-pool-fc10". */
@@ -69,6 +70,9 @@ int arch_format(const Arch *a, char *buf, size_t n);
 /* For a dense arch: sizes[0] = 784, then each fc width (count = fc layers + 1, at most max).
  * Returns the count, or -1 if a is not dense or max is too small. */
 int arch_dense_sizes(const Arch *a, int *sizes, int max);
+
+/* 1 when a and b describe the same layers (the same canonical string). */
+int arch_same(const Arch *a, const Arch *b);
 
 /* Multiply-adds of one image's forward pass (conv and fc layers). */
 double arch_macs(const Arch *a);

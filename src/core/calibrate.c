@@ -49,11 +49,11 @@ int calib_logits(const Net *net, const Dataset *ds, int start, int n, float **lo
     int K = net->sizes[net->nlayers], D = net->sizes[0];
     if (D != ds->d) return err_set(err, "the model takes %d inputs but the images have %d pixels", D, ds->d);
     if (start < 0 || n < 1 || start > ds->n - n) return err_set(err, "examples %d..%d are not in the set of %d", start, start + n, ds->n);
-    const int B = 1000;
+    const int B = net_eval_batch(net);
     NetWork wk = {0};
     float *z = xmalloc_array((size_t)n, sizeof(float) * (size_t)K), *x = xmalloc_array((size_t)B, sizeof(float) * (size_t)D);
     int *y = xmalloc_array((size_t)n, sizeof(int));
-    if (!z || !x || !y || netwk_create(&wk, net, B, err) != 0) {
+    if (!z || !x || !y || netwk_create_forward(&wk, net, B, err) != 0) {
         free(z), free(x), free(y);
         netwk_free(&wk);
         return err_set(err, "out of memory for %d logits", n);

@@ -1,5 +1,6 @@
-/* conv.c - Conv2d and MaxPool2d forward/backward (NCHW float32), fast paths and plain-loop
- * references. No allocation (the caller's workspace), no I/O; threads only via kernels_run.
+/* conv.c - Conv2d forward/backward (NCHW float32): the workspace plan, the per-image jobs and
+ * the algorithm choice. The micro-kernels are conv_micro.c, the references conv_ref.c, pooling
+ * pool.c. No allocation (the caller's workspace), no I/O; threads only via kernels_run.
  *
  * Stride-1 convolutions use a direct method with no im2col: each image is copied once into a
  * zero-padded plane of width Wp = W + 2P, and an output row is computed over the whole padded
@@ -25,70 +26,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "conv_simd.h"
 #include "kernels.h"
 #include "kernels_gemm.h"
-
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
-#include <immintrin.h>
-#endif
-
-#define INLINE static inline __attribute__((always_inline))
-#define UNROLL _Pragma("GCC unroll 8")
-
-#if defined(__AVX512F__)
-typedef __m512 vf;
-#define VL 16
-#define V_ZERO() _mm512_setzero_ps()
-#define V_LOAD(p) _mm512_loadu_ps(p)
-#define V_STORE(p, v) _mm512_storeu_ps((p), (v))
-#define V_ADD(a, b) _mm512_add_ps((a), (b))
-#define V_BCAST(p) _mm512_set1_ps(*(p))
-#define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
-#define V_HSUM(v) _mm512_reduce_add_ps(v)
-#define KEEP(v) __asm__("" : "+v"(v))
-/* 32 registers: 24 accumulators, 3 input vectors, 1 broadcast weight */
-#define FWD_MR 8
-#ifndef DOT_MR
-#define DOT_MR 4
-#endif
-#elif defined(__AVX2__) && defined(__FMA__)
-typedef __m256 vf;
-#define VL 8
-#define V_ZERO() _mm256_setzero_ps()
-#define V_LOAD(p) _mm256_loadu_ps(p)
-#define V_STORE(p, v) _mm256_storeu_ps((p), (v))
-#define V_ADD(a, b) _mm256_add_ps((a), (b))
-#define V_BCAST(p) _mm256_broadcast_ss(p)
-#define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
-#define KEEP(v) __asm__("" : "+x"(v))
-INLINE float hsum8(__m256 v) {
-    __m128 a = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    a = _mm_add_ps(a, _mm_movehl_ps(a, a));
-    a = _mm_add_ss(a, _mm_shuffle_ps(a, a, 1));
-    return _mm_cvtss_f32(a);
-}
-#define V_HSUM(v) hsum8(v)
-/* 16 registers: 12 accumulators, 3 input vectors, 1 broadcast weight */
-#define FWD_MR 4
-#define DOT_MR 2
-#else
-typedef float vf;
-#define VL 1
-#define V_ZERO() 0.0f
-#define V_LOAD(p) (*(p))
-#define V_STORE(p, v) (*(p) = (v))
-#define V_ADD(a, b) ((a) + (b))
-#define V_BCAST(p) (*(p))
-#define V_FMA(a, b, c) ((a) * (b) + (c))
-#define V_HSUM(v) (v)
-#define KEEP(v) ((void)0)
-#define FWD_MR 4
-#define DOT_MR 2
-#endif
-#define FWD_NV 3 /* output vectors per block */
-#ifndef DOT_NT
-#define DOT_NT 6 /* taps per dW block */
-#endif
 
 #if defined(DIGITREC_DNNL)
 /* conv_dnnl.c: 0, or -1 when oneDNN cannot run it (then digitrec's kernels do) */
@@ -255,283 +195,6 @@ size_t conv2d_workspace(const ConvShape *s) {
     return total;
 }
 
-/* ---- the direct kernel: MR output channels x NV vectors of the wide output ---- */
-
-/* O[r*ldo + v*VL + l] = sum over taps of w[r*T + tap] * X[tap offset + v*VL + l], taps
- * (ci, kh, kw) at offset ci*plane + kh*ldx + kw, T = Cin*K*K, kernel rows kh in [kh0, kh1)
- * only (the others would read rows of X that are all zero padding). With accum the sums are
- * added to what O holds. */
-INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
-                         int K, int kh0, int kh1, int mr, int nv, int accum) {
-    vf acc[FWD_MR][FWD_NV];
-    UNROLL
-    for (int r = 0; r < mr; r++)
-        UNROLL
-        for (int v = 0; v < nv; v++) acc[r][v] = V_ZERO();
-    const int T = Cin * K * K;
-    for (int ci = 0; ci < Cin; ci++) {
-        for (int kh = kh0; kh < kh1; kh++) {
-            const float *xr = X + (size_t)ci * plane + (size_t)kh * ldx;
-            const float *wr = w + (size_t)ci * K * K + (size_t)kh * K;
-            for (int kw = 0; kw < K; kw++) {
-                vf x[FWD_NV];
-                UNROLL
-                for (int v = 0; v < nv; v++) {
-                    x[v] = V_LOAD(xr + kw + v * VL);
-                    KEEP(x[v]);
-                }
-                UNROLL
-                for (int r = 0; r < mr; r++) {
-                    vf wv = V_BCAST(wr + (size_t)r * T + kw);
-                    UNROLL
-                    for (int v = 0; v < nv; v++) acc[r][v] = V_FMA(wv, x[v], acc[r][v]);
-                }
-            }
-        }
-    }
-    UNROLL
-    for (int r = 0; r < mr; r++)
-        UNROLL
-        for (int v = 0; v < nv; v++) {
-            float *o = O + (size_t)r * ldo + v * VL;
-            V_STORE(o, accum ? V_ADD(V_LOAD(o), acc[r][v]) : acc[r][v]);
-        }
-}
-
-#define FWD_CASE(MR_, NV_)                                                                    \
-    case (MR_) * 4 + (NV_):                                                                   \
-        direct_block(O, ldo, X, plane, ldx, w, Cin, K, kh0, kh1, MR_, NV_, accum);             \
-        break;
-#define FWD_ROW(MR_) FWD_CASE(MR_, 1) FWD_CASE(MR_, 2) FWD_CASE(MR_, 3)
-#if FWD_MR > 4
-#define FWD_ROWS_HI FWD_ROW(5) FWD_ROW(6) FWD_ROW(7) FWD_ROW(8)
-#else
-#define FWD_ROWS_HI
-#endif
-
-static void direct_dispatch(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
-                            int K, int kh0, int kh1, int mr, int nv, int accum) {
-    switch (mr * 4 + nv) {
-        FWD_ROW(1) FWD_ROW(2) FWD_ROW(3) FWD_ROW(4) FWD_ROWS_HI
-    default:
-        assert(0);
-    }
-}
-
-/* O (Cout, ldo) wide output of n positions from X (Cin planes of `plane` floats, rows of ldx,
- * nonzero only in rows [top, bottom)) and w (Cout, Cin, K, K). */
-static void direct_conv(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cout,
-                        int Cin, int K, size_t n, int top, int bottom) {
-    size_t T = (size_t)Cin * K * K;
-    for (int c0 = 0; c0 < Cout; c0 += FWD_MR) {
-        int mr = Cout - c0 < FWD_MR ? Cout - c0 : FWD_MR;
-        for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
-            size_t left = (n - n0 + VL - 1) / VL;
-            int nv = left < FWD_NV ? (int)left : FWD_NV;
-            /* output rows r0..r1 of this block read X rows r + kh */
-            int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
-            int kh0 = top - r1 > 0 ? top - r1 : 0, kh1 = bottom - r0 < K ? bottom - r0 : K;
-            if (kh1 < kh0) kh1 = kh0;
-            direct_dispatch(O + (size_t)c0 * ldo + n0, ldo, X + n0, plane, ldx, w + (size_t)c0 * T, Cin, K, kh0, kh1,
-                            mr, nv, 0);
-        }
-    }
-}
-
-/* ---- the dW kernel: MR output channels x NT taps, summed over images and positions ---- */
-
-/* dw[r*T + c] = sum over images i, positions n < len of D[i][r*ldd + n] * X[i][off[c] + n]. */
-INLINE void dot_block(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
-                      const int *off, int nimg, size_t len, int mr, int nt) {
-    vf acc[DOT_MR][DOT_NT];
-    UNROLL
-    for (int r = 0; r < mr; r++)
-        UNROLL
-        for (int c = 0; c < nt; c++) acc[r][c] = V_ZERO();
-    for (int i = 0; i < nimg; i++) {
-        const float *d = D + (size_t)i * dimg, *x = X + (size_t)i * ximg;
-        for (size_t n = 0; n < len; n += VL) {
-            vf dv[DOT_MR];
-            UNROLL
-            for (int r = 0; r < mr; r++) dv[r] = V_LOAD(d + (size_t)r * ldd + n);
-            UNROLL
-            for (int c = 0; c < nt; c++) {
-                vf xv = V_LOAD(x + off[c] + n);
-                KEEP(xv);
-                UNROLL
-                for (int r = 0; r < mr; r++) acc[r][c] = V_FMA(dv[r], xv, acc[r][c]);
-            }
-        }
-    }
-    UNROLL
-    for (int r = 0; r < mr; r++)
-        UNROLL
-        for (int c = 0; c < nt; c++) dw[(size_t)r * T + c] = V_HSUM(acc[r][c]);
-}
-
-#define DOT_CASE(MR_, NT_)                                                                    \
-    case (MR_) * 16 + (NT_):                                                                  \
-        dot_block(dw, T, D, dimg, ldd, X, ximg, off, nimg, len, MR_, NT_);                     \
-        break;
-#define DOT_ROW(MR_) DOT_CASE(MR_, 1) DOT_CASE(MR_, 2) DOT_CASE(MR_, 3) DOT_CASE(MR_, 4) DOT_CASE(MR_, 5) DOT_CASE(MR_, 6)
-#if DOT_MR > 4
-#define DOT_ROWS_HI DOT_ROW(3) DOT_ROW(4) DOT_ROW(5) DOT_ROW(6) DOT_ROW(7) DOT_ROW(8)
-#elif DOT_MR > 2
-#define DOT_ROWS_HI DOT_ROW(3) DOT_ROW(4)
-#else
-#define DOT_ROWS_HI
-#endif
-
-static void dot_dispatch(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
-                         const int *off, int nimg, size_t len, int mr, int nt) {
-    switch (mr * 16 + nt) {
-        DOT_ROW(1) DOT_ROW(2) DOT_ROWS_HI
-    default:
-        assert(0);
-    }
-}
-
-/* ---- channel vectors (AVX-512): 16 output channels per vector, pixels broadcast ----
- * No lane is wasted on padding columns, and dW sums stay in registers (no horizontal sums),
- * which is what wins on the 14x14 layers (docs/conv-kernels.md). Weights are repacked per call
- * as (taps, channels padded to 16), a few tens of KB. */
-#if defined(__AVX512F__)
-#define CV_HAVE 1
-#define CV_R 12 /* at most this many pixels of one output row per forward block (24 accumulators) */
-
-/* tile[r*J*16 + j*16 + l] = sum over taps t of X[tap offset + r] * Wk[t*ldw + j*16 + l]: R pixels
- * of one row (X points at the first one in channel 0's plane) by J vectors of channels. */
-INLINE void cv_fwd_block(float *tile, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cin,
-                         int K, int R, int J) {
-    __m512 acc[CV_R][2];
-    UNROLL
-    for (int r = 0; r < R; r++)
-        UNROLL
-        for (int j = 0; j < J; j++) acc[r][j] = _mm512_setzero_ps();
-    for (int ci = 0; ci < Cin; ci++)
-        for (int kh = 0; kh < K; kh++) {
-            const float *xr = X + (size_t)ci * plane + (size_t)kh * ldx;
-            const float *wr = Wk + (size_t)((ci * K + kh) * K) * ldw;
-            for (int kw = 0; kw < K; kw++) {
-                __m512 w[2];
-                UNROLL
-                for (int j = 0; j < J; j++) w[j] = _mm512_loadu_ps(wr + (size_t)kw * ldw + 16 * j);
-                UNROLL
-                for (int r = 0; r < R; r++) {
-                    __m512 x = _mm512_set1_ps(xr[kw + r]);
-                    UNROLL
-                    for (int j = 0; j < J; j++) acc[r][j] = _mm512_fmadd_ps(x, w[j], acc[r][j]);
-                }
-            }
-        }
-    UNROLL
-    for (int r = 0; r < R; r++)
-        UNROLL
-        for (int j = 0; j < J; j++) _mm512_storeu_ps(tile + (size_t)(r * J + j) * 16, acc[r][j]);
-}
-
-#define CVF_CASE(R_, J_)                                                                      \
-    case (R_) * 4 + (J_):                                                                     \
-        cv_fwd_block(tile, X, plane, ldx, Wk, ldw, Cin, K, R_, J_);                            \
-        break;
-#define CVF_R(R_) CVF_CASE(R_, 1) CVF_CASE(R_, 2)
-
-static void cv_fwd_dispatch(float *tile, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cin,
-                            int K, int R, int J) {
-    switch (R * 4 + J) {
-        CVF_R(1) CVF_R(2) CVF_R(3) CVF_R(4) CVF_R(5) CVF_R(6) CVF_R(7) CVF_R(8) CVF_R(9) CVF_R(10) CVF_R(11)
-        CVF_R(12)
-    default:
-        assert(0);
-    }
-}
-
-/* out (Cout, Ho, Wo) + bias (Cout, or NULL), ReLU when relu, from X (Cin padded planes of
- * `plane` floats, rows of ldx) and Wk (Cin*K*K, ldw) packed weights. */
-static void cv_conv(float *out, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cout, int Cin,
-                    int K, int Ho, int Wo, const float *bias, int relu) {
-    float tile[CV_R * 32];
-    int nseg = (Wo + CV_R - 1) / CV_R;
-    for (int j0 = 0; j0 < Cout; j0 += 32) {
-        int nc = Cout - j0 < 32 ? Cout - j0 : 32, J = (nc + 15) / 16;
-        for (int oh = 0; oh < Ho; oh++)
-            for (int sg = 0, w0 = 0; sg < nseg; sg++) {
-                int w1 = (int)((long)Wo * (sg + 1) / nseg), R = w1 - w0;
-                cv_fwd_dispatch(tile, X + (size_t)oh * ldx + w0, plane, ldx, Wk + j0, ldw, Cin, K, R, J);
-                for (int c = 0; c < nc; c++) {
-                    float *o = out + ((size_t)(j0 + c) * Ho + oh) * Wo + w0;
-                    float b = bias ? bias[j0 + c] : 0.0f;
-                    for (int r = 0; r < R; r++) {
-                        float v = tile[(size_t)r * J * 16 + c] + b;
-                        o[r] = relu && !(v > 0.0f) ? 0.0f : v;
-                    }
-                }
-                w0 = w1;
-            }
-    }
-}
-
-/* dWk rows (kernel rows q0..q0+KR-1, i.e. taps (q*K + kw), ldw apart) x J channel vectors:
- * the sum over images and valid pixels of X[row offset + pixel + kw] * dT[pixel][16 j + l]. */
-INLINE void cv_dw_block(float *dwk, int ldw, const float *X, size_t ximg, const int *roff, const float *dT, size_t dimg,
-                        int nimg, int Ho, int Wo, int ldx, int K, int KR, int J) {
-    __m512 acc[24][2];
-    UNROLL
-    for (int t = 0; t < KR * K; t++)
-        UNROLL
-        for (int j = 0; j < J; j++) acc[t][j] = _mm512_setzero_ps();
-    for (int i = 0; i < nimg; i++) {
-        const float *xi = X + (size_t)i * ximg, *d = dT + (size_t)i * dimg;
-        for (int oh = 0; oh < Ho; oh++) {
-            const float *xrow = xi + (size_t)oh * ldx;
-            for (int ow = 0; ow < Wo; ow++, d += ldw) {
-                __m512 dv[2];
-                UNROLL
-                for (int j = 0; j < J; j++) dv[j] = _mm512_loadu_ps(d + 16 * j);
-                UNROLL
-                for (int q = 0; q < KR; q++) {
-                    const float *xq = xrow + roff[q] + ow;
-                    UNROLL
-                    for (int kw = 0; kw < K; kw++) {
-                        __m512 x = _mm512_set1_ps(xq[kw]);
-                        UNROLL
-                        for (int j = 0; j < J; j++) acc[q * K + kw][j] = _mm512_fmadd_ps(x, dv[j], acc[q * K + kw][j]);
-                    }
-                }
-            }
-        }
-    }
-    UNROLL
-    for (int t = 0; t < KR * K; t++)
-        UNROLL
-        for (int j = 0; j < J; j++) _mm512_storeu_ps(dwk + (size_t)t * ldw + 16 * j, acc[t][j]);
-}
-
-/* kernel rows per dW block: as many as keep KR*K*J <= 24 accumulators */
-static int cv_rows(int K, int J) { return 24 / (K * J) > 0 ? 24 / (K * J) : 1; }
-
-#define CVW_CASE(K_, J_, KR_)                                                                 \
-    case ((K_) * 4 + (J_)) * 2 + ((KR_) == 1):                                                \
-        cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, K_, KR_, J_);        \
-        break;
-#define CVW_K(K_) CVW_CASE(K_, 1, 24 / (K_)) CVW_CASE(K_, 2, 12 / (K_)) CVW_CASE(K_, 1, 1) CVW_CASE(K_, 2, 1)
-
-static void cv_dw_dispatch(float *dwk, int ldw, const float *X, size_t ximg, const int *roff, const float *dT,
-                           size_t dimg, int nimg, int Ho, int Wo, int ldx, int K, int KR, int J) {
-    assert(KR == 1 || KR == cv_rows(K, J));
-    switch ((K * 4 + J) * 2 + (KR == 1)) {
-        CVW_K(3) CVW_K(4) CVW_K(5) CVW_K(6)
-        case (7 * 4 + 1) * 2 + 0: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 3, 1); break;
-        case (7 * 4 + 1) * 2 + 1: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 1, 1); break;
-        case (7 * 4 + 2) * 2 + 1: cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, 7, 1, 2); break;
-    default:
-        assert(0);
-    }
-}
-#else
-#define CV_HAVE 0
-#endif
-
 /* ---- jobs ---- */
 
 typedef struct {
@@ -594,7 +257,7 @@ static void fwd_direct(const ConvJob *j, int t, int b0, int b1) {
     size_t n = (size_t)s->Ho * p->Wp, in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
     for (int b = b0; b < b1; b++) {
         pad_image(xp, j->inp + (size_t)b * in_img, s, p);
-        direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n, s->P, s->P + s->H);
+        conv_mk_direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n, s->P, s->P + s->H);
         float *ob = j->out + (size_t)b * out_img;
         for (int c = 0; c < s->Co; c++)
             for (int h = 0; h < s->Ho; h++)
@@ -673,7 +336,7 @@ static void fwd_cv(const ConvJob *j, int t, int b0, int b1) {
     size_t in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
     for (int b = b0; b < b1; b++) {
         pad_image(xp, j->inp + (size_t)b * in_img, s, p);
-        cv_conv(j->out + (size_t)b * out_img, xp, (size_t)p->Hp * p->Wp, p->Wp, j->wpack, p->Cop, s->Co, s->Ci, s->K,
+        conv_mk_cv_conv(j->out + (size_t)b * out_img, xp, (size_t)p->Hp * p->Wp, p->Wp, j->wpack, p->Cop, s->Co, s->Ci, s->K,
                 s->Ho, s->Wo, j->bias, j->relu);
     }
 }
@@ -793,7 +456,7 @@ static void dinp_from_wide(const ConvJob *j, float *di, const float *Dw, float *
                     for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
                         size_t left = (n - n0 + VL - 1) / VL;
                         int nv = left < FWD_NV ? (int)left : FWD_NV;
-                        direct_dispatch(dst + (size_t)c0 * plane + n0, plane, Dw + n0, p->ld_d, p->Wp, wt + (size_t)c0 * Co,
+                        conv_mk_direct(dst + (size_t)c0 * plane + n0, plane, Dw + n0, p->ld_d, p->Wp, wt + (size_t)c0 * Co,
                                         Co, 1, 0, 1, mr, nv, 1);
                     }
                 }
@@ -810,7 +473,7 @@ static void dinp_from_wide(const ConvJob *j, float *di, const float *Dw, float *
         for (int h = 0; h < s->Ho; h++)
             memcpy(dq + (size_t)c * qplane + (size_t)(h + p->Q) * p->Wq + p->Q, Dw + (size_t)c * p->ld_d + (size_t)h * p->Wp,
                    sizeof(float) * (size_t)s->Wo);
-    direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq, p->Q, p->Q + s->Ho);
+    conv_mk_direct_conv(o, p->ld_i, dq, qplane, p->Wq, j->wflip, Ci, Co, K, (size_t)s->H * p->Wq, p->Q, p->Q + s->Ho);
     for (int c = 0; c < Ci; c++)
         for (int h = 0; h < s->H; h++)
             memcpy(di + ((size_t)c * s->H + h) * s->W, o + (size_t)c * p->ld_i + (size_t)h * p->Wq, sizeof(float) * (size_t)s->W);
@@ -837,7 +500,7 @@ static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
         int nblk = (T + DOT_NT - 1) / DOT_NT;
         for (int bk = 0, t0 = 0; bk < nblk; bk++) {
             int t1 = (int)((long)T * (bk + 1) / nblk), nt = t1 - t0;
-            dot_dispatch(slot + (size_t)c0 * T + t0, (size_t)T, D + (size_t)c0 * p->ld_d, dlen, p->ld_d, xp, p->xp_len,
+            conv_mk_dot(slot + (size_t)c0 * T + t0, (size_t)T, D + (size_t)c0 * p->ld_d, dlen, p->ld_d, xp, p->xp_len,
                          j->off + t0, nimg, p->ld_d, mr, nt);
             t0 = t1;
         }
@@ -917,7 +580,7 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
         int J = Cop - j0 >= 32 ? 2 : 1, KR = cv_rows(K, J);
         for (int q0 = 0; q0 < rows;) {
             int kr = rows - q0 >= KR ? KR : 1;
-            cv_dw_dispatch(slot + (size_t)q0 * K * Cop + j0, Cop, xp, p->xp_len, j->off + q0, dT + j0, p->dt_len, nimg,
+            conv_mk_cv_dw(slot + (size_t)q0 * K * Cop + j0, Cop, xp, p->xp_len, j->off + q0, dT + j0, p->dt_len, nimg,
                            s->Ho, s->Wo, p->Wp, K, kr, J);
             q0 += kr;
         }
@@ -1022,243 +685,4 @@ void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const fl
 void conv2d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
                      const float *w, const float *out_relu, const ConvShape *s) {
     conv2d_backward_algo(dinp, dw, db, ws, dout, inp, w, out_relu, s, CONV_AUTO);
-}
-
-/* ---- references ---- */
-
-void conv2d_forward_ref(float *out, const float *inp, const float *w, const float *bias, const ConvShape *s,
-                        int relu) {
-    int K = s->K;
-    for (int b = 0; b < s->B; b++)
-        for (int o = 0; o < s->Co; o++)
-            for (int oh = 0; oh < s->Ho; oh++)
-                for (int ow = 0; ow < s->Wo; ow++) {
-                    double sum = bias[o];
-                    for (int c = 0; c < s->Ci; c++)
-                        for (int kh = 0; kh < K; kh++)
-                            for (int kw = 0; kw < K; kw++) {
-                                int ih = oh * s->S + kh - s->P, iw = ow * s->S + kw - s->P;
-                                if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
-                                sum += (double)w[(((size_t)o * s->Ci + c) * K + kh) * K + kw] *
-                                       inp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw];
-                            }
-                    float v = (float)sum;
-                    out[(((size_t)b * s->Co + o) * s->Ho + oh) * s->Wo + ow] = relu && !(v > 0.0f) ? 0.0f : v;
-                }
-}
-
-void conv2d_backward_ref(float *dinp, float *dw, float *db, const float *dout, const float *inp, const float *w,
-                         const float *out_relu, const ConvShape *s) {
-    int K = s->K;
-#define DOUT(b, o, oh, ow)                                                                    \
-    (out_relu && !(out_relu[(((size_t)(b) * s->Co + (o)) * s->Ho + (oh)) * s->Wo + (ow)] > 0.0f) \
-         ? 0.0                                                                                \
-         : (double)dout[(((size_t)(b) * s->Co + (o)) * s->Ho + (oh)) * s->Wo + (ow)])
-    for (int o = 0; o < s->Co; o++) {
-        double sb = 0;
-        for (int b = 0; b < s->B; b++)
-            for (int oh = 0; oh < s->Ho; oh++)
-                for (int ow = 0; ow < s->Wo; ow++) sb += DOUT(b, o, oh, ow);
-        db[o] = (float)sb;
-        for (int c = 0; c < s->Ci; c++)
-            for (int kh = 0; kh < K; kh++)
-                for (int kw = 0; kw < K; kw++) {
-                    double sum = 0;
-                    for (int b = 0; b < s->B; b++)
-                        for (int oh = 0; oh < s->Ho; oh++)
-                            for (int ow = 0; ow < s->Wo; ow++) {
-                                int ih = oh * s->S + kh - s->P, iw = ow * s->S + kw - s->P;
-                                if (ih < 0 || ih >= s->H || iw < 0 || iw >= s->W) continue;
-                                sum += DOUT(b, o, oh, ow) * inp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw];
-                            }
-                    dw[(((size_t)o * s->Ci + c) * K + kh) * K + kw] = (float)sum;
-                }
-    }
-    if (!dinp) return;
-    for (int b = 0; b < s->B; b++)
-        for (int c = 0; c < s->Ci; c++)
-            for (int ih = 0; ih < s->H; ih++)
-                for (int iw = 0; iw < s->W; iw++) {
-                    double sum = 0;
-                    for (int o = 0; o < s->Co; o++)
-                        for (int kh = 0; kh < K; kh++)
-                            for (int kw = 0; kw < K; kw++) {
-                                int nh = ih + s->P - kh, nw = iw + s->P - kw;
-                                if (nh < 0 || nw < 0 || nh % s->S || nw % s->S) continue;
-                                int oh = nh / s->S, ow = nw / s->S;
-                                if (oh >= s->Ho || ow >= s->Wo) continue;
-                                sum += DOUT(b, o, oh, ow) * w[(((size_t)o * s->Ci + c) * K + kh) * K + kw];
-                            }
-                    dinp[(((size_t)b * s->Ci + c) * s->H + ih) * s->W + iw] = (float)sum;
-                }
-#undef DOUT
-}
-
-/* ---- MaxPool2d 2x2 stride 2 ---- */
-
-#if defined(__AVX512F__)
-/* Lanes [0, n) of 16. */
-static inline __mmask16 lanes16(int n) { return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n > 0 ? n : 0)) - 1); }
-
-/* 16 windows at once: the even and odd columns of both rows separated with two permutes, then
- * the same comparisons as the scalar loop below, lane by lane. */
-static int pool_fwd_row16(float *o, uint8_t *ix, const float *r0, const float *r1, int Wo) {
-    const __m512i ev = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i od = _mm512_add_epi32(ev, _mm512_set1_epi32(1));
-    int x = 0;
-    for (; x < Wo; x += 16) {
-        int n = Wo - x < 16 ? Wo - x : 16;
-        __mmask16 ma = lanes16(2 * n), mb = lanes16(2 * n - 16), mo = lanes16(n);
-        __m512 a0 = _mm512_maskz_loadu_ps(ma, r0 + 2 * x), b0 = _mm512_maskz_loadu_ps(mb, r0 + 2 * x + 16);
-        __m512 a1 = _mm512_maskz_loadu_ps(ma, r1 + 2 * x), b1 = _mm512_maskz_loadu_ps(mb, r1 + 2 * x + 16);
-        __m512 v[4] = {_mm512_permutex2var_ps(a0, ev, b0), _mm512_permutex2var_ps(a0, od, b0),
-                       _mm512_permutex2var_ps(a1, ev, b1), _mm512_permutex2var_ps(a1, od, b1)};
-        __m512 best = v[0];
-        __m512i k = _mm512_setzero_si512();
-        for (int q = 1; q < 4; q++) {
-            __mmask16 gt = _mm512_cmp_ps_mask(v[q], best, _CMP_GT_OQ);
-            __mmask16 nan_q = _mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q), nan_b = _mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q);
-            __mmask16 take = gt | (nan_q & (__mmask16)~nan_b);
-            best = _mm512_mask_mov_ps(best, take, v[q]);
-            k = _mm512_mask_mov_epi32(k, take, _mm512_set1_epi32(q));
-        }
-        _mm512_mask_storeu_ps(o + x, mo, best);
-        _mm512_mask_cvtepi32_storeu_epi8(ix + x, mo, k);
-    }
-    return x;
-}
-
-/* The 2 rows under one row of windows: dout where that input won, else 0 (columns past 2*Wo
- * are left to the caller). */
-static void pool_bwd_row16(float *r0, float *r1, const float *g, const uint8_t *ix, int Wo) {
-    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
-    const __m512 z = _mm512_setzero_ps();
-    for (int x = 0; x < Wo; x += 16) {
-        int n = Wo - x < 16 ? Wo - x : 16;
-        __mmask16 mo = lanes16(n), ma = lanes16(2 * n), mb = lanes16(2 * n - 16);
-        __m512 gv = _mm512_maskz_loadu_ps(mo, g + x);
-        __m512i k = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mo, ix + x));
-        __m512 d[4];
-        for (int q = 0; q < 4; q++) d[q] = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(q)), gv);
-        _mm512_mask_storeu_ps(r0 + 2 * x, ma, _mm512_permutex2var_ps(d[0], lo, d[1]));
-        _mm512_mask_storeu_ps(r0 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[0], hi, d[1]));
-        _mm512_mask_storeu_ps(r1 + 2 * x, ma, _mm512_permutex2var_ps(d[2], lo, d[3]));
-        _mm512_mask_storeu_ps(r1 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[2], hi, d[3]));
-    }
-}
-#endif
-
-/* Planes [p0, p1). The comparison lets a NaN win, as torch's does, so a NaN is not hidden. */
-static void pool_fwd_planes(float *out, uint8_t *idx, const float *inp, int p0, int p1, int H, int W) {
-    int Ho = H / 2, Wo = W / 2;
-    for (int p = p0; p < p1; p++)
-        for (int y = 0; y < Ho; y++) {
-            const float *r0 = inp + ((size_t)p * H + 2 * y) * W, *r1 = r0 + W;
-            float *o = out + ((size_t)p * Ho + y) * Wo;
-            uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
-            int x0 = 0;
-#if defined(__AVX512F__)
-            x0 = pool_fwd_row16(o, ix, r0, r1, Wo);
-#endif
-            for (int x = x0; x < Wo; x++) {
-                float v[4] = {r0[2 * x], r0[2 * x + 1], r1[2 * x], r1[2 * x + 1]};
-                int k = 0;
-                for (int q = 1; q < 4; q++)
-                    if (v[q] > v[k] || (isnan(v[q]) && !isnan(v[k]))) k = q;
-                o[x] = v[k];
-                ix[x] = (uint8_t)k;
-            }
-        }
-}
-
-static void pool_bwd_planes(float *dinp, const float *dout, const uint8_t *idx, int p0, int p1, int H, int W) {
-    int Ho = H / 2, Wo = W / 2;
-#if defined(__AVX512F__)
-    for (int p = p0; p < p1; p++) {
-        float *plane = dinp + (size_t)p * H * W;
-        for (int y = 0; y < Ho; y++) {
-            float *r0 = plane + (size_t)(2 * y) * W;
-            pool_bwd_row16(r0, r0 + W, dout + ((size_t)p * Ho + y) * Wo, idx + ((size_t)p * Ho + y) * Wo, Wo);
-            if (W & 1) r0[W - 1] = r0[2 * W - 1] = 0.0f; /* the column no window covers */
-        }
-        if (H & 1) memset(plane + (size_t)(H - 1) * W, 0, sizeof(float) * (size_t)W);
-    }
-    return;
-#endif
-    memset(dinp + (size_t)p0 * H * W, 0, sizeof(float) * (size_t)(p1 - p0) * H * W);
-    for (int p = p0; p < p1; p++)
-        for (int y = 0; y < Ho; y++) {
-            float *r0 = dinp + ((size_t)p * H + 2 * y) * W;
-            const float *g = dout + ((size_t)p * Ho + y) * Wo;
-            const uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
-            for (int x = 0; x < Wo; x++) r0[(ix[x] >> 1) * W + 2 * x + (ix[x] & 1)] = g[x];
-        }
-}
-
-typedef struct {
-    float *out;
-    uint8_t *idx;
-    const float *inp;
-    const uint8_t *cidx;
-    int n, H, W, ntasks, backward;
-} PoolJob;
-
-static void pool_task(void *ctx, int t) {
-    const PoolJob *j = ctx;
-    int p0, p1;
-    kernels_split(j->n, 1, t, j->ntasks, &p0, &p1);
-    if (j->backward) pool_bwd_planes(j->out, j->inp, j->cidx, p0, p1, j->H, j->W);
-    else pool_fwd_planes(j->out, j->idx, j->inp, p0, p1, j->H, j->W);
-}
-
-/* Pooling is memory-bound: planes are shared out only when there are enough of them to be worth
- * a hand-off (about 64 KB of input per task). */
-static int pool_tasks(int n, int H, int W) {
-    long per = 16384L / ((long)H * W > 0 ? (long)H * W : 1);
-    long t = n / (per > 0 ? per : 1);
-    return t < 1 ? 1 : t > 8 ? 8 : (int)t;
-}
-
-void maxpool2d_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
-    assert(n >= 1 && H >= 2 && W >= 2);
-    PoolJob j = {out, idx, inp, NULL, n, H, W, pool_tasks(n, H, W), 0};
-    kernels_run(pool_task, &j, j.ntasks);
-}
-
-void maxpool2d_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
-    assert(n >= 1 && H >= 2 && W >= 2);
-    PoolJob j = {dinp, NULL, dout, idx, n, H, W, pool_tasks(n, H, W), 1};
-    kernels_run(pool_task, &j, j.ntasks);
-}
-
-void maxpool2d_forward_ref(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
-    int Ho = H / 2, Wo = W / 2;
-    for (int p = 0; p < n; p++)
-        for (int y = 0; y < Ho; y++)
-            for (int x = 0; x < Wo; x++) {
-                float best = 0;
-                int k = -1;
-                for (int dy = 0; dy < 2; dy++)
-                    for (int dx = 0; dx < 2; dx++) {
-                        float v = inp[((size_t)p * H + 2 * y + dy) * W + 2 * x + dx];
-                        if (k < 0 || v > best || (isnan(v) && !isnan(best))) best = v, k = dy * 2 + dx;
-                    }
-                out[((size_t)p * Ho + y) * Wo + x] = best;
-                idx[((size_t)p * Ho + y) * Wo + x] = (uint8_t)k;
-            }
-}
-
-void maxpool2d_backward_ref(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
-    int Ho = H / 2, Wo = W / 2;
-    for (int p = 0; p < n; p++)
-        for (int y = 0; y < H; y++)
-            for (int x = 0; x < W; x++) {
-                float v = 0;
-                if (y / 2 < Ho && x / 2 < Wo) {
-                    size_t o = ((size_t)p * Ho + y / 2) * Wo + x / 2;
-                    if (idx[o] == (y % 2) * 2 + x % 2) v = dout[o];
-                }
-                dinp[((size_t)p * H + y) * W + x] = v;
-            }
 }

@@ -1,9 +1,12 @@
 /* model_io.c - reads and writes networks as safetensors: u64 LE header length, JSON header, bytes.
- * It trusts nothing in a file: every length, offset, shape and value is checked before use.
- * It does not convert dtypes (F32 only) and does not map files; a model is read whole. */
+ * Dense nets are described by their tensors (and the `layers` metadata); a layer stack by its
+ * `arch` metadata, against which every tensor's shape is checked. It trusts nothing in a file:
+ * every length, offset, shape and value is checked before use. It does not convert dtypes (F32
+ * only) and does not map files; a model is read whole. */
 #include "model_io.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "arch.h"
 #include "common.h"
 
 #define HEADER_MAX ((uint64_t)100 * 1000 * 1000) /* the reference implementation's limit */
@@ -20,7 +24,7 @@
 
 /* Keys model_encode derives from the net; a caller's meta cannot override them (classes aside). */
 static const char *const DERIVED_KEYS[] = {"format", "format_version", "layers", "activation",
-                                           "output_activation", "bias", "input", "classes"};
+                                           "output_activation", "bias", "input", "classes", "arch"};
 #define NDERIVED ((int)(sizeof DERIVED_KEYS / sizeof DERIVED_KEYS[0]))
 
 /* ---- metadata ---------------------------------------------------------------------------- */
@@ -111,10 +115,18 @@ static int add_meta(cJSON *obj, const char *key, const char *val, char *err) {
 /* Builds the __metadata__ object: keys derived from net first, then the caller's other keys.
  * Returns the object (caller deletes) or NULL with err set. */
 static cJSON *meta_build(const Net *net, const ModelMeta *meta, char *err) {
-    char layers[NET_MAX_LAYERS * 8 + 8], classes[META_VAL_LEN], input[160];
+    char layers[ARCH_MAX_TEXT > NET_MAX_LAYERS * 8 + 8 ? ARCH_MAX_TEXT : NET_MAX_LAYERS * 8 + 8], classes[META_VAL_LEN],
+        input[160];
     size_t j = 0;
-    for (int l = 0; l <= net->nlayers; l++)
-        j += (size_t)snprintf(layers + j, sizeof layers - j, "%s%d", l ? "," : "", net->sizes[l]);
+    if (net->stack) {
+        if (arch_format(&net->arch, layers, sizeof layers) < 0) {
+            err_set(err, "model: the architecture does not fit the metadata");
+            return NULL;
+        }
+    } else {
+        for (int l = 0; l <= net->nlayers; l++)
+            j += (size_t)snprintf(layers + j, sizeof layers - j, "%s%d", l ? "," : "", net->sizes[l]);
+    }
     const char *user_classes = meta ? model_meta_get(meta, "classes") : NULL;
     int K = net->sizes[net->nlayers];
     if (user_classes) {
@@ -136,9 +148,9 @@ static cJSON *meta_build(const Net *net, const ModelMeta *meta, char *err) {
     int extra = 0;
     if (meta)
         for (int i = 0; i < meta->n; i++) extra += !is_derived_key(meta->key[i]);
-    if (NDERIVED + extra > META_MAX) {
-        err_set(err, "model: %d metadata entries, at most %d fit (%d are derived from the net)", NDERIVED + extra,
-                META_MAX, NDERIVED);
+    if (NDERIVED - 1 + extra > META_MAX) { /* one of layers and arch */
+        err_set(err, "model: %d metadata entries, at most %d fit (%d are derived from the net)", NDERIVED - 1 + extra,
+                META_MAX, NDERIVED - 1);
         return NULL;
     }
 
@@ -148,7 +160,7 @@ static cJSON *meta_build(const Net *net, const ModelMeta *meta, char *err) {
         return NULL;
     }
     if (add_meta(obj, "format", "digitrec", err) || add_meta(obj, "format_version", MODEL_FORMAT_VERSION, err) ||
-        add_meta(obj, "layers", layers, err) || add_meta(obj, "activation", "relu", err) ||
+        add_meta(obj, net->stack ? "arch" : "layers", layers, err) || add_meta(obj, "activation", "relu", err) ||
         add_meta(obj, "output_activation", net->output_relu ? "relu+softmax" : "softmax", err) ||
         add_meta(obj, "bias", net->bias == BIAS_LAYER ? "per-layer" : "per-neuron", err) ||
         add_meta(obj, "input", input, err) || add_meta(obj, "classes", classes, err))
@@ -216,12 +228,19 @@ int model_encode_extras(const Net *net, const ModelMeta *meta, const ModelExtras
         for (int g = 0; g < 2 && ok; g++) {
             size_t out = (size_t)net->sizes[l + 1], in = (size_t)net->sizes[l];
             size_t count = g == 0 ? out * in : (net->bias == BIAS_LAYER ? 1 : out);
-            double shape[2] = {(double)out, (double)in};
+            double shape[4] = {(double)out, (double)in};
+            int rank = g == 0 ? 2 : 1;
             if (g == 1) shape[0] = (double)count;
+            const LayerSpec *ls = net_param_spec(net, l);
+            if (ls) { /* a stack: conv weights (out, in, k, k), fc weights (out, in) */
+                count = g == 0 ? net->wlen[l] : net->blen[l];
+                shape[0] = ls->out_c, shape[1] = ls->in_c, shape[2] = shape[3] = ls->k;
+                rank = g == 1 ? 1 : ls->kind == LAYER_CONV ? 4 : 2;
+            }
             double offs[2] = {(double)data_len, (double)(data_len + 4 * count)};
             char name[32];
             snprintf(name, sizeof name, "layers.%d.%s", l, g == 0 ? "weight" : "bias");
-            cJSON *t = cJSON_CreateObject(), *sh = cJSON_CreateDoubleArray(shape, g == 0 ? 2 : 1),
+            cJSON *t = cJSON_CreateObject(), *sh = cJSON_CreateDoubleArray(shape, rank),
                   *of = cJSON_CreateDoubleArray(offs, 2);
             ok = t && sh && of && cJSON_AddStringToObject(t, "dtype", "F32") && cJSON_AddItemToObject(t, "shape", sh);
             if (ok) sh = NULL; /* now owned by t */
@@ -263,8 +282,7 @@ int model_encode_extras(const Net *net, const ModelMeta *meta, const ModelExtras
     free(json);
     uint8_t *p = out + 8 + padded;
     for (int l = 0; l < net->nlayers; l++) {
-        size_t nw = (size_t)net->sizes[l + 1] * (size_t)net->sizes[l];
-        size_t nb = net->bias == BIAS_LAYER ? 1 : (size_t)net->sizes[l + 1];
+        size_t nw = net->wlen[l], nb = net->blen[l];
         for (size_t i = 0; i < nw; i++, p += 4) put_f32_le(p, net->w[l][i]);
         for (size_t i = 0; i < nb; i++, p += 4) put_f32_le(p, net->b[l][i]);
     }
@@ -293,8 +311,7 @@ int model_save_extras(const char *path, const Net *net, const ModelMeta *meta, c
                                isnan(ex->t[i].data[k]) ? "NaN" : "Inf");
     }
     for (int l = 0; l < net->nlayers && net->params; l++) {
-        size_t nw = (size_t)net->sizes[l + 1] * (size_t)net->sizes[l];
-        size_t nb = net->bias == BIAS_LAYER ? 1 : (size_t)net->sizes[l + 1];
+        size_t nw = net->wlen[l], nb = net->blen[l];
         for (size_t i = 0; i < nw; i++)
             if (!isfinite(net->w[l][i]))
                 return err_set(err, "%s: refusing to save: layers.%d.weight[%zu] is %s", path, l, i,
@@ -320,7 +337,7 @@ typedef struct {
     const char *name; /* points into the cJSON tree */
     int layer, is_bias; /* layer -1: an extra tensor (MODEL_EXTRA_PREFIX) */
     int rank;
-    uint64_t dims[2];
+    uint64_t dims[4];
     uint64_t begin, end; /* relative to the data section */
 } TensorInfo;
 
@@ -357,7 +374,7 @@ static int name_parse(const char *s, int *layer, int *is_bias) {
 
 /* Checks one tensor entry (object with exactly dtype, shape, data_offsets) against the data
  * section of data_len bytes and fills *t. Returns 0 or -1 with err set. */
-static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, char *err) {
+static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, int want, char *err) {
     char nm[NAME_SHOW + 8], what[NAME_SHOW + 40], tmp[NAME_SHOW + 8];
     show(nm, sizeof nm, t->name);
     if (!cJSON_IsObject(e)) return err_set(err, "model: tensor %s: entry is not a JSON object", nm);
@@ -380,9 +397,8 @@ static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, char *er
                        show(tmp, sizeof tmp, dtype->valuestring));
 
     if (!cJSON_IsArray(shape)) return err_set(err, "model: tensor %s: shape is not an array", nm);
-    int rank = cJSON_GetArraySize(shape), want = t->is_bias ? 1 : 2;
-    if (t->layer < 0) want = rank == 1 ? 1 : 2; /* an extra tensor: rank 1 or 2 */
-    uint64_t dims[2] = {0, 0};
+    int rank = cJSON_GetArraySize(shape);
+    uint64_t dims[4] = {0, 0, 0, 0};
     size_t count = 1;
     snprintf(what, sizeof what, "tensor %s: shape", nm);
     int i = 0;
@@ -391,15 +407,16 @@ static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, char *er
         if (json_uint(d, &v, what, err) != 0) return -1;
         if (v > SIZE_MAX || size_mul(count, (size_t)v, &count) != 0)
             return err_set(err, "model: tensor %s: shape dimensions overflow when multiplied", nm);
-        if (i < 2) dims[i] = v;
+        if (i < 4) dims[i] = v;
     }
     size_t bytes;
     if (size_mul(count, 4, &bytes) != 0) return err_set(err, "model: tensor %s: shape too large", nm);
     if (rank != want)
         return err_set(err, "model: tensor %s: rank %d, expected %d (%s)", nm, rank, want,
-                       t->layer < 0 ? "an extra tensor is [n] or [rows, cols]"
-                       : t->is_bias ? "[out] or [1]"
-                                    : "[out, in]");
+                       t->layer < 0  ? "an extra tensor is [n] or [rows, cols]"
+                       : t->is_bias  ? "[out] or [1]"
+                       : want == 4   ? "[out, in, k, k]"
+                                     : "[out, in]");
 
     if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2)
         return err_set(err, "model: tensor %s: data_offsets is not an array of two integers", nm);
@@ -413,14 +430,13 @@ static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, char *er
         return err_set(err, "model: tensor %s: data_offsets end %llu beyond the %zu data bytes", nm,
                        (unsigned long long)en, data_len);
     if (en - b != bytes) {
-        char sh[64];
-        shape_str(sh, sizeof sh, dims, rank);
+        char sh[96];
+        shape_str(sh, sizeof sh, dims, rank < 4 ? rank : 4);
         return err_set(err, "model: tensor %s: data_offsets [%llu, %llu] do not match shape %s (%zu bytes)", nm,
                        (unsigned long long)b, (unsigned long long)en, sh, bytes);
     }
     t->rank = rank;
-    t->dims[0] = dims[0];
-    t->dims[1] = dims[1];
+    memcpy(t->dims, dims, sizeof dims);
     t->begin = b;
     t->end = en;
     return 0;
@@ -521,21 +537,94 @@ static int meta_check(const ModelMeta *m, const int *sizes, int L, int *output_r
     return 0;
 }
 
+/* A stack's metadata: what describes the network must agree with its arch (softmax output,
+ * ReLU, per-neuron biases, no dense `layers`, as many classes as outputs). */
+static int stack_meta_check(const ModelMeta *m, const Arch *a, char *err) {
+    char v[NAME_SHOW + 8];
+    const char *s = model_meta_get(m, "output_activation");
+    if (s && strcmp(s, "softmax") != 0)
+        return err_set(err, "model: output_activation \"%s\" with an arch (a layer stack ends in softmax)",
+                       show(v, sizeof v, s));
+    s = model_meta_get(m, "activation");
+    if (s && strcmp(s, "relu") != 0)
+        return err_set(err, "model: unknown activation \"%s\" (only relu)", show(v, sizeof v, s));
+    s = model_meta_get(m, "bias");
+    if (s && strcmp(s, "per-neuron") != 0)
+        return err_set(err, "model: bias \"%s\" with an arch (a layer stack has per-neuron biases)", show(v, sizeof v, s));
+    const char *fmt = model_meta_get(m, "format");
+    s = model_meta_get(m, "format_version");
+    if (fmt && strcmp(fmt, "digitrec") == 0 && s && strcmp(s, MODEL_FORMAT_VERSION) != 0)
+        return err_set(err, "model: format_version \"%s\" not supported (this build reads %s)", show(v, sizeof v, s),
+                       MODEL_FORMAT_VERSION);
+    if (model_meta_get(m, "layers"))
+        return err_set(err, "model: metadata has both layers (a dense network) and an arch that is not dense");
+    s = model_meta_get(m, "classes");
+    if (s && count_items(s) != a->classes)
+        return err_set(err, "model: metadata classes name %d classes but the arch has %d outputs", count_items(s),
+                       a->classes);
+    return 0;
+}
+
+/* Every parameter layer of a has both tensors, shaped as the arch says. */
+static int stack_check(const TensorInfo *ts, int seen[][2], const Arch *a, char *err) {
+    for (int i = 0; i < a->n; i++) {
+        const LayerSpec *l = &a->layer[i];
+        int j = l->param_index;
+        if (j < 0) continue;
+        uint64_t want[4] = {(uint64_t)l->out_c, (uint64_t)l->in_c, (uint64_t)l->k, (uint64_t)l->k};
+        int rank = l->kind == LAYER_CONV ? 4 : 2;
+        for (int g = 0; g < 2; g++) {
+            const char *what = g ? "bias" : "weight";
+            if (seen[j][g] < 0)
+                return err_set(err, "model: missing tensor layers.%d.%s (the arch's %s)", j, what,
+                               l->kind == LAYER_CONV ? "conv" : "fc");
+            const TensorInfo *t = &ts[seen[j][g]];
+            int r = g ? 1 : rank;
+            if (memcmp(t->dims, want, sizeof(uint64_t) * (size_t)r) != 0) {
+                char got[96], exp[96];
+                shape_str(got, sizeof got, t->dims, r);
+                shape_str(exp, sizeof exp, want, r);
+                return err_set(err, "model: tensor layers.%d.%s: shape %s, the arch gives %s", j, what, got, exp);
+            }
+        }
+    }
+    return 0;
+}
+
+/* The architecture a file's metadata names (a->n = 0 when it names none). A string that is not
+ * a valid arch is an error: the tensors cannot be read without it. */
+static int header_arch(const cJSON *md, Arch *a, char *err) {
+    memset(a, 0, sizeof *a);
+    const cJSON *s = cJSON_IsObject(md) ? cJSON_GetObjectItemCaseSensitive(md, "arch") : NULL;
+    if (!s) return 0;
+    if (!cJSON_IsString(s)) return err_set(err, "model: __metadata__ value of \"arch\" is not a string");
+    char e[ERR_LEN];
+    if (arch_parse(a, s->valuestring, e) != 0) return err_set(err, "model: metadata %s", e);
+    if (!a->dense && a->nparam_layers > NET_MAX_LAYERS)
+        return err_set(err, "model: metadata arch: %d layers with parameters (at most %d)", a->nparam_layers,
+                       NET_MAX_LAYERS);
+    return 0;
+}
+
 /* Walks the header: validates each entry, finds the layers, checks coverage, the layer chain,
- * the bias mode and the metadata. Fills sizes/L/bias/output_relu, the tensors and *m. */
+ * the bias mode and the metadata. Fills sizes/L/bias/output_relu, the tensors and *m, and *a
+ * when the metadata names a layer stack (a->n = 0 and a dense net otherwise). */
 static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int *nts, int *sizes, int *L,
-                        BiasMode *bias, int *output_relu, ModelMeta *m, char *err) {
+                        BiasMode *bias, int *output_relu, ModelMeta *m, Arch *a, char *err) {
     char nm[NAME_SHOW + 8];
     int seen[NET_MAX_LAYERS][2];
     memset(seen, -1, sizeof seen);
     const cJSON *md = NULL;
     int n = 0, nextra = 0;
-    for (const cJSON *e = root->child; e; e = e->next) {
+    for (const cJSON *e = root->child; e; e = e->next)
         if (strcmp(e->string, "__metadata__") == 0) {
             if (md) return err_set(err, "model: duplicate __metadata__");
             md = e;
-            continue;
         }
+    if (header_arch(md, a, err) != 0) return -1;
+    int stack = a->n > 0 && !a->dense;
+    for (const cJSON *e = root->child; e; e = e->next) {
+        if (e == md) continue;
         int layer, is_bias;
         show(nm, sizeof nm, e->string);
         if (strncmp(e->string, MODEL_EXTRA_PREFIX, strlen(MODEL_EXTRA_PREFIX)) == 0) {
@@ -549,7 +638,8 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
             t->name = e->string;
             t->layer = -1;
             t->is_bias = 0;
-            if (tensor_check(e, data_len, t, err) != 0) return -1;
+            const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
+            if (tensor_check(e, data_len, t, cJSON_IsArray(sh) && cJSON_GetArraySize(sh) == 1 ? 1 : 2, err) != 0) return -1;
             if (t->dims[0] < 1 || (t->rank == 2 && t->dims[1] < 1) || t->dims[0] > NET_MAX_WIDTH ||
                 t->dims[1] > NET_MAX_WIDTH)
                 return err_set(err, "model: tensor %s: a dimension outside 1..%d", nm, NET_MAX_WIDTH);
@@ -559,6 +649,9 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
         if (n >= MAX_TENSORS) return err_set(err, "model: more than %d tensors", MAX_TENSORS);
         if (!name_parse(e->string, &layer, &is_bias))
             return err_set(err, "model: unknown tensor \"%s\" (expected layers.{i}.weight / layers.{i}.bias)", nm);
+        if (stack && layer >= a->nparam_layers)
+            return err_set(err, "model: extra tensor %s: the arch has %d layers with parameters (layers.0..%d)", nm,
+                           a->nparam_layers, a->nparam_layers - 1);
         if (layer >= NET_MAX_LAYERS)
             return err_set(err, "model: tensor %s: more than %d layers (NET_MAX_LAYERS)", nm, NET_MAX_LAYERS);
         if (seen[layer][is_bias] >= 0) return err_set(err, "model: duplicate tensor %s", nm);
@@ -566,11 +659,27 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
         t->name = e->string;
         t->layer = layer;
         t->is_bias = is_bias;
-        if (tensor_check(e, data_len, t, err) != 0) return -1;
+        int rank = is_bias ? 1 : 2;
+        if (stack && !is_bias) {
+            const LayerSpec *ls = NULL;
+            for (int i = 0; i < a->n && !ls; i++)
+                if (a->layer[i].param_index == layer) ls = &a->layer[i];
+            rank = ls && ls->kind == LAYER_CONV ? 4 : 2;
+        }
+        if (tensor_check(e, data_len, t, rank, err) != 0) return -1;
         seen[layer][is_bias] = n++;
     }
     if (n == 0) return err_set(err, "model: no tensors (expected layers.0.weight, layers.0.bias, ...)");
     if (coverage_check(ts, n, data_len, err) != 0) return -1;
+    if (stack) {
+        if (stack_check(ts, seen, a, err) != 0) return -1;
+        if (md && (meta_read(md, m, err) != 0 || stack_meta_check(m, a, err) != 0)) return -1;
+        *bias = BIAS_NEURON;
+        *output_relu = 0;
+        *nts = n;
+        *L = a->nparam_layers;
+        return 0;
+    }
 
     int nl = 0;
     for (int l = 0; l < NET_MAX_LAYERS; l++)
@@ -613,6 +722,14 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
     } else {
         *output_relu = 0;
     }
+    if (a->n) { /* a dense arch: it must name these sizes */
+        int as[NET_MAX_LAYERS + 1], an = arch_dense_sizes(a, as, NET_MAX_LAYERS + 1);
+        char s[ARCH_MAX_TEXT];
+        arch_format(a, s, sizeof s);
+        if (an != nl + 1 || memcmp(as, sizes, sizeof(int) * (size_t)an) != 0)
+            return err_set(err, "model: metadata arch \"%s\" disagrees with the tensors", s);
+        memset(a, 0, sizeof *a); /* loaded as the dense net it is */
+    }
     if (bias_meta >= 0 && mode >= 0 && bias_meta != mode)
         return err_set(err, "model: metadata bias \"%s\" disagrees with the bias tensors",
                        bias_meta == BIAS_LAYER ? "per-layer" : "per-neuron");
@@ -625,6 +742,58 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
 /* Parses a safetensors buffer into a new net (and meta, when not NULL: the file's __metadata__
  * verbatim, empty when the file has none). A file without metadata loads with softmax output and
  * the bias mode its tensors show. On failure *net and *meta are untouched and nothing is allocated. */
+/* Checks the 8-byte header length and the JSON header of a file of total bytes, of which buf holds
+ * the first avail (at least 8 + the header length, or the file is reported truncated). Returns the
+ * parsed header (caller deletes) with *hlen_out set, or NULL with err. */
+static cJSON *header_json(const uint8_t *buf, size_t avail, uint64_t total, uint64_t *hlen_out, char *err) {
+    if (avail < 8 || total < 8) {
+        err_set(err, "model: %llu bytes, too short for a safetensors file (8-byte header length)",
+                (unsigned long long)(total < avail ? total : avail));
+        return NULL;
+    }
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)buf[i] << (8 * i);
+    if (hlen == 0) {
+        err_set(err, "model: header length is 0");
+        return NULL;
+    }
+    if (hlen > HEADER_MAX) {
+        err_set(err, "model: header length %llu exceeds the %llu-byte limit", (unsigned long long)hlen,
+                (unsigned long long)HEADER_MAX);
+        return NULL;
+    }
+    if (hlen > total - 8 || hlen > avail - 8) {
+        err_set(err, "model: header length %llu exceeds the %llu bytes after it (truncated file?)",
+                (unsigned long long)hlen, (unsigned long long)((total < avail ? total : avail) - 8));
+        return NULL;
+    }
+    const char *hdr = (const char *)buf + 8;
+    if (hdr[0] != '{') {
+        err_set(err, "model: header is not a JSON object (must start with '{')");
+        return NULL;
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
+    if (!root) {
+        size_t at = end && end >= hdr && end <= hdr + hlen ? (size_t)(end - hdr) : 0;
+        err_set(err, "model: header is not valid JSON (at byte %zu of %llu)", at, (unsigned long long)hlen);
+        return NULL;
+    }
+    for (const char *p = end; p < hdr + hlen; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            err_set(err, "model: header has bytes after the JSON object (at byte %zu)", (size_t)(p - hdr));
+            return NULL;
+        }
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        err_set(err, "model: header is not a JSON object");
+        return NULL;
+    }
+    *hlen_out = hlen;
+    return root;
+}
+
 int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err) {
     return model_parse_extras(buf, len, net, meta, NULL, err);
 }
@@ -666,34 +835,9 @@ int model_extras_put(ModelExtras *x, const char *name, const float *data, int di
 }
 
 int model_parse_extras(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, ModelExtras *ex, char *err) {
-    if (len < 8) return err_set(err, "model: %zu bytes, too short for a safetensors file (8-byte header length)", len);
     uint64_t hlen = 0;
-    for (int i = 0; i < 8; i++) hlen |= (uint64_t)buf[i] << (8 * i);
-    if (hlen == 0) return err_set(err, "model: header length is 0");
-    if (hlen > HEADER_MAX)
-        return err_set(err, "model: header length %llu exceeds the %llu-byte limit", (unsigned long long)hlen,
-                       (unsigned long long)HEADER_MAX);
-    if (hlen > len - 8)
-        return err_set(err, "model: header length %llu exceeds the %zu bytes after it (truncated file?)",
-                       (unsigned long long)hlen, len - 8);
-    const char *hdr = (const char *)buf + 8;
-    if (hdr[0] != '{') return err_set(err, "model: header is not a JSON object (must start with '{')");
-
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(hdr, (size_t)hlen, &end, 0);
-    if (!root) {
-        size_t at = end && end >= hdr && end <= hdr + hlen ? (size_t)(end - hdr) : 0;
-        return err_set(err, "model: header is not valid JSON (at byte %zu of %llu)", at, (unsigned long long)hlen);
-    }
-    for (const char *p = end; p < hdr + hlen; p++)
-        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
-            cJSON_Delete(root);
-            return err_set(err, "model: header has bytes after the JSON object (at byte %zu)", (size_t)(p - hdr));
-        }
-    if (!cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return err_set(err, "model: header is not a JSON object");
-    }
+    cJSON *root = header_json(buf, len, len, &hlen, err);
+    if (!root) return -1;
 
     const uint8_t *data = buf + 8 + hlen;
     size_t data_len = len - 8 - (size_t)hlen;
@@ -705,9 +849,12 @@ int model_parse_extras(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta
         cJSON_Delete(root);
         return err_set(err, "model: out of memory");
     }
-    int rc = header_check(root, data_len, ts, &nts, sizes, &L, &bias, &output_relu, m, err);
+    Arch *arch = xcalloc(1, sizeof *arch);
+    int rc = arch ? header_check(root, data_len, ts, &nts, sizes, &L, &bias, &output_relu, m, arch, err)
+                  : err_set(err, "model: out of memory");
     Net fresh;
-    if (rc == 0) rc = net_create(&fresh, sizes, L, bias, output_relu, err);
+    if (rc == 0) rc = arch->n ? net_create_arch(&fresh, arch, err) : net_create(&fresh, sizes, L, bias, output_relu, err);
+    free(arch);
     ModelExtras got = {0};
     if (rc == 0) {
         for (int i = 0; i < nts && rc == 0; i++) {
@@ -773,6 +920,77 @@ int model_load_extras(const char *path, Net *net, ModelMeta *meta, ModelExtras *
     }
     char e[ERR_LEN];
     int rc = model_parse_extras(buf, len, net, meta, ex, e);
+    free(buf);
+    if (rc != 0) return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
+    return 0;
+}
+
+/* ---- the header alone ---------------------------------------------------------------------- */
+
+int model_parse_meta(const uint8_t *buf, size_t avail, uint64_t total, ModelMeta *meta, int *sizes, int *nlayers,
+                     char *err) {
+    uint64_t hlen = 0;
+    cJSON *root = header_json(buf, avail, total, &hlen, err);
+    if (!root) return -1;
+    TensorInfo ts[MAX_TENSORS];
+    int nts = 0, sz[NET_MAX_LAYERS + 1], L = 0, output_relu = 0;
+    BiasMode bias = BIAS_NEURON;
+    ModelMeta *m = xcalloc(1, sizeof *m);
+    if (!m) {
+        cJSON_Delete(root);
+        return err_set(err, "model: out of memory");
+    }
+    Arch *arch = xcalloc(1, sizeof *arch);
+    /* the data section's size comes from the file's size: every tensor is checked against it */
+    int rc = arch ? header_check(root, (size_t)(total - 8 - hlen), ts, &nts, sz, &L, &bias, &output_relu, m, arch, err)
+                  : err_set(err, "model: out of memory");
+    cJSON_Delete(root);
+    if (rc == 0) {
+        if (arch->n) L = 0, sz[0] = arch->layer[0].in_c * arch->layer[0].in_h * arch->layer[0].in_w; /* a stack: "arch" names it */
+        if (meta) *meta = *m;
+        if (sizes) memcpy(sizes, sz, sizeof(int) * (size_t)(L + 1));
+        if (nlayers) *nlayers = L;
+    }
+    free(arch);
+    free(m);
+    return rc;
+}
+
+int model_read_meta(const char *path, ModelMeta *meta, int *sizes, int *nlayers, char *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return err_set(err, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        return err_set(err, "%s: not a regular file", path);
+    }
+    uint64_t total = (uint64_t)st.st_size;
+    if (total > (uint64_t)MODEL_MAX_FILE) {
+        fclose(f);
+        return err_set(err, "%s: %llu bytes, larger than the %zu-byte model limit", path, (unsigned long long)total,
+                       (size_t)MODEL_MAX_FILE);
+    }
+    uint8_t len8[8] = {0};
+    size_t got = fread(len8, 1, 8, f);
+    uint64_t hlen = 0;
+    for (int i = 0; i < 8; i++) hlen |= (uint64_t)len8[i] << (8 * i);
+    /* only as much as the header claims, within the limits header_json checks again */
+    size_t want = got < 8 ? got : hlen > HEADER_MAX || hlen > total - 8 ? 8 : (size_t)(8 + hlen);
+    uint8_t *buf = malloc(want ? want : 1);
+    if (!buf) {
+        fclose(f);
+        return err_set(err, "%s: out of memory for its header", path);
+    }
+    memcpy(buf, len8, got < 8 ? got : 8);
+    size_t have = got < 8 ? got : 8 + fread(buf + 8, 1, want - 8, f);
+    int read_failed = ferror(f);
+    fclose(f);
+    if (read_failed) {
+        free(buf);
+        return err_set(err, "%s: read error", path);
+    }
+    char e[ERR_LEN];
+    int rc = model_parse_meta(buf, have, total, meta, sizes, nlayers, e);
     free(buf);
     if (rc != 0) return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
     return 0;

@@ -1,7 +1,10 @@
 /* model_io.h - models as safetensors files that PyTorch and NumPy read directly.
  * Tensors "layers.{i}.weight" F32 [out, in] row-major (as torch.nn.Linear.weight) and
- * "layers.{i}.bias" F32 [out] ([1] in per-layer bias mode). __metadata__ holds strings only.
- * The header is JSON parsed with cJSON; every offset, shape and value is validated. */
+ * "layers.{i}.bias" F32 [out] ([1] in per-layer bias mode), i counting the layers with
+ * parameters. A layer stack's file also names its layers in the metadata ("arch", the canonical
+ * grammar string of arch.h, in place of the dense "layers") and its conv weights are F32
+ * [out, in, k, k] (as torch.nn.Conv2d.weight). __metadata__ holds strings only. The header is
+ * JSON parsed with cJSON; every offset, shape and value is validated. */
 #ifndef DIGITREC_MODEL_IO_H
 #define DIGITREC_MODEL_IO_H
 
@@ -34,8 +37,8 @@ int model_meta_set(ModelMeta *m, const char *key, const char *fmt, ...)
 const char *model_meta_get(const ModelMeta *m, const char *key);
 
 /* Serialises net to safetensors bytes (caller frees *buf). The keys describing the network
- * (format, format_version, layers, activation, output_activation, bias, input, classes when
- * absent) are written from net itself; the rest of meta (training details) is copied. */
+ * (format, format_version, layers or arch, activation, output_activation, bias, input, classes
+ * when absent) are written from net itself; the rest of meta (training details) is copied. */
 int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *len, char *err);
 /* model_encode + atomic write (temp file in the same folder, fsync, rename). Refuses a net with
  * non-finite values. On failure the old file is untouched. */
@@ -45,6 +48,20 @@ int model_save(const char *path, const Net *net, const ModelMeta *meta, char *er
  * and its metadata (meta may be NULL). On failure nothing is allocated and err says what is wrong. */
 int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err);
 int model_load(const char *path, Net *net, ModelMeta *meta, char *err);
+
+/* What a model file says about itself without reading its weights: the header is parsed and
+ * checked as model_parse checks it (every tensor's name, dtype, shape and offsets against the
+ * data the file's size leaves, the metadata against the tensors), so a file it accepts differs
+ * from one model_load accepts only in its weight values. From memory: buf holds the first avail
+ * bytes (at least 8 + the header) of a file of total bytes. meta (the __metadata__ verbatim),
+ * sizes (NET_MAX_LAYERS + 1 ints: the layer widths, input first) and nlayers may each be NULL;
+ * they are written only on success. A layer stack gives nlayers 0 and sizes[0] its inputs; its
+ * metadata's "arch" names its layers. Returns 0, or -1 with err. */
+int model_parse_meta(const uint8_t *buf, size_t avail, uint64_t total, ModelMeta *meta, int *sizes, int *nlayers,
+                     char *err);
+/* The same from a file: reads its 8-byte length and its header only (at most 100 MB, the header
+ * limit); errors start with the path. */
+int model_read_meta(const char *path, ModelMeta *meta, int *sizes, int *nlayers, char *err);
 
 /* Tensors a model file may carry beside the network's own: any F32 tensor of rank 1 or 2 whose
  * name starts with MODEL_EXTRA_PREFIX (the fitted "not a digit" detector, ood.h). model_parse and

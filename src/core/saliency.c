@@ -1,6 +1,7 @@
 /* saliency.c - one input through the network keeping every layer, then back to the pixels.
- * Forward: z = W a + b, ReLU on hidden layers (and on the logits in the literal variant), softmax.
- * Backward: from d score/d score-vector down through W^T and the ReLU masks to d/dx. */
+ * Dense: z = W a + b, ReLU on hidden layers (and on the logits in the literal variant), softmax;
+ * backward from d score/d score-vector down through W^T and the ReLU masks to d/dx. A stack goes
+ * through net.c's passes with a batch of one. */
 #include "saliency.h"
 
 #include <math.h>
@@ -10,8 +11,25 @@
 #include "common.h"
 #include "preprocess.h"
 
+static int stack_init(Saliency *s, const Net *net, char *err) {
+    s->stack = 1;
+    s->arch = net->arch;
+    s->nlayers = net->nlayers;
+    memcpy(s->sizes, net->sizes, sizeof s->sizes);
+    s->block = xmalloc_array((size_t)net_inputs(net) + (size_t)net_outputs(net), sizeof(float));
+    s->grad = xmalloc_array(net->nparams, sizeof(float));
+    if (!s->block || !s->grad || netwk_create(&s->wk, net, 1, err) != 0) {
+        saliency_free(s);
+        return err_set(err, "saliency: out of memory");
+    }
+    s->a[0] = s->block;
+    s->g0 = s->block + net_inputs(net); /* (K) d target / d score */
+    return 0;
+}
+
 int saliency_init(Saliency *s, const Net *net, char *err) {
     memset(s, 0, sizeof *s);
+    if (net->stack) return stack_init(s, net, err);
     int L = net->nlayers, wmax = 0;
     size_t total = (size_t)net->sizes[0];
     for (int l = 0; l < L; l++) total += 2 * (size_t)net->sizes[l + 1];
@@ -35,11 +53,14 @@ int saliency_init(Saliency *s, const Net *net, char *err) {
 
 void saliency_free(Saliency *s) {
     free(s->block);
+    free(s->grad);
+    netwk_free(&s->wk);
     memset(s, 0, sizeof *s);
 }
 
 int saliency_fits(const Saliency *s, const Net *net) {
-    if (!s->block || s->nlayers != net->nlayers) return 0;
+    if (!s->block || s->nlayers != net->nlayers || s->stack != net->stack) return 0;
+    if (s->stack && !arch_same(&s->arch, &net->arch)) return 0;
     for (int l = 0; l <= net->nlayers; l++)
         if (s->sizes[l] != net->sizes[l]) return 0;
     return 1;
@@ -48,6 +69,15 @@ int saliency_fits(const Saliency *s, const Net *net) {
 int saliency_forward(Saliency *s, const Net *net, const float *x) {
     int L = net->nlayers;
     memcpy(s->a[0], x, sizeof(float) * (size_t)net->sizes[0]);
+    if (s->stack) {
+        net_forward(net, &s->wk, s->a[0], NULL, 1);
+        s->a[L] = (float *)net_probs(net, &s->wk);
+        s->score = (float *)net_scores(net, &s->wk);
+        int top = 0;
+        for (int k = 1; k < net->sizes[L]; k++)
+            if (s->score[k] > s->score[top]) top = k;
+        return top;
+    }
     for (int l = 0; l < L; l++) {
         int I = net->sizes[l], O = net->sizes[l + 1];
         const float *in = s->a[l], *w = net->w[l]; /* w (O, I) */
@@ -78,6 +108,10 @@ void saliency_input_grad(Saliency *s, const Net *net, int k, SalTarget t, float 
     /* d = d target / d score: a one-hot for the score, p_k (delta_kj - p_j) for the probability */
     const float *p = s->a[L];
     for (int j = 0; j < K; j++) d[j] = t == SAL_LOGIT ? (j == k ? 1.0f : 0.0f) : p[k] * ((j == k ? 1.0f : 0.0f) - p[j]);
+    if (s->stack) {
+        net_backward_scores(net, &s->wk, s->grad, g, d, s->a[0], 1);
+        return;
+    }
     for (int l = L - 1; l >= 0; l--) {
         int I = net->sizes[l], O = net->sizes[l + 1];
         /* through the ReLU of layer l (hidden layers, and the logits in the literal variant) */
@@ -100,6 +134,11 @@ void saliency_input_grad(Saliency *s, const Net *net, int k, SalTarget t, float 
             e = tmp;
         }
     }
+}
+
+const float *saliency_layer(const Saliency *s, const Net *net, int i) {
+    if (!s->stack || i < 0 || i >= net->arch.n) return NULL;
+    return net_layer_output(net, &s->wk, i, s->a[0]);
 }
 
 int saliency_frame(const float *img, int w, int h, float threshold, const float *input, SalFrame *f) {

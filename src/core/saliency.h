@@ -1,8 +1,10 @@
 /* saliency.h - what the network looks at, for one input: every layer's activations, and the
- * gradient of one class's score with respect to the input pixels (a saliency map), from the Net's
- * weights with plain loops (one image: 784x128 and smaller products, well under a millisecond).
- * Also the map from a drawing to the 28x28 input preprocess_digit made of it, so a saliency map
- * can be laid over the drawing. Single-threaded; owns only its buffers. */
+ * gradient of one class's score with respect to the input pixels (a saliency map). A dense net's
+ * pass is plain loops over its weights (one image: 784x128 and smaller products, well under a
+ * millisecond); a layer stack's is net_forward / net_backward_scores on a batch of one, which
+ * keeps every layer's output (the conv layers' feature maps). Also the map from a drawing to the
+ * 28x28 input preprocess_digit made of it, so a saliency map can be laid over the drawing. Owns
+ * only its buffers; a stack's pass runs on the kernels' threads. */
 #ifndef DIGITREC_SALIENCY_H
 #define DIGITREC_SALIENCY_H
 
@@ -23,6 +25,11 @@ typedef struct {
     float *score;                  /* (K) what the softmax sees */
     float *g0, *g1;                /* (max width) backward scratch */
     float *block;                  /* one allocation behind all of the above */
+    /* a layer stack (stack = 1): a[0] the input, a[L] and score point into wk, z unused */
+    int stack;
+    Arch arch;                     /* the stack it was made for */
+    NetWork wk;                    /* a batch of one, every layer kept */
+    float *grad;                   /* (nparams) the parameters' gradient, a by-product */
 } Saliency;
 
 /* Buffers for net's shape. Returns 0, or -1 with err. */
@@ -34,8 +41,11 @@ int saliency_fits(const Saliency *s, const Net *net);
 /* Forward pass of one input x (D) keeping every layer. Returns the top class. */
 int saliency_forward(Saliency *s, const Net *net, const float *x);
 /* After saliency_forward: g (D) = d score(k) / d x for the target t. ReLU kinks take the
- * derivative of the side the forward pass was on (0 at exactly 0). */
+ * derivative of the side the forward pass was on (0 at exactly 0); a max pool's, its winner's. */
 void saliency_input_grad(Saliency *s, const Net *net, int k, SalTarget t, float *g);
+/* After saliency_forward of a stack: the output of its layer i (0..arch.n-1; after its ReLU when
+ * one follows fused), (out_c, out_h, out_w) as net->arch.layer[i] says; NULL for a dense net. */
+const float *saliency_layer(const Saliency *s, const Net *net, int i);
 
 /* Where a drawing's pixels went in its 28x28 input: preprocessing's own frame (preprocess.h),
  * input column u = offx + (x - x0) * sx for drawing column x, rows alike. */

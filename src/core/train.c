@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "augment.h"
 #include "common.h"
 #include "kernels.h"
 
@@ -24,6 +25,12 @@ void train_config_default(TrainConfig *c, const char *arch) {
         c->batch = 64;
         c->epochs = 5;
         c->schedule = SCHED_CONST;
+    } else if (strcmp(arch, "cnn") == 0) {
+        c->opt = OPT_MOMENTUM;
+        c->lr = 0.05f;
+        c->batch = 64;
+        c->epochs = 4;
+        c->schedule = SCHED_COSINE;
     } else {
         c->opt = OPT_MOMENTUM;
         c->lr = 0.05f;
@@ -80,6 +87,7 @@ int train_record_meta(ModelMeta *m, const TrainRecord *r) {
     rc |= model_meta_set(m, "epochs", "%d", r->epochs);
     rc |= model_meta_set(m, "steps", "%ld", r->steps);
     rc |= model_meta_set(m, "seed", "%llu", (unsigned long long)r->cfg->seed);
+    if (r->cfg->augment) rc |= model_meta_set(m, "augment", "affine+elastic (digitrec defaults)");
     if (r->test_acc >= 0) rc |= model_meta_set(m, "test_accuracy", "%.4f", r->test_acc);
     if (r->source) rc |= model_meta_set(m, "source", "%s", r->source);
     rc |= model_meta_set(m, "trained_by", "digitrec %s", DIGITREC_VERSION);
@@ -97,18 +105,21 @@ void history_free(History *h) {
 int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Dataset *test,
                    const TrainConfig *cfg, char *err) {
     memset(t, 0, sizeof *t);
-    if (train->d != net->sizes[0])
-        return err_set(err, "training: images have %d pixels but the network takes %d inputs", train->d, net->sizes[0]);
-    if (train->nclass > net->sizes[net->nlayers])
-        return err_set(err, "training: %d classes but the network has %d outputs", train->nclass,
-                       net->sizes[net->nlayers]);
+    if (train->d != net_inputs(net))
+        return err_set(err, "training: images have %d pixels but the network takes %d inputs", train->d, net_inputs(net));
+    if (train->nclass > net_outputs(net))
+        return err_set(err, "training: %d classes but the network has %d outputs", train->nclass, net_outputs(net));
+    if (cfg->augment && (train->rows != AUG_SIDE || train->cols != AUG_SIDE))
+        return err_set(err, "training: augmentation needs %dx%d images, these are %dx%d", AUG_SIDE, AUG_SIDE, train->rows,
+                       train->cols);
     if (train->n < 1) return err_set(err, "training: the training set is empty");
     if (cfg->opt != OPT_GD && cfg->batch < 1) return err_set(err, "training: batch size must be at least 1");
     if (!(cfg->lr > 0) || !isfinite(cfg->lr)) return err_set(err, "training: learning rate must be a positive number");
     t->cfg = *cfg;
     t->train = train;
     t->test = test;
-    int cap = cfg->opt == OPT_GD ? (train->n < GD_CHUNK ? train->n : GD_CHUNK)
+    int gd_chunk = net_is_dense(net) ? GD_CHUNK : net_eval_batch(net); /* a stack's buffers grow fast */
+    int cap = cfg->opt == OPT_GD ? (train->n < gd_chunk ? train->n : gd_chunk)
                                  : (cfg->batch < train->n ? cfg->batch : train->n);
     t->cfg.batch = cfg->opt == OPT_GD ? train->n : cap;
     t->chunk = cap;
@@ -122,7 +133,10 @@ int trainer_create(Trainer *t, const Net *net, const Dataset *train, const Datas
     t->xb = kernels_alloc((size_t)cap * D);
     t->yb = xmalloc_array((size_t)cap, sizeof(int));
     t->perm = xmalloc_array((size_t)train->n, sizeof(int));
-    if (!t->grad || (cfg->opt == OPT_GD && !t->gacc) || !t->backup || !t->xb || !t->yb || !t->perm) {
+    t->aug_img = xmalloc_array((size_t)cap, sizeof *t->aug_img);
+    t->aug_idx = xmalloc_array((size_t)cap, sizeof *t->aug_idx);
+    if (!t->grad || (cfg->opt == OPT_GD && !t->gacc) || !t->backup || !t->xb || !t->yb || !t->perm || !t->aug_img ||
+        !t->aug_idx) {
         err_set(err, "training: out of memory");
         goto fail;
     }
@@ -147,6 +161,8 @@ void trainer_free(Trainer *t) {
     free(t->xb);
     free(t->yb);
     free(t->perm);
+    free(t->aug_img);
+    free(t->aug_idx);
     history_free(&t->hist);
     memset(t, 0, sizeof *t);
 }
@@ -176,6 +192,7 @@ int trainer_retune(Trainer *t, const TrainConfig *c) {
     t->cfg.max_iters = c->max_iters;
     t->cfg.tol = c->tol;
     t->cfg.target_acc = c->target_acc;
+    t->cfg.augment = c->augment;
     if ((t->stop_reason == STOP_EPOCHS && t->epoch < t->cfg.epochs) ||
         (t->stop_reason == STOP_ITERS && (t->cfg.max_iters <= 0 || t->step < t->cfg.max_iters)))
         t->stop_reason = STOP_NONE;
@@ -325,6 +342,21 @@ static int backward_and_step(Trainer *t, int B, float lr) {
     return ok && st.finite;
 }
 
+/* x (b, D), y (b) from rows idx[0..b) of ds, each through the augmentation of (seed, epoch,
+ * row): the same images for any thread count and batch order. */
+static void augment_rows(Trainer *t, const int *idx, int b) {
+    const Dataset *ds = t->train;
+    for (int i = 0; i < b; i++) {
+        int k = idx[i];
+        if (k < 0 || k >= ds->n) abort(); /* our own permutation: a miss is a bug */
+        t->aug_img[i] = ds->x + (size_t)k * ds->d;
+        t->aug_idx[i] = (uint64_t)k;
+        t->yb[i] = ds->y[k];
+    }
+    AugmentParams p = augment_defaults();
+    augment_batch(t->xb, t->aug_img, t->aug_idx, b, &p, t->cfg.seed, (uint64_t)t->epoch);
+}
+
 /* Gradient of the mean loss over the whole training set, chunk by chunk, into t->grad. */
 static double full_batch_gradient(Trainer *t) {
     const Dataset *ds = t->train;
@@ -404,7 +436,7 @@ StepStatus trainer_step(Trainer *t) {
     double loss;
     int b;
     /* 1: stepped by backward_and_step; -1: it found a NaN/Inf; 0: step below */
-    int stepped = 0, fused = t->opt.kind == OPT_MOMENTUM || t->opt.kind == OPT_SGD;
+    int stepped = 0, fused = (t->opt.kind == OPT_MOMENTUM || t->opt.kind == OPT_SGD) && net_is_dense(&t->net);
     if (t->cfg.opt == OPT_GD) {
         loss = full_batch_gradient(t);
         b = t->train->n;
@@ -412,7 +444,8 @@ StepStatus trainer_step(Trainer *t) {
         if (t->pos == 0) rng_shuffle_int(&t->rng, t->perm, t->train->n);
         b = t->train->n - t->pos < t->cfg.batch ? t->train->n - t->pos : t->cfg.batch;
         int left = t->train->n - t->pos - b, nb = left < t->cfg.batch ? left : t->cfg.batch;
-        gather_batch(t->train, t->perm + t->pos, 0, b, t->xb, t->yb, nb > 0 ? t->perm + t->pos + b : NULL, nb);
+        if (t->cfg.augment) augment_rows(t, t->perm + t->pos, b);
+        else gather_batch(t->train, t->perm + t->pos, 0, b, t->xb, t->yb, nb > 0 ? t->perm + t->pos + b : NULL, nb);
         loss = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
         if (fused && isfinite(loss)) stepped = backward_and_step(t, b, trainer_lr(t)) ? 1 : -1;
         else net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
@@ -463,9 +496,9 @@ StepStatus trainer_step(Trainer *t) {
 int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *out, char *err) {
     memset(out, 0, sizeof *out);
     if (n <= 0 || n > ds->n) n = ds->n;
-    if (ds->d != net->sizes[0])
-        return err_set(err, "evaluate: images have %d pixels but the network takes %d inputs", ds->d, net->sizes[0]);
-    int K = net->sizes[net->nlayers], chunk = wk->cap;
+    if (ds->d != net_inputs(net))
+        return err_set(err, "evaluate: images have %d pixels but the network takes %d inputs", ds->d, net_inputs(net));
+    int K = net_outputs(net), chunk = wk->cap;
     if (ds->nclass > K)
         return err_set(err, "evaluate: the data has %d classes but the network has %d outputs", ds->nclass, K);
     float *x = kernels_alloc((size_t)chunk * ds->d);

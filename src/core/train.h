@@ -24,10 +24,14 @@ typedef struct {
                              mini-batch: between epoch mean train losses); 0 = off */
     double target_acc;    /* stop at this test accuracy (0..1) at an epoch end; 0 = off */
     Schedule schedule;    /* learning rate over the planned steps */
-    uint64_t seed;        /* shuffling (the init seed is applied by the caller) */
+    uint64_t seed;        /* shuffling and augmentation (the init seed is applied by the caller) */
+    int augment;          /* 1: each training image through augment.c's random affine + elastic map
+                             (augment_defaults), drawn from (seed, epoch, image index); 28x28 images,
+                             mini-batch optimisers (gd ignores it) */
 } TrainConfig;
 
-/* Sensible defaults for the named preset ("softmax", "mlp", or anything else = custom). */
+/* Sensible defaults for the named preset ("softmax", "mlp", "cnn", or anything else = custom).
+ * cnn: momentum 0.9, lr 0.05, batch 64, 4 epochs, cosine, no augmentation (docs/cnn.md). */
 void train_config_default(TrainConfig *c, const char *arch);
 /* Switches c to optimiser k with that optimiser's own default learning rate for the preset arch
  * (Adam's is not SGD's), and full-batch gd's iteration count. */
@@ -83,6 +87,8 @@ typedef struct {
     float diverged_loss, diverged_median; /* what the last STEP_DIVERGED saw */
     float *xb;             /* (batch, D) */
     int *yb;               /* (batch) */
+    const uint8_t **aug_img; /* (batch) the batch's images, for augmentation */
+    uint64_t *aug_idx;     /* (batch) and their indices in the training set */
     int *perm;             /* (train->n) */
     int chunk;             /* rows per forward in gd / eval */
     long step;             /* steps taken */
@@ -111,8 +117,8 @@ StepStatus trainer_step(Trainer *t);
 long trainer_steps_per_epoch(const Trainer *t);
 /* Current learning rate from the schedule. */
 float trainer_lr(const Trainer *t);
-/* Applies c to a running trainer: the learning rate, schedule and stop criteria (epochs,
- * max_iters, tol, target_acc) take effect at the next step, and a limit raised past the point
+/* Applies c to a running trainer: the learning rate, schedule, augmentation and stop criteria
+ * (epochs, max_iters, tol, target_acc) take effect at the next step, and a limit raised past the point
  * where training stopped lets it go on. The optimiser and batch size cannot change under a
  * trainer: returns 1 (nothing applied) when c differs from t->cfg in either, so the caller builds
  * a new trainer; else 0. c's seed is ignored (shuffling keeps the stream it was created with). */
@@ -134,7 +140,7 @@ typedef struct {
     const char *source;              /* e.g. "digitrec window", or NULL */
 } TrainRecord;
 /* Adds r to m as strings: classes, dataset, optimizer, lr, schedule, batch, epochs, steps, seed,
- * test_accuracy, source and trained_by (existing keys are replaced). Returns 0, or -1 when m
+ * augment (when on), test_accuracy, source and trained_by (existing keys are replaced). Returns 0, or -1 when m
  * is full (what fitted is kept). */
 int train_record_meta(ModelMeta *m, const TrainRecord *r);
 

@@ -269,6 +269,7 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     app_set_text_metrics(a, gui_text_width, gui_font_height, &g);
     int ww, wh;
     SDL_GetWindowSize(sc.win, &ww, &wh);
+    session_window_size(ss, ww, wh);
     app_resize(a, (int)(ww / scale), (int)(wh / scale));
     app_trace(a, "\"event\":\"screen\",\"scale\":%.2f,\"renderer\":\"%s\"", (double)scale, sc.gl ? "gl" : "surface");
     SDL_StartTextInput();
@@ -308,6 +309,7 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
             }
             gui_render_retarget(&g, sc.ren);
             SDL_GetWindowSize(sc.win, &ww, &wh);
+            session_window_size(ss, ww, wh);
             app_resize(a, (int)(ww / scale), (int)(wh / scale));
         }
         double work_start = time_now();

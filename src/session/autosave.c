@@ -149,7 +149,7 @@ void session_offer_restore(Session *s) {
     ModelMeta meta;
     if (!offered && session_read_model(path, &net, &meta, err) == 0) {
         char arch[96], what[256];
-        net_sizes_str(net.sizes, net.nlayers, arch, sizeof arch);
+        net_arch_str(&net, arch, sizeof arch);
         const char *steps = model_meta_get(&meta, "steps"), *acc = model_meta_get(&meta, "test_accuracy"),
                    *why = model_meta_get(&meta, "autosave_reason"), *data = model_meta_get(&meta, "dataset");
         char accs[48] = "";

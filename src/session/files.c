@@ -1,7 +1,10 @@
 /* files.c - the window's model files: reading one (the window's one way), writing the current
  * network with its training record, the model Revert returns to and its metadata in the
- * controls, the recent-files list and the Open dialog's listing. Below session.c and autosave.c. */
+ * controls, the recent-files list, the Open dialog's listing (a folder's models read header only)
+ * and paths typed into it, and Save As. Below session.c and autosave.c. */
 #include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +36,8 @@ void session_make_dirs_for(const char *path) {
 
 void session_remember(Session *s, const char *path) {
     if (!s->recent_file[0]) return;
-    char abs[APP_PATH_LEN];
-    if (!realpath(path, abs)) snprintf(abs, sizeof abs, "%s", path);
+    char abs[PATH_MAX]; /* realpath writes up to PATH_MAX bytes */
+    if (!realpath(path, abs) || strlen(abs) >= APP_PATH_LEN) snprintf(abs, sizeof abs, "%.1000s", path);
     char *out = malloc(APP_PATH_LEN * 11);
     if (!out) return;
     size_t len = (size_t)snprintf(out, APP_PATH_LEN, "%s\n", abs);
@@ -57,53 +60,325 @@ void session_remember(Session *s, const char *path) {
 }
 
 
-static int cmp_str(const void *x, const void *y) { return strcmp((const char *)x, (const char *)y); }
-
 static int has_suffix(const char *s, const char *suf) {
     size_t n = strlen(s), m = strlen(suf);
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-void session_list_models(Session *s) {
-    OpenDialog *o = &s->app->open;
-    o->n = 0;
-    snprintf(o->dir, sizeof o->dir, "%s", s->models_dir);
-    DIR *d = opendir(s->models_dir);
+/* The date a row shows: the model's "date" (UTC, ISO 8601) in local time, else the file's time. */
+static void entry_date(OpenEntry *e, const ModelMeta *m, time_t mtime) {
+    const char *d = m ? model_meta_get(m, "date") : NULL;
+    struct tm tmv;
+    time_t t = mtime;
     if (d) {
-        struct dirent *e;
-        while ((e = readdir(d)) && o->n < APP_MAX_FILES) {
-            if (e->d_name[0] == '.' || !has_suffix(e->d_name, ".safetensors")) continue;
-            snprintf(o->files[o->n++], APP_PATH_LEN, "%.600s/%.400s", s->models_dir, e->d_name);
+        memset(&tmv, 0, sizeof tmv);
+        int y, mo, da, h, mi, se;
+        if (sscanf(d, "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &da, &h, &mi, &se) == 6) {
+            tmv.tm_year = y - 1900, tmv.tm_mon = mo - 1, tmv.tm_mday = da, tmv.tm_hour = h, tmv.tm_min = mi, tmv.tm_sec = se;
+            t = timegm(&tmv);
         }
-        closedir(d);
     }
-    qsort(o->files, (size_t)o->n, APP_PATH_LEN, cmp_str);
-    o->nmodels = o->n;
-    FILE *f = s->recent_file[0] ? fopen(s->recent_file, "r") : NULL;
-    if (f) {
-        char line[APP_PATH_LEN];
-        while (fgets(line, sizeof line, f) && o->n < APP_MAX_FILES) {
-            line[strcspn(line, "\r\n")] = 0;
-            if (!line[0]) continue;
-            struct stat st;
-            if (stat(line, &st) != 0) continue;
-            int dup = 0;
-            for (int i = 0; i < o->n; i++) dup |= strcmp(o->files[i], line) == 0;
-            if (!dup) snprintf(o->files[o->n++], APP_PATH_LEN, "%s", line);
-        }
-        fclose(f);
-    }
-    if (o->sel >= o->n) o->sel = o->n > 0 ? o->n - 1 : 0;
+    if (localtime_r(&t, &tmv))
+        strftime(e->date, sizeof e->date, "%Y-%m-%d %H:%M", &tmv);
+    else
+        e->date[0] = 0;
 }
 
+/* Fills e for the model file at path (st its stat): what its header says, or why it cannot be read. */
+static void entry_model(OpenEntry *e, const char *path, const struct stat *st) {
+    ModelMeta *m = calloc(1, sizeof *m);
+    char err[ERR_LEN];
+    int sizes[NET_MAX_LAYERS + 1], L = 0;
+    e->acc = -1;
+    if (!m) {
+        e->kind = OPEN_BROKEN;
+        snprintf(e->why, sizeof e->why, "out of memory");
+        return;
+    }
+    if (model_read_meta(path, m, sizes, &L, err) != 0) {
+        e->kind = OPEN_BROKEN;
+        const char *why = strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':' ? err + strlen(path) + 2 : err;
+        char name[64];
+        snprintf(name, sizeof name, "%s", e->name);
+        snprintf(e->why, sizeof e->why, "%.60s: %.130s", name, why);
+        entry_date(e, NULL, st->st_mtime);
+        free(m);
+        return;
+    }
+    e->kind = OPEN_MODEL;
+    const char *v = model_meta_get(m, "arch");
+    if (L > 0)
+        net_sizes_str(sizes, L, e->arch, sizeof e->arch);
+    else
+        snprintf(e->arch, sizeof e->arch, "%s", v ? v : "layer stack");
+    v = model_meta_get(m, "test_accuracy");
+    char *end;
+    double acc = v ? strtod(v, &end) : -1;
+    e->acc = v && end != v && acc >= 0 && acc <= 1 ? acc : -1;
+    v = model_meta_get(m, "dataset");
+    snprintf(e->data, sizeof e->data, "%s", v ? v : "");
+    entry_date(e, m, st->st_mtime);
+    free(m);
+}
+
+/* Adds path as a row; kind from the disk (a folder, a model, else nothing). Returns 1 if added. */
+static int list_add(OpenDialog *o, const char *path, const char *name, int recent) {
+    if (o->n >= APP_OPEN_MAX) return 0;
+    struct stat st;
+    if (stat(path, &st) != 0) return 0;
+    OpenEntry *e = &o->ent[o->n];
+    memset(e, 0, sizeof *e);
+    e->recent = recent;
+    e->acc = -1;
+    snprintf(e->path, sizeof e->path, "%s", path);
+    snprintf(e->name, sizeof e->name, "%s", name);
+    if (S_ISDIR(st.st_mode)) {
+        if (recent) return 0;
+        e->kind = OPEN_DIR;
+    } else if (S_ISREG(st.st_mode)) {
+        entry_model(e, path, &st);
+    } else {
+        return 0;
+    }
+    o->n++;
+    return 1;
+}
+
+/* The folder part of the Open dialog: "..", the subfolders and the *.safetensors files of dir
+ * (hidden ones left out). Returns 0, or -1 with err when dir cannot be read (o untouched). */
+static int list_folder(OpenDialog *o, const char *dir, char *err) {
+    DIR *d = opendir(dir);
+    if (!d) return err_set(err, "cannot open the folder %s: %s", dir, strerror(errno));
+    o->n = o->nlocal = o->more = 0;
+    snprintf(o->dir, sizeof o->dir, "%s", dir);
+    if (strcmp(dir, "/") != 0) {
+        char up[APP_PATH_LEN];
+        snprintf(up, sizeof up, "%.1000s", dir);
+        char *slash = strrchr(up, '/');
+        if (slash == up) slash[1] = 0;
+        else if (slash) *slash = 0;
+        OpenEntry *e = &o->ent[o->n++];
+        memset(e, 0, sizeof *e);
+        e->kind = OPEN_UP;
+        e->acc = -1;
+        snprintf(e->path, sizeof e->path, "%s", up);
+        snprintf(e->name, sizeof e->name, "..");
+    }
+    struct dirent *de;
+    char path[APP_PATH_LEN + 260];
+    while ((de = readdir(d))) {
+        if (de->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s%s%s", dir, strcmp(dir, "/") ? "/" : "", de->d_name);
+        if (strlen(path) >= APP_PATH_LEN) continue;
+        struct stat st;
+        if (stat(path, &st) != 0) continue;
+        if (!S_ISDIR(st.st_mode) && !(S_ISREG(st.st_mode) && has_suffix(de->d_name, ".safetensors"))) continue;
+        if (o->n >= APP_OPEN_MAX - APP_RECENT_MAX) { /* room for the recent files */
+            o->more++;
+            continue;
+        }
+        list_add(o, path, de->d_name, 0);
+    }
+    closedir(d);
+    o->nlocal = o->n;
+    return 0;
+}
+
+/* The recent files that still exist, after the folder's rows (those in the folder listed once). */
+static void list_recent(Session *s, OpenDialog *o) {
+    FILE *f = s->recent_file[0] ? fopen(s->recent_file, "r") : NULL;
+    if (!f) return;
+    char line[APP_PATH_LEN];
+    int k = 0;
+    while (k < APP_RECENT_MAX && fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!line[0]) continue;
+        int dup = 0;
+        for (int i = 0; i < o->n && !dup; i++) dup = !strcmp(o->ent[i].path, line);
+        const char *slash = strrchr(line, '/');
+        if (!dup && list_add(o, line, slash ? slash + 1 : line, 1)) k++;
+    }
+    fclose(f);
+}
+
+/* Lists dir (a folder the caller checked) with the recent files, sorted, and traces what it found.
+ * Returns 0, or -1 with err (the dialog keeps what it showed). */
+static int list_all(Session *s, const char *dir, char *err) {
+    App *a = s->app;
+    OpenDialog *o = &a->open;
+    if (list_folder(o, dir, err) != 0) return -1;
+    list_recent(s, o);
+    o->sel = -1;
+    app_open_sort(o);
+    /* the first row below "..", else the first recent file */
+    o->sel = o->nlocal > 1 || o->nlocal == o->n ? (o->nlocal > 1 && o->ent[0].kind == OPEN_UP ? 1 : 0) : o->nlocal;
+    o->scroll = 0;
+    o->click_row = -1;
+    int dirs = 0, models = 0, broken = 0;
+    for (int i = 0; i < o->nlocal; i++)
+        dirs += o->ent[i].kind == OPEN_DIR, models += o->ent[i].kind == OPEN_MODEL, broken += o->ent[i].kind == OPEN_BROKEN;
+    char esc[APP_PATH_LEN * 2];
+    app_trace(a, "\"event\":\"open_list\",\"dir\":\"%s\",\"folders\":%d,\"models\":%d,\"broken\":%d,\"recent\":%d,\"more\":%d",
+              json_escape(esc, sizeof esc, o->dir), dirs, models, broken, o->n - o->nlocal, o->more);
+    return 0;
+}
+
+void session_list_models(Session *s) {
+    OpenDialog *o = &s->app->open;
+    char err[ERR_LEN];
+    o->edit[0] = o->msg[0] = 0;
+    /* the folder last browsed this run, else the models folder (which may not exist yet) */
+    struct stat st;
+    const char *dir = o->dir[0] && stat(o->dir, &st) == 0 && S_ISDIR(st.st_mode) ? o->dir : s->models_dir;
+    char copy[APP_PATH_LEN];
+    snprintf(copy, sizeof copy, "%s", dir);
+    if (list_all(s, copy, err) != 0) {
+        /* no models folder yet: an empty listing of it, and the recent files */
+        o->n = o->nlocal = o->more = 0;
+        snprintf(o->dir, sizeof o->dir, "%s", copy);
+        list_recent(s, o);
+        o->sel = 0;
+        app_open_sort(o);
+    }
+}
+
+int session_resolve_path(const char *text, const char *base, char *out, size_t n) {
+    char raw[APP_PATH_LEN * 2];
+    while (*text == ' ') text++;
+    size_t len = strlen(text);
+    while (len > 0 && (text[len - 1] == ' ' || text[len - 1] == '\n')) len--;
+    if (len == 0 || len >= APP_PATH_LEN) return -1;
+    const char *home = getenv("HOME");
+    if (text[0] == '~' && (len == 1 || text[1] == '/') && home && *home)
+        snprintf(raw, sizeof raw, "%s%.*s", home, (int)len - 1, text + 1);
+    else if (text[0] == '/' || !base || !*base)
+        snprintf(raw, sizeof raw, "%.*s", (int)len, text);
+    else
+        snprintf(raw, sizeof raw, "%s/%.*s", base, (int)len, text);
+    /* the folders that exist resolved (so ".." and links read as they are), the rest kept */
+    char abs[PATH_MAX];
+    if (realpath(raw, abs)) {
+        if (strlen(abs) >= n) return -1;
+        snprintf(out, n, "%s", abs);
+        return 0;
+    }
+    char *slash = strrchr(raw, '/');
+    if (slash && slash != raw) {
+        *slash = 0;
+        if (realpath(raw, abs) && strlen(abs) + strlen(slash + 1) + 2 <= n) {
+            snprintf(out, n, "%s/%s", strcmp(abs, "/") ? abs : "", slash + 1);
+            return 0;
+        }
+        *slash = '/';
+    }
+    if (strlen(raw) >= n) return -1;
+    snprintf(out, n, "%s", raw);
+    return 0;
+}
+
+int session_open_path(Session *s, const char *text, char *path, size_t n) {
+    App *a = s->app;
+    OpenDialog *o = &a->open;
+    char err[ERR_LEN];
+    if (session_resolve_path(text, o->dir[0] ? o->dir : s->models_dir, path, n) != 0) {
+        app_dialog_message(a, "open", "not a path: \"%.200s\"", text);
+        return 0;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        app_dialog_message(a, "open", "%s: %s", path, strerror(errno));
+        return 0;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        if (list_all(s, path, err) != 0) {
+            app_dialog_message(a, "open", "%s", err);
+            return 0;
+        }
+        o->edit[0] = o->msg[0] = 0;
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        app_dialog_message(a, "open", "%s is neither a folder nor a file", path);
+        return 0;
+    }
+    return 1;
+}
+
+/* ---- Save As ---- */
+
+/* The generated name of the current network: digitrec-<sizes>-<time>.safetensors, in dir. */
+static void generated_name(const Session *s, const char *dir, char *out, size_t n) {
+    const Net *net = &s->app->snap.net;
+    time_t t = time(NULL);
+    struct tm tmv;
+    localtime_r(&t, &tmv);
+    char stamp[32], arch[96];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
+    if (net->nlayers == 1 && !net->stack)
+        snprintf(arch, sizeof arch, "softmax");
+    else if (net_preset_name(net) && !strcmp(net_preset_name(net), "cnn"))
+        snprintf(arch, sizeof arch, "cnn");
+    else
+        net_arch_str(net, arch, sizeof arch);
+    snprintf(out, n, "%s%sdigitrec-%.60s-%s.safetensors", dir ? dir : "", dir ? "/" : "", arch, stamp);
+}
+
+void session_save_as_name(Session *s) {
+    SaveDialog *d = &s->app->save;
+    snprintf(d->dir, sizeof d->dir, "%s", s->models_dir);
+    generated_name(s, NULL, d->edit, sizeof d->edit);
+    d->fresh = 1;
+    char esc[APP_PATH_LEN * 2];
+    app_trace(s->app, "\"event\":\"save_as\",\"suggested\":\"%s\"", json_escape(esc, sizeof esc, d->edit));
+}
+
+int session_save_as_path(Session *s, const char *text, int replace, char *path, size_t n) {
+    App *a = s->app;
+    SaveDialog *d = &a->save;
+    char esc[APP_PATH_LEN * 2];
+    if (!s->models_dir[0] && text[0] != '/' && text[0] != '~') {
+        app_dialog_message(a, "save_as", "no models folder (no HOME): type a whole path");
+        return 0;
+    }
+    if (session_resolve_path(text, s->models_dir, path, n - 16) != 0) {
+        app_dialog_message(a, "save_as", "not a name: \"%.200s\"", text);
+        return 0;
+    }
+    size_t len = strlen(path);
+    if (len > 0 && path[len - 1] == '/') {
+        app_dialog_message(a, "save_as", "%s is a folder: add a file name", path);
+        return 0;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        app_dialog_message(a, "save_as", "%s is a folder: add a file name", path);
+        return 0;
+    }
+    if (!has_suffix(path, ".safetensors")) {
+        snprintf(path + len, n - len, ".safetensors");
+        if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            app_dialog_message(a, "save_as", "%s is a folder", path);
+            return 0;
+        }
+    }
+    int exists = stat(path, &st) == 0;
+    if (exists && !replace) { /* ask first */
+        snprintf(d->confirm, sizeof d->confirm, "%s", path);
+        d->msg[0] = 0;
+        app_trace(a, "\"event\":\"ask\",\"kind\":\"replace\",\"path\":\"%s\"", json_escape(esc, sizeof esc, path));
+        return 0;
+    }
+    return 1;
+}
 
 int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err) {
     Net n = {0};
     ModelMeta m;
     if (model_load(path, &n, &m, err) != 0) return -1;
-    if (n.sizes[0] != 784 || n.sizes[n.nlayers] > 10 || n.sizes[n.nlayers] < 2) {
-        err_set(err, "%s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path, n.sizes[0],
-                n.sizes[n.nlayers]);
+    /* a layer stack always reads 1x28x28 = 784 inputs */
+    if (net_inputs(&n) != 784 || net_outputs(&n) > 10 || net_outputs(&n) < 2) {
+        err_set(err, "%s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path,
+                net_inputs(&n), net_outputs(&n));
         net_free(&n);
         return -1;
     }
@@ -127,20 +402,14 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
     if (path) {
         snprintf(p, sizeof p, "%s", path);
     } else {
-        time_t t = time(NULL);
-        struct tm tmv;
-        localtime_r(&t, &tmv);
-        char stamp[32], arch[96];
-        strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tmv);
-        if (net->nlayers == 1)
-            snprintf(arch, sizeof arch, "softmax");
-        else
-            net_sizes_str(net->sizes, net->nlayers, arch, sizeof arch);
-        snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s.safetensors", s->models_dir, arch, stamp);
+        char dir[960];
+        snprintf(dir, sizeof dir, "%.900s", s->models_dir);
+        generated_name(s, dir, p, sizeof p);
         /* two saves in one second must not overwrite each other */
         struct stat st;
-        for (int k = 2; stat(p, &st) == 0 && k < 100; k++)
-            snprintf(p, sizeof p, "%.900s/digitrec-%.60s-%s-%d.safetensors", s->models_dir, arch, stamp, k);
+        char base[APP_PATH_LEN];
+        snprintf(base, sizeof base, "%.*s", (int)(strlen(p) - strlen(".safetensors")), p);
+        for (int k = 2; stat(p, &st) == 0 && k < 100; k++) snprintf(p, sizeof p, "%.1000s-%d.safetensors", base, k);
     }
     session_make_dirs_for(p);
     const Snapshot *sn = &a->snap;
@@ -153,6 +422,11 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
                        "digitrec window"};
     train_record_meta(&meta, &rec);
     if (why) model_meta_set(&meta, "autosave_reason", "%s", why);
+    time_t now = time(NULL);
+    struct tm utc;
+    char date[32];
+    if (gmtime_r(&now, &utc) && strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc))
+        model_meta_set(&meta, "date", "%s", date); /* the Open dialog's date column */
     char esc[APP_PATH_LEN * 2];
     json_escape(esc, sizeof esc, p);
     if (model_save(p, net, &meta, err) != 0) {

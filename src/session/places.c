@@ -173,6 +173,8 @@ int places_share_dir(char *out, size_t n, const PlacesEnv *env, const char *expl
 int places_default_model(char *out, size_t n, const PlacesEnv *env, const char *share_explicit, char *err) {
     char share[PLACES_PATH_LEN], p[PLACES_PATH_LEN + 32];
     if (places_share_dir(share, sizeof share, env, share_explicit, err) != 0) return -1;
+    snprintf(p, sizeof p, "%s/models/cnn.safetensors", share); /* the most accurate first */
+    if (is_file(p)) return copy_out(out, n, p, err);
     snprintf(p, sizeof p, "%s/models/mlp.safetensors", share);
     if (!is_file(p)) return err_set(err, "no shipped model: %.200s is missing", p);
     return copy_out(out, n, p, err);

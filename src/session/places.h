@@ -45,9 +45,9 @@ int places_share_dir(char *out, size_t n, const PlacesEnv *env, const char *expl
  * is not in a clone's build folder. */
 int places_source_tree(char *out, size_t n, const PlacesEnv *env);
 
-/* The shipped default recogniser, <share>/models/mlp.safetensors (share as places_share_dir
- * finds it, with share_explicit as its explicit option). Returns 0 when that file exists, else
- * -1 with err. */
+/* The shipped default recogniser, <share>/models/cnn.safetensors, or mlp.safetensors when the
+ * CNN is not there (share as places_share_dir finds it, with share_explicit as its explicit
+ * option). Returns 0 when one exists, else -1 with err. */
 int places_default_model(char *out, size_t n, const PlacesEnv *env, const char *share_explicit, char *err);
 
 /* <share>/assets, the bundled fonts' parent (assets/fonts/DejaVuSans.ttf). Returns 0 when the

@@ -168,8 +168,8 @@ int session_load(Session *s, const char *path) {
         app_trace(a, "\"event\":\"load\",\"ok\":false,\"path\":\"%s\"", esc);
         return -1;
     }
-    char sizes[96];
-    net_sizes_str(net.sizes, net.nlayers, sizes, sizeof sizes);
+    char sizes[ARCH_MAX_TEXT];
+    net_arch_str(&net, sizes, sizeof sizes);
     keep_unsaved(s, "another model was opened");
     app_set_classes(a, model_meta_get(&meta, "classes"));
     a->classes_from_model = 1;
@@ -195,6 +195,37 @@ static void keep_unsaved(Session *s, const char *why) {
     if (a->snap.generation == s->autosave_gen && a->snap.step == s->autosave_step) return; /* already kept */
     if (session_autosave(s, why, path, sizeof path) == 0)
         app_message(a, SEV_INFO, "your unsaved training (%ld steps) was kept as %s", a->snap.step, path);
+}
+
+/* The Open dialog's typed path or chosen row: a model file is loaded and the dialog closes (the
+ * next Ctrl+O starts in its folder); a failure stays in the dialog. */
+static void open_path(Session *s, const char *text) {
+    App *a = s->app;
+    OpenDialog *o = &a->open;
+    char path[APP_PATH_LEN];
+    if (session_open_path(s, text, path, sizeof path) != 1) return;
+    if (session_load(s, path) != 0) {
+        app_dialog_message(a, "open", "%s", a->msg); /* why, in the dialog too; it stays open */
+        return;
+    }
+    o->show = 0;
+    o->edit[0] = o->msg[0] = 0;
+    snprintf(o->dir, sizeof o->dir, "%s", path);
+    char *slash = strrchr(o->dir, '/');
+    if (slash && slash != o->dir) *slash = 0;
+}
+
+/* Save As: written atomically and remembered as Ctrl+S does; a failure stays in the dialog. */
+static void save_as(Session *s, const char *text, int replace) {
+    App *a = s->app;
+    char path[APP_PATH_LEN], out[APP_PATH_LEN];
+    if (session_save_as_path(s, text, replace, path, sizeof path) != 1) return;
+    if (session_save(s, path, out, sizeof out) != 0) {
+        app_dialog_message(a, "save_as", "%s", a->msg);
+        return;
+    }
+    a->save.show = 0;
+    a->save.confirm[0] = a->save.msg[0] = 0;
 }
 
 static void revert_action(Session *s) {
@@ -414,7 +445,8 @@ int session_export(Session *s, char *prefix_out, size_t n) {
 /* Actions that can run without a training worker. */
 static int needs_worker(ActionType t) {
     return t != ACT_SAVE && t != ACT_QUIT && t != ACT_QUIT_DISCARD && t != ACT_PERSONAL_ADD && t != ACT_PERSONAL_UNDO &&
-           t != ACT_EXPORT && t != ACT_LIST_MODELS && t != ACT_LIST_DATA && t != ACT_RESTORE_NO;
+           t != ACT_EXPORT && t != ACT_LIST_MODELS && t != ACT_LIST_DATA && t != ACT_RESTORE_NO && t != ACT_SAVE_AS_NAME &&
+           t != ACT_SAVE_AS && t != ACT_OPEN_PATH;
 }
 
 int session_apply(Session *s) {
@@ -458,8 +490,8 @@ int session_apply(Session *s) {
             break;
         case ACT_RESET: {
             keep_unsaved(s, "the network was re-initialised");
-            char sz[96];
-            net_sizes_str(a->ctl.sizes, a->ctl.nlayers, sz, sizeof sz);
+            char sz[ARCH_MAX_TEXT];
+            snprintf(sz, sizeof sz, "%s", a->ctl.arch);
             worker_reset(w, &a->ctl);
             app_message(a, SEV_INFO, "reset: fresh %s network from seed %lu", sz, (unsigned long)a->ctl.train.seed);
             app_trace(a, "\"event\":\"reset\",\"layers\":\"%s\",\"seed\":%lu", sz, (unsigned long)a->ctl.train.seed);
@@ -483,6 +515,9 @@ int session_apply(Session *s) {
         case ACT_EXPORT: session_export(s, NULL, 0); break;
         case ACT_DATA: data_action(s, x->path); break;
         case ACT_LIST_MODELS: session_list_models(s); break;
+        case ACT_OPEN_PATH: open_path(s, x->path); break;
+        case ACT_SAVE_AS_NAME: session_save_as_name(s); break;
+        case ACT_SAVE_AS: save_as(s, x->path, x->arg); break;
         case ACT_LIST_DATA: list_data(s); break;
         case ACT_DROP: drop_action(s, x->path); break;
         case ACT_MIX:
@@ -503,6 +538,7 @@ int session_apply(Session *s) {
 int session_close(Session *s, char *msg, size_t n) {
     App *a = s->app;
     if (msg && n) msg[0] = 0;
+    session_save_settings(s); /* before the worker goes: the snapshot says which data is in use */
     if (!s->worker) return 0;
     worker_stop(s->worker, &a->snap);
     s->worker = NULL;

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "model_io.h"
+#include "settings.h"
 #include "worker.h"
 
 struct Session;
@@ -41,6 +42,13 @@ typedef struct Session {
     double last_autosave;            /* time_now() of the last autosave, or of the start */
     long autosave_step;              /* the step and generation it saved */
     unsigned long autosave_gen;
+    int settings_on;                 /* settings were read at start and are written at close */
+    SettingsFile settings;           /* the file as read at start */
+    Settings settings_start;         /* what was in effect at start: the file is rewritten only when
+                                        this changed (or there was none) */
+    char default_model[APP_PATH_LEN];/* the shipped model (not remembered as the last model) */
+    int screen_w, screen_h;          /* the window in screen pixels, as the platform last said (0: unknown) */
+    double ui_scale;                 /* the scale asked for (--scale or the settings); 0: the display's */
 } Session;
 
 #define AUTOSAVE_KEEP 10             /* autosaves kept, beside the best one */
@@ -49,6 +57,16 @@ typedef struct Session {
 void session_init(Session *s, App *app, FILE *trace);
 /* Frees what the session owns (not the app; the worker must be closed first). */
 void session_free(Session *s);
+
+/* The platform tells the window's size in screen pixels (at start and after each resize), for
+ * the settings. */
+void session_window_size(Session *s, int w, int h);
+/* The settings as they are now (the App's, the window's, the last model and the data folder). */
+void session_settings_now(const Session *s, Settings *out);
+/* Writes the settings file when settings are on and something changed since the start (or there
+ * was no file); a file that had something ignored is kept as settings.json.bad first. Says on
+ * stderr and in the trace what it did. Returns 0 (also when nothing needed writing), or -1. */
+int session_save_settings(Session *s);
 
 /* Runs and removes every queued action. Returns 1 if the user asked to quit. */
 int session_apply(Session *s);
@@ -70,8 +88,8 @@ int session_save(Session *s, const char *path, char *out, size_t n);
  * training unsaved and the Revert model as it was. */
 int session_write_model(Session *s, const char *path, const char *why, int mark, char *out, size_t n);
 
-/* Stops the worker (joining it), takes its final snapshot and, if it holds unsaved training the
- * user did not choose to discard, autosaves it. Returns 1 if it autosaved, 0 if there was nothing
+/* Writes the settings (session_save_settings), stops the worker (joining it), takes its final
+ * snapshot and, if it holds unsaved training the user did not choose to discard, autosaves it. Returns 1 if it autosaved, 0 if there was nothing
  * to save, -1 on failure; msg (n bytes) says what happened. */
 int session_close(Session *s, char *msg, size_t n);
 
@@ -105,9 +123,26 @@ void session_personal_dir_for(const char *root, const char classes[][DATASET_CLA
                               size_t n);
 /* Adds path at the top of the recent-files list (best effort). */
 void session_remember(Session *s, const char *path);
-/* Fills the app's Open dialog: the models folder's *.safetensors (sorted), then the recent files
- * that still exist. */
+/* Fills the app's Open dialog (Ctrl+O): the folder it last showed this run, else the models
+ * folder: "..", its subfolders and its *.safetensors files, each model with its architecture,
+ * test accuracy, dataset and date read from its header alone (a file that is not a readable model
+ * is listed, marked, with why), then the recent files that still exist; sorted as the dialog asks.
+ * A models folder that does not exist yet lists as empty. Clears the path box. */
 void session_list_models(Session *s);
+/* text typed into the Open dialog, or a row's path: ~ is the home folder, a relative path is
+ * relative to the folder shown. A folder is listed (returns 0); a regular file's path goes into
+ * path (n bytes) and returns 1, for the caller to open; anything else is one line in the dialog
+ * (returns 0). */
+int session_open_path(Session *s, const char *text, char *path, size_t n);
+/* text as a path: "~/..." under HOME, relative ones under base (NULL: as they are), existing
+ * folders resolved (realpath), into out (n bytes). Returns 0, or -1 when text is empty or too long. */
+int session_resolve_path(const char *text, const char *base, char *out, size_t n);
+/* Fills the Save As dialog: the models folder and the generated name (as Ctrl+S would use). */
+void session_save_as_name(Session *s);
+/* Save As text: a name in the models folder, or a path; ".safetensors" added when missing. Returns
+ * 1 with the file to write in path (n bytes); 0 when there is nothing to write yet: a bad name (one
+ * line in the dialog) or an existing file without replace (the dialog asks first). */
+int session_save_as_path(Session *s, const char *text, int replace, char *path, size_t n);
 /* mkdir -p of the folder part of path (best effort: a real failure shows when it is written). */
 void session_make_dirs_for(const char *path);
 /* Puts the picture in path (PNG, JPEG, BMP, PGM) on the canvas: the paper found and removed, the

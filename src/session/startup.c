@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -23,41 +24,102 @@ void window_options_default(WindowOptions *o) {
     o->seed = 1;
 }
 
-/* The network the window starts with: --arch, --model, the shipped mlp, or a fresh mlp. */
-static int initial_network(Session *s, const WindowOptions *o, App *a, Net *net, char *err) {
+void window_options_settings(WindowOptions *o, SettingsFile *f) {
+    Settings *u = &f->use;
+    *u = f->values;
+    unsigned drop = 0;
+    if (o->size_set) drop |= SET_SIZE;
+    if (o->scale > 0) drop |= SET_SCALE;
+    if (o->model || o->arch) drop |= SET_MODEL;
+    if (o->arch) drop |= SET_NETWORK;
+    if (o->data) drop |= SET_DATA;
+    if (o->seed_set) drop |= SET_SEED;
+    if (o->tab_set) drop |= SET_TAB;
+    if (o->saliency) drop |= SET_SALIENCY;
+    if (o->mix) drop |= SET_MIX;
+    u->have &= ~drop;
+    if (u->have & SET_SIZE) {
+        o->w = u->win_w, o->h = u->win_h;
+        o->size_set = 1;
+    }
+    if (u->have & SET_SCALE) o->scale = u->scale;
+    o->settings = f;
+}
+
+/* Notes for the status bar and stderr, joined into one line. */
+typedef struct {
+    char text[600];
+} Notes;
+
+static void note_add(Notes *n, const char *s) {
+    if (!s || !*s) return;
+    fprintf(stderr, "digitrec: %s\n", s);
+    size_t len = strlen(n->text);
+    if (len + 4 < sizeof n->text) snprintf(n->text + len, sizeof n->text - len, "%s%s", len ? "; " : "", s);
+}
+
+/* Opens path as the starting model. Returns 0, or -1 with err. */
+static int start_model(Session *s, App *a, const char *path, Net *net, char *err) {
+    ModelMeta meta;
+    if (session_read_model(path, net, &meta, err) != 0) return -1;
+    app_set_classes(a, model_meta_get(&meta, "classes"));
+    a->classes_from_model = 1;
+    app_message(a, SEV_INFO, "model %s", path);
+    session_set_baseline(s, net, &meta, path);
+    app_adopt_network(a, net);
+    session_adopt_meta(s, &meta);
+    return 0;
+}
+
+/* The network the window starts with: --arch, --model, the settings' last model, the shipped
+ * mlp, or a fresh mlp. */
+static int initial_network(Session *s, const WindowOptions *o, App *a, Net *net, Notes *notes, char *err) {
     if (o->arch) {
         WorkerConfig c = a->ctl;
-        if (net_preset(o->arch, c.sizes))
+        if (app_is_preset(o->arch))
             worker_config_default(&c, o->arch);
-        else if (app_parse_sizes(o->arch, &c, err) != 0)
+        else if (app_parse_arch(o->arch, &c, err) != 0)
             return -1;
-        if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+        if (net_create_str(net, c.arch, err) != 0) return -1;
         net_init_he(net, (uint64_t)o->seed);
         app_message(a, SEV_INFO, "fresh untrained network: press Space to train");
         return 0;
     }
-    char e2[ERR_LEN], path[PLACES_PATH_LEN];
-    ModelMeta meta;
+    char e2[ERR_LEN], path[PLACES_PATH_LEN], line[ERR_LEN + 160];
     PlacesEnv env;
     places_env_from_process(&env);
-    int found = o->model ? (snprintf(path, sizeof path, "%s", o->model), 0)
-                         : places_default_model(path, sizeof path, &env, NULL, e2);
-    if (found == 0 && session_read_model(path, net, &meta, e2) == 0) {
-        app_set_classes(a, model_meta_get(&meta, "classes"));
-        a->classes_from_model = 1;
-        app_message(a, SEV_INFO, "model %s", path);
-        session_set_baseline(s, net, &meta, path);
-        app_adopt_network(a, net);
-        session_adopt_meta(s, &meta);
-        return 0;
+    if (o->model) return start_model(s, a, o->model, net, err);
+    const Settings *st = o->settings ? &o->settings->use : NULL;
+    if (st && (st->have & SET_MODEL)) {
+        struct stat sb;
+        if (stat(st->model, &sb) != 0) {
+            snprintf(line, sizeof line, "the last model %.300s is gone: starting without it", st->model);
+            note_add(notes, line);
+        } else if (start_model(s, a, st->model, net, e2) == 0) {
+            return 0;
+        } else {
+            snprintf(line, sizeof line, "the last model could not be opened (%.300s): starting without it", e2);
+            note_add(notes, line);
+        }
     }
-    if (o->model) return err_set(err, "%s", e2);
+    if (places_default_model(path, sizeof path, &env, NULL, e2) == 0 && start_model(s, a, path, net, e2) == 0) return 0;
     WorkerConfig c;
     worker_config_default(&c, "mlp");
-    if (net_create(net, c.sizes, c.nlayers, BIAS_NEURON, 0, err) != 0) return -1;
+    if (net_create_str(net, c.arch, err) != 0) return -1;
     net_init_he(net, (uint64_t)o->seed);
     app_message(a, SEV_WARN, "no shipped model (%s): starting with an untrained network; press Space to train", e2);
     return 0;
+}
+
+/* The settings in effect now, into the trace. */
+static void trace_settings(Session *s, const char *state) {
+    Settings now;
+    session_settings_now(s, &now);
+    char *json = settings_to_json(&now, 0);
+    char esc[APP_PATH_LEN * 2];
+    json_escape(esc, sizeof esc, s->settings.path);
+    app_trace(s->app, "\"event\":\"settings\",\"state\":\"%s\",\"path\":\"%s\",\"values\":%s", state, esc, json ? json : "{}");
+    free(json);
 }
 
 int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char *err) {
@@ -83,9 +145,20 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
         snprintf(s->personal_root, sizeof s->personal_root, "%.1000s", dir);
         snprintf(s->personal_dir, sizeof s->personal_dir, "%.1000s", dir); /* digits until the data says otherwise */
     }
+    if (places_default_model(dir, sizeof dir, &env, NULL, e2) == 0)
+        snprintf(s->default_model, sizeof s->default_model, "%.1000s", dir);
+    const Settings *st = NULL;
+    Notes notes = {""};
+    if (o->settings && o->settings->path[0]) {
+        s->settings_on = 1;
+        s->settings = *o->settings;
+        st = &s->settings.use;
+        note_add(&notes, s->settings.note);
+    }
+    s->ui_scale = o->scale;
 
     Net net = {0};
-    if (initial_network(s, o, a, &net, err) != 0) goto fail;
+    if (initial_network(s, o, a, &net, &notes, err) != 0) goto fail;
     app_adopt_network(a, &net);
     app_set_tab(a, o->tab);
     a->show_saliency = o->saliency;
@@ -95,12 +168,13 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
         a->ctl.train = d.train;
     }
     if (o->seed_set || !s->baseline.params) a->ctl.train.seed = (uint64_t)o->seed;
+    a->mix = o->mix;
+    if (st) settings_apply_app(st, a); /* the user's last controls, tab and overlays, over the model's */
     if (o->bench > 0) a->ctl.train.epochs = 1000; /* no epoch limit within the benchmark */
     if (o->draw_demo >= 0) canvas_draw_demo(&a->canvas_px, o->draw_demo);
 
     /* the personal examples: digits until the data is known (the worker gets the data's own set
        once it has loaded: session_sync) */
-    a->mix = o->mix;
     if (s->personal_dir[0] && personal_load(s->personal_dir, &s->personal, e2) != 0)
         app_message(a, SEV_ERROR, "your examples were not loaded: %s", e2);
     a->personal_n = s->personal.n;
@@ -112,15 +186,38 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     kernels_set_threads(threads);
     app_trace(a, "\"event\":\"threads\",\"kernels\":%d,\"cores\":%ld", threads, cores);
     WorkerSetup setup = {0};
-    char data_dir[PLACES_PATH_LEN];
-    if (places_mnist_dir(data_dir, sizeof data_dir, &env, o->data, e2) != 0) data_dir[0] = 0;
+    char data_dir[PLACES_PATH_LEN], line[APP_PATH_LEN + 120];
+    const char *want = o->data;
+    if (!want && st && (st->have & SET_DATA)) {
+        if (places_mnist_dir(data_dir, sizeof data_dir, &env, st->data, e2) == 0 && session_data_present(data_dir)) {
+            want = st->data;
+        } else {
+            snprintf(line, sizeof line, "the dataset folder %.600s from last time no longer holds MNIST's files: using the default",
+                     st->data);
+            note_add(&notes, line);
+        }
+    }
+    if (places_mnist_dir(data_dir, sizeof data_dir, &env, want, e2) != 0) data_dir[0] = 0;
     setup.data_dir = data_dir[0] ? data_dir : NULL;
-    setup.mix = o->mix;
+    setup.mix = a->mix;
     s->worker = worker_start(&setup, &net, &a->ctl, err);
     net_free(&net);
     if (!s->worker) goto fail;
     if (s->baseline.params) a->temperature = a->temp_next, a->temp_gen = 0; /* the first generation is the model's */
     s->last_autosave = time_now();
+    /* what is in effect now is what a change is measured against at close */
+    session_settings_now(s, &s->settings_start);
+    if (data_dir[0] && session_data_present(data_dir)) {
+        snprintf(s->settings_start.data, sizeof s->settings_start.data, "%s", data_dir);
+        s->settings_start.have |= SET_DATA;
+    }
+    if (s->settings_on) {
+        static const char *states[] = {"none", "ok", "partial", "bad"};
+        trace_settings(s, states[s->settings.state]);
+    } else {
+        app_trace(a, "\"event\":\"settings\",\"state\":\"off\"");
+    }
+    if (notes.text[0]) app_message(a, SEV_WARN, "%s", notes.text);
     session_sync(s);
     if (!o->screenshot && o->bench <= 0) session_offer_restore(s);
     return 0;
@@ -151,10 +248,10 @@ int autotrain_tick(AutoTrain *t, App *a, double now) {
             /* the second run: a fresh network of the other architecture; the first run's curves stay */
             WorkerConfig c = a->ctl;
             char err[ERR_LEN];
-            if (net_preset(t->compare, c.sizes)) {
+            if (app_is_preset(t->compare)) {
                 worker_config_default(&c, t->compare);
                 c.train.seed = a->ctl.train.seed;
-            } else if (app_parse_sizes(t->compare, &c, err) != 0) {
+            } else if (app_parse_arch(t->compare, &c, err) != 0) {
                 app_message(a, SEV_ERROR, "--compare: %s", err);
                 t->compare = NULL;
                 return 1;

@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "session.h"
+#include "settings.h"
 
 typedef struct {
     const char *model, *data, *models_dir, *autosave, *screenshot, *trace, *canvas_image, *arch, *assets;
@@ -28,18 +29,29 @@ typedef struct {
     int threads;        /* kernel threads for the worker, 0 = the cores but one (at least 1) */
     int size_set;       /* --size was given (in window pixels); else 1280x800 app pixels at the scale */
     int gl;             /* draw with SDL's accelerated renderer (whole frames) instead of the window surface */
+    int tab_set;        /* --tab or --cell was given */
+    SettingsFile *settings; /* the settings file read at start, or NULL: none applied, none written
+                               (--no-settings, scripted runs, tests) */
 } WindowOptions;
 
-/* The defaults: 1280x800, seed 1, no demo, no cell. */
+/* The defaults: 1280x800, seed 1, no demo, no cell, no settings. */
 void window_options_default(WindowOptions *o);
+
+/* Takes the settings file f into o: what the command line gave wins (--size, --scale, --model,
+ * --arch, --data, --seed, --tab, --cell, --saliency, --mix), so f->use keeps only the rest; the
+ * window's size and scale from f go into o (the size in screen pixels, as --size); o->settings
+ * becomes f (which must outlive the session). */
+void window_options_settings(WindowOptions *o, SettingsFile *f);
 
 
 
 /* Starts a window session: sets up app (w x h) and s around it, picks the folders (models,
  * autosave, recent files, exports, personal examples: from o, else the user's data and config
- * folders), opens the starting network (--arch, --model, the shipped MLP, or a fresh MLP), loads
- * the personal examples and starts the worker on o->data. trace may be NULL. Returns 0, or -1 with
- * err (nothing left running; app and s freed). */
+ * folders), opens the starting network (--arch, --model, the settings' last model, the shipped
+ * MLP, or a fresh MLP), applies the settings (o->settings: controls, tab, overlays, the data
+ * folder), loads the personal examples and starts the worker on the data. A settings file's
+ * note, a last model or data folder that is gone: one line each on stderr, and in the status bar.
+ * trace may be NULL. Returns 0, or -1 with err (nothing left running; app and s freed). */
 int session_start(Session *s, App *app, const WindowOptions *o, FILE *trace, char *err);
 
 /* ---- scripted runs ---- */

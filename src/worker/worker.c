@@ -81,10 +81,19 @@ static const Dataset *test_set(const Worker *w) { return w->tshare && w->tshare-
 
 void worker_config_default(WorkerConfig *cfg, const char *arch) {
     memset(cfg, 0, sizeof *cfg);
-    if (!(cfg->nlayers = net_preset(arch, cfg->sizes))) cfg->nlayers = net_preset("mlp", cfg->sizes);
+    Arch a;
+    if (!arch || arch_parse(&a, arch, NULL) != 0) arch_parse(&a, "mlp", NULL);
+    arch_format(&a, cfg->arch, sizeof cfg->arch);
     /* the command line's recipe, so the window and `digitrec train` never drift apart */
-    train_config_default(&cfg->train, net_preset_of(cfg->sizes, cfg->nlayers));
+    train_config_default(&cfg->train, worker_recipe(cfg));
     cfg->train.schedule = SCHED_CONST;
+}
+
+const char *worker_recipe(const WorkerConfig *cfg) {
+    if (!strcmp(cfg->arch, "784-10")) return "softmax";
+    if (!strcmp(cfg->arch, "784-128-64-10")) return "mlp";
+    if (!strcmp(cfg->arch, ARCH_CNN)) return "cnn";
+    return "custom";
 }
 
 static Net *live_net(Worker *w) { return w->have_t ? &w->t.net : &w->cur; }
@@ -193,7 +202,7 @@ static void trainer_build(Worker *w) {
         set_status(w, SEV_ERROR, "cannot train: %s", err);
         return;
     }
-    if (netwk_create(&w->ewk, &w->cur, 250, err) != 0) {
+    if (netwk_create_forward(&w->ewk, &w->cur, net_eval_batch(&w->cur) < 250 ? net_eval_batch(&w->cur) : 250, err) != 0) {
         trainer_free(&w->t);
         set_status(w, SEV_ERROR, "cannot train: %s", err);
         return;
@@ -347,13 +356,13 @@ static void view_make(Worker *w) {
     const Dataset *test = test_set(w);
     const Net *net = live_net(w);
     w->view_stale = 0;
-    if (!test || !net->params || net->sizes[0] != test->d) return;
+    if (!test || !net->params || net_inputs(net) != test->d) return;
     double t0 = time_now();
     char err[ERR_LEN];
     TestView *v = calloc(1, sizeof *v);
     NetWork wk = {0};
-    int K = net->sizes[net->nlayers];
-    if (!v || netwk_create(&wk, net, 250, err) != 0) {
+    int K = net_outputs(net);
+    if (!v || netwk_create_forward(&wk, net, net_eval_batch(net) < 250 ? net_eval_batch(net) : 250, err) != 0) {
         free(v);
         return;
     }
@@ -525,7 +534,7 @@ static void switch_data(Worker *w, const char *dir, const WorkerConfig *cfg) {
     snprintf(msg, sizeof msg, "%.60s: %d training and %d test images; a fresh network", w->train.name, w->train.n,
              w->tshare ? w->tshare->data.n : 0);
     Net fresh = {0};
-    if (net_create(&fresh, cfg->sizes, cfg->nlayers, BIAS_NEURON, 0, err) == 0) {
+    if (net_create_str(&fresh, cfg->arch, err) == 0) {
         net_init_he(&fresh, cfg->train.seed);
         w->cfg = *cfg;
         w->gen_cause = GEN_DATA;
@@ -593,7 +602,7 @@ static void *worker_main(void *arg) {
         }
         if (reset) {
             Net fresh = {0};
-            if (net_create(&fresh, rc.sizes, rc.nlayers, BIAS_NEURON, 0, err) == 0) {
+            if (net_create_str(&fresh, rc.arch, err) == 0) {
                 net_init_he(&fresh, rc.train.seed);
                 w->cfg = rc;
                 w->gen_cause = GEN_RESET;
@@ -676,8 +685,7 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
         return NULL;
     }
     w->cfg = *cfg;
-    w->cfg.nlayers = net->nlayers;
-    memcpy(w->cfg.sizes, net->sizes, sizeof w->cfg.sizes);
+    net_arch_str(net, w->cfg.arch, sizeof w->cfg.arch);
     curve_init(&w->pub.loss);
     w->spool = spool_new();
     const TrainConfig *c = &w->cfg.train;

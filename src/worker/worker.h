@@ -18,10 +18,10 @@
 
 /* What a reset builds and how training runs. */
 typedef struct {
-    int nlayers;
-    int sizes[NET_MAX_LAYERS + 1];  /* the architecture */
-    TrainConfig train;              /* optimiser, rate, schedule, batch, epochs; its seed is also the
-                                       He initialisation's: same seed, same start */
+    char arch[ARCH_MAX_TEXT];       /* the architecture, canonical (arch.h): "784-128-64-10", or a
+                                       stack such as ARCH_CNN; net_create_str builds it */
+    TrainConfig train;              /* optimiser, rate, schedule, batch, epochs, augmentation; its
+                                       seed is also the He initialisation's: same seed, same start */
 } WorkerConfig;
 
 /* How much a message matters: the window colours it by this, never by its words. */
@@ -147,10 +147,10 @@ void worker_stop(Worker *w, Snapshot *final);
 void worker_set_running(Worker *w, int on);
 /* Queues n single steps (one mini-batch or one GD iteration each); meaningful while paused. */
 void worker_step(Worker *w, int n);
-/* A fresh He-initialised network of cfg's sizes from cfg's seed; history restarts. */
+/* A fresh He-initialised network of cfg's architecture from cfg's seed; history restarts. */
 void worker_reset(Worker *w, const WorkerConfig *cfg);
 /* cfg's training settings apply at the next step (trainer_retune); a new optimiser or batch size
- * rebuilds the trainer (the optimiser's state restarts). Sizes and seed wait for a reset. */
+ * rebuilds the trainer (the optimiser's state restarts). Architecture and seed wait for a reset. */
 void worker_configure(Worker *w, const WorkerConfig *cfg);
 /* Hands *net to the worker (which takes ownership of its memory; *net is zeroed) to become the
  * live network; history restarts. The caller has checked its shape. */
@@ -182,8 +182,12 @@ int worker_sync_run(Worker *w, Snapshot *dst);
 int snapshot_copy(Snapshot *dst, const Snapshot *src, int hold);
 void snapshot_free(Snapshot *s);
 
-/* Fills cfg with preset arch's ("softmax", "mlp") sizes and the command line's recipe for it,
- * at a constant learning rate (the window's: what the control shows is what is used). */
+/* Fills cfg with arch (a preset, "softmax", "mlp", "cnn", or any grammar string; anything that
+ * does not parse gives mlp) and the command line's recipe for it, at a constant learning rate
+ * (the window's: what the control shows is what is used). */
 void worker_config_default(WorkerConfig *cfg, const char *arch);
+/* The recipe name train_config_default takes for cfg's architecture: "softmax", "mlp", "cnn"
+ * (the presets) or "custom". */
+const char *worker_recipe(const WorkerConfig *cfg);
 
 #endif

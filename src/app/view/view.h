@@ -42,14 +42,20 @@ void inside_hover(App *a, int x, int y);
 void inside_draw(App *a);
 void inside_draw_tooltip(App *a);
 
-/* dialogs.c: help, Open, and the dataset chooser */
+/* dialogs.c: help, Open, Save As and the dataset chooser */
 void help_draw(App *a);
 Rect open_panel(const App *a);
+/* Where list row i is drawn (w = 0: scrolled out of view). */
 Rect open_row(const App *a, int i);
 void open_draw(App *a);
 int open_mouse_down(App *a, int x, int y);
-void open_key(App *a, int key);
+void open_key(App *a, int key, int mods);
+void open_text(App *a, const char *utf8);
 void open_wheel(App *a, int dy);
+void save_draw(App *a);
+int save_mouse_down(App *a, int x, int y);
+void save_key(App *a, int key);
+void save_text(App *a, const char *utf8);
 void data_draw(App *a);
 int data_mouse_down(App *a, int x, int y);
 void data_key(App *a, int key);
