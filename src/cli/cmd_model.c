@@ -17,6 +17,8 @@
 #include "kernels.h"
 #include "model_io.h"
 #include "net.h"
+#include "ood.h"
+#include "ood_net.h"
 #include "preprocess.h"
 #include "train.h"
 
@@ -336,22 +338,70 @@ int cmd_predict(int argc, char **argv) {
     return rc;
 }
 
+/* Fits the "not a digit" detector of net (temperature T) into *ood: the Gaussian on the training
+ * images before the held-out ones, the threshold of kind on the held-out ones; *test_rej = share of
+ * the test set it rejects. Returns 0 or -1 with err. */
+static int fit_detector(const Net *net, const Dataset *train, const Dataset *test, int holdout, double T, OodKind kind,
+                        int on_logits, OodModel *ood, double *test_rej, char *err) {
+    int nfit = train->n - holdout, K = net->sizes[net->nlayers], rc = -1;
+    float *zf = NULL, *ff = NULL, *zh = NULL, *fh = NULL, *zt = NULL, *ft = NULL;
+    int *yf = NULL, *yh = NULL, *yt = NULL;
+    OodModel m = {0};
+    if (on_logits) {
+        if (calib_logits(net, train, 0, nfit, &zf, &yf, err) || calib_logits(net, train, nfit, holdout, &zh, &yh, err) ||
+            calib_logits(net, test, 0, test->n, &zt, &yt, err) || ood_fit(&m, zf, yf, nfit, K, K, err))
+            goto done;
+        m.on_logits = 1;
+    } else if (ood_net_dataset(net, train, 0, nfit, &zf, &ff, &yf, err) ||
+               ood_net_dataset(net, train, nfit, holdout, &zh, &fh, &yh, err) ||
+               ood_net_dataset(net, test, 0, test->n, &zt, &ft, &yt, err) ||
+               ood_fit(&m, ff, yf, nfit, ood_net_dim(net), K, err)) {
+        goto done;
+    }
+    if (ood_calibrate(&m, kind, T, zh, fh, holdout, OOD_KEEP, err) != 0) goto done;
+    long rej = 0;
+    for (int i = 0; i < test->n; i++) rej += ood_rejects(&m, zt + (size_t)i * K, ft ? ft + (size_t)i * m.d : NULL);
+    *test_rej = (double)rej / test->n;
+    *ood = m;
+    m = (OodModel){0};
+    rc = 0;
+done:
+    ood_free(&m);
+    free(zf), free(ff), free(zh), free(fh), free(zt), free(ft), free(yf), free(yh), free(yt);
+    return rc;
+}
+
 int cmd_calibrate(int argc, char **argv) {
     const char *model = NULL, *data = NULL, *v;
+    int ood_kind = OOD_COMBINED, on_logits = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: digitrec calibrate --model F [--data DIR]\n"
                    "Fits the model's temperature (so its probabilities match how often it is right) on the\n"
                    "training images it was not trained on (train --holdout N records N) and writes it into\n"
                    "the model's metadata, atomically. Prints the expected calibration error (%d bins) before\n"
-                   "and after, on the held-out images and on the test set.\n", CALIB_ECE_BINS);
+                   "and after, on the held-out images and on the test set. Then fits the 'not a digit'\n"
+                   "detector: a Gaussian (class means, shared covariance) of the logits or of the last hidden\n"
+                   "layer on the training images before the held-out ones, and the threshold of its score at\n"
+                   "which %.0f%% of the held-out digits are kept; stored in the model file too.\n"
+                   "  --ood combined|energy|msp|mahalanobis|off   the detector's score (default combined:\n"
+                   "                     energy plus log Mahalanobis distance, each standardised)\n"
+                   "  --ood-space logits|hidden   the Gaussian's space (default logits)\n",
+                   CALIB_ECE_BINS, 100 * OOD_KEEP);
             return 0;
         }
         char name[32];
         if (cli_take(argc, argv, &i, name, sizeof name, &v) != 0) return EXIT_USAGE;
         if (!strcmp(name, "--model")) model = v;
         else if (!strcmp(name, "--data")) data = v;
-        else {
+        else if (!strcmp(name, "--ood") && (!strcmp(v, "off") || ood_kind_parse(v) >= 0))
+            ood_kind = !strcmp(v, "off") ? -1 : ood_kind_parse(v);
+        else if (!strcmp(name, "--ood-space") && (!strcmp(v, "logits") || !strcmp(v, "hidden")))
+            on_logits = !strcmp(v, "logits");
+        else if (!strcmp(name, "--ood") || !strcmp(name, "--ood-space")) {
+            fprintf(stderr, "digitrec calibrate: %s: unknown value '%s'\n", name, v);
+            return EXIT_USAGE;
+        } else {
             fprintf(stderr, "digitrec calibrate: unknown option '%s'\n", name);
             return EXIT_USAGE;
         }
@@ -366,7 +416,10 @@ int cmd_calibrate(int argc, char **argv) {
     Dataset train = {0}, test = {0};
     float *z = NULL;
     int *y = NULL;
-    if (model_load(model, &net, &meta, err) != 0) goto fail;
+    ModelExtras ex = {0};
+    OodModel ood = {0};
+    double ood_test_rej = 0;
+    if (model_load_extras(model, &net, &meta, &ex, err) != 0) goto fail;
     int holdout = calib_model_holdout(&meta);
     if (!holdout) {
         err_set(err, "%s records no held-out images (metadata 'holdout'): it saw every training image, so "
@@ -387,7 +440,13 @@ int cmd_calibrate(int argc, char **argv) {
         err_set(err, "%s: no room for the calibration in the metadata", model);
         goto fail;
     }
-    if (model_save(model, &net, &meta, err) != 0) goto fail;
+    if (ood_kind >= 0) {
+        if (fit_detector(&net, &train, &test, holdout, fit.temperature, (OodKind)ood_kind, on_logits, &ood, &ood_test_rej,
+                         err) != 0 ||
+            ood_to_model(&ood, &meta, &ex, err) != 0)
+            goto fail;
+    }
+    if (model_save_extras(model, &net, &meta, &ex, err) != 0) goto fail;
     printf("%s: temperature %.4f from the last %d training images (accuracy %.2f%%)\n"
            "  ECE (%d bins) held-out %.2f%% -> %.2f%%, test %.2f%% -> %.2f%%; NLL held-out %.4f -> %.4f\n"
            "  sure (calibrated top probability >= %.0f%%): held-out %.1f%% of images, %.2f%% of them right; "
@@ -395,6 +454,12 @@ int cmd_calibrate(int argc, char **argv) {
            model, fit.temperature, holdout, 100 * fit.accuracy, CALIB_ECE_BINS, 100 * fit.ece_before,
            100 * fit.ece_after, 100 * te_before, 100 * te_after, fit.nll_before, fit.nll_after, 100 * CALIB_SURE_P,
            100 * fit.sure_share, 100 * fit.sure_accuracy, 100 * te_cover, 100 * te_acc);
+    if (ood_kind >= 0)
+        printf("  not a digit: %s score%s, above %.4f (rejects %.1f%% of the held-out digits, %.1f%% of the test set)\n",
+               ood_kind_name(ood.kind), ood.kind >= OOD_MAHA ? (ood.on_logits ? " of the logits" : " of the hidden layer") : "",
+               ood.threshold, 100 * (1 - OOD_KEEP), 100 * ood_test_rej);
+    ood_free(&ood);
+    model_extras_free(&ex);
     free(z);
     free(y);
     dataset_free(&train);
@@ -403,6 +468,8 @@ int cmd_calibrate(int argc, char **argv) {
     return 0;
 fail:
     fprintf(stderr, "digitrec calibrate: %s\n", err);
+    ood_free(&ood);
+    model_extras_free(&ex);
     free(z);
     free(y);
     dataset_free(&train);

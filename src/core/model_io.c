@@ -20,7 +20,7 @@
 #define HEADER_MAX ((uint64_t)100 * 1000 * 1000) /* the reference implementation's limit */
 #define JSON_INT_MAX 9007199254740992.0          /* 2^53: larger JSON numbers are not exact */
 #define NAME_SHOW 48                             /* bytes of a hostile name shown in errors */
-#define MAX_TENSORS (2 * NET_MAX_LAYERS)
+#define MAX_TENSORS (2 * NET_MAX_LAYERS + MODEL_EXTRA_MAX)
 
 /* Keys model_encode derives from the net; a caller's meta cannot override them (classes aside). */
 static const char *const DERIVED_KEYS[] = {"format", "format_version", "layers", "activation",
@@ -178,6 +178,35 @@ fail:
  * so the data starts 8-byte aligned, then every tensor in that order as little-endian F32.
  * On success *buf (caller frees) holds *len bytes; on failure nothing is allocated. */
 int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *len, char *err) {
+    return model_encode_extras(net, meta, NULL, buf, len, err);
+}
+
+/* One tensor entry {dtype F32, shape, data_offsets [begin, begin + 4 * count)} under name in
+ * root. Returns 1, or 0 when out of memory (nothing left allocated but root). */
+static int add_tensor_entry(cJSON *root, const char *name, const double *shape, int rank, size_t begin, size_t count) {
+    double offs[2] = {(double)begin, (double)(begin + 4 * count)};
+    cJSON *t = cJSON_CreateObject(), *sh = cJSON_CreateDoubleArray(shape, rank), *of = cJSON_CreateDoubleArray(offs, 2);
+    int ok = t && sh && of && cJSON_AddStringToObject(t, "dtype", "F32") && cJSON_AddItemToObject(t, "shape", sh);
+    if (ok) sh = NULL; /* now owned by t */
+    ok = ok && cJSON_AddItemToObject(t, "data_offsets", of);
+    if (ok) of = NULL;
+    ok = ok && cJSON_AddItemToObject(root, name, t);
+    if (ok) t = NULL;
+    cJSON_Delete(t);
+    cJSON_Delete(sh);
+    cJSON_Delete(of);
+    return ok;
+}
+
+/* model_encode, then the extra tensors (names checked, in their order) after the network's. */
+int model_encode_extras(const Net *net, const ModelMeta *meta, const ModelExtras *ex, uint8_t **buf, size_t *len,
+                        char *err) {
+    int nex = ex ? ex->n : 0;
+    if (nex < 0 || nex > MODEL_EXTRA_MAX) return err_set(err, "model: %d extra tensors (at most %d)", nex, MODEL_EXTRA_MAX);
+    for (int i = 0; i < nex; i++)
+        if (strncmp(ex->t[i].name, MODEL_EXTRA_PREFIX, strlen(MODEL_EXTRA_PREFIX)) != 0 || ex->t[i].rank < 1 ||
+            ex->t[i].rank > 2 || ex->t[i].dims[0] < 1 || ex->t[i].dims[1] < 1 || !ex->t[i].data)
+            return err_set(err, "model: extra tensor %d is malformed (name, rank or shape)", i);
     if (net->nlayers < 1 || net->nlayers > NET_MAX_LAYERS || !net->params)
         return err_set(err, "model: network has %d layers (must be 1..%d)", net->nlayers, NET_MAX_LAYERS);
     cJSON *root = cJSON_CreateObject();
@@ -225,6 +254,13 @@ int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *l
             data_len += 4 * count;
         }
     }
+    for (int i = 0; i < nex && ok; i++) {
+        const ModelTensor *t = &ex->t[i];
+        double shape[2] = {(double)t->dims[0], (double)t->dims[1]};
+        size_t count = (size_t)t->dims[0] * (size_t)t->dims[1];
+        ok = add_tensor_entry(root, t->name, shape, t->rank, data_len, count);
+        data_len += 4 * count;
+    }
     char *json = ok ? cJSON_PrintUnformatted(root) : NULL;
     cJSON_Delete(root);
     if (!json) return err_set(err, "model: out of memory building the header");
@@ -250,6 +286,10 @@ int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *l
         for (size_t i = 0; i < nw; i++, p += 4) put_f32_le(p, net->w[l][i]);
         for (size_t i = 0; i < nb; i++, p += 4) put_f32_le(p, net->b[l][i]);
     }
+    for (int i = 0; i < nex; i++) {
+        size_t count = (size_t)ex->t[i].dims[0] * (size_t)ex->t[i].dims[1];
+        for (size_t k = 0; k < count; k++, p += 4) put_f32_le(p, ex->t[i].data[k]);
+    }
     *buf = out;
     *len = total;
     return 0;
@@ -258,6 +298,18 @@ int model_encode(const Net *net, const ModelMeta *meta, uint8_t **buf, size_t *l
 /* Encodes and writes path atomically (file_write_atomic). A net holding NaN or Inf is refused,
  * naming the tensor. On failure an existing file at path is untouched. */
 int model_save(const char *path, const Net *net, const ModelMeta *meta, char *err) {
+    return model_save_extras(path, net, meta, NULL, err);
+}
+
+/* model_save with extra tensors; a NaN or Inf in one of them is refused too. */
+int model_save_extras(const char *path, const Net *net, const ModelMeta *meta, const ModelExtras *ex, char *err) {
+    for (int i = 0; ex && i < ex->n && i < MODEL_EXTRA_MAX; i++) {
+        size_t count = ex->t[i].data ? (size_t)ex->t[i].dims[0] * (size_t)ex->t[i].dims[1] : 0;
+        for (size_t k = 0; k < count; k++)
+            if (!isfinite(ex->t[i].data[k]))
+                return err_set(err, "%s: refusing to save: %s[%zu] is %s", path, ex->t[i].name, k,
+                               isnan(ex->t[i].data[k]) ? "NaN" : "Inf");
+    }
     for (int l = 0; l < net->nlayers && net->params; l++) {
         size_t nw = net->wlen[l], nb = net->blen[l];
         for (size_t i = 0; i < nw; i++)
@@ -272,7 +324,7 @@ int model_save(const char *path, const Net *net, const ModelMeta *meta, char *er
     uint8_t *buf;
     size_t len;
     char e[ERR_LEN];
-    if (model_encode(net, meta, &buf, &len, e) != 0)
+    if (model_encode_extras(net, meta, ex, &buf, &len, e) != 0)
         return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
     int rc = file_write_atomic(path, buf, len, err);
     free(buf);
@@ -283,7 +335,7 @@ int model_save(const char *path, const Net *net, const ModelMeta *meta, char *er
 
 typedef struct {
     const char *name; /* points into the cJSON tree */
-    int layer, is_bias;
+    int layer, is_bias; /* layer -1: an extra tensor (MODEL_EXTRA_PREFIX) */
     int rank;
     uint64_t dims[4];
     uint64_t begin, end; /* relative to the data section */
@@ -361,7 +413,10 @@ static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, int want
     if (size_mul(count, 4, &bytes) != 0) return err_set(err, "model: tensor %s: shape too large", nm);
     if (rank != want)
         return err_set(err, "model: tensor %s: rank %d, expected %d (%s)", nm, rank, want,
-                       t->is_bias ? "[out] or [1]" : want == 4 ? "[out, in, k, k]" : "[out, in]");
+                       t->layer < 0  ? "an extra tensor is [n] or [rows, cols]"
+                       : t->is_bias  ? "[out] or [1]"
+                       : want == 4   ? "[out, in, k, k]"
+                                     : "[out, in]");
 
     if (!cJSON_IsArray(offs) || cJSON_GetArraySize(offs) != 2)
         return err_set(err, "model: tensor %s: data_offsets is not an array of two integers", nm);
@@ -391,7 +446,7 @@ static int tensor_check(const cJSON *e, size_t data_len, TensorInfo *t, int want
 static int coverage_check(TensorInfo *ts, int n, size_t data_len, char *err) {
     TensorInfo *by[MAX_TENSORS];
     for (int i = 0; i < n; i++) by[i] = &ts[i];
-    for (int i = 1; i < n; i++) /* insertion sort by begin: n <= 16 */
+    for (int i = 1; i < n; i++) /* insertion sort by begin: n <= MAX_TENSORS */
         for (int j = i; j > 0 && by[j - 1]->begin > by[j]->begin; j--) {
             TensorInfo *x = by[j];
             by[j] = by[j - 1];
@@ -560,7 +615,7 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
     int seen[NET_MAX_LAYERS][2];
     memset(seen, -1, sizeof seen);
     const cJSON *md = NULL;
-    int n = 0;
+    int n = 0, nextra = 0;
     for (const cJSON *e = root->child; e; e = e->next)
         if (strcmp(e->string, "__metadata__") == 0) {
             if (md) return err_set(err, "model: duplicate __metadata__");
@@ -572,6 +627,26 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
         if (e == md) continue;
         int layer, is_bias;
         show(nm, sizeof nm, e->string);
+        if (strncmp(e->string, MODEL_EXTRA_PREFIX, strlen(MODEL_EXTRA_PREFIX)) == 0) {
+            if (strlen(e->string) >= META_KEY_LEN)
+                return err_set(err, "model: tensor name %s longer than %d bytes", nm, META_KEY_LEN - 1);
+            if (n >= MAX_TENSORS || nextra >= MODEL_EXTRA_MAX)
+                return err_set(err, "model: more than %d extra tensors (%s...)", MODEL_EXTRA_MAX, MODEL_EXTRA_PREFIX);
+            for (int i = 0; i < n; i++)
+                if (ts[i].layer < 0 && strcmp(ts[i].name, e->string) == 0) return err_set(err, "model: duplicate tensor %s", nm);
+            TensorInfo *t = &ts[n];
+            t->name = e->string;
+            t->layer = -1;
+            t->is_bias = 0;
+            const cJSON *sh = cJSON_GetObjectItemCaseSensitive(e, "shape");
+            if (tensor_check(e, data_len, t, cJSON_IsArray(sh) && cJSON_GetArraySize(sh) == 1 ? 1 : 2, err) != 0) return -1;
+            if (t->dims[0] < 1 || (t->rank == 2 && t->dims[1] < 1) || t->dims[0] > NET_MAX_WIDTH ||
+                t->dims[1] > NET_MAX_WIDTH)
+                return err_set(err, "model: tensor %s: a dimension outside 1..%d", nm, NET_MAX_WIDTH);
+            n++, nextra++;
+            continue;
+        }
+        if (n >= MAX_TENSORS) return err_set(err, "model: more than %d tensors", MAX_TENSORS);
         if (!name_parse(e->string, &layer, &is_bias))
             return err_set(err, "model: unknown tensor \"%s\" (expected layers.{i}.weight / layers.{i}.bias)", nm);
         if (stack && layer >= a->nparam_layers)
@@ -609,6 +684,7 @@ static int header_check(const cJSON *root, size_t data_len, TensorInfo *ts, int 
     int nl = 0;
     for (int l = 0; l < NET_MAX_LAYERS; l++)
         if (seen[l][0] >= 0 || seen[l][1] >= 0) nl = l + 1;
+    if (nl == 0) return err_set(err, "model: no network tensors (expected layers.0.weight, layers.0.bias, ...)");
     for (int l = 0; l < nl; l++) {
         if (seen[l][0] < 0 && seen[l][1] < 0)
             return err_set(err, "model: layer %d missing (layer indices must run 0..%d without gaps)", l, nl - 1);
@@ -719,6 +795,46 @@ static cJSON *header_json(const uint8_t *buf, size_t avail, uint64_t total, uint
 }
 
 int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char *err) {
+    return model_parse_extras(buf, len, net, meta, NULL, err);
+}
+
+void model_extras_free(ModelExtras *x) {
+    if (!x) return;
+    for (int i = 0; i < x->n && i < MODEL_EXTRA_MAX; i++) free(x->t[i].data);
+    memset(x, 0, sizeof *x);
+}
+
+const ModelTensor *model_extras_get(const ModelExtras *x, const char *name) {
+    for (int i = 0; x && i < x->n; i++)
+        if (!strcmp(x->t[i].name, name)) return &x->t[i];
+    return NULL;
+}
+
+int model_extras_put(ModelExtras *x, const char *name, const float *data, int dims0, int dims1, char *err) {
+    if (strncmp(name, MODEL_EXTRA_PREFIX, strlen(MODEL_EXTRA_PREFIX)) != 0 || strlen(name) >= META_KEY_LEN)
+        return err_set(err, "model: extra tensor name \"%.40s\" must start with %s and be short", name, MODEL_EXTRA_PREFIX);
+    if (dims0 < 1 || dims0 > NET_MAX_WIDTH || dims1 < 0 || dims1 > NET_MAX_WIDTH)
+        return err_set(err, "model: extra tensor %s: shape %d x %d outside 1..%d", name, dims0, dims1, NET_MAX_WIDTH);
+    int slot = x->n;
+    for (int i = 0; i < x->n; i++)
+        if (!strcmp(x->t[i].name, name)) slot = i;
+    if (slot == MODEL_EXTRA_MAX) return err_set(err, "model: more than %d extra tensors", MODEL_EXTRA_MAX);
+    size_t count = (size_t)dims0 * (size_t)(dims1 ? dims1 : 1);
+    float *copy = xmalloc_array(count, sizeof(float));
+    if (!copy) return err_set(err, "model: out of memory for extra tensor %s", name);
+    memcpy(copy, data, count * sizeof(float));
+    ModelTensor *t = &x->t[slot];
+    if (slot < x->n) free(t->data);
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->rank = dims1 ? 2 : 1;
+    t->dims[0] = dims0;
+    t->dims[1] = dims1 ? dims1 : 1;
+    t->data = copy;
+    if (slot == x->n) x->n++;
+    return 0;
+}
+
+int model_parse_extras(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, ModelExtras *ex, char *err) {
     uint64_t hlen = 0;
     cJSON *root = header_json(buf, len, len, &hlen, err);
     if (!root) return -1;
@@ -739,11 +855,27 @@ int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char 
     Net fresh;
     if (rc == 0) rc = arch->n ? net_create_arch(&fresh, arch, err) : net_create(&fresh, sizes, L, bias, output_relu, err);
     free(arch);
+    ModelExtras got = {0};
     if (rc == 0) {
         for (int i = 0; i < nts && rc == 0; i++) {
             const TensorInfo *t = &ts[i];
-            float *dst = t->is_bias ? fresh.b[t->layer] : fresh.w[t->layer];
             size_t count = (size_t)(t->end - t->begin) / 4;
+            float *dst = NULL;
+            if (t->layer < 0 && ex) { /* an extra tensor; without ex only checked below */
+                ModelTensor *x = &got.t[got.n];
+                dst = x->data = xmalloc_array(count ? count : 1, sizeof(float));
+                if (!dst) {
+                    rc = err_set(err, "model: out of memory for tensor %.40s", t->name);
+                    break;
+                }
+                snprintf(x->name, sizeof x->name, "%s", t->name);
+                x->rank = t->rank;
+                x->dims[0] = (int)t->dims[0];
+                x->dims[1] = t->rank == 2 ? (int)t->dims[1] : 1;
+                got.n++;
+            } else if (t->layer >= 0) {
+                dst = t->is_bias ? fresh.b[t->layer] : fresh.w[t->layer];
+            }
             for (size_t k = 0; k < count; k++) {
                 float f = get_f32_le(data + t->begin + 4 * k);
                 if (!isfinite(f)) {
@@ -752,7 +884,7 @@ int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char 
                                  isnan(f) ? "NaN" : "Inf", k);
                     break;
                 }
-                dst[k] = f;
+                if (dst) dst[k] = f;
             }
         }
         if (rc != 0) net_free(&fresh);
@@ -761,6 +893,9 @@ int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char 
     if (rc == 0) {
         *net = fresh;
         if (meta) *meta = *m;
+        if (ex) *ex = got;
+    } else {
+        model_extras_free(&got);
     }
     free(m);
     return rc;
@@ -768,6 +903,10 @@ int model_parse(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, char 
 
 /* Reads path (refusing files over MODEL_MAX_FILE) and parses it; errors start with the path. */
 int model_load(const char *path, Net *net, ModelMeta *meta, char *err) {
+    return model_load_extras(path, net, meta, NULL, err);
+}
+
+int model_load_extras(const char *path, Net *net, ModelMeta *meta, ModelExtras *ex, char *err) {
     struct stat st;
     if (stat(path, &st) == 0 && (uint64_t)st.st_size > (uint64_t)MODEL_MAX_FILE)
         return err_set(err, "%s: %llu bytes, larger than the %zu-byte model limit", path,
@@ -780,7 +919,7 @@ int model_load(const char *path, Net *net, ModelMeta *meta, char *err) {
         return err_set(err, "%s: larger than the %zu-byte model limit", path, (size_t)MODEL_MAX_FILE);
     }
     char e[ERR_LEN];
-    int rc = model_parse(buf, len, net, meta, e);
+    int rc = model_parse_extras(buf, len, net, meta, ex, e);
     free(buf);
     if (rc != 0) return err_set(err, "%s: %s", path, strncmp(e, "model: ", 7) == 0 ? e + 7 : e);
     return 0;

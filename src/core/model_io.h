@@ -63,4 +63,37 @@ int model_parse_meta(const uint8_t *buf, size_t avail, uint64_t total, ModelMeta
  * limit); errors start with the path. */
 int model_read_meta(const char *path, ModelMeta *meta, int *sizes, int *nlayers, char *err);
 
+/* Tensors a model file may carry beside the network's own: any F32 tensor of rank 1 or 2 whose
+ * name starts with MODEL_EXTRA_PREFIX (the fitted "not a digit" detector, ood.h). model_parse and
+ * model_load accept and skip them (they are still validated); the _extras variants below read and
+ * write them. */
+#define MODEL_EXTRA_PREFIX "ood."
+#define MODEL_EXTRA_MAX 8
+typedef struct {
+    char name[META_KEY_LEN];
+    int rank;                 /* 1 or 2 */
+    int dims[2];              /* dims[1] = 1 when rank 1 */
+    float *data;              /* (dims[0] * dims[1]) row-major, owned */
+} ModelTensor;
+typedef struct {
+    int n;
+    ModelTensor t[MODEL_EXTRA_MAX];
+} ModelExtras;
+
+/* Frees every tensor's data and empties x (x may be NULL). */
+void model_extras_free(ModelExtras *x);
+/* The tensor named name, or NULL. */
+const ModelTensor *model_extras_get(const ModelExtras *x, const char *name);
+/* Adds (or replaces) a copy of data (dims0 * dims1 floats; rank 1 when dims1 is 0) under name,
+ * which must start with MODEL_EXTRA_PREFIX. Returns 0, or -1 with err (full, bad name, no memory). */
+int model_extras_put(ModelExtras *x, const char *name, const float *data, int dims0, int dims1, char *err);
+/* model_encode / model_save with the extra tensors ex (NULL: none) written after the network's. */
+int model_encode_extras(const Net *net, const ModelMeta *meta, const ModelExtras *ex, uint8_t **buf, size_t *len,
+                        char *err);
+int model_save_extras(const char *path, const Net *net, const ModelMeta *meta, const ModelExtras *ex, char *err);
+/* model_parse / model_load that also return the file's extra tensors in *ex (ex must be empty;
+ * free with model_extras_free). On failure nothing is allocated. */
+int model_parse_extras(const uint8_t *buf, size_t len, Net *net, ModelMeta *meta, ModelExtras *ex, char *err);
+int model_load_extras(const char *path, Net *net, ModelMeta *meta, ModelExtras *ex, char *err);
+
 #endif
