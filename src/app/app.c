@@ -20,6 +20,7 @@ int app_init(App *a, int w, int h, char *err) {
     a->arch = ARCH_MLP;
     snprintf(a->custom, sizeof a->custom, "784-256-10");
     a->hover_tile = -1;
+    a->emb_hover = a->emb_thumb = -1;
     a->pressed = -1;
     a->focus = -1;
     a->ex.t = a->ex.p = -1;
@@ -165,6 +166,7 @@ void app_mouse_down(App *a, int x, int y, int button) {
             return;
         }
     if (a->tab == TAB_ERRORS) errors_mouse_down(a, x, y);
+    if (a->tab == TAB_EMBED) embed_mouse_down(a, x, y);
 }
 
 void app_mouse_up(App *a, int x, int y, int button) {
@@ -193,6 +195,8 @@ void app_mouse_move(App *a, int x, int y) {
         errors_hover(a, x, y);
     else if (a->tab == TAB_INSIDE)
         inside_hover(a, x, y);
+    else if (a->tab == TAB_EMBED)
+        embed_hover(a, x, y);
     else
         weights_hover(a, x, y);
 }
@@ -286,6 +290,7 @@ void app_key(App *a, int key, int mods) {
     case KEY_W: app_set_tab(a, TAB_WEIGHTS); break;
     case KEY_M: app_set_tab(a, TAB_ERRORS); break;
     case KEY_A: app_set_tab(a, TAB_INSIDE); break;
+    case KEY_E: app_set_tab(a, TAB_EMBED); break;
     case KEY_PAGEUP:
     case KEY_PAGEDOWN:
         if (a->tab == TAB_ERRORS)
@@ -319,11 +324,14 @@ static void draw_right(App *a) {
     ui_panel(a, H, NULL);
     draw_line(&a->dl, H.x + 1, H.y + APP_TAB_H, H.x + H.w - 2, H.y + APP_TAB_H, UI_BORDER);
     for (int i = 0; i < a->nwidgets; i++)
-        if (a->widgets[i].id >= WID_TAB_WEIGHTS && a->widgets[i].id <= WID_TAB_INSIDE) control_draw(a, &a->widgets[i]);
+        if ((a->widgets[i].id >= WID_TAB_WEIGHTS && a->widgets[i].id <= WID_TAB_INSIDE) || a->widgets[i].id == WID_TAB_EMBED)
+            control_draw(a, &a->widgets[i]);
     if (a->tab == TAB_ERRORS)
         errors_draw(a);
     else if (a->tab == TAB_INSIDE)
         inside_draw(a);
+    else if (a->tab == TAB_EMBED)
+        embed_draw(a);
     else
         weights_draw(a);
 }
@@ -364,6 +372,8 @@ void app_frame(App *a, double now) {
             errors_draw_tooltip(a);
         else if (a->tab == TAB_INSIDE)
             inside_draw_tooltip(a);
+        else if (a->tab == TAB_EMBED)
+            embed_draw_tooltip(a);
         bars_draw_status_tooltip(a);
         control_draw_tooltip(a);
     }

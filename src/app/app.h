@@ -87,7 +87,8 @@ enum {
     IMG_SAL_MAP,             /* the saliency map itself, 28x28, opaque (Inside tab) */
     IMG_LAYER1,              /* deeper layers' weights, IMG_LAYER1 + l - 1 for layer l >= 1 */
     IMG_MAP0 = IMG_LAYER1 + NET_MAX_LAYERS - 1, /* a CNN's feature maps for the drawing (Inside tab) */
-    IMG_COUNT = IMG_MAP0 + APP_MAX_MAPS
+    IMG_EMB_THUMB = IMG_MAP0 + APP_MAX_MAPS,     /* the Map tab's hovered test image */
+    IMG_COUNT
 };
 
 typedef struct {
@@ -109,11 +110,12 @@ typedef enum {
     WID_SCHED,               /* the learning-rate schedule: const or cosine */
     WID_REVERT,              /* back to the loaded or last saved model */
     WID_AUGMENT,             /* augmentation of the training images (on/off) */
+    WID_TAB_EMBED,           /* the right panel's Map view (the embedding) */
     WID_COUNT
 } WidgetId;
 
 /* What the right-hand panel shows. */
-typedef enum { TAB_WEIGHTS = 0, TAB_ERRORS, TAB_INSIDE, TAB_COUNT } PanelTab;
+typedef enum { TAB_WEIGHTS = 0, TAB_ERRORS, TAB_INSIDE, TAB_EMBED, TAB_COUNT } PanelTab;
 
 /* An earlier run (before a Reset, a load or a dataset switch), kept to draw beside the current. */
 typedef struct {
@@ -289,6 +291,9 @@ typedef struct App {
     int hover_tile;          /* -1 none */
     int hover_layer, hover_row, hover_col;  /* deeper heatmap under the mouse (layer 0 = none) */
     int hover_unit_layer, hover_unit;       /* Inside tab: hidden unit under the mouse, -1 none */
+    int emb_hover;                          /* Map tab: test image under the mouse, -1 none */
+    int emb_thumb;                          /* ... the one IMG_EMB_THUMB shows, of the view emb_thumb_view */
+    const void *emb_thumb_view;
 
     /* the status bar's message */
     char msg[512];

@@ -226,6 +226,8 @@ static int lit_augment(const App *a) { return a->ctl.train.augment; }
 static int lit_weights(const App *a) { return a->tab == TAB_WEIGHTS; }
 static int lit_errors(const App *a) { return a->tab == TAB_ERRORS; }
 static int lit_inside(const App *a) { return a->tab == TAB_INSIDE; }
+static int lit_embed(const App *a) { return a->tab == TAB_EMBED; }
+static void press_tab_embed(App *a) { app_set_tab(a, TAB_EMBED); }
 
 static const char *value_train(const App *a, char *buf, size_t n) {
     (void)buf, (void)n;
@@ -409,6 +411,9 @@ static const Control CONTROLS[WID_COUNT] = {
      .key = "Ctrl+R", .tip = "back to the model as it was opened or last saved"},
     {.id = WID_AUGMENT, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "Augment", .lit = lit_augment, .press = press_augment,
      .tip = "rotate, scale, shear, shift and elastically distort each training image at random"},
+    {.id = WID_TAB_EMBED, .kind = CTL_TAB, .font = FONT_BODY, .caption = "Map (E)", .short_caption = "Map",
+     .lit = lit_embed, .press = press_tab_embed, .key = "E",
+     .tip = "the last hidden layer of 1,000 test images in 2-D (PCA at each evaluation), your drawing among them"},
 };
 
 const Control *control(int id) { return id >= 0 && id < WID_COUNT ? &CONTROLS[id] : &CONTROLS[WID_HELP]; }

@@ -133,9 +133,9 @@ static int layout_all(App *a, int w, int h, int short_labels) {
     L->heat = (Rect){xc, top, w - xc - pad, mh};
     {
         /* the right panel's view tabs, in its header */
-        static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE};
+        static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE, WID_TAB_EMBED};
         int tx = L->heat.x + 8;
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 4; i++) {
             int tw1 = ui_tw(a, FONT_BODY, control_text(a, tabs[i], buf, sizeof buf)) + 18;
             add_widget(a, tabs[i], (Rect){tx, top + 5, tw1, APP_TAB_H - 6});
             tx += tw1 + 4;

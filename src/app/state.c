@@ -83,7 +83,8 @@ void app_set_tab(App *a, int tab) {
     a->hover_layer = 0;
     a->ex.hover_t = a->ex.hover_p = a->ex.hover_thumb = -1;
     a->hover_unit_layer = a->hover_unit = -1;
-    static const char *names[] = {"weights", "errors", "inside"};
+    a->emb_hover = -1;
+    static const char *names[] = {"weights", "errors", "inside", "map"};
     if (tab == TAB_ERRORS)
         app_trace(a, "\"event\":\"tab\",\"name\":\"%s\",\"matrix\":[%d,%d,%d],\"gallery\":[%d,%d,%d,%d]", names[tab],
                   a->ex.grid.x, a->ex.grid.y, a->ex.cell, a->ex.gal_area.x, a->ex.gal_area.y, a->ex.gal_area.w,

@@ -44,7 +44,7 @@ static void gui_usage(FILE *f) {
             "  --export-dir DIR    where Ctrl+E writes the history CSV and PNG pictures (default\n"
             "                      $XDG_DATA_HOME/digitrec/exports or ~/.local/share/digitrec/exports)\n"
             "  --export            with --screenshot: also export (as Ctrl+E) after the frame\n"
-            "  --tab T             start on the right panel's weights, errors or inside view\n"
+            "  --tab T             start on the right panel's weights, errors, inside or map view\n"
             "  --cell T,P          open the errors view on the confusion cell true T, predicted P\n"
             "  --assets DIR        where fonts/DejaVuSans.ttf is (default: the system's DejaVu fonts, else\n"
             "                      the shipped assets)\n"
@@ -118,12 +118,13 @@ static int parse_options(int argc, char **argv, WindowOptions *o, int *no_settin
             if (cli_double(name, v, 0.5, 86400, &d) != 0) return -1;
             o->bench = d;
         } else if (!strcmp(name, "--tab")) {
-            static const char *tabs[] = {"weights", "errors", "inside"};
+            static const char *tabs[] = {"weights", "errors", "inside", "map"};
             o->tab = -1;
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 4; k++)
                 if (!strcmp(v, tabs[k])) o->tab = k;
+            if (!strcmp(v, "embed")) o->tab = 3;
             if (o->tab < 0) {
-                fprintf(stderr, "digitrec: --tab expects weights, errors or inside, got '%s'\n", v);
+                fprintf(stderr, "digitrec: --tab expects weights, errors, inside or map, got '%s'\n", v);
                 return -1;
             }
             o->tab_set = 1;

@@ -17,7 +17,7 @@
 #include "session.h"
 #include "train.h"
 
-static const char *const TAB_NAMES[TAB_COUNT] = {"weights", "errors", "inside"};
+static const char *const TAB_NAMES[TAB_COUNT] = {"weights", "errors", "inside", "map"};
 static const char *const SCHED_NAMES[2] = {"const", "cosine"};
 
 /* ---- reading ---- */

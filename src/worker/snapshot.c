@@ -38,6 +38,8 @@ void testview_release(TestView *v) {
     shared_release(v->test);
     free(v->pred);
     free(v->prob);
+    free(v->emb_xy);
+    embed_free(&v->emb);
     free(v);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ood_net.h"
 #include "snapshot.h"
 #include "train.h"
 
@@ -75,6 +76,7 @@ struct Worker {
     int view_stale;
     double view_next;              /* time_now() before which no new pass starts */
     TestView *view_new;            /* made, not yet published (one reference) */
+    Embed emb_prev;                /* the last view's map, which the next one is aligned with */
 };
 
 static const Dataset *test_set(const Worker *w) { return w->tshare && w->tshare->data.n ? &w->tshare->data : NULL; }
@@ -350,6 +352,66 @@ static void eval_subset(Worker *w) {
     evq_push(w, p);
 }
 
+#define EMBED_POINTS 1000
+
+/* A deep copy of src into dst (dst's old buffers freed). Returns 0 or -1 (dst unchanged). */
+static int embed_copy(Embed *dst, const Embed *src) {
+    size_t d = (size_t)src->d;
+    double *mean = malloc(sizeof(double) * d), *axis = malloc(sizeof(double) * 2 * d);
+    if (!mean || !axis) {
+        free(mean), free(axis);
+        return -1;
+    }
+    memcpy(mean, src->mean, sizeof(double) * d);
+    memcpy(axis, src->axis, sizeof(double) * 2 * d);
+    embed_free(dst);
+    *dst = *src;
+    dst->mean = mean, dst->axis = axis;
+    return 0;
+}
+
+/* The view's embedding map: the first EMBED_POINTS test images' features through net, PCA to
+ * 2-D aligned with the last map of the same width. A failure leaves the view without a map. */
+static void view_embed(Worker *w, TestView *v, const Net *net, const Dataset *test) {
+    int n = test->n < EMBED_POINTS ? test->n : EMBED_POINTS, K = net_outputs(net), d = ood_net_dim(net);
+    int logits = d == 0, B = net_eval_batch(net) < 250 ? net_eval_batch(net) : 250;
+    if (logits) d = K;
+    if (n < 3) return;
+    char err[ERR_LEN];
+    NetWork wk = {0};
+    float *feat = xmalloc_array((size_t)n, sizeof(float) * (size_t)d), *z = xmalloc_array((size_t)B, sizeof(float) * (size_t)K);
+    float *x = xmalloc_array((size_t)B, sizeof(float) * (size_t)test->d), *xy = xmalloc_array((size_t)n, 2 * sizeof(float));
+    int *y = xmalloc_array((size_t)B, sizeof(int)), ok = feat && z && x && xy && y && netwk_create_forward(&wk, net, B, err) == 0;
+    for (int i = 0; ok && i < n; i += B) {
+        int b = n - i < B ? n - i : B;
+        dataset_slice(test, i, b, x, y);
+        if (logits) {
+            net_forward(net, &wk, x, NULL, b);
+            memcpy(feat + (size_t)i * d, net_scores(net, &wk), sizeof(float) * (size_t)b * K);
+        } else {
+            ok = ood_net_features(net, &wk, x, b, z, feat + (size_t)i * d, err) == 0;
+        }
+    }
+    Embed e = {0};
+    ok = ok && embed_fit(&e, feat, n, d, w->emb_prev.d == d ? &w->emb_prev : NULL, err) == 0;
+    if (ok) {
+        double total = 0;
+        for (int j = 0; j < d; j++) {
+            double m = 0, q = 0;
+            for (int i = 0; i < n; i++) m += feat[(size_t)i * d + j];
+            m /= n;
+            for (int i = 0; i < n; i++) q += (feat[(size_t)i * d + j] - m) * (feat[(size_t)i * d + j] - m);
+            total += q / (n - 1);
+        }
+        for (int i = 0; i < n; i++) embed_project(&e, feat + (size_t)i * d, xy + 2 * (size_t)i);
+        embed_copy(&w->emb_prev, &e); /* best effort: a failed copy only costs the next map its alignment */
+        v->emb = e, v->emb_xy = xy, v->nemb = n, v->emb_logits = logits, v->emb_total_var = total;
+        xy = NULL;
+    }
+    netwk_free(&wk);
+    free(feat), free(z), free(x), free(xy), free(y);
+}
+
 /* Predicts the whole test set with the live network into a new view, published next time. The
  * next pass may start after 8x this one's time (at least 1.5 s), so it costs training ~12%. */
 static void view_make(Worker *w) {
@@ -384,6 +446,7 @@ static void view_make(Worker *w) {
     v->generation = w->gen;
     v->step = w->step_base + (w->have_t ? w->t.step : 0);
     v->acc = confusion_acc((const long(*)[CONF_K])v->confusion);
+    view_embed(w, v, net, test);
     v->seconds = time_now() - t0;
     testview_release(w->view_new);
     w->view_new = v;
@@ -651,6 +714,7 @@ static void *worker_main(void *arg) {
 
 /* Frees everything the worker holds, and the worker; its thread is not running. */
 static void worker_free_state(Worker *w) {
+    embed_free(&w->emb_prev);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     if (w->have_t) {

@@ -12,6 +12,7 @@
 #include "confusion.h"
 #include "curve.h"
 #include "dataset.h"
+#include "embed.h"
 #include "net.h"
 #include "optim.h"
 #include "train.h"
@@ -57,6 +58,14 @@ typedef struct {
     long confusion[CONF_K][CONF_K]; /* [true][predicted] */
     double acc;
     double seconds;              /* how long the pass took */
+    /* the embedding map: the first nemb test images' features (what the last linear layer reads:
+       the last hidden layer after its ReLU; the logits for a net without hidden layers), PCA to
+       2-D, aligned with the previous view's map (embed.h) */
+    int nemb;
+    int emb_logits;              /* 1: the features are the logits */
+    float *emb_xy;               /* (nemb, 2) map positions */
+    Embed emb;                   /* the map: project a drawing's features of width emb.d */
+    double emb_total_var;        /* the features' total variance (emb.var[] of it: the share shown) */
 } TestView;
 
 /* Adds a reference (NULL is ignored) and returns v. */

@@ -10,7 +10,7 @@
 /* Controls that live in a panel's header, drawn by that panel. */
 static int in_panel(int id) {
     return id == WID_CLEAR || id == WID_UNDO || id == WID_LOG || id == WID_SALIENCY ||
-           (id >= WID_TAB_WEIGHTS && id <= WID_TAB_INSIDE);
+           (id >= WID_TAB_WEIGHTS && id <= WID_TAB_INSIDE) || id == WID_TAB_EMBED;
 }
 
 void bars_draw_top(App *a) {

@@ -26,7 +26,7 @@ void help_draw(App *a) {
         {"arrows, Enter", "step the focused value / type one (Enter again sets it), Esc: let go"},
         {"W / M", "right panel: weights / errors (confusion matrix)"},
         {"click a matrix cell", "its test images; click one to put it on the canvas"},
-        {"A", "right panel: inside (activations, saliency)"}, {"G", "saliency over the drawing: what makes it that digit"},
+        {"A / E", "right panel: inside (activations, saliency) / map of the test set"}, {"G", "saliency over the drawing: what makes it that digit"},
         {"mouse wheel on a control", "change its value"},
         {"click a value", "type it, e.g. 0.003 for LR, 784-256-10 for Network, Enter"}, {"L", "log scale for the loss"},
         {"Ctrl+0 ... Ctrl+9", "keep the drawing as your example of that class"},

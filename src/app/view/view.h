@@ -42,6 +42,13 @@ void inside_hover(App *a, int x, int y);
 void inside_draw(App *a);
 void inside_draw_tooltip(App *a);
 
+/* embed.c: the Map tab (the last hidden layer of 1,000 test images in 2-D, the drawing among them) */
+void embed_hover(App *a, int x, int y);
+/* A click on a point puts its test image on the canvas; returns 1 when consumed. */
+int embed_mouse_down(App *a, int x, int y);
+void embed_draw(App *a);
+void embed_draw_tooltip(App *a);
+
 /* dialogs.c: help, Open, Save As and the dataset chooser */
 void help_draw(App *a);
 Rect open_panel(const App *a);
