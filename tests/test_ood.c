@@ -2,6 +2,7 @@
  * exact score values and their ordering, the quantile and the 95th-percentile threshold, far-off
  * points rejected, the detector's round trip through a model file (tensors and metadata), a file
  * without one, broken detectors refused with one line, and a dense net's logits and features. */
+#include "calibrate.h"
 #include "check.h"
 #include "common.h"
 #include "model_io.h"
@@ -134,6 +135,10 @@ static void test_scores(void) {
     /* Mahalanobis without a Gaussian is not a number, and is rejected */
     OodModel bare = {.K = 2, .d = 2, .T = 1, .kind = OOD_MAHA, .threshold = 100};
     CHECK(isnan(ood_score(&bare, lg, f1)) && ood_rejects(&bare, lg, f1), "bare maha");
+    CHECK(calib_state_ood(READ_BLANK, 1) == READ_BLANK && calib_state_ood(READ_SURE, 1) == READ_NOT_DIGIT &&
+              calib_state_ood(READ_UNSURE, 1) == READ_NOT_DIGIT && calib_state_ood(READ_UNSURE, 0) == READ_UNSURE &&
+              !strcmp(calib_state_name(READ_NOT_DIGIT), "not_digit"),
+          "the reading's states with the detector");
     CHECK(ood_kind_parse("energy") == OOD_ENERGY && ood_kind_parse("combined") == OOD_COMBINED && ood_kind_parse("x") == -1,
           "kind names");
 }
@@ -309,6 +314,29 @@ static void test_net_features(void) {
     CHECK(net_create(&net, s1, 1, BIAS_NEURON, 0, err) == 0 && netwk_create(&wk, &net, 1, err) == 0, "%s", err);
     CHECK(ood_net_dim(&net) == 0 && ood_net_features(&net, &wk, x, 1, z, f, err) == -1 && strstr(err, "hidden"),
           "softmax regression has no features: %s", err);
+    netwk_free(&wk);
+    net_free(&net);
+
+    /* a layer stack: the features are the last fc's input, so that fc applied to them gives the logits */
+    CHECK(net_create_str(&net, "conv4k3-relu-pool-fc8-relu-fc10", err) == 0, "%s", err);
+    net_init_he(&net, 5);
+    CHECK(ood_net_dim(&net) == 8, "stack feature width %d", ood_net_dim(&net));
+    CHECK(netwk_create_forward(&wk, &net, 2, err) == 0, "%s", err);
+    float img[2 * 784], sz[20], sf[16];
+    Rng r;
+    rng_seed(&r, 4);
+    for (int i = 0; i < 2 * 784; i++) img[i] = (float)rng_uniform(&r);
+    CHECK(ood_net_features(&net, &wk, img, 2, sz, sf, err) == 0, "%s", err);
+    double worst = 0;
+    int nonneg = 1;
+    const float *w = net.w[net.nlayers - 1], *b = net.b[net.nlayers - 1];
+    for (int i = 0; i < 2; i++)
+        for (int k = 0; k < 10; k++) {
+            double s = b[k];
+            for (int j = 0; j < 8; j++) s += w[k * 8 + j] * sf[i * 8 + j], nonneg &= sf[i * 8 + j] >= 0;
+            worst = fmax(worst, fabs(s - sz[i * 10 + k]));
+        }
+    CHECK(worst < 1e-4 && nonneg, "stack: last fc of the features is off the logits by %g (ReLU'd: %d)", worst, nonneg);
     netwk_free(&wk);
     net_free(&net);
 }

@@ -193,7 +193,9 @@ int cmd_predict(int argc, char **argv) {
                    "uneven light removed, light or dark ink told from it), the digit's ink kept with its own\n"
                    "grey levels, then cropped, fitted into 20x20 and centred by mass in 28x28 (as MNIST).\n"
                    "Each reading is 'sure', 'unsure' (calibrated top probability below %.0f%%, or not\n"
-                   "digit-shaped) or 'blank' (no digit). Without --model: the shipped models/mlp.safetensors.\n"
+                   "digit-shaped), 'blank' (no digit) or, when the model holds a detector (digitrec calibrate\n"
+                   "fits one), 'not_digit' (its score above the threshold that rejects 5%% of held-out digits).\n"
+                   "Without --model: the shipped default model.\n"
                    "  --save-input DIR   also write the 28x28 input each image became, as DIR/NAME.png\n"
                    "  --preprocess full|legacy|naive   for comparisons: legacy = crop at the ink after a border-\n"
                    "                     based invert, naive = the whole picture shrunk to 28x28\n",
@@ -258,9 +260,13 @@ int cmd_predict(int argc, char **argv) {
     ModelMeta meta = {0};
     NetWork wk = {0};
     int rc = 0;
-    if (model_load(model, &net, &meta, err) != 0 || netwk_create(&wk, &net, 1, err) != 0) {
+    ModelExtras ex = {0};
+    OodModel ood = {0};
+    int has_ood = 0;
+    if (model_load_extras(model, &net, &meta, &ex, err) != 0 || netwk_create(&wk, &net, 1, err) != 0) {
         fprintf(stderr, "digitrec predict: %s\n", err);
         net_free(&net);
+        model_extras_free(&ex);
         free(imgs);
         return EXIT_RUNTIME;
     }
@@ -268,13 +274,25 @@ int cmd_predict(int argc, char **argv) {
     char names[64][24];
     class_names(&meta, K < 64 ? K : 64, names);
     double T = calib_model_temperature(&meta);
+    /* the "not a digit" detector, when calibrate fitted one; a broken one is refused */
+    has_ood = ood_from_model(&ood, &meta, &ex, K, ood_net_dim(&net), T, err);
+    model_extras_free(&ex);
+    if (has_ood < 0) {
+        fprintf(stderr, "digitrec predict: %s: %s\n", model, err);
+        netwk_free(&wk);
+        net_free(&net);
+        free(imgs);
+        return EXIT_RUNTIME;
+    }
+    int fd = ood_net_dim(&net);
+    float *ood_z = malloc(sizeof(float) * (size_t)K), *ood_f = malloc(sizeof(float) * (size_t)(fd > 0 ? fd : 1));
     if (net.sizes[0] != PRE_SIDE * PRE_SIDE) {
         fprintf(stderr, "digitrec predict: the model takes %d inputs, not a 28x28 image\n", net.sizes[0]);
         rc = EXIT_RUNTIME;
     }
     char (*seen)[256] = save_dir ? calloc((size_t)nimg, sizeof *seen) : NULL;
     float *p = malloc(sizeof(float) * (size_t)K);
-    if ((save_dir && !seen) || !p) rc = EXIT_RUNTIME;
+    if ((save_dir && !seen) || !p || !ood_z || !ood_f) rc = EXIT_RUNTIME;
     for (int k = 0; k < nimg && rc == 0; k++) {
         float *img = NULL, x[PRE_SIDE * PRE_SIDE];
         int w, h;
@@ -308,6 +326,20 @@ int cmd_predict(int argc, char **argv) {
         ReadState state;
         int best = calib_read(&net, &wk, x, T, ink, &info, p, &state);
         const char *label = names[best < 64 ? best : 0];
+        float ood_score = 0;
+        if (has_ood && state != READ_BLANK) {
+            if (fd > 0) {
+                if (ood_net_features(&net, &wk, x, 1, ood_z, ood_f, err) != 0) {
+                    fprintf(stderr, "digitrec predict: %s\n", err);
+                    rc = EXIT_RUNTIME;
+                    break;
+                }
+            } else {
+                memcpy(ood_z, net_scores(&net, &wk), sizeof(float) * (size_t)K); /* softmax regression: logits only */
+            }
+            ood_score = ood_score_kind(&ood, ood.kind, ood_z, fd > 0 ? ood_f : NULL);
+            state = calib_state_ood(state, ood_rejects(&ood, ood_z, fd > 0 ? ood_f : NULL));
+        }
         if (json) {
             printf("{\"image\":");
             json_string(stdout, imgs[k]);
@@ -317,14 +349,21 @@ int cmd_predict(int argc, char **argv) {
             } else {
                 printf(",\"digit\":null,\"label\":null");
             }
-            printf(",\"blank\":%s,\"state\":\"%s\",\"confidence\":%.6f,\"probabilities\":[",
-                   state == READ_BLANK ? "true" : "false", calib_state_name(state), state == READ_BLANK ? 0.0 : p[best]);
+            printf(",\"blank\":%s,\"state\":\"%s\",\"confidence\":%.6f,", state == READ_BLANK ? "true" : "false",
+                   calib_state_name(state), state == READ_BLANK ? 0.0 : p[best]);
+            if (has_ood && state != READ_BLANK)
+                printf("\"not_digit\":%s,\"ood_score\":%.6f,\"ood_threshold\":%.6f,", state == READ_NOT_DIGIT ? "true" : "false",
+                       ood_score, ood.threshold);
+            printf("\"probabilities\":[");
             for (int c = 0; c < K; c++) printf("%s%.6f", c ? "," : "", p[c]);
             printf("]}\n");
         } else if (state == READ_BLANK) {
             printf("%s: no digit (blank)\n", imgs[k]);
         } else {
-            if (state == READ_SURE) printf("%s: %s (%.1f%%, sure)  ", imgs[k], label, 100 * p[best]);
+            if (state == READ_NOT_DIGIT)
+                printf("%s: not a digit (nearest %s, %.1f%%; %s score %.3f above %.3f)  ", imgs[k], label, 100 * p[best],
+                       ood_kind_name(ood.kind), ood_score, ood.threshold);
+            else if (state == READ_SURE) printf("%s: %s (%.1f%%, sure)  ", imgs[k], label, 100 * p[best]);
             else printf("%s: not sure (%s? %.1f%%%s)  ", imgs[k], label, 100 * p[best], info.odd_shape ? ", not digit-shaped" : "");
             for (int c = 0; c < K && c < 64; c++) printf(" %s:%.3f", names[c], p[c]);
             printf("\n");
@@ -332,6 +371,9 @@ int cmd_predict(int argc, char **argv) {
     }
     free(seen);
     free(p);
+    free(ood_z);
+    free(ood_f);
+    ood_free(&ood);
     netwk_free(&wk);
     net_free(&net);
     free(imgs);

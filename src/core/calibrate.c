@@ -8,8 +8,10 @@
 #include "common.h"
 
 const char *calib_state_name(ReadState s) {
-    return s == READ_SURE ? "sure" : s == READ_UNSURE ? "unsure" : "blank";
+    return s == READ_SURE ? "sure" : s == READ_UNSURE ? "unsure" : s == READ_NOT_DIGIT ? "not_digit" : "blank";
 }
+
+ReadState calib_state_ood(ReadState s, int rejected) { return s != READ_BLANK && rejected ? READ_NOT_DIGIT : s; }
 
 ReadState calib_state(int has_ink, const PreInfo *info, float p_top) {
     if (!has_ink || (info && (!info->ink || info->near_blank))) return READ_BLANK;

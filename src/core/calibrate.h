@@ -16,15 +16,19 @@
 #define CALIB_SURE_P 0.90f
 #define CALIB_ECE_BINS 15
 
-typedef enum { READ_BLANK = 0, READ_UNSURE, READ_SURE } ReadState;
+/* READ_NOT_DIGIT: the model's "not a digit" detector (ood.h) rejected the reading. */
+typedef enum { READ_BLANK = 0, READ_UNSURE, READ_SURE, READ_NOT_DIGIT } ReadState;
 
-/* "blank", "unsure" or "sure". */
+/* "blank", "unsure", "sure" or "not_digit". */
 const char *calib_state_name(ReadState s);
 
 /* The state of one reading: blank when the input had no ink or was near-blank (info may be NULL:
  * then only has_ink counts); unsure when the input was not digit-shaped (info->odd_shape) or the
  * top probability p_top is below CALIB_SURE_P; else sure. */
 ReadState calib_state(int has_ink, const PreInfo *info, float p_top);
+/* s with the detector's verdict: a blank reading stays blank; any other is READ_NOT_DIGIT when
+ * rejected (ood_rejects), else s. */
+ReadState calib_state_ood(ReadState s, int rejected);
 
 /* One reading of the 28x28 (or D) input x by net: forward pass through wk (capacity >= 1),
  * probs (K) = softmax(logits / T), *state from calib_state(has_ink, info, top probability).

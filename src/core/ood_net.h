@@ -7,12 +7,15 @@
 #include "net.h"
 
 /* Width of the features ood_net_features gives for net: the last hidden layer's size (a dense
- * net's sizes[L-1]), or 0 when net has no hidden layer (softmax regression: no detector). */
+ * net's sizes[L-1]; a stack's input width of its last fc), or 0 when net has no hidden layer
+ * (softmax regression). */
 int ood_net_dim(const Net *net);
 
-/* Forward pass of x (B, D) through net with wk (capacity >= B): logits (B, K) (the scores the
- * softmax sees) and feat (B, d) = the last hidden layer's output after its ReLU, d =
- * ood_net_dim(net). Returns 0, or -1 with err (no hidden layer, B above wk's capacity). */
+/* Forward pass of x (B, D) through net with wk (capacity >= B, forward-only will do): logits
+ * (B, K) (the scores the softmax sees) and feat (B, d) = the last hidden layer's output after its
+ * ReLU (a stack: the output of the layer before its last fc), d = ood_net_dim(net). Works for
+ * dense nets and layer stacks alike. Returns 0, or -1 with err (no hidden layer, B above wk's
+ * capacity). */
 int ood_net_features(const Net *net, NetWork *wk, const float *x, int B, float *logits, float *feat, char *err);
 
 /* ood_net_features of the examples [start, start + n) of ds in batches: *logits (n, K), *feat
