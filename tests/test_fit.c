@@ -289,6 +289,14 @@ int main(void) {
             }
             app_set_tab(a, TAB_INSIDE);
             frame(a, "inside", size), frames++;
+            if (have_view && a->snap.view->nemb > 0) {
+                /* the map: its points and the drawing among them */
+                app_set_tab(a, TAB_EMBED);
+                frame(a, "map", size), frames++;
+                CHECK(count_type(a, CMD_RECT, a->lay.heat) > a->snap.view->nemb / 2, "%s: the map's points (%d rects)", where,
+                      count_type(a, CMD_RECT, a->lay.heat));
+                CHECK(has_text(a, "your drawing"), "%s: the drawing on the map", where);
+            }
             app_set_tab(a, TAB_WEIGHTS);
 
             /* a tooltip over the last control of the top bar */

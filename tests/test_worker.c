@@ -102,6 +102,23 @@ int main(void) {
             for (int k = 0; k < 10; k++) okp &= pr[k] <= pr[held->pred[i]];
         }
         CHECK(okp, "pred is each image's most probable class");
+        /* the map: a softmax regression's features are its logits; each of the 500 images sits
+           where the view's map projects its logits */
+        CHECK(held->nemb == 500 && held->emb_logits && held->emb.d == 10 && held->emb_xy && held->emb_total_var > 0 &&
+                  held->emb.var[0] >= held->emb.var[1] && held->emb.var[0] + held->emb.var[1] <= held->emb_total_var * 1.000001,
+              "a map of the 500 test images' logits (%d, d %d)", held->nemb, held->emb.d);
+        float xb[100 * 784], pxy[2];
+        int yb[100];
+        double maxdev = 0;
+        for (int i0 = 0; held->emb_xy && i0 < 500; i0 += 100) {
+            dataset_slice(&held->test->data, i0, 100, xb, yb);
+            net_forward(&s.net, &ewk, xb, NULL, 100);
+            for (int i = 0; i < 100; i++) {
+                embed_project(&held->emb, net_scores(&s.net, &ewk) + 10 * i, pxy);
+                for (int c = 0; c < 2; c++) maxdev = fmax(maxdev, fabs(pxy[c] - held->emb_xy[2 * (i0 + i) + c]));
+            }
+        }
+        CHECK(maxdev < 1e-4, "each point is its image's logits on the map (max deviation %g)", maxdev);
         netwk_free(&ewk);
         held3 = held;
     }
@@ -126,6 +143,17 @@ int main(void) {
     /* while training the matrix follows the network; a view held by the UI stays readable */
     WAIT_FOR(w, &s, s.view && s.view->step > 3, 15000);
     CHECK(s.view && s.view->step > 3 && s.view->acc > 0.5, "a newer view while training (acc %g)", s.view ? s.view->acc : -1);
+    if (held3 && s.view && s.view->emb_xy && held3->emb_xy) {
+        /* the refit is aligned with the last map: the same images' positions agree in direction
+           (an unaligned PCA flips an axis half the time) */
+        const TestView *nv = s.view;
+        double c0[2] = {0}, c1[2] = {0}, dot = 0;
+        for (int i = 0; i < 500; i++)
+            for (int c = 0; c < 2; c++) c0[c] += held3->emb_xy[2 * i + c] / 500, c1[c] += nv->emb_xy[2 * i + c] / 500;
+        for (int i = 0; i < 500; i++)
+            for (int c = 0; c < 2; c++) dot += (held3->emb_xy[2 * i + c] - c0[c]) * (nv->emb_xy[2 * i + c] - c1[c]);
+        CHECK(dot > 0, "the newer map is aligned with the step-3 one (%g)", dot);
+    }
     if (held3) {
         long sum = 0;
         for (int i = 0; i < held3->n; i++) sum += held3->pred[i] < 10;

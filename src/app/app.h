@@ -150,6 +150,7 @@ typedef struct {
     int tile_cols, tile_px, tile_gap;
     int prob_row;            /* height of one probability bar row */
     int short_labels;        /* narrow window: buttons without their key hints */
+    int short_tabs;          /* the panel's tabs without their key hints (they did not fit) */
 } AppLayout;
 
 /* The Open dialog: a folder browser (its subfolders and *.safetensors models, each model with

@@ -418,10 +418,13 @@ static const Control CONTROLS[WID_COUNT] = {
 
 const Control *control(int id) { return id >= 0 && id < WID_COUNT ? &CONTROLS[id] : &CONTROLS[WID_HELP]; }
 
-const char *control_caption(const App *a, int id) {
-    const Control *c = control(id);
-    return a->lay.short_labels && c->short_caption ? c->short_caption : c->caption;
+/* The caption as the layout chose it: short in a narrow window, or for the tabs when theirs did not fit. */
+static const char *caption_now(const App *a, const Control *c) {
+    int short_now = a->lay.short_labels || (c->kind == CTL_TAB && a->lay.short_tabs);
+    return short_now && c->short_caption ? c->short_caption : c->caption;
 }
+
+const char *control_caption(const App *a, int id) { return caption_now(a, control(id)); }
 
 const char *control_text(const App *a, int id, char *buf, size_t n) {
     const Control *c = control(id);
@@ -430,7 +433,7 @@ const char *control_text(const App *a, int id, char *buf, size_t n) {
         return buf;
     }
     if (c->value) return c->value(a, buf, n);
-    return a->lay.short_labels && c->short_caption ? c->short_caption : c->caption;
+    return caption_now(a, c);
 }
 
 /* Spin geometry: caption, an arrow each side, the value. */

@@ -133,12 +133,24 @@ static int layout_all(App *a, int w, int h, int short_labels) {
     L->heat = (Rect){xc, top, w - xc - pad, mh};
     {
         /* the right panel's view tabs, in its header */
+        /* with their key hints when all four fit, else without (the rest of the window keeps its labels) */
         static const int tabs[] = {WID_TAB_WEIGHTS, WID_TAB_ERRORS, WID_TAB_INSIDE, WID_TAB_EMBED};
-        int tx = L->heat.x + 8;
+        int tx = 0, pad = 18, gap = 4;
+        L->short_tabs = short_labels;
+        for (int pass = 0; pass < 3; pass++) {
+            tx = L->heat.x + 8;
+            for (int i = 0; i < 4; i++) tx += ui_tw(a, FONT_BODY, control_text(a, tabs[i], buf, sizeof buf)) + pad + gap;
+            if (tx - gap <= L->heat.x + L->heat.w - 4) break;
+            if (!L->short_tabs)
+                L->short_tabs = 1;
+            else
+                pad = 10, gap = 2; /* the short ones, closer */
+        }
+        tx = L->heat.x + 8;
         for (int i = 0; i < 4; i++) {
-            int tw1 = ui_tw(a, FONT_BODY, control_text(a, tabs[i], buf, sizeof buf)) + 18;
+            int tw1 = ui_tw(a, FONT_BODY, control_text(a, tabs[i], buf, sizeof buf)) + pad;
             add_widget(a, tabs[i], (Rect){tx, top + 5, tw1, APP_TAB_H - 6});
-            tx += tw1 + 4;
+            tx += tw1 + gap;
         }
         overflow |= tx - 4 > L->heat.x + L->heat.w - 4;
     }

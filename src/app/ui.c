@@ -129,8 +129,8 @@ void ui_fmt_count(char *buf, size_t n, double v) {
         snprintf(buf, n, "%.3gM", v / 1e6);
     else if (av >= 1e4)
         snprintf(buf, n, "%.3gk", v / 1e3);
-    else if (v == floor(v))
-        snprintf(buf, n, "%.0f", v);
+    else if (v == floor(v) || av >= 100)
+        snprintf(buf, n, "%.0f", v); /* 6060, not 6.06e+03 */
     else
         snprintf(buf, n, "%.3g", v);
 }

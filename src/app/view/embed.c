@@ -137,7 +137,12 @@ void embed_draw(App *a) {
              what, v->nemb, v->step, p1, p2);
     snprintf(t2, sizeof t2, "%s, %d test images, PCA (%.0f%% + %.0f%% of the variance)", what, v->nemb, p1, p2);
     snprintf(t3, sizeof t3, "%d test images, PCA %.0f%% + %.0f%%", v->nemb, p1, p2);
-    const char *opts[] = {title, t2, t3, NULL};
+    char t25[160];
+    if (v->emb_logits)
+        snprintf(t25, sizeof t25, "logits of %d test images, PCA %.0f%% + %.0f%%", v->nemb, p1, p2);
+    else
+        snprintf(t25, sizeof t25, "last hidden layer (%d) of %d test images, PCA %.0f%% + %.0f%%", v->emb.d, v->nemb, p1, p2);
+    const char *opts[] = {title, t2, t25, t3, NULL};
     ui_text(a, FONT_SMALL, H.x + 12, ty, UI_DIM, ui_first_fit(a, FONT_SMALL, H.w - 24, opts));
     MapFrame f;
     if (!map_frame(a, v, &f)) return;
@@ -172,7 +177,14 @@ void embed_draw(App *a) {
         draw_line(&a->dl, px - 6, py, px + 6, py, c);
         draw_line(&a->dl, px, py - 6, px, py + 6, c);
         draw_rect(&a->dl, (Rect){px - 2, py - 2, 5, 5}, c);
-        ui_text(a, FONT_SMALL, px + 12, py - fh / 2, UI_TEXT, "your drawing");
+        /* its label on a backing, on whichever side has room */
+        const char *lab = "your drawing";
+        int lw = ui_tw(a, FONT_SMALL, lab), lx = px + 13;
+        if (lx + lw + 4 > f.area.x + f.area.w) lx = px - 13 - lw;
+        int ly = py - fh / 2 < f.area.y + 2 ? f.area.y + 2 : py - fh / 2;
+        if (ly + fh > f.area.y + f.area.h - 2) ly = f.area.y + f.area.h - 2 - fh;
+        draw_rect(&a->dl, (Rect){lx - 3, ly - 1, lw + 6, fh + 2}, (Color){20, 21, 26, 255});
+        ui_text(a, FONT_SMALL, lx, ly, UI_TEXT, lab);
     }
     if (a->emb_hover >= 0 && a->emb_hover < v->nemb) {
         int i = a->emb_hover, px, py;
@@ -180,18 +192,37 @@ void embed_draw(App *a) {
         draw_frame(&a->dl, (Rect){px - 6, py - 6, 13, 13}, UI_TEXT);
     }
     draw_clip(&a->dl, (Rect){0, 0, a->w, a->h});
-    /* the key: a swatch per class, then the marks */
-    int kx = H.x + 12, ky = H.y + H.h - 8 - fh, K = v->K < 10 ? v->K : 10;
-    for (int k = 0; k < K; k++) {
-        draw_rect(&a->dl, (Rect){kx, ky + fh / 2 - 4, 8, 8}, CLASS_COLORS[k]);
-        ui_text(a, FONT_SMALL, kx + 11, ky, UI_TEXT, a->classes[k]);
-        kx += 11 + ui_tw(a, FONT_SMALL, a->classes[k]) + 9;
+    /* the key: each class's name in its colour (cut to three letters when all do not fit), and what
+       the rings mean, in the map's top-left corner */
+    int ky = H.y + H.h - 8 - fh, K = v->K < 10 ? v->K : 10, avail = H.w - 24, cut = 0, total;
+    for (;;) {
+        total = 0;
+        for (int k = 0; k < K; k++) {
+            char nm[8];
+            snprintf(nm, sizeof nm, "%.3s", a->classes[k]);
+            total += ui_tw(a, FONT_SMALL, cut ? nm : a->classes[k]) + 10;
+        }
+        if (total <= avail || cut) break;
+        cut = 1;
     }
-    char key[96], keys[64];
-    snprintf(key, sizeof key, "ringed: misread (%d)   click a point: onto the canvas", misread);
+    int kx = H.x + 12;
+    for (int k = 0; k < K; k++) {
+        char nm[8];
+        snprintf(nm, sizeof nm, "%.3s", a->classes[k]);
+        const char *t = cut ? nm : a->classes[k];
+        ui_text(a, FONT_SMALL, kx, ky, CLASS_COLORS[k], t);
+        kx += ui_tw(a, FONT_SMALL, t) + 10;
+    }
+    char key[96], keys[64], key3[32];
+    snprintf(key, sizeof key, "ringed: misread (%d); click a point: onto the canvas", misread);
     snprintf(keys, sizeof keys, "ringed: misread (%d)", misread);
-    const char *kopts[] = {key, keys, NULL};
-    ui_text(a, FONT_SMALL, kx + 6, ky, UI_DIM, ui_first_fit(a, FONT_SMALL, H.x + H.w - 12 - kx - 6, kopts));
+    snprintf(key3, sizeof key3, "ringed: misread");
+    const char *kopts[] = {key, keys, key3, "", NULL};
+    const char *kt = ui_first_fit(a, FONT_SMALL, f.area.w - 12, kopts);
+    if (kt[0]) {
+        draw_rect(&a->dl, (Rect){f.area.x + 1, f.area.y + 1, ui_tw(a, FONT_SMALL, kt) + 10, fh + 4}, UI_PANEL);
+        ui_text(a, FONT_SMALL, f.area.x + 6, f.area.y + 3, UI_DIM, kt);
+    }
 }
 
 void embed_draw_tooltip(App *a) {
