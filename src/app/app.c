@@ -56,6 +56,8 @@ void app_free(App *a) {
     snapshot_free(&a->snap);
     for (int i = 0; i < IMG_COUNT; i++) free(a->img[i].rgba);
     drawlist_free(&a->dl);
+    ood_free(&a->ood);
+    ood_free(&a->ood_next);
     memset(a, 0, sizeof *a);
 }
 
@@ -88,7 +90,7 @@ void app_on_snapshot(App *a) {
         a->seen_gen = s->generation;
         app_adopt_network(a, &s->net);
         a->ctl.train.seed = s->cfg.train.seed;
-        if (s->gen_cause == GEN_LOAD) a->temperature = a->temp_next, a->temp_gen = s->generation;
+        if (s->gen_cause == GEN_LOAD) app_model_generation(a, s->generation);
         if (s->step == 0) a->saved_gen = s->generation, a->saved_step = 0;
         /* a fresh network on this data reads the data's classes (a loaded model keeps its own) */
         if ((s->gen_cause == GEN_RESET || s->gen_cause == GEN_DATA) && s->classes[0][0]) {

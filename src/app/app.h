@@ -18,6 +18,7 @@
 #include "dataset.h"
 #include "drawlist.h"
 #include "net.h"
+#include "ood.h"
 #include "preprocess.h"
 #include "saliency.h"
 #include "worker.h"
@@ -256,6 +257,8 @@ typedef struct App {
     double temperature;      /* the loaded model's calibration (1: none) ... */
     unsigned long temp_gen;  /* ... for this generation only: training changes the network */
     double temp_next;        /* the calibration of the model being loaded, for its generation */
+    OodModel ood;            /* the loaded model's not-a-digit detector (K = 0: none), for temp_gen too */
+    OodModel ood_next;       /* the detector of the model being loaded */
     int nclass;
     unsigned long pred_canvas_ver, pred_net_ver;
     long npredictions;
@@ -386,6 +389,13 @@ int app_map_layers(const Net *net, int *idx, int max);
 /* The size of stack layer l's feature-map image (IMG_MAP0 + m): APP_MAP_COLS channels a row,
  * each out_h x out_w, 1 px apart. */
 void app_map_dims(const LayerSpec *l, int *w, int *h);
+
+/* After a reading: the drawing's last-hidden-layer features (*d wide), or NULL (no hidden layer). */
+const float *app_drawing_features(const App *a, int *d);
+/* The detector of the model being loaded (taken over; K = 0: it has none), for its generation. */
+void app_next_detector(App *a, OodModel *ood);
+/* Generation gen is the loaded model's: its calibration and detector hold until training changes it. */
+void app_model_generation(App *a, unsigned long gen);
 
 /* ---- controls.c ---- */
 

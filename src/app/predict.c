@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "common.h"
+#include "ood_net.h"
 #include "preprocess.h"
 
 static void paint_canvas(App *a) {
@@ -153,6 +154,21 @@ static void paint_maps(App *a) {
     }
 }
 
+const float *app_drawing_features(const App *a, int *d) {
+    const Net *net = &a->snap.net;
+    *d = 0;
+    if (!a->probe_ok || !net->params) return NULL;
+    if (net->stack) {
+        int last = net->arch.n - 1; /* the grammar ends in an fc: its input is the features */
+        if (last < 1 || net->arch.layer[last].kind != LAYER_FC) return NULL;
+        *d = ood_net_dim(net);
+        return saliency_layer(&a->probe, net, last - 1);
+    }
+    if (net->nlayers < 2) return NULL;
+    *d = net->sizes[net->nlayers - 1];
+    return a->probe.a[net->nlayers - 1];
+}
+
 void app_update_prediction(App *a) {
     const Net *net = &a->snap.net;
     if (a->pred_canvas_ver == a->canvas_px.version && a->pred_net_ver == a->snap.version) return;
@@ -187,7 +203,8 @@ void app_update_prediction(App *a) {
         a->probe_ok = 1;
         paint_maps(a);
         /* the loaded model's calibration holds until training changes it */
-        double T = a->snap.generation == a->temp_gen && a->snap.step == 0 ? a->temperature : 1.0;
+        int as_loaded = a->snap.generation == a->temp_gen && a->snap.step == 0;
+        double T = as_loaded ? a->temperature : 1.0;
         float p[64];
         int KK = net_outputs(net) < 64 ? net_outputs(net) : 64;
         calib_probs(p, a->probe.score, KK, T);
@@ -197,6 +214,11 @@ void app_update_prediction(App *a) {
             if (p[k] > p[a->top]) a->top = k;
         }
         a->state = calib_state(a->has_ink, &a->info, a->probs[a->top]);
+        /* the loaded model's not-a-digit detector, while the network is the one it was fitted to */
+        int fd;
+        const float *feat = app_drawing_features(a, &fd);
+        if (as_loaded && a->ood.K == K && a->state != READ_BLANK && (a->ood.on_logits || (feat && fd == a->ood.d)))
+            a->state = calib_state_ood(a->state, ood_rejects(&a->ood, a->probe.score, a->ood.on_logits ? NULL : feat));
         saliency_update(a);
     }
     a->npredictions++;

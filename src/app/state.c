@@ -110,3 +110,16 @@ double app_nice_step(double range, int n) {
     double m = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
     return m * p;
 }
+
+void app_next_detector(App *a, OodModel *ood) {
+    ood_free(&a->ood_next);
+    a->ood_next = *ood;
+    *ood = (OodModel){0};
+}
+
+void app_model_generation(App *a, unsigned long gen) {
+    a->temperature = a->temp_next, a->temp_gen = gen;
+    ood_free(&a->ood);
+    a->ood = a->ood_next;
+    a->ood_next = (OodModel){0};
+}

@@ -147,7 +147,7 @@ void session_offer_restore(Session *s) {
     snprintf(path, sizeof path, "%s/%s", s->autosave_dir, newest);
     Net net = {0};
     ModelMeta meta;
-    if (!offered && session_read_model(path, &net, &meta, err) == 0) {
+    if (!offered && session_read_model(path, &net, &meta, NULL, err) == 0) {
         char arch[96], what[256];
         net_arch_str(&net, arch, sizeof arch);
         const char *steps = model_meta_get(&meta, "steps"), *acc = model_meta_get(&meta, "test_accuracy"),

@@ -17,6 +17,8 @@
 #include "preprocess.h"
 #include "model_io.h"
 #include "optim.h"
+#include "ood.h"
+#include "ood_net.h"
 #include "session.h"
 #include "train.h"
 
@@ -371,19 +373,31 @@ int session_save_as_path(Session *s, const char *text, int replace, char *path, 
     return 1;
 }
 
-int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err) {
+int session_read_model(const char *path, Net *net, ModelMeta *meta, OodModel *ood, char *err) {
     Net n = {0};
     ModelMeta m;
-    if (model_load(path, &n, &m, err) != 0) return -1;
+    ModelExtras ex = {0};
+    OodModel o = {0};
+    if (model_load_extras(path, &n, &m, &ex, err) != 0) return -1;
+    char e[ERR_LEN];
+    int has = ood ? ood_from_model(&o, &m, &ex, net_outputs(&n), ood_net_dim(&n), calib_model_temperature(&m), e) : 0;
+    model_extras_free(&ex);
+    if (has < 0) {
+        err_set(err, "%s: its not-a-digit detector is broken: %s", path, e);
+        net_free(&n);
+        return -1;
+    }
     /* a layer stack always reads 1x28x28 = 784 inputs */
     if (net_inputs(&n) != 784 || net_outputs(&n) > 10 || net_outputs(&n) < 2) {
         err_set(err, "%s: it takes %d inputs and gives %d outputs; the window needs 784 in, 2..10 out", path,
                 net_inputs(&n), net_outputs(&n));
         net_free(&n);
+        ood_free(&o);
         return -1;
     }
     *net = n;
     if (meta) *meta = m;
+    if (ood) *ood = o; /* K = 0: the model has no detector */
     return 0;
 }
 

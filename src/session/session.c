@@ -163,7 +163,8 @@ int session_load(Session *s, const char *path) {
         app_message(a, SEV_ERROR, "cannot load %s: no training worker", path);
         return -1;
     }
-    if (session_read_model(path, &net, &meta, err) != 0) {
+    OodModel ood;
+    if (session_read_model(path, &net, &meta, &ood, err) != 0) {
         app_message(a, SEV_ERROR, "cannot open: %s", err);
         app_trace(a, "\"event\":\"load\",\"ok\":false,\"path\":\"%s\"", esc);
         return -1;
@@ -176,6 +177,7 @@ int session_load(Session *s, const char *path) {
     app_adopt_network(a, &net);
     session_set_baseline(s, &net, &meta, path);
     session_adopt_meta(s, &meta);
+    app_next_detector(a, &ood);
     worker_load(s->worker, &net); /* moved: the worker owns it now */
     worker_configure(s->worker, &a->ctl);
     app_message(a, SEV_INFO, "loaded %s (%s)", path, sizes);

@@ -76,7 +76,7 @@ int session_sync(Session *s);
 /* The window's one way to read a model file: model_load, then the window's own requirement (784
  * inputs, 2..10 outputs). On failure net and meta are untouched and err says what is wrong,
  * prefixed with path. */
-int session_read_model(const char *path, Net *net, ModelMeta *meta, char *err);
+int session_read_model(const char *path, Net *net, ModelMeta *meta, OodModel *ood, char *err);
 /* Loads path and hands the network to the worker. On failure the current network stays and
  * the app shows the one-line error. Returns 0 or -1. */
 int session_load(Session *s, const char *path);

@@ -61,7 +61,9 @@ static void note_add(Notes *n, const char *s) {
 /* Opens path as the starting model. Returns 0, or -1 with err. */
 static int start_model(Session *s, App *a, const char *path, Net *net, char *err) {
     ModelMeta meta;
-    if (session_read_model(path, net, &meta, err) != 0) return -1;
+    OodModel ood;
+    if (session_read_model(path, net, &meta, &ood, err) != 0) return -1;
+    app_next_detector(a, &ood);
     app_set_classes(a, model_meta_get(&meta, "classes"));
     a->classes_from_model = 1;
     app_message(a, SEV_INFO, "model %s", path);
@@ -203,7 +205,7 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     s->worker = worker_start(&setup, &net, &a->ctl, err);
     net_free(&net);
     if (!s->worker) goto fail;
-    if (s->baseline.params) a->temperature = a->temp_next, a->temp_gen = 0; /* the first generation is the model's */
+    if (s->baseline.params) app_model_generation(a, 0); /* the first generation is the model's */
     s->last_autosave = time_now();
     /* what is in effect now is what a change is measured against at close */
     session_settings_now(s, &s->settings_start);

@@ -61,18 +61,8 @@ static void to_screen(const MapFrame *f, float x, float y, int *sx, int *sy) {
 static const float *drawing_features(const App *a, const TestView *v) {
     const Net *net = &a->snap.net;
     if (!a->probe_ok || !net->params || v->generation != a->snap.generation) return NULL;
-    const float *f = NULL;
-    int d = 0;
-    if (v->emb_logits) {
-        f = a->probe.score, d = net_outputs(net);
-    } else if (net->stack) {
-        int last = -1;
-        for (int i = 0; i < net->arch.n; i++)
-            if (net->arch.layer[i].kind == LAYER_FC) last = i;
-        if (last > 0) f = saliency_layer(&a->probe, net, last - 1), d = net->arch.layer[last].in_c;
-    } else if (net->nlayers >= 2) {
-        f = a->probe.a[net->nlayers - 1], d = net->sizes[net->nlayers - 1];
-    }
+    int d = net_outputs(net);
+    const float *f = v->emb_logits ? a->probe.score : app_drawing_features(a, &d);
     return f && d == v->emb.d ? f : NULL;
 }
 

@@ -76,6 +76,18 @@ static void draw_verdict(App *a) {
         ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 4, v.w, 18}, 1, UI_DIM, ui_first_fit(a, FONT_SMALL, v.w - 8, why));
         return;
     }
+    if (a->state == READ_NOT_DIGIT) { /* the model's detector: unlike every digit it knows */
+        int f = ui_tw(a, FONT_TITLE, "Not a digit") + 8 <= v.w ? FONT_TITLE : FONT_BODY;
+        ui_text_in(a, f, (Rect){v.x, v.y + v.h / 2 - 30, v.w, 24}, 1, UI_ORANGE, "Not a digit");
+        char near[64], brief[32];
+        snprintf(near, sizeof near, "nearest: %s (%.0f%%)", a->classes[a->top], a->probs[a->top] * 100.0);
+        snprintf(brief, sizeof brief, "%s?", a->classes[a->top]);
+        const char *says[] = {near, brief, NULL};
+        ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 - 2, v.w, 18}, 1, UI_DIM, ui_first_fit(a, FONT_SMALL, v.w - 8, says));
+        const char *why[] = {"unlike the digits it learned from", "unlike its digits", "", NULL};
+        ui_text_in(a, FONT_SMALL, (Rect){v.x, v.y + v.h / 2 + 16, v.w, 18}, 1, UI_FAINT, ui_first_fit(a, FONT_SMALL, v.w - 8, why));
+        return;
+    }
     float p1 = a->probs[a->top];
     int low = a->state != READ_SURE;
     Color dc = low ? UI_AMBER : UI_TEXT;
