@@ -363,6 +363,8 @@ def _param(arr):
 def load(path, with_meta=False):
     """nn.Sequential (eval mode) for a digitrec model file; with_meta also returns the metadata."""
     tensors, meta = _read(path)
+    # the "not a digit" detector's tensors (ood.means, ood.precision) are not the network's
+    tensors = {k: v for k, v in tensors.items() if not k.startswith("ood.")}
     nl = 0
     while f"layers.{nl}.weight" in tensors:
         nl += 1

@@ -183,8 +183,8 @@ int main(int argc, char **argv) {
                d, nfit - 1, holdout);
     printf("non-digits %d, MNIST test %d, reading fonts %d + photos %d\n\n", oo.n, te.n, fo.n, ph.n);
     printf("| score | AUROC vs MNIST test | AUROC vs reading digits | non-digits rejected | letters | scribbles | shapes | "
-           "multi | noise | MNIST test rejected | fonts rejected | photos rejected |\n");
-    printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+           "multi | noise | MNIST test rejected | fonts rejected | photos rejected | non-digits rejected at 5.0%% of MNIST test |\n");
+    printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (int row = 0; row < OOD_NKINDS + 2; row++) {
         int k = row < OOD_NKINDS ? row : row - 2, space = row >= OOD_NKINDS;
         if (space && k < OOD_MAHA) continue;
@@ -202,8 +202,16 @@ int main(int argc, char **argv) {
                 if (oo.y[i] == c) n++, r += !(so[i] <= m.threshold);
             printf(" %.1f%% |", n ? 100.0 * r / n : 0);
         }
-        printf(" %.1f%% | %.1f%% | %.1f%% |\n", 100 * share_above(st, te.n, m.threshold),
-               100 * share_above(sr, fo.n, m.threshold), 100 * share_above(sr + fo.n, ph.n, m.threshold));
+        /* the ROC point the issue names: the threshold that rejects exactly 5% of MNIST's test digits
+           (a measurement on the test set, not the shipped threshold) */
+        float t5;
+        if (ood_quantile(st, te.n, OOD_KEEP, &t5, err) != 0) {
+            fprintf(stderr, "measure: %s\n", err);
+            return 1;
+        }
+        printf(" %.1f%% | %.1f%% | %.1f%% | %.1f%% |\n", 100 * share_above(st, te.n, m.threshold),
+               100 * share_above(sr, fo.n, m.threshold), 100 * share_above(sr + fo.n, ph.n, m.threshold),
+               100 * share_above(so, oo.n, t5));
         free(so), free(st), free(sr);
     }
     (void)kinds;
