@@ -39,7 +39,7 @@ void bars_draw_status(App *a) {
     }
     const char *state = s->running ? "training" : s->finished ? "finished" : "paused";
     char mine[64] = "";
-    if (s->mix_repeat > 0) snprintf(mine, sizeof mine, " + %d of yours x%d", s->extra_n, s->mix_repeat);
+    if (s->mix_per_batch > 0) snprintf(mine, sizeof mine, " + %d of yours a batch", s->mix_per_batch);
     snprintf(buf, sizeof buf, "%s  |  epoch %d  step %ld  |  %s samples/s  |  %d:%02d elapsed  |  test acc %s  |  %s%s  |  lr %g%s",
              state, s->epoch, s->step, s->running ? sps : "-", secs / 60, secs % 60, acc, s->data_desc, mine,
              (double)s->cfg.train.lr, app_unsaved(a) ? "  |  unsaved" : "");
