@@ -431,6 +431,32 @@ int main(void) {
     dataset_free(&onfile);
     WAIT_FOR(w2, &app.snap, app.snap.extra_n == 1, 2000);
     CHECK(app.snap.extra_n == 1, "and the worker follows");
+    /* four more 3s: the fifth of a class is held out, and the status line says how it is read */
+    for (int i = 0; i < 4; i++) {
+        app_key(&app, KEY_3, MOD_CTRL);
+        session_apply(&sess);
+    }
+    WAIT_FOR(w2, &app.snap, app.snap.extra_n == 5 && app.snap.held_n == 1, 2000);
+    CHECK(app.snap.extra_n == 5 && app.snap.held_n == 1 && app.snap.held_right >= 0 &&
+              app.snap.held_before == app.snap.held_right,
+          "one held out, read the same before mixing and now (nothing trained): %d, %d", app.snap.held_before,
+          app.snap.held_right);
+    /* in full on a wide window, shortened on a narrow one */
+    for (int wide = 1; wide >= 0; wide--) {
+        app_resize(&app, wide ? 1900 : 1000, 800);
+        app_frame(&app, 1);
+        char want_status[96];
+        if (wide)
+            snprintf(want_status, sizeof want_status, "yours: %d/1 held out right before mixing, %d/1 now",
+                     app.snap.held_before, app.snap.held_right);
+        else
+            snprintf(want_status, sizeof want_status, "yours %d/1 before, %d/1 now", app.snap.held_before, app.snap.held_right);
+        seen = 0;
+        for (int i = 0; i < app.dl.n; i++)
+            if (app.dl.cmds[i].type == CMD_TEXT && strstr(drawcmd_text(&app.dl, &app.dl.cmds[i]), want_status)) seen = 1;
+        CHECK(seen, "the status line shows '%s'", want_status);
+    }
+    app_resize(&app, 1280, 800);
 
     /* close without training: nothing to autosave */
     char msg[1200];
