@@ -103,21 +103,6 @@ static void progress(const Trainer *t, int tty, double *last_draw, int final_epo
     }
 }
 
-/* How many of held net reads right: -1 when held is empty, -2 with err on failure. */
-static int held_right(const Net *net, const Dataset *held, char *err) {
-    if (held->n <= 0) return -1;
-    NetWork wk;
-    int cap = held->n < net_eval_batch(net) ? held->n : net_eval_batch(net);
-    if (netwk_create_forward(&wk, net, cap, err) != 0) return -2;
-    EvalResult ev;
-    int rc = evaluate(net, &wk, held, 0, &ev, err);
-    netwk_free(&wk);
-    if (rc != 0) return -2;
-    long right = 0;
-    for (int k = 0; k < 10; k++) right += ev.confusion[k][k];
-    return (int)right;
-}
-
 int cmd_train(int argc, char **argv) {
     double t_entry = time_now(); /* for --stats: the start-up before training (data load, set-up) */
     const char *arch = "mlp", *layers = NULL, *data = NULL, *out = NULL, *history = NULL, *extra_dir = NULL;
@@ -332,7 +317,7 @@ int cmd_train(int argc, char **argv) {
     if (trainer_create(&t, &net, &train, &test, &cfg, err) != 0) goto fail;
     if (extra_dir) {
         if (extra_k > 0 && trainer_set_extra(&t, &fit, (int)extra_k, err) != 0) goto fail;
-        if ((held_before = held_right(&t.net, &held, err)) < -1) goto fail;
+        if ((held_before = (int)evaluate_right(&t.net, &held, err)) < 0) goto fail;
         if (!quiet)
             fprintf(stderr, "%d examples from %s: %d held out, %d trained on, %ld in each batch of %d (%ld from %s); "
                             "held out read right at step 0: %d/%d\n",
@@ -413,7 +398,7 @@ int cmd_train(int argc, char **argv) {
     /* after the model, so a history that cannot be written never costs the trained weights */
     if (history && history_write_csv(&t.hist, history, err) != 0) goto fail;
     int held_after = -1;
-    if (extra_dir && (held_after = held_right(&t.net, &held, err)) < -1) goto fail;
+    if (extra_dir && (held_after = (int)evaluate_right(&t.net, &held, err)) < 0) goto fail;
     if (have_eval)
         printf("test accuracy: %.2f%% (loss %.4f) after %d epochs, %ld steps, %.1f s; stopped: %s\n", 100 * ev.acc,
                ev.loss, t.epoch, t.step, time_now() - t.t_start,

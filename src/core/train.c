@@ -604,6 +604,21 @@ int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *
     return 0;
 }
 
+long evaluate_right(const Net *net, const Dataset *ds, char *err) {
+    if (ds->n <= 0) return 0;
+    NetWork wk;
+    int cap = ds->n < net_eval_batch(net) ? ds->n : net_eval_batch(net);
+    if (cap > 250) cap = 250;
+    if (netwk_create_forward(&wk, net, cap, err) != 0) return -1;
+    EvalResult ev;
+    int rc = evaluate(net, &wk, ds, 0, &ev, err);
+    netwk_free(&wk);
+    if (rc != 0) return -1;
+    long right = 0;
+    for (int k = 0; k < 10; k++) right += ev.confusion[k][k];
+    return right;
+}
+
 int history_write_csv(const History *h, const char *path, char *err) {
     size_t cap = 128 + (size_t)h->nsteps * 48 + (size_t)h->nepochs * 160, len = 0;
     char *buf = malloc(cap);

@@ -143,6 +143,11 @@ const char *trainer_stop_reason(const Trainer *t);
 /* Accuracy, mean loss and confusion matrix of net on ds (n = 0: all). wk's capacity sets the chunk. */
 int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *out, char *err);
 
+/* How many of ds's examples net reads right (top class = label), with its own forward buffers
+ * (at most 250 rows at a time): for small sets such as held-out personal examples. Returns the
+ * count (0 for an empty ds), or -1 with err. */
+long evaluate_right(const Net *net, const Dataset *ds, char *err);
+
 /* How a model was trained, as its file's metadata records it. */
 typedef struct {
     const TrainConfig *cfg;          /* optimiser, lr, schedule, batch, seed */

@@ -173,19 +173,9 @@ static int mixing(const Worker *w) { return w->mix && w->fit.n > 0; }
 /* How many of the held-out personal examples net reads right, or -1 when there are none or it
  * cannot read them. A few dozen images: cheap next to a test-subset evaluation. */
 static int held_count(const Worker *w, const Net *net) {
-    if (w->held.n <= 0 || !net->params || net_inputs(net) != w->held.d) return -1;
     char err[ERR_LEN];
-    NetWork wk = {0};
-    int cap = w->held.n < net_eval_batch(net) ? w->held.n : net_eval_batch(net);
-    if (cap > 250) cap = 250;
-    if (netwk_create_forward(&wk, net, cap, err) != 0) return -1;
-    EvalResult ev;
-    int rc = evaluate(net, &wk, &w->held, 0, &ev, err);
-    netwk_free(&wk);
-    if (rc != 0) return -1;
-    long right = 0;
-    for (int k = 0; k < 10; k++) right += ev.confusion[k][k];
-    return (int)right;
+    if (w->held.n <= 0 || !net->params || net_inputs(net) != w->held.d) return -1;
+    return (int)evaluate_right(net, &w->held, err);
 }
 
 /* Measures the live network on the held-out examples (at each evaluation). */
@@ -198,25 +188,17 @@ static void held_measure(Worker *w) {
  * begins (switched on, the first examples come, a new generation while on), dropped when it ends;
  * measured again whenever the held-out set changed (fresh = 1). */
 static void before_update(Worker *w, int began, int fresh) {
-    if (!mixing(w)) {
-        w->have_before = 0;
-        w->held_before = -1;
-        return;
-    }
-    if (began || !w->have_before) {
-        char err[ERR_LEN];
-        Net copy = {0};
-        if (net_copy(&copy, live_net(w), err) != 0) {
-            w->have_before = 0;
-            w->held_before = -1;
-            return;
-        }
+    char err[ERR_LEN];
+    Net copy = {0};
+    if (mixing(w) && (began || !w->have_before)) {
+        w->have_before = net_copy(&copy, live_net(w), err) == 0;
         net_free(&w->before);
-        w->before = copy;
-        w->have_before = 1;
+        w->before = copy; /* empty when the copy failed */
         fresh = 1;
     }
-    if (fresh) w->held_before = held_count(w, &w->before);
+    if (!mixing(w)) w->have_before = 0;
+    if (!w->have_before) w->held_before = -1;
+    else if (fresh) w->held_before = held_count(w, &w->before);
 }
 
 /* cfg's training settings as a trainer of this generation takes them: its epoch limit counts the
