@@ -236,6 +236,10 @@ int cmd_train(int argc, char **argv) {
     cfg.augment = augment;
     kernels_set_threads((int)threads);
 
+    if (extra_k >= 0 && !extra_dir) {
+        fprintf(stderr, "digitrec train: --extra-per-batch needs --extra DIR\n");
+        return EXIT_USAGE;
+    }
     if (cli_check_data("train", data) != 0) return EXIT_RUNTIME;
     /* Ctrl+C (and SIGTERM) from here on ends the run after the current step: installed before the
        data loads, so an early one is not lost (a shell's background job inherits SIGINT ignored) */
