@@ -116,7 +116,8 @@ awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 20) }' && ok || bad "Ctrl+C st
 "$bin" info "$tmp/int.safetensors" >/dev/null 2>&1 && ok || bad "interrupted train still wrote a valid model"
 ls "$tmp" | grep -q '\.tmp$' && bad "temp files left behind" || ok
 
-# --extra DIR: a personal folder (the window's Ctrl+0..9 layout) is mixed into training
+# --extra DIR: a personal folder (the window's Ctrl+0..9 layout) is mixed into every batch, one in
+# five of each class held out and measured
 mkdir -p "$tmp/mine" "$tmp/nomine"
 "${DIGITREC_PYTHON:-python3}" - "$data" "$tmp/mine" <<'PY'
 import struct, sys
@@ -128,10 +129,12 @@ open(dst + "/train-images-idx3-ubyte", "wb").write(struct.pack(">IIII", 0x803, n
 open(dst + "/train-labels-idx1-ubyte", "wb").write(struct.pack(">II", 0x801, n) + lab[8:8 + n])
 PY
 expect_code 0 "train --extra" "$bin" train --arch softmax --epochs 1 --data "$data" --extra "$tmp/mine" --out "$tmp/x.safetensors"
-grep -q "mixing in 50 examples from $tmp/mine, each 20 times" "$tmp/err" && ok || bad "--extra announces the mix: $(head -c 300 "$tmp/err")"
-grep -q "61000 train" "$tmp/err" && ok || bad "--extra: 60000 + 50 x 20 training images"
+grep -q "50 examples from $tmp/mine: [0-9]* held out, [0-9]* trained on, 4 in each batch of 64" "$tmp/err" && ok || bad "--extra announces the mix: $(head -c 300 "$tmp/err")"
+grep -q "60000 train" "$tmp/err" && ok || bad "--extra: the training set itself is not enlarged"
+grep -Eq "^held-out personal accuracy: [0-9.]+% \([0-9]+/[0-9]+\) at step 0, [0-9.]+% \([0-9]+/[0-9]+\) after [0-9]+ steps mixing them in" "$tmp/out" \
+  && ok || bad "--extra prints held-out accuracy before and after: $(cat "$tmp/out")"
 expect_code 0 "info --extra model" "$bin" info "$tmp/x.safetensors"
-grep -q "extra *50 examples x20 from" "$tmp/out" && ok || bad "--extra recorded in the model's metadata"
+grep -q "extra *50 examples from .*held out, 4 in each batch" "$tmp/out" && ok || bad "--extra recorded in the model's metadata"
 expect_code 1 "--extra empty folder" "$bin" train --arch softmax --epochs 1 --data "$data" --extra "$tmp/nomine"
 expect_code 1 "--extra missing folder" "$bin" train --arch softmax --epochs 1 --data "$data" --extra "$tmp/nofolder"
 [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "--extra missing folder: one-line error"

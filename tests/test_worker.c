@@ -285,7 +285,7 @@ int main(void) {
     CHECK(dt < 1.0, "stop joined in %.3f s", dt);
     CHECK(fin.step >= s.step && fin.loss.n == fin.step && fin.net.params, "final snapshot: %ld steps", fin.step);
 
-    /* personal examples: mixed in repeated, switched off and on, replaced; training goes on */
+    /* personal examples: put into every batch, switched off and on, replaced; training goes on */
     {
         Dataset tr3, te3, mine = {0};
         fixture_dataset(&tr3, 2000, 11);
@@ -300,28 +300,50 @@ int main(void) {
         Worker *w3 = worker_start(&s3, &net, &cfg, err);
         CHECK(w3 && mine.x == NULL, "extra moved in: %s", err);
         Snapshot s3s = {0};
-        int r = dataset_mix_repeat(2000, 5, cfg.train.batch);
+        int r = train_extra_per_batch(cfg.train.batch, 5);
         worker_sync(w3, &s3s);
-        CHECK(s3s.extra_n == 5 && s3s.mix && s3s.mix_repeat == r && s3s.train_n == 2000 + 5 * r, "mixed: %d x %d, %d in all",
-              s3s.extra_n, s3s.mix_repeat, s3s.train_n);
+        CHECK(r > 0 && s3s.extra_n == 5 && s3s.mix && s3s.mix_per_batch == r && s3s.train_n == 2000 && s3s.held_n == 0,
+              "mixed: %d, %d a batch, %d held out", s3s.extra_n, s3s.mix_per_batch, s3s.held_n);
         worker_step(w3, 4);
         WAIT_FOR(w3, &s3s, s3s.step >= 4, 3000);
         CHECK(s3s.step == 4, "training on the mix");
         unsigned long g3 = s3s.generation;
         worker_set_extra(w3, NULL, 0);
         WAIT_FOR(w3, &s3s, !s3s.mix, 2000);
-        CHECK(!s3s.mix && s3s.mix_repeat == 0 && s3s.train_n == 2000 && s3s.extra_n == 5 && s3s.step == 4, "mix off: %d",
-              s3s.train_n);
+        CHECK(!s3s.mix && s3s.mix_per_batch == 0 && s3s.train_n == 2000 && s3s.extra_n == 5 && s3s.step == 4, "mix off: %d",
+              s3s.mix_per_batch);
         Dataset more = {0};
         for (int i = 0; i < 9; i++) personal_append(&more, img, i % 10, err);
         worker_set_extra(w3, &more, 1);
         CHECK(more.x == NULL, "moved");
-        r = dataset_mix_repeat(2000, 9, cfg.train.batch);
+        r = train_extra_per_batch(cfg.train.batch, 9);
         WAIT_FOR(w3, &s3s, s3s.mix && s3s.extra_n == 9, 2000);
-        CHECK(s3s.extra_n == 9 && s3s.mix_repeat == r && s3s.train_n == 2000 + 9 * r, "nine mixed x%d", r);
+        CHECK(s3s.extra_n == 9 && s3s.mix_per_batch == r && s3s.train_n == 2000, "nine mixed, %d a batch", r);
         worker_step(w3, 3);
         WAIT_FOR(w3, &s3s, s3s.step >= 7, 3000);
         CHECK(s3s.step == 7 && s3s.loss.n == 7 && s3s.generation == g3, "counters and history go on across the rebuild: %ld", s3s.step);
+        /* held out: 12 of class 3 and 4 of class 7 -> the 5th and 10th of class 3; none of class 7 */
+        Dataset twelve = {0};
+        for (int i = 0; i < 16; i++) {
+            img[100 + i] = 255;
+            personal_append(&twelve, img, i < 12 ? 3 : 7, err);
+        }
+        worker_set_extra(w3, &twelve, 0);
+        WAIT_FOR(w3, &s3s, s3s.extra_n == 16, 2000);
+        CHECK(s3s.held_n == 2 && s3s.held_right >= 0 && s3s.held_right <= 2 && s3s.held_before == -1 && !s3s.mix,
+              "two held out, measured (%d right), no before while not mixing (%d)", s3s.held_right, s3s.held_before);
+        worker_set_extra(w3, NULL, 1);
+        WAIT_FOR(w3, &s3s, s3s.mix, 2000);
+        CHECK(s3s.held_before == s3s.held_right && s3s.mix_per_batch == train_extra_per_batch(cfg.train.batch, 14),
+              "mixing begins: before = now = %d of 2 (%d), %d a batch", s3s.held_before, s3s.held_right, s3s.mix_per_batch);
+        int hb = s3s.held_before;
+        worker_step(w3, 40);
+        WAIT_FOR(w3, &s3s, s3s.step >= 47 && s3s.held_step >= 40, 5000);
+        CHECK(s3s.held_before == hb && s3s.held_step >= 40 && s3s.held_right >= 0,
+              "after 40 mixed steps: before kept (%d), now %d at step %ld", s3s.held_before, s3s.held_right, s3s.held_step);
+        worker_set_extra(w3, NULL, 0);
+        WAIT_FOR(w3, &s3s, !s3s.mix, 2000);
+        CHECK(s3s.held_before == -1 && s3s.mix_per_batch == 0 && s3s.held_n == 2, "mix off: no before");
         worker_stop(w3, NULL);
         snapshot_free(&s3s);
     }
@@ -437,6 +459,32 @@ int main(void) {
     dataset_free(&onfile);
     WAIT_FOR(w2, &app.snap, app.snap.extra_n == 1, 2000);
     CHECK(app.snap.extra_n == 1, "and the worker follows");
+    /* four more 3s: the fifth of a class is held out, and the status line says how it is read */
+    for (int i = 0; i < 4; i++) {
+        app_key(&app, KEY_3, MOD_CTRL);
+        session_apply(&sess);
+    }
+    WAIT_FOR(w2, &app.snap, app.snap.extra_n == 5 && app.snap.held_n == 1, 2000);
+    CHECK(app.snap.extra_n == 5 && app.snap.held_n == 1 && app.snap.held_right >= 0 &&
+              app.snap.held_before == app.snap.held_right,
+          "one held out, read the same before mixing and now (nothing trained): %d, %d", app.snap.held_before,
+          app.snap.held_right);
+    /* in full on a wide window, shortened on a narrow one */
+    for (int wide = 1; wide >= 0; wide--) {
+        app_resize(&app, wide ? 1900 : 1000, 800);
+        app_frame(&app, 1);
+        char want_status[96];
+        if (wide)
+            snprintf(want_status, sizeof want_status, "yours: %d/1 held out right before mixing, %d/1 now",
+                     app.snap.held_before, app.snap.held_right);
+        else
+            snprintf(want_status, sizeof want_status, "yours %d/1 before, %d/1 now", app.snap.held_before, app.snap.held_right);
+        seen = 0;
+        for (int i = 0; i < app.dl.n; i++)
+            if (app.dl.cmds[i].type == CMD_TEXT && strstr(drawcmd_text(&app.dl, &app.dl.cmds[i]), want_status)) seen = 1;
+        CHECK(seen, "the status line shows '%s'", want_status);
+    }
+    app_resize(&app, 1280, 800);
 
     /* close without training: nothing to autosave */
     char msg[1200];

@@ -396,7 +396,7 @@ static const Control CONTROLS[WID_COUNT] = {
      .tip = "what each layer makes of the drawing, and its saliency map"},
     {.id = WID_MIX, .kind = CTL_TOGGLE, .font = FONT_BODY, .caption = "Mine", .widest = "Mine 9999: mix off (P)", .widest_short = "Mine 9999: off",
      .value = value_mix, .lit = lit_mix, .press = control_toggle_mix, .key = "P",
-     .tip = "mix your own examples (Ctrl+0..9 keeps one) into training"},
+     .tip = "mix your own examples (Ctrl+0..9 keeps one) into every batch; every fifth of a digit is held out, and the status line says how it is read"},
     {.id = WID_SALIENCY, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "Saliency (G)", .short_caption = "Saliency",
      .lit = lit_saliency, .press = app_toggle_saliency, .key = "G",
      .tip = "lay over the drawing what raises (orange) and lowers (blue) the top class"},

@@ -34,7 +34,7 @@ void app_run_label(const App *a, char *buf, size_t n) {
     if (r->opt != OPT_GD && r->batch > 0) snprintf(batch, sizeof batch, " b%d", r->batch);
     if (r->changes > 0) snprintf(changes, sizeof changes, " (%d change%s)", r->changes, r->changes == 1 ? "" : "s");
     snprintf(buf, n, "%s %s %s%s%s%s%s%s", arch, optim_name(r->opt), lr, batch, changes, r->dataset[0] ? ", " : "",
-             r->dataset, s->mix_repeat > 0 ? " + mine" : "");
+             r->dataset, s->mix_per_batch > 0 ? " + mine" : "");
     for (char *p = buf; *p; p++) /* a folder's name may hold anything: keep the label plain for traces and CSV */
         if (*p == '"' || *p == '\\' || (unsigned char)*p < 0x20) *p = '_';
 }

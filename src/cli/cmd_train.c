@@ -56,7 +56,10 @@ static void train_usage(FILE *f) {
             "                         temperature (calibrated confidence) on them; saved in its metadata\n"
             "  --extra DIR            also train on the examples in DIR (train-images-idx3-ubyte and\n"
             "                         train-labels-idx1-ubyte, 28x28; the window's personal folder is\n"
-            "                         one), repeated so a batch holds at least one on average\n"
+            "                         one): every fifth of each class is held out and measured before\n"
+            "                         and after training, the rest go into every batch\n"
+            "  --extra-per-batch N    of them in each batch (default batch/16, at least 1; 0 = only\n"
+            "                         measure the held-out ones, train on MNIST alone)\n"
             "  --out F                save the model here (safetensors), also on Ctrl+C\n"
             "  --history F.csv        write per-step and per-epoch history\n"
             "  --quiet                only the final line\n"
@@ -105,7 +108,7 @@ int cmd_train(int argc, char **argv) {
     const char *arch = "mlp", *layers = NULL, *data = NULL, *out = NULL, *history = NULL, *extra_dir = NULL;
     const char *init = "he", *opt_s = NULL, *sched_s = NULL, *bias_s = "per-neuron", *v;
     double lr = -1, tol = 0, target = 0;
-    long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2, holdout = 0;
+    long batch = -1, epochs = -1, max_iters = 0, seed = 1, threads = 2, holdout = 0, extra_k = -1;
     int output_relu = 0, quiet = 0, stats = 0, augment = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -151,6 +154,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(name, "--seed")) bad = cli_int(name, v, 0, 1L << 62, &seed);
         else if (!strcmp(name, "--threads")) bad = cli_int(name, v, 1, 64, &threads);
         else if (!strcmp(name, "--holdout")) bad = cli_int(name, v, 1, 1L << 30, &holdout);
+        else if (!strcmp(name, "--extra-per-batch")) bad = cli_int(name, v, 0, 1 << 20, &extra_k);
         else {
             fprintf(stderr, "digitrec train: unknown option '%s' (see digitrec train --help)\n", name);
             return EXIT_USAGE;
@@ -232,6 +236,10 @@ int cmd_train(int argc, char **argv) {
     cfg.augment = augment;
     kernels_set_threads((int)threads);
 
+    if (extra_k >= 0 && !extra_dir) {
+        fprintf(stderr, "digitrec train: --extra-per-batch needs --extra DIR\n");
+        return EXIT_USAGE;
+    }
     if (cli_check_data("train", data) != 0) return EXIT_RUNTIME;
     /* Ctrl+C (and SIGTERM) from here on ends the run after the current step: installed before the
        data loads, so an early one is not lost (a shell's background job inherits SIGINT ignored) */
@@ -249,7 +257,8 @@ int cmd_train(int argc, char **argv) {
     int rc = EXIT_RUNTIME;
     Net net = {0};
     Trainer t = {0};
-    int extra_n = 0, extra_rep = 0;
+    int extra_n = 0, held_before = -1;
+    Dataset fit = {0}, held = {0}; /* with --extra: the examples trained on, and those held out */
     Dataset full = {0}; /* with --holdout: every training image; train keeps all but the last N */
     int train_is_view = 0; /* train borrows full's arrays (no copy of the images) */
     CalibFit cal = {0};
@@ -266,8 +275,8 @@ int cmd_train(int argc, char **argv) {
         train_is_view = 1;
     }
     if (extra_dir) {
-        /* the personal examples join the training set, repeated (see dataset_mix_repeat) */
-        Dataset ex = {0}, mixed;
+        /* every fifth of each class is held out; the rest go into every batch (trainer_set_extra) */
+        Dataset ex = {0};
         if (access(extra_dir, F_OK) != 0) {
             err_set(err, "--extra %s: no such folder", extra_dir);
             goto fail;
@@ -284,16 +293,15 @@ int cmd_train(int argc, char **argv) {
             goto fail;
         }
         extra_n = ex.n;
-        extra_rep = dataset_mix_repeat(train.n, ex.n, cfg.batch);
-        int rc2 = dataset_concat(&train, &ex, extra_rep, &mixed, err);
+        int rc2 = personal_split(&ex, &fit, &held, err);
         dataset_free(&ex);
         if (rc2 != 0) goto fail;
-        if (!train_is_view) dataset_free(&train);
-        train = mixed;
-        train_is_view = 0;
-        if (!quiet)
-            fprintf(stderr, "mixing in %d examples from %s, each %d times: %.2f per batch of %d on average\n", extra_n,
-                    extra_dir, extra_rep, (double)cfg.batch * extra_n * extra_rep / train.n, cfg.batch);
+        if (extra_k < 0) extra_k = cfg.opt == OPT_GD ? 0 : train_extra_per_batch(cfg.batch, fit.n);
+        if (extra_k > 0 && cfg.opt == OPT_GD) {
+            fprintf(stderr, "digitrec train: --extra-per-batch is for mini-batch optimisers (gd has one batch)\n");
+            rc = EXIT_USAGE;
+            goto done;
+        }
     }
     if ((stack.n ? ARCH_IN_H * ARCH_IN_W : sizes[0]) != train.d) {
         fprintf(stderr, "digitrec train: the first layer size %d must equal the image size %d\n",
@@ -311,6 +319,15 @@ int cmd_train(int argc, char **argv) {
     if (init_a > 0) net_init_uniform(&net, (float)init_a, (uint64_t)seed);
     else net_init_he(&net, (uint64_t)seed);
     if (trainer_create(&t, &net, &train, &test, &cfg, err) != 0) goto fail;
+    if (extra_dir) {
+        if (extra_k > 0 && trainer_set_extra(&t, &fit, (int)extra_k, err) != 0) goto fail;
+        if ((held_before = (int)evaluate_right(&t.net, &held, err)) < 0) goto fail;
+        if (!quiet)
+            fprintf(stderr, "%d examples from %s: %d held out, %d trained on, %ld in each batch of %d (%ld from %s); "
+                            "held out read right at step 0: %d/%d\n",
+                    extra_n, extra_dir, held.n, fit.n, extra_k, t.cfg.batch, t.cfg.batch - extra_k, train.name,
+                    held_before < 0 ? 0 : held_before, held.n);
+    }
 
     int tty = isatty(2) && !quiet;
     if (!quiet)
@@ -374,7 +391,9 @@ int cmd_train(int argc, char **argv) {
         TrainRecord rec = {&t.cfg, train.name, (const char(*)[DATASET_CLASS_LEN])train.classes, train.nclass, t.step,
                            t.epoch, have_eval ? ev.acc : -1.0, NULL};
         train_record_meta(&meta, &rec);
-        if (extra_n) model_meta_set(&meta, "extra", "%d examples x%d from %s", extra_n, extra_rep, extra_dir);
+        if (extra_n)
+            model_meta_set(&meta, "extra", "%d examples from %s: %d held out, %ld in each batch", extra_n, extra_dir, held.n,
+                           extra_k);
         model_meta_set(&meta, "init", "%s", init);
         if (have_cal) calib_meta_set(&meta, &cal);
         if (model_save(out, &t.net, &meta, err) != 0) goto fail;
@@ -382,10 +401,20 @@ int cmd_train(int argc, char **argv) {
     }
     /* after the model, so a history that cannot be written never costs the trained weights */
     if (history && history_write_csv(&t.hist, history, err) != 0) goto fail;
+    int held_after = -1;
+    if (extra_dir && (held_after = (int)evaluate_right(&t.net, &held, err)) < 0) goto fail;
     if (have_eval)
         printf("test accuracy: %.2f%% (loss %.4f) after %d epochs, %ld steps, %.1f s; stopped: %s\n", 100 * ev.acc,
                ev.loss, t.epoch, t.step, time_now() - t.t_start,
                g_interrupted ? "interrupted" : nonfinite ? "non-finite loss" : trainer_stop_reason(&t));
+    if (extra_dir) {
+        if (held.n > 0)
+            printf("held-out personal accuracy: %.2f%% (%d/%d) at step 0, %.2f%% (%d/%d) after %ld steps%s\n",
+                   100.0 * held_before / held.n, held_before, held.n, 100.0 * held_after / held.n, held_after, held.n,
+                   t.step, extra_k > 0 ? " mixing them in" : " without them");
+        else
+            printf("held-out personal accuracy: none held out (a class needs %d examples for one)\n", PERSONAL_HOLD_EVERY);
+    }
     if (stats) {
         for (int e = 0; e < t.hist.nepochs; e++) {
             const EpochRecord *r = &t.hist.epochs[e];
@@ -409,5 +438,7 @@ done:
     if (!train_is_view) dataset_free(&train);
     dataset_free(&full);
     dataset_free(&test);
+    dataset_free(&fit);
+    dataset_free(&held);
     return rc;
 }

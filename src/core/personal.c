@@ -169,3 +169,36 @@ void personal_from_input(uint8_t *img, const float *input) {
         img[i] = (uint8_t)(v * 255.0f + 0.5f);
     }
 }
+
+int personal_split(const Dataset *all, Dataset *fit, Dataset *held, char *err) {
+    Dataset f = *all, h = *all;
+    f.n = h.n = 0;
+    f.x = h.x = NULL;
+    f.y = h.y = NULL;
+    int seen[256] = {0};
+    int nheld = 0;
+    for (int i = 0; i < all->n; i++) nheld += ++seen[all->y[i]] % PERSONAL_HOLD_EVERY == 0;
+    int nfit = all->n - nheld;
+    size_t d = (size_t)all->d;
+    if (nfit > 0) {
+        f.x = xmalloc_array((size_t)nfit, d);
+        f.y = malloc((size_t)nfit);
+    }
+    if (nheld > 0) {
+        h.x = xmalloc_array((size_t)nheld, d);
+        h.y = malloc((size_t)nheld);
+    }
+    if ((nfit > 0 && (!f.x || !f.y)) || (nheld > 0 && (!h.x || !h.y))) {
+        free(f.x), free(f.y), free(h.x), free(h.y);
+        return err_set(err, "out of memory splitting %d personal examples", all->n);
+    }
+    memset(seen, 0, sizeof seen);
+    for (int i = 0; i < all->n; i++) {
+        Dataset *to = ++seen[all->y[i]] % PERSONAL_HOLD_EVERY == 0 ? &h : &f;
+        memcpy(to->x + d * (size_t)to->n, all->x + d * (size_t)i, d);
+        to->y[to->n++] = all->y[i];
+    }
+    *fit = f;
+    *held = h;
+    return 0;
+}

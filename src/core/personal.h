@@ -42,6 +42,16 @@ int personal_add(const char *dir, Dataset *ds, const uint8_t *img, int label, ch
  * -1 with err (ds then unchanged). */
 int personal_remove_last(const char *dir, Dataset *ds, char *err);
 
+#define PERSONAL_HOLD_EVERY 5  /* one example in this many is held out of training */
+
+/* Splits all into the examples to train on (*fit) and those held out to measure on (*held): by
+ * order within each class, the 5th, 10th, ... example of a class is held out, so every class with
+ * at least five examples has some held out, and adding or dropping the last example moves no
+ * other between the two. Both are new sets (copies) named like all, with its classes; either may
+ * be empty (n = 0, x and y NULL). Returns 0, or -1 with err when out of memory (*fit and *held
+ * untouched). Free both with dataset_free. */
+int personal_split(const Dataset *all, Dataset *fit, Dataset *held, char *err);
+
 /* Converts a preprocessed input (28*28 floats in [0,1], ink = 1) to the bytes personal_append
  * takes (rounded, clamped). */
 void personal_from_input(uint8_t *img, const float *input);

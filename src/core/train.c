@@ -163,13 +163,54 @@ void trainer_free(Trainer *t) {
     free(t->perm);
     free(t->aug_img);
     free(t->aug_idx);
+    free(t->extra_idx);
     history_free(&t->hist);
     memset(t, 0, sizeof *t);
 }
 
+int trainer_set_extra(Trainer *t, const Dataset *extra, int k, char *err) {
+    if (t->step > 0) return err_set(err, "training: examples can be mixed in only before the first step");
+    if (!extra || k <= 0) {
+        free(t->extra_idx);
+        t->extra = NULL;
+        t->extra_k = 0;
+        t->extra_idx = NULL;
+        return 0;
+    }
+    if (t->cfg.opt != OPT_GD && k >= t->cfg.batch)
+        return err_set(err, "training: %d mixed-in examples leave no room in a batch of %d", k, t->cfg.batch);
+    if (extra->n < 1) return err_set(err, "training: the set to mix in is empty");
+    if (extra->d != t->train->d || extra->rows != t->train->rows || extra->cols != t->train->cols)
+        return err_set(err, "training: %dx%d examples to mix in, %dx%d training images", extra->rows, extra->cols,
+                       t->train->rows, t->train->cols);
+    int K = net_outputs(&t->net);
+    for (int i = 0; i < extra->n; i++)
+        if (extra->y[i] >= K) return err_set(err, "training: a mixed-in example has label %d, the network %d outputs", extra->y[i], K);
+    int *idx = xmalloc_array((size_t)k, sizeof(int));
+    if (!idx) return err_set(err, "training: out of memory");
+    free(t->extra_idx);
+    t->extra = extra;
+    t->extra_k = k;
+    t->extra_idx = idx;
+    return 0;
+}
+
+int train_extra_per_batch(int batch, int n_extra) {
+    if (n_extra <= 0 || batch < 2) return 0;
+    int k = batch / 16;
+    if (k < 1) k = 1;
+    if (k > n_extra) k = n_extra;
+    if (k > batch - 1) k = batch - 1;
+    return k;
+}
+
+/* Rows of the training set in one mini-batch: the rest of it is the mixed-in examples. */
+static int main_rows(const Trainer *t) { return t->cfg.batch - (t->extra ? t->extra_k : 0); }
+
 long trainer_steps_per_epoch(const Trainer *t) {
     if (t->cfg.opt == OPT_GD) return 1;
-    return (t->train->n + t->cfg.batch - 1) / t->cfg.batch;
+    int m = main_rows(t);
+    return (t->train->n + m - 1) / m;
 }
 
 float trainer_lr(const Trainer *t) {
@@ -342,19 +383,46 @@ static int backward_and_step(Trainer *t, int B, float lr) {
     return ok && st.finite;
 }
 
-/* x (b, D), y (b) from rows idx[0..b) of ds, each through the augmentation of (seed, epoch,
- * row): the same images for any thread count and batch order. */
-static void augment_rows(Trainer *t, const int *idx, int b) {
+/* x (b + nx, D), y (b + nx) from rows idx[0..b) of the training set, then rows xidx[0..nx) of the
+ * mixed-in set, each through the augmentation of (seed, epoch, row), a mixed-in row counting as
+ * train->n + its index: the same images for any thread count and batch order. */
+static void augment_rows(Trainer *t, const int *idx, int b, const int *xidx, int nx) {
     const Dataset *ds = t->train;
-    for (int i = 0; i < b; i++) {
-        int k = idx[i];
-        if (k < 0 || k >= ds->n) abort(); /* our own permutation: a miss is a bug */
-        t->aug_img[i] = ds->x + (size_t)k * ds->d;
-        t->aug_idx[i] = (uint64_t)k;
-        t->yb[i] = ds->y[k];
+    for (int i = 0; i < b + nx; i++) {
+        const Dataset *src = i < b ? ds : t->extra;
+        int k = i < b ? idx[i] : xidx[i - b];
+        if (k < 0 || k >= src->n) abort(); /* our own permutation or picks: a miss is a bug */
+        t->aug_img[i] = src->x + (size_t)k * src->d;
+        t->aug_idx[i] = (uint64_t)k + (i < b ? 0 : (uint64_t)ds->n);
+        t->yb[i] = src->y[k];
     }
     AugmentParams p = augment_defaults();
-    augment_batch(t->xb, t->aug_img, t->aug_idx, b, &p, t->cfg.seed, (uint64_t)t->epoch);
+    augment_batch(t->xb, t->aug_img, t->aug_idx, b + nx, &p, t->cfg.seed, (uint64_t)t->epoch);
+}
+
+static uint64_t mix64(uint64_t z) {
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* This step's extra_k picks from the mixed-in set into extra_idx: a function of (seed, step) only,
+ * so a rerun or another thread count draws the same; distinct while the set has enough. */
+static void pick_extra(Trainer *t) {
+    int n = t->extra->n, k = t->extra_k;
+    uint64_t h = mix64(t->cfg.seed ^ mix64((uint64_t)t->step ^ 0x6d69786564ULL));
+    for (int j = 0; j < k; j++) {
+        int e;
+        for (int tries = 0;; tries++) {
+            h = mix64(h);
+            e = (int)(h % (uint64_t)n);
+            int dup = 0;
+            for (int i = 0; i < j && k <= n; i++) dup |= t->extra_idx[i] == e;
+            if (!dup || tries >= 64) break;
+        }
+        t->extra_idx[j] = e;
+    }
 }
 
 /* Gradient of the mean loss over the whole training set, chunk by chunk, into t->grad. */
@@ -434,7 +502,7 @@ StepStatus trainer_step(Trainer *t) {
     }
     double t0 = time_now();
     double loss;
-    int b;
+    int b, bm = 0; /* rows in the batch; of them from the training set */
     /* 1: stepped by backward_and_step; -1: it found a NaN/Inf; 0: step below */
     int stepped = 0, fused = (t->opt.kind == OPT_MOMENTUM || t->opt.kind == OPT_SGD) && net_is_dense(&t->net);
     if (t->cfg.opt == OPT_GD) {
@@ -442,10 +510,15 @@ StepStatus trainer_step(Trainer *t) {
         b = t->train->n;
     } else {
         if (t->pos == 0) rng_shuffle_int(&t->rng, t->perm, t->train->n);
-        b = t->train->n - t->pos < t->cfg.batch ? t->train->n - t->pos : t->cfg.batch;
-        int left = t->train->n - t->pos - b, nb = left < t->cfg.batch ? left : t->cfg.batch;
-        if (t->cfg.augment) augment_rows(t, t->perm + t->pos, b);
-        else gather_batch(t->train, t->perm + t->pos, 0, b, t->xb, t->yb, nb > 0 ? t->perm + t->pos + b : NULL, nb);
+        int m = main_rows(t), nx = t->extra ? t->extra_k : 0;
+        bm = t->train->n - t->pos < m ? t->train->n - t->pos : m;
+        int left = t->train->n - t->pos - bm, nb = left < m ? left : m;
+        if (nx) pick_extra(t);
+        if (t->cfg.augment) augment_rows(t, t->perm + t->pos, bm, t->extra_idx, nx);
+        else gather_batch(t->train, t->perm + t->pos, 0, bm, t->xb, t->yb, nb > 0 ? t->perm + t->pos + bm : NULL, nb);
+        if (nx && !t->cfg.augment)
+            gather_batch(t->extra, t->extra_idx, 0, nx, t->xb + (size_t)bm * t->train->d, t->yb + bm, NULL, 0);
+        b = bm + nx;
         loss = net_forward(&t->net, &t->wk, t->xb, t->yb, b);
         if (fused && isfinite(loss)) stepped = backward_and_step(t, b, trainer_lr(t)) ? 1 : -1;
         else net_backward(&t->net, &t->wk, t->grad, t->xb, t->yb, b);
@@ -481,7 +554,7 @@ StepStatus trainer_step(Trainer *t) {
     }
     t->epoch_loss_sum += loss;
     t->epoch_batches++;
-    t->pos += b;
+    t->pos += bm;
     if (t->pos >= t->train->n) {
         double mean = t->epoch_loss_sum / (double)t->epoch_batches;
         t->pos = 0;
@@ -529,6 +602,21 @@ int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *
     out->loss = n ? loss / n : 0;
     out->acc = n ? (double)correct / n : 0;
     return 0;
+}
+
+long evaluate_right(const Net *net, const Dataset *ds, char *err) {
+    if (ds->n <= 0) return 0;
+    NetWork wk;
+    int cap = ds->n < net_eval_batch(net) ? ds->n : net_eval_batch(net);
+    if (cap > 250) cap = 250;
+    if (netwk_create_forward(&wk, net, cap, err) != 0) return -1;
+    EvalResult ev;
+    int rc = evaluate(net, &wk, ds, 0, &ev, err);
+    netwk_free(&wk);
+    if (rc != 0) return -1;
+    long right = 0;
+    for (int k = 0; k < 10; k++) right += ev.confusion[k][k];
+    return right;
 }
 
 int history_write_csv(const History *h, const char *path, char *err) {

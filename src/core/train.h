@@ -78,6 +78,9 @@ typedef struct {
     Optim opt;
     TrainConfig cfg;
     const Dataset *train, *test;  /* borrowed */
+    const Dataset *extra;  /* borrowed, or NULL: examples put into every mini-batch (trainer_set_extra) */
+    int extra_k;           /* of them in each mini-batch (0: none) */
+    int *extra_idx;        /* (extra_k) this step's picks from extra */
     NetWork wk;
     float *grad, *gacc;    /* (nparams) */
     float *backup;         /* (nparams) last good parameters: finite, taken while the loss was in line */
@@ -113,6 +116,18 @@ void trainer_free(Trainer *t);
  * the last TRAIN_RECENT in-line losses, 0.9 ln K) for three steps in a row, or above ten times
  * that line once, returns STEP_DIVERGED with the parameters put back to the last good ones. */
 StepStatus trainer_step(Trainer *t);
+/* Mixing: from the next step on, every mini-batch holds k examples of extra (borrowed: it must
+ * outlive the trainer or the next call) in place of k training images, so an epoch (one pass over
+ * the training set) takes ceil(n / (batch - k)) steps. Which k: a function of (cfg.seed, step)
+ * alone, distinct within a batch when extra has at least k examples; augmented like the training
+ * images when cfg.augment is on. Full-batch gd ignores the set. extra NULL or k = 0 removes it
+ * (the trainer is then exactly one that never had it). Call before the first step: returns -1 with
+ * err after one, when 1 <= k < batch does not hold, or when extra's images or labels do not fit
+ * the network; the trainer is then unchanged. */
+int trainer_set_extra(Trainer *t, const Dataset *extra, int k, char *err);
+/* How many of n_extra examples trainer_set_extra should put into a batch of `batch`: batch / 16
+ * (4 of 64), at least 1, at most n_extra and batch - 1; 0 when n_extra is 0 or batch < 2. */
+int train_extra_per_batch(int batch, int n_extra);
 /* Steps per epoch under the current config. */
 long trainer_steps_per_epoch(const Trainer *t);
 /* Current learning rate from the schedule. */
@@ -127,6 +142,11 @@ const char *trainer_stop_reason(const Trainer *t);
 
 /* Accuracy, mean loss and confusion matrix of net on ds (n = 0: all). wk's capacity sets the chunk. */
 int evaluate(const Net *net, NetWork *wk, const Dataset *ds, int n, EvalResult *out, char *err);
+
+/* How many of ds's examples net reads right (top class = label), with its own forward buffers
+ * (at most 250 rows at a time): for small sets such as held-out personal examples. Returns the
+ * count (0 for an empty ds), or -1 with err. */
+long evaluate_right(const Net *net, const Dataset *ds, char *err);
 
 /* How a model was trained, as its file's metadata records it. */
 typedef struct {

@@ -21,4 +21,13 @@ int net_copy_into(Net *dst, const Net *src);
 /* Room for need test points in s->evals. Returns 0 or -1. */
 int snapshot_grow_evals(Snapshot *s, int need);
 
+/* Test images a view's map holds (the first ones of the test set). */
+#define TESTVIEW_MAP_POINTS 1000
+/* Fills v's map (nemb, emb_xy, emb, emb_logits, emb_total_var) from net's features of test's
+ * first TESTVIEW_MAP_POINTS images: the last hidden layer after its ReLU (ood_net.h), or the
+ * logits for a net without hidden layers; PCA to 2-D aligned with *prev when it has the same
+ * width, then *prev becomes a copy of the new map. Returns 0, or -1 with v without a map (too few
+ * images, memory, features without variance). */
+int testview_map(TestView *v, const Net *net, const Dataset *test, Embed *prev);
+
 #endif

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ood_net.h"
+#include "personal.h"
 #include "snapshot.h"
 #include "train.h"
 
@@ -39,9 +39,14 @@ struct Worker {
     char data_dir[1024];
     Dataset train;
     SharedData *tshare;            /* the test set (one reference), or NULL */
-    Dataset extra;                 /* personal examples */
-    int mix, mix_rep, mix_dirty;   /* mixing wanted; the repeat in mixed; mixed needs rebuilding */
-    Dataset mixed;                 /* train + extra x mix_rep while mixing, else empty */
+    Dataset extra;                 /* personal examples, all of them */
+    Dataset fit, held;             /* extra split (personal_split): trained on, held out to measure */
+    int mix;                       /* mixing wanted */
+    int mix_k;                     /* personal examples in each batch of the trainer in use (0: none) */
+    Net before;                    /* while mixing: the network as it was when mixing began */
+    int have_before;
+    int held_right, held_before;   /* held-out examples the live / the before network reads right, -1 unknown */
+    long held_step;                /* the step of held_right */
     int have_data, data_pending;
     Net cur;                       /* the live network while there is no trainer */
     Trainer t;
@@ -163,27 +168,38 @@ static void trainer_drop(Worker *w) {
     w->have_t = 0;
 }
 
-/* The training set in use: the dataset, or it with the personal examples mixed in. Rebuilds the
- * mix when the examples, the dataset or the batch size changed. */
-static const Dataset *train_set(Worker *w) {
+/* Training uses the personal examples: mixing is on and some are not held out. */
+static int mixing(const Worker *w) { return w->mix && w->fit.n > 0; }
+
+/* How many of the held-out personal examples net reads right, or -1 when there are none or it
+ * cannot read them. A few dozen images: cheap next to a test-subset evaluation. */
+static int held_count(const Worker *w, const Net *net) {
     char err[ERR_LEN];
-    if (w->mix && w->extra.n > 0 && w->train.n > 0) {
-        int r = dataset_mix_repeat(w->train.n, w->extra.n, w->cfg.train.batch);
-        if (w->mix_dirty || r != w->mix_rep || !w->mixed.n) {
-            dataset_free(&w->mixed);
-            w->mix_rep = 0;
-            if (dataset_concat(&w->train, &w->extra, r, &w->mixed, err) != 0) {
-                set_status(w, SEV_ERROR, "cannot mix in your examples: %s", err);
-                return &w->train;
-            }
-            w->mix_rep = r;
-        }
-        w->mix_dirty = 0;
-        return &w->mixed;
+    if (w->held.n <= 0 || !net->params || net_inputs(net) != w->held.d) return -1;
+    return (int)evaluate_right(net, &w->held, err);
+}
+
+/* Measures the live network on the held-out examples (at each evaluation). */
+static void held_measure(Worker *w) {
+    w->held_right = held_count(w, live_net(w));
+    w->held_step = w->step_base + (w->have_t ? w->t.step : 0);
+}
+
+/* Keeps the "before" network in step with the mixing state: taken from the live one when mixing
+ * begins (switched on, the first examples come, a new generation while on), dropped when it ends;
+ * measured again whenever the held-out set changed (fresh = 1). */
+static void before_update(Worker *w, int began, int fresh) {
+    char err[ERR_LEN];
+    Net copy = {0};
+    if (mixing(w) && (began || !w->have_before)) {
+        w->have_before = net_copy(&copy, live_net(w), err) == 0;
+        net_free(&w->before);
+        w->before = copy; /* empty when the copy failed */
+        fresh = 1;
     }
-    dataset_free(&w->mixed);
-    w->mix_rep = 0;
-    return &w->train;
+    if (!mixing(w)) w->have_before = 0;
+    if (!w->have_before) w->held_before = -1;
+    else if (fresh) w->held_before = held_count(w, &w->before);
 }
 
 /* cfg's training settings as a trainer of this generation takes them: its epoch limit counts the
@@ -200,10 +216,15 @@ static void trainer_build(Worker *w) {
     if (!w->have_data) return;
     char err[ERR_LEN];
     TrainConfig tc = trainer_cfg(w);
-    if (trainer_create(&w->t, &w->cur, train_set(w), test_set(w), &tc, err) != 0) {
+    if (trainer_create(&w->t, &w->cur, &w->train, test_set(w), &tc, err) != 0) {
         set_status(w, SEV_ERROR, "cannot train: %s", err);
         return;
     }
+    /* the personal examples go into every batch (full-batch gd has none to give them) */
+    int k = mixing(w) && tc.opt != OPT_GD ? train_extra_per_batch(w->t.cfg.batch, w->fit.n) : 0;
+    w->mix_k = 0;
+    if (k > 0 && trainer_set_extra(&w->t, &w->fit, k, err) != 0) set_status(w, SEV_ERROR, "cannot mix in your examples: %s", err);
+    else w->mix_k = k;
     if (netwk_create_forward(&w->ewk, &w->cur, net_eval_batch(&w->cur) < 250 ? net_eval_batch(&w->cur) : 250, err) != 0) {
         trainer_free(&w->t);
         set_status(w, SEV_ERROR, "cannot train: %s", err);
@@ -211,6 +232,7 @@ static void trainer_build(Worker *w) {
     }
     w->have_t = 1;
     w->ep_pub = 0;
+    held_measure(w);
     long spe = trainer_steps_per_epoch(&w->t);
     long every = spe / 8 > 20 ? spe / 8 : 20;
     w->next_eval = w->t.step + every;
@@ -245,6 +267,8 @@ static void generation_start(Worker *w, Net *net) {
     snprintf(r.dataset, sizeof r.dataset, "%s", w->train.name);
     w->run = r;
     trainer_build(w);
+    if (!w->have_t) held_measure(w);
+    before_update(w, 1, 1); /* a new network: mixing, if on, begins from it */
     w->gen++;
 }
 
@@ -281,8 +305,12 @@ static void publish_locked(Worker *w) {
     p->data_loading = w->data_pending;
     p->extra_n = w->extra.n;
     p->mix = w->mix;
-    p->mix_repeat = w->mix_rep;
-    p->train_n = w->mix_rep ? w->mixed.n : w->train.n;
+    p->mix_per_batch = w->have_t ? w->mix_k : 0;
+    p->train_n = w->train.n;
+    p->held_n = w->held.n;
+    p->held_right = w->held_right;
+    p->held_before = w->have_before ? w->held_before : -1;
+    p->held_step = w->held_step;
     p->gen_cause = w->gen_cause;
     if (w->status_new) {
         snprintf(p->status, sizeof p->status, "%s", w->status);
@@ -323,7 +351,6 @@ static void data_install(Worker *w, Dataset *train, Dataset *test) {
     snprintf(w->run.dataset, sizeof w->run.dataset, "%s", w->train.name);
     w->tshare = shared_new(test);
     w->have_data = 1;
-    w->mix_dirty = 1;
     w->view_stale = 1;
     w->view_next = 0;
 }
@@ -350,67 +377,9 @@ static void eval_subset(Worker *w) {
     if (!test || evaluate(&w->t.net, &w->ewk, test, w->eval_subset, &ev, NULL) != 0) return;
     EvalPoint p = {w->step_base + w->t.step, w->epoch_base + w->t.epoch, ev.loss, ev.acc, 0};
     evq_push(w, p);
+    held_measure(w);
 }
 
-#define EMBED_POINTS 1000
-
-/* A deep copy of src into dst (dst's old buffers freed). Returns 0 or -1 (dst unchanged). */
-static int embed_copy(Embed *dst, const Embed *src) {
-    size_t d = (size_t)src->d;
-    double *mean = malloc(sizeof(double) * d), *axis = malloc(sizeof(double) * 2 * d);
-    if (!mean || !axis) {
-        free(mean), free(axis);
-        return -1;
-    }
-    memcpy(mean, src->mean, sizeof(double) * d);
-    memcpy(axis, src->axis, sizeof(double) * 2 * d);
-    embed_free(dst);
-    *dst = *src;
-    dst->mean = mean, dst->axis = axis;
-    return 0;
-}
-
-/* The view's embedding map: the first EMBED_POINTS test images' features through net, PCA to
- * 2-D aligned with the last map of the same width. A failure leaves the view without a map. */
-static void view_embed(Worker *w, TestView *v, const Net *net, const Dataset *test) {
-    int n = test->n < EMBED_POINTS ? test->n : EMBED_POINTS, K = net_outputs(net), d = ood_net_dim(net);
-    int logits = d == 0, B = net_eval_batch(net) < 250 ? net_eval_batch(net) : 250;
-    if (logits) d = K;
-    if (n < 3) return;
-    char err[ERR_LEN];
-    NetWork wk = {0};
-    float *feat = xmalloc_array((size_t)n, sizeof(float) * (size_t)d), *z = xmalloc_array((size_t)B, sizeof(float) * (size_t)K);
-    float *x = xmalloc_array((size_t)B, sizeof(float) * (size_t)test->d), *xy = xmalloc_array((size_t)n, 2 * sizeof(float));
-    int *y = xmalloc_array((size_t)B, sizeof(int)), ok = feat && z && x && xy && y && netwk_create_forward(&wk, net, B, err) == 0;
-    for (int i = 0; ok && i < n; i += B) {
-        int b = n - i < B ? n - i : B;
-        dataset_slice(test, i, b, x, y);
-        if (logits) {
-            net_forward(net, &wk, x, NULL, b);
-            memcpy(feat + (size_t)i * d, net_scores(net, &wk), sizeof(float) * (size_t)b * K);
-        } else {
-            ok = ood_net_features(net, &wk, x, b, z, feat + (size_t)i * d, err) == 0;
-        }
-    }
-    Embed e = {0};
-    ok = ok && embed_fit(&e, feat, n, d, w->emb_prev.d == d ? &w->emb_prev : NULL, err) == 0;
-    if (ok) {
-        double total = 0;
-        for (int j = 0; j < d; j++) {
-            double m = 0, q = 0;
-            for (int i = 0; i < n; i++) m += feat[(size_t)i * d + j];
-            m /= n;
-            for (int i = 0; i < n; i++) q += (feat[(size_t)i * d + j] - m) * (feat[(size_t)i * d + j] - m);
-            total += q / (n - 1);
-        }
-        for (int i = 0; i < n; i++) embed_project(&e, feat + (size_t)i * d, xy + 2 * (size_t)i);
-        embed_copy(&w->emb_prev, &e); /* best effort: a failed copy only costs the next map its alignment */
-        v->emb = e, v->emb_xy = xy, v->nemb = n, v->emb_logits = logits, v->emb_total_var = total;
-        xy = NULL;
-    }
-    netwk_free(&wk);
-    free(feat), free(z), free(x), free(xy), free(y);
-}
 
 /* Predicts the whole test set with the live network into a new view, published next time. The
  * next pass may start after 8x this one's time (at least 1.5 s), so it costs training ~12%. */
@@ -446,7 +415,7 @@ static void view_make(Worker *w) {
     v->generation = w->gen;
     v->step = w->step_base + (w->have_t ? w->t.step : 0);
     v->acc = confusion_acc((const long(*)[CONF_K])v->confusion);
-    view_embed(w, v, net, test);
+    testview_map(v, net, test, &w->emb_prev); /* best effort: without it the view has no map */
     v->seconds = time_now() - t0;
     testview_release(w->view_new);
     w->view_new = v;
@@ -505,6 +474,7 @@ static long run_burst(Worker *w, long max_steps, double budget) {
                 evq_push(w, p);
             }
         }
+        if (st == STEP_EPOCH) held_measure(w);
         if (w->t.cfg.opt != OPT_GD && w->t.step >= w->next_eval) {
             long spe = trainer_steps_per_epoch(&w->t);
             w->next_eval = w->t.step + (spe / 8 > 20 ? spe / 8 : 20);
@@ -544,15 +514,27 @@ static void apply_config(Worker *w, const WorkerConfig *c) {
 /* New personal examples (extra, taken over; NULL keeps them) and the mix switch. Training is
  * rebuilt only when what it trains on changes. */
 static void apply_extra(Worker *w, Dataset *extra, int mix) {
-    int before = w->mix && w->extra.n > 0;
+    int before = mixing(w);
     if (extra) {
+        char err[ERR_LEN];
+        Dataset fit = {0}, held = {0};
+        if (personal_split(extra, &fit, &held, err) != 0) {
+            set_status(w, SEV_ERROR, "cannot use your examples: %s", err);
+            dataset_free(extra);
+            return;
+        }
         dataset_free(&w->extra);
+        dataset_free(&w->fit);
+        dataset_free(&w->held);
         w->extra = *extra;
         memset(extra, 0, sizeof *extra);
-        w->mix_dirty = 1;
+        w->fit = fit;
+        w->held = held;
     }
     w->mix = mix;
-    int after = w->mix && w->extra.n > 0;
+    int after = mixing(w);
+    if (extra) held_measure(w);
+    before_update(w, !before && after, extra != NULL);
     if (!before && !after) return;
     if (!extra && before == after) return;
     trainer_drop(w);
@@ -584,9 +566,11 @@ static void switch_data(Worker *w, const char *dir, const WorkerConfig *cfg) {
         w->have_t = 0;
     }
     dataset_free(&w->train);
-    dataset_free(&w->mixed);
     dataset_free(&w->extra); /* personal examples belong to their dataset: the session sends the new one's */
-    w->mix_rep = 0;
+    dataset_free(&w->fit);
+    dataset_free(&w->held);
+    w->have_before = 0;
+    w->held_before = w->held_right = -1;
     shared_release(w->tshare); /* a view the UI holds keeps its own reference */
     w->tshare = NULL;
     testview_release(w->view_new);
@@ -728,7 +712,9 @@ static void worker_free_state(Worker *w) {
     net_free(&w->cur);
     dataset_free(&w->train);
     dataset_free(&w->extra);
-    dataset_free(&w->mixed);
+    dataset_free(&w->fit);
+    dataset_free(&w->held);
+    net_free(&w->before);
     shared_release(w->tshare);
     testview_release(w->view_new);
     snapshot_free(&w->pub);
@@ -756,7 +742,14 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
     w->run = (RunInfo){{0}, c->opt, c->batch, c->schedule, c->lr, c->lr, c->lr, c->lr, 0, 0};
     w->eval_subset = setup->eval_subset > 0 ? setup->eval_subset : 1000;
     w->mix_req = -1;
+    w->held_right = w->held_before = -1;
     if (setup->extra) {
+        if (personal_split(setup->extra, &w->fit, &w->held, err) != 0) {
+            net_free(&w->cur);
+            spool_release(w->spool);
+            free(w);
+            return NULL;
+        }
         w->extra = *setup->extra;
         memset(setup->extra, 0, sizeof *setup->extra);
     }
@@ -784,6 +777,8 @@ Worker *worker_start(const WorkerSetup *setup, const Net *net, const WorkerConfi
         snprintf(w->pub.data_desc, sizeof w->pub.data_desc, "no training data");
     }
     if (w->have_data) trainer_build(w);
+    if (!w->have_t) held_measure(w);
+    before_update(w, 1, 1); /* mixing from the start begins from this network */
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     publish_locked(w); /* before the thread exists, so the first sync already has a network */

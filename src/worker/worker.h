@@ -122,9 +122,18 @@ typedef struct {
     unsigned long status_seq;    /* bumped with each new status */
     TestView *view;              /* latest test-set predictions or NULL; one reference owned */
     int extra_n;                 /* personal examples the worker holds */
-    int mix;                     /* they are mixed into the training set */
-    int mix_repeat;              /* each of them appears this many times in it (0: not mixed) */
-    int train_n;                 /* examples in the training set in use */
+    int mix;                     /* mixing them into training is switched on */
+    int mix_per_batch;           /* of them in every training batch (0: not mixed: off, none to train
+                                    on, or full-batch gd) */
+    int train_n;                 /* examples in the training set (the dataset's) */
+    int held_n;                  /* of the personal examples, held out of training to measure on:
+                                    every fifth of each class (personal_split) */
+    int held_right;              /* of those, read right by the network at its last evaluation
+                                    (held_step); -1 when none are held out */
+    int held_before;             /* read right by the network as it was when mixing began (switched
+                                    on, or a new network while on): the "before" beside held_right's
+                                    "after"; -1 while not mixing or none held out */
+    long held_step;
     unsigned long data_seq;      /* bumped whenever a dataset is installed (at start or a switch) */
     char classes[DATASET_MAX_CLASSES][DATASET_CLASS_LEN]; /* the dataset's class names */
     int gen_cause;               /* what started this generation: GenCause */
@@ -165,9 +174,9 @@ void worker_configure(Worker *w, const WorkerConfig *cfg);
  * live network; history restarts. The caller has checked its shape. */
 void worker_load(Worker *w, Net *net);
 /* Personal examples: *extra (moved in; *extra is zeroed) replaces the worker's set, or NULL keeps
- * it; mix says whether training uses them. When mixing, the training set is the dataset followed
- * by the personal examples repeated dataset_mix_repeat() times, so a batch holds at least one of
- * them on average (a per-batch injection would need a hook in the Trainer). A change that affects
+ * it; mix says whether training uses them. Every fifth example of each class is held out
+ * (personal_split) and measured at each evaluation (held_right); the rest, while mixing, go into
+ * every mini-batch through trainer_set_extra (train_extra_per_batch of them). A change that affects
  * training rebuilds the trainer: the optimiser's state restarts, history and counters go on. */
 void worker_set_extra(Worker *w, Dataset *extra, int mix);
 /* Switches to the IDX folder dir (MNIST's four file names, raw or gzipped, 28x28 images): loaded

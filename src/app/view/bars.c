@@ -22,6 +22,24 @@ void bars_draw_top(App *a) {
         if (!in_panel(a->widgets[i].id)) control_draw(a, &a->widgets[i]);
 }
 
+/* The personal examples' part of the status line, long and short: how many of the held-out ones
+ * (every fifth of each class) the network reads right now, and before mixing began while mixing. */
+static void mine_text(const Snapshot *s, char *buf, size_t n, char *sbuf, size_t sn) {
+    if (s->held_n > 0 && s->held_right >= 0) {
+        const char *gd = s->mix && s->cfg.train.opt == OPT_GD ? " (gd: not mixed)" : "";
+        if (s->held_before >= 0) {
+            snprintf(buf, n, "  |  yours: %d/%d held out right before mixing, %d/%d now%s", s->held_before, s->held_n,
+                     s->held_right, s->held_n, gd);
+            snprintf(sbuf, sn, " | yours %d/%d before, %d/%d now", s->held_before, s->held_n, s->held_right, s->held_n);
+        } else {
+            snprintf(buf, n, "  |  yours: %d/%d held out right%s", s->held_right, s->held_n, s->mix ? "" : " (not mixed)");
+            snprintf(sbuf, sn, " | yours %d/%d", s->held_right, s->held_n);
+        }
+    } else if (s->mix_per_batch > 0) {
+        snprintf(buf, n, "  |  %d of yours a batch (a digit's 5th is held out to measure)", s->mix_per_batch);
+    }
+}
+
 void bars_draw_status(App *a) {
     const Snapshot *s = &a->snap;
     Rect r = a->lay.status;
@@ -38,14 +56,14 @@ void bars_draw_status(App *a) {
         snprintf(acc_short, sizeof acc_short, "%.2f%%%s", last->acc * 100, last->full ? "" : " (subset)");
     }
     const char *state = s->running ? "training" : s->finished ? "finished" : "paused";
-    char mine[64] = "";
-    if (s->mix_repeat > 0) snprintf(mine, sizeof mine, " + %d of yours x%d", s->extra_n, s->mix_repeat);
+    char mine[128] = "", mine_short[48] = "";
+    mine_text(s, mine, sizeof mine, mine_short, sizeof mine_short);
     snprintf(buf, sizeof buf, "%s  |  epoch %d  step %ld  |  %s samples/s  |  %d:%02d elapsed  |  test acc %s  |  %s%s  |  lr %g%s",
              state, s->epoch, s->step, s->running ? sps : "-", secs / 60, secs % 60, acc, s->data_desc, mine,
              (double)s->cfg.train.lr, app_unsaved(a) ? "  |  unsaved" : "");
     if (ui_tw(a, FONT_SMALL, buf) > r.w - 40) /* narrow window: the short form */
-        snprintf(buf, sizeof buf, "%s | ep %d | step %ld | %s/s | %d:%02d | acc %s%s", state, s->epoch, s->step,
-                 s->running ? sps : "-", secs / 60, secs % 60, acc_short, app_unsaved(a) ? " | unsaved" : "");
+        snprintf(buf, sizeof buf, "%s | ep %d | step %ld | %s/s | %d:%02d | acc %s%s%s", state, s->epoch, s->step,
+                 s->running ? sps : "-", secs / 60, secs % 60, acc_short, mine_short, app_unsaved(a) ? " | unsaved" : "");
     Color dot = s->running ? UI_GREEN : s->finished ? UI_ACCENT : UI_AMBER;
     draw_rect(&a->dl, (Rect){r.x + 10, r.y + 9, 8, 8}, dot);
     int lw = ui_tw(a, FONT_SMALL, buf);
