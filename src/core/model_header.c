@@ -301,7 +301,11 @@ static int header_arch(const cJSON *md, Arch *a, char *err) {
     if (!s) return 0;
     if (!cJSON_IsString(s)) return err_set(err, "model: __metadata__ value of \"arch\" is not a string");
     char e[ERR_LEN];
-    if (arch_parse(a, s->valuestring, e) != 0) return err_set(err, "model: metadata %s", e);
+    if (arch_parse(a, s->valuestring, e) != 0) {
+        for (char *c = e; *c; c++) /* the parser quotes the file's text: no control bytes in one line */
+            if ((unsigned char)*c < 0x20 || *c == 0x7f) *c = '?';
+        return err_set(err, "model: metadata %s", e);
+    }
     if (!a->dense && a->nparam_layers > NET_MAX_LAYERS)
         return err_set(err, "model: metadata arch: %d layers with parameters (at most %d)", a->nparam_layers,
                        NET_MAX_LAYERS);
