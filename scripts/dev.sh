@@ -19,7 +19,7 @@ esac
 
 build_pkgs=(cmake gcc make pkg-config libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libcjson-dev
             libopenblas-dev zlib1g-dev libfontconfig-dev libstb-dev fonts-dejavu-core ca-certificates curl)
-test_pkgs=(xvfb xdotool imagemagick python3 python3-numpy python3-torch dataset-fashion-mnist clang libclang-rt-14-dev valgrind
+test_pkgs=(xvfb xdotool imagemagick python3 python3-numpy python3-pil fonts-urw-base35 python3-torch dataset-fashion-mnist clang libclang-rt-14-dev valgrind
            desktop-file-utils appstream lintian mandoc dpkg-dev file man-db)
 
 missing=()
