@@ -13,8 +13,9 @@
 static void gui_usage(FILE *f) {
     fprintf(f,
             "usage: digitrec [options]        open the window\n"
-            "  --model F           start with this model (default: the shipped models/mlp.safetensors)\n"
-            "  --arch A            start with a fresh network instead: softmax, mlp or sizes like 784-256-10\n"
+            "  --model F           start with this model (default: the shipped models/cnn.safetensors)\n"
+            "  --arch A            start with a fresh network instead: softmax, mlp, cnn, sizes like\n"
+            "                      784-256-10 or layers like conv8k5-relu-pool-fc10\n"
             "  --seed N            seed for --arch and Reset (default 1)\n"
             "  --data DIR          IDX folder, or mnist / fashion-mnist (default $DIGITREC_DATA, else\n"
             "                      the built-in data/mnist); Ctrl+D or a dropped folder switches later\n"
@@ -35,7 +36,7 @@ static void gui_usage(FILE *f) {
             "  --bench S           train the model for S seconds with the window drawing every frame\n"
             "                      (a stroke is drawn, so predictions run), then print one\n"
             "                      'bench-window:' line of samples/s and frame times and exit\n"
-            "  --compare A         after --train-for, reset to architecture A (softmax, mlp or sizes)\n"
+            "  --compare A         after --train-for, reset to architecture A (as --arch takes it)\n"
             "                      and train as long again: both runs' curves in one picture\n"
             "  --personal-dir DIR  your labelled drawings (Ctrl+0..9) as IDX files (default\n"
             "                      $XDG_DATA_HOME/digitrec/personal or ~/.local/share/digitrec/personal)\n"
