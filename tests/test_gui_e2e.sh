@@ -243,6 +243,10 @@ if [ "$HAVE_DATA" = 1 ]; then
     xdotool key --window "$WID" r
     sleep 2.5
     grep -q '"event":"run_kept","runs":1' "$TRACE" || fail "R did not keep the previous run"
+    # on a quick machine the first run may have reached its epoch limit, and a fresh network
+    # waits for Space: one step (N) gives the new run a history either way
+    xdotool key --window "$WID" n
+    sleep 1
     [ -n "${SHOTS:-}" ] && import -window root "$SHOTS/e2e-compare.png" 2>/dev/null
     echo "ok: R keeps the previous run's curves beside the new one"
     # Ctrl+E: the history of both runs as CSV, and PNG pictures, in the default export folder.
