@@ -47,7 +47,8 @@ XPID=$!
 for _ in $(seq 50); do [ -e /tmp/.X11-unix/X$DISP ] && break; sleep 0.1; done
 export DISPLAY=":$DISP" HOME="$TMP/home"
 mkdir -p "$HOME"
-COMMON=(--data "$DATA" --models-dir "$TMP/models" --personal-dir "$TMP/personal" --export-dir "$TMP/exports"
+# --arch mlp: the network headless trains below (the window's default model is the CNN)
+COMMON=(--arch mlp --data "$DATA" --models-dir "$TMP/models" --personal-dir "$TMP/personal" --export-dir "$TMP/exports"
         --autosave "$TMP/autosave" --threads "$THREADS")
 
 load() { cut -d' ' -f1 /proc/loadavg; }
