@@ -381,6 +381,13 @@ int main(void) {
     app_key(a, KEY_RETURN, 0);
     apply(&s);
     CHECK(!a->open.show && !strcmp(s.baseline_name, outside), "the recent row opens: %s", s.baseline_name);
+    /* the window's copy of the network comes from the worker: on a busy machine it can lag the
+     * load by a frame or more, so wait (up to 5 s) for the 784-20-10 to arrive */
+    for (int k = 0; k < 500 && a->snap.net.sizes[1] != 20; k++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        apply(&s);
+    }
 
     /* ---- Save As ---- */
     app_key(a, KEY_S, MOD_CTRL | MOD_SHIFT);

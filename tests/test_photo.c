@@ -1,10 +1,12 @@
 /* test_photo.c - preprocess_photo on pictures with known answers: a strong gradient and vignette
  * are removed; of a digit, specks, an edge shadow and a frame line only the digit is kept; the
  * polarity comes from the paper (light on dark, and a thick marker covering most of the picture);
- * a thick-marker and a faint pencil digit both come out like the same digit drawn cleanly; blank,
+ * a thick-marker and a faint pencil digit both come out like the same digit drawn cleanly; a
+ * faint pencil digit beside a shadow's edge in a JPEG is cropped alone; blank,
  * gradient-only, tiny and odd-sized pictures give "no digit" without crashing. */
 #include "check.h"
 #include "common.h"
+#include "image.h"
 #include "preprocess.h"
 
 #include <math.h>
@@ -199,6 +201,34 @@ static void test_polarity(void) {
     free(q.px);
 }
 
+/* A photo from the reading benchmark's generator (bench/reading/make_sets.py, seed 1, p0050):
+ * a faint, thin pencil '2' on grey paper, 160x116, a shadow falling in from the left edge with a
+ * sharp end, specks and JPEG quality 70. The paper surface alone cannot follow the shadow's end,
+ * and JPEG's flat blocks hide their steps from the neighbour-difference noise: both stood out as
+ * ink, and the crop took most of the picture (145x156 px, three parts). */
+static void test_shadow_jpeg(void) {
+    const char *src = getenv("DIGITREC_SRC");
+    if (!src) {
+        printf("skipped: photo_shadow_pencil.jpg (DIGITREC_SRC unset)\n");
+        return;
+    }
+    char path[1024], err[ERR_LEN];
+    snprintf(path, sizeof path, "%s/tests/corpus/image/photo_shadow_pencil.jpg", src);
+    float *img = NULL, *ink = NULL;
+    int w, h, iw, ih;
+    PreInfo info;
+    CHECK(image_decode_file(path, &img, &w, &h, err) == 0, "%s", err);
+    if (!img) return;
+    CHECK(preprocess_photo_ink(&ink, &iw, &ih, &info, img, w, h, err) == 1, "shadow and JPEG: ink found");
+    /* the 2 is about 24x42 px: with a sixth of margin on each side the crop is under 40x60 */
+    CHECK(ink && iw <= 40 && ih <= 60 && info.kept == 1, "shadow and JPEG: the crop %dx%d (%d parts kept) holds the 2 alone",
+          iw, ih, info.kept);
+    float out[N28];
+    CHECK(preprocess_photo(out, NULL, &info, img, w, h, err) == 1 && !info.near_blank, "shadow and JPEG: a digit, not blank");
+    free(ink);
+    free(img);
+}
+
 static void test_marker_and_pencil(void) {
     char err[ERR_LEN];
     /* a '7' as a polyline */
@@ -259,6 +289,7 @@ int main(void) {
     test_parts();
     test_polarity();
     test_marker_and_pencil();
+    test_shadow_jpeg();
     test_blank_and_odd();
     return check_summary("test_photo");
 }

@@ -36,6 +36,8 @@ static void train_usage(FILE *f) {
             "  --layers 784,256,10    custom dense layer sizes instead of a preset\n"
             "  --augment              random affine + elastic distortion of every training image\n"
             "                         (seeded: the same images for any thread count)\n"
+            "  --augment-ink          --augment plus ink changes: stroke width (thinner, fatter)\n"
+            "                         and coarser grids (a few pixels across, blurred back)\n"
             "  --optimizer gd|sgd|momentum|adam\n"
             "                         gd = full-batch gradient descent, one step per pass over all images\n"
             "  --lr X                 learning rate\n"
@@ -128,8 +130,8 @@ int cmd_train(int argc, char **argv) {
             stats = 1;
             continue;
         }
-        if (!strcmp(a, "--augment")) {
-            augment = 1;
+        if (!strcmp(a, "--augment") || !strcmp(a, "--augment-ink")) {
+            augment = a[9] ? 2 : 1;
             continue;
         }
         char name[32];
@@ -335,7 +337,7 @@ int cmd_train(int argc, char **argv) {
                         "%ld threads, %s kernels%s\n",
                 stack.n && strcmp(arch, "cnn") ? arch_name : arch, net.nparams, train.name, train.n, test.n,
                 optim_name(cfg.opt), cfg.lr, t.cfg.batch, cfg.epochs, threads, kernels_isa_name(kernels_isa()),
-                augment ? ", augmented" : "");
+                augment == 2 ? ", augmented (ink too)" : augment ? ", augmented" : "");
     double last_draw = 0;
     int nonfinite = 0, diverged = 0;
     for (;;) {

@@ -13,7 +13,13 @@
 #define GRID_MAX 32 /* nodes per side of the elastic grid: sigma >= 1 needs at most 28 + 4 (even) */
 
 AugmentParams augment_defaults(void) {
-    AugmentParams p = {12.0f, 0.10f, 0.15f, 2.0f, 12.0f, 4.0f, 3.0f};
+    AugmentParams p = {12.0f, 0.10f, 0.15f, 2.0f, 12.0f, 4.0f, 3.0f, 0.0f, 0.0f, 0.0f};
+    return p;
+}
+
+AugmentParams augment_ink_defaults(void) {
+    AugmentParams p = augment_defaults();
+    p.ink_width = 1.0f, p.lowres = 0.3f, p.lowres_side = 9.0f;
     return p;
 }
 
@@ -24,9 +30,11 @@ int augment_validate(const AugmentParams *p, char *err) {
     } f[] = {{"rotate", p->rotate_deg, 0, 180},        {"scale", p->scale, 0, 0.5f},
              {"shear", p->shear, 0, 1},                {"shift", p->shift, 0, 14},
              {"elastic alpha", p->elastic_alpha, 0, 1000}, {"elastic sigma", p->elastic_sigma, 1, 14},
-             {"elastic max", p->elastic_max, 0, 14}};
+             {"elastic max", p->elastic_max, 0, 14},   {"ink width", p->ink_width, 0, 1},
+             {"lowres", p->lowres, 0, 1},              {"lowres side", p->lowres_side, 4, 27}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (i == 5 && !(p->elastic_alpha > 0)) continue; /* sigma matters only with a field */
+        if (i == 9 && !(p->lowres > 0)) continue;        /* and the side only with a chance */
         if (!(f[i].v >= f[i].lo && f[i].v <= f[i].hi))
             return err_set(err, "augment: %s %g outside %g..%g", f[i].name, (double)f[i].v, (double)f[i].lo,
                            (double)f[i].hi);
@@ -102,8 +110,16 @@ static void elastic_field(float *dx, float *dy, const AugmentParams *p, Rng *r) 
     }
 }
 
-void augment_map(float *sx, float *sy, const uint8_t *img, const AugmentParams *p, uint64_t seed, uint64_t epoch,
-                 uint64_t index) {
+/* The ink changes drawn for one image, after its map. */
+typedef struct {
+    float width; /* > 0 dilate, < 0 erode, by that fraction */
+    int side;    /* the coarser grid's side, 0 = none */
+} InkOp;
+
+/* The map (see augment_map) and, drawn after it from the same generator, the ink changes: the
+ * map of a parameter set without ink changes is the same as with them. */
+static void map_and_ink(float *sx, float *sy, InkOp *op, const uint8_t *img, const AugmentParams *p, uint64_t seed,
+                        uint64_t epoch, uint64_t index) {
     Rng r;
     rng_seed(&r, mix64(mix64(mix64(seed) ^ epoch) ^ index));
     /* centre of mass: rotation and zoom about the digit, not the frame */
@@ -131,6 +147,75 @@ void augment_map(float *sx, float *sy, const uint8_t *img, const AugmentParams *
             float px = (float)(a11 * x + a12 * y + b1), py = (float)(a21 * x + a22 * y + b2);
             sx[i] = elastic ? px + dx[i] : px, sy[i] = elastic ? py + dy[i] : py;
         }
+    op->width = 0, op->side = 0;
+    if (p->ink_width > 0) op->width = (float)(sym(&r) * p->ink_width);
+    if (p->lowres > 0 && rng_uniform(&r) < p->lowres) {
+        int lo = (int)p->lowres_side;
+        op->side = lo + (int)rng_below(&r, (uint32_t)(AUG_SIDE - lo));
+    }
+}
+
+void augment_map(float *sx, float *sy, const uint8_t *img, const AugmentParams *p, uint64_t seed, uint64_t epoch,
+                 uint64_t index) {
+    InkOp op;
+    map_and_ink(sx, sy, &op, img, p, seed, epoch, index);
+}
+
+/* v (784, 0..255) through op: the width change, then the coarser grid. */
+static void ink_apply(float *v, const InkOp *op) {
+    if (op->width != 0) {
+        float t[AUG_PIXELS], a = op->width > 0 ? op->width : -0.5f * op->width;
+        int dil = op->width > 0;
+        for (int y = 0; y < AUG_SIDE; y++)
+            for (int x = 0; x < AUG_SIDE; x++) {
+                int i = y * AUG_SIDE + x;
+                /* outside the frame counts as paper (0) */
+                float e = v[i], n[4] = {x > 0 ? v[i - 1] : 0, x + 1 < AUG_SIDE ? v[i + 1] : 0,
+                                        y > 0 ? v[i - AUG_SIDE] : 0, y + 1 < AUG_SIDE ? v[i + AUG_SIDE] : 0};
+                for (int k = 0; k < 4; k++) e = dil ? (n[k] > e ? n[k] : e) : (n[k] < e ? n[k] : e);
+                t[i] = v[i] + a * (e - v[i]);
+            }
+        memcpy(v, t, sizeof t);
+    }
+    if (op->side > 0 && op->side < AUG_SIDE) {
+        const int s = op->side;
+        const double k = (double)AUG_SIDE / s; /* source pixels per coarse pixel */
+        float top = 0, top2 = 0; /* the peak before and after: a preprocessed input keeps its ink level */
+        for (int i = 0; i < AUG_PIXELS; i++) top = v[i] > top ? v[i] : top;
+        float c[AUG_SIDE * AUG_SIDE], rows[AUG_SIDE * AUG_SIDE];
+        /* area average: along x into rows (28, s), then along y into c (s, s) */
+        for (int y = 0; y < AUG_SIDE; y++)
+            for (int i = 0; i < s; i++) {
+                double a0 = i * k, a1 = (i + 1) * k, acc = 0;
+                for (int x = (int)a0; x < AUG_SIDE && x < a1; x++) acc += (fmin(a1, x + 1.0) - fmax(a0, (double)x)) * v[y * AUG_SIDE + x];
+                rows[y * s + i] = (float)(acc / k);
+            }
+        for (int j = 0; j < s; j++)
+            for (int i = 0; i < s; i++) {
+                double a0 = j * k, a1 = (j + 1) * k, acc = 0;
+                for (int y = (int)a0; y < AUG_SIDE && y < a1; y++) acc += (fmin(a1, y + 1.0) - fmax(a0, (double)y)) * rows[y * s + i];
+                c[j * s + i] = (float)(acc / k);
+            }
+        /* bilinear back: pixel centre x + 0.5 lies at coarse position (x + 0.5) / k - 0.5 */
+        for (int y = 0; y < AUG_SIDE; y++) {
+            double fy = (y + 0.5) / k - 0.5;
+            fy = fy < 0 ? 0 : (fy > s - 1 ? s - 1 : fy);
+            int y0 = (int)fy < s - 1 ? (int)fy : s - 2;
+            double wy = fy - y0;
+            for (int x = 0; x < AUG_SIDE; x++) {
+                double fx = (x + 0.5) / k - 0.5;
+                fx = fx < 0 ? 0 : (fx > s - 1 ? s - 1 : fx);
+                int x0 = (int)fx < s - 1 ? (int)fx : s - 2;
+                double wx = fx - x0;
+                const float *q = c + y0 * s + x0;
+                float u = (float)((1 - wy) * ((1 - wx) * q[0] + wx * q[1]) + wy * ((1 - wx) * q[s] + wx * q[s + 1]));
+                v[y * AUG_SIDE + x] = u;
+                top2 = u > top2 ? u : top2;
+            }
+        }
+        if (top2 > 0)
+            for (int i = 0; i < AUG_PIXELS; i++) v[i] *= top / top2;
+    }
 }
 
 /* Bilinear value (0..255 scale) of img at (x, y), zero outside; never reads outside img. */
@@ -156,21 +241,24 @@ static inline float sample(const uint8_t *img, float x, float y) {
 
 void augment_image(float *out, const uint8_t *img, const AugmentParams *p, uint64_t seed, uint64_t epoch,
                    uint64_t index) {
-    float sx[AUG_PIXELS], sy[AUG_PIXELS];
-    augment_map(sx, sy, img, p, seed, epoch, index);
-    for (int i = 0; i < AUG_PIXELS; i++) {
-        float v = sample(img, sx[i], sy[i]);
-        out[i] = (v > 255.0f ? 255.0f : v) / 255.0f;
-    }
+    float sx[AUG_PIXELS], sy[AUG_PIXELS], v[AUG_PIXELS];
+    InkOp op;
+    map_and_ink(sx, sy, &op, img, p, seed, epoch, index);
+    for (int i = 0; i < AUG_PIXELS; i++) v[i] = sample(img, sx[i], sy[i]);
+    ink_apply(v, &op);
+    for (int i = 0; i < AUG_PIXELS; i++) out[i] = (v[i] > 255.0f ? 255.0f : v[i] < 0.0f ? 0.0f : v[i]) / 255.0f;
 }
 
 void augment_image_u8(uint8_t *out, const uint8_t *img, const AugmentParams *p, uint64_t seed, uint64_t epoch,
                       uint64_t index) {
-    float sx[AUG_PIXELS], sy[AUG_PIXELS];
-    augment_map(sx, sy, img, p, seed, epoch, index);
+    float sx[AUG_PIXELS], sy[AUG_PIXELS], v[AUG_PIXELS];
+    InkOp op;
+    map_and_ink(sx, sy, &op, img, p, seed, epoch, index);
+    for (int i = 0; i < AUG_PIXELS; i++) v[i] = sample(img, sx[i], sy[i]);
+    ink_apply(v, &op);
     for (int i = 0; i < AUG_PIXELS; i++) {
-        float v = sample(img, sx[i], sy[i]) + 0.5f;
-        out[i] = (uint8_t)(v >= 255.0f ? 255 : v <= 0.0f ? 0 : (int)v);
+        float u = v[i] + 0.5f;
+        out[i] = (uint8_t)(u >= 255.0f ? 255 : u <= 0.0f ? 0 : (int)u);
     }
 }
 

@@ -16,6 +16,13 @@
  *                  smoothed there and interpolated, which has the same per-axis RMS and
  *                  correlation length as the full-resolution blur at a small fraction of its cost
  *   elastic_max    each displacement component is clamped to [-elastic_max, elastic_max] px
+ *   ink_width      stroke width change, after the map: an amount a uniform in [-ink_width,
+ *                  ink_width] (0..1); a > 0 blends a of a grey dilation (the 4-neighbourhood's
+ *                  maximum: about a px wider on each side), a < 0 blends |a|/2 of an erosion
+ *   lowres         probability (0..1) of passing the image through a coarser grid: an area
+ *                  average onto s x s pixels, s uniform in [lowres_side, 27], and bilinear back
+ *                  (a scan, a photo or a bitmap of a few pixels across, as seen after the fit)
+ *   lowres_side    the coarsest grid (4..27; unused when lowres is 0)
  * The defaults (augment_defaults) are those the CNN preset was tuned with (docs/cnn.md). */
 #ifndef DIGITREC_AUGMENT_H
 #define DIGITREC_AUGMENT_H
@@ -29,10 +36,14 @@
 typedef struct {
     float rotate_deg, scale, shear, shift;
     float elastic_alpha, elastic_sigma, elastic_max;
+    float ink_width, lowres, lowres_side;
 } AugmentParams;
 
-/* rotate 12 deg, scale 0.10, shear 0.15, shift 2 px, elastic alpha 12, sigma 4, max 3 px. */
+/* rotate 12 deg, scale 0.10, shear 0.15, shift 2 px, elastic alpha 12, sigma 4, max 3 px; no ink
+ * changes. */
 AugmentParams augment_defaults(void);
+/* augment_defaults plus ink_width 1, lowres 0.3, lowres_side 9 (docs/reading.md); the coarser grid keeps the image's peak level. */
+AugmentParams augment_ink_defaults(void);
 
 /* 0 if every parameter is finite and in its range, else -1 with err naming the first bad one. */
 int augment_validate(const AugmentParams *p, char *err);

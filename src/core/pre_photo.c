@@ -210,6 +210,63 @@ static void paper_fit(const Work *wk, double coef[NB]) {
     }
 }
 
+/* Local paper cells: about 1/16 of the longer side (at least 6 px and the strokes' width), at
+ * most this many per axis (fewer than 3: no local paper). */
+#define LOCAL_CELLS 20
+
+/* The paper as a grey closing at the scale of a few cells: each cell's 90th percentile (10th for
+ * light ink), then the maximum over the 3x3 cells around, then the minimum over those (so ink
+ * narrower than about two cells drops out and the paper's own shape, a shadow's edge, a fold,
+ * stays), interpolated bilinearly between cell centres. Where it lies on the ink's side of the
+ * surface bg (n), it replaces it: the surface cannot follow a shadow's edge, and paper darker
+ * than the surface reads as ink. s (n) is scratch. */
+static void paper_local(float *bg, const float *g, int W, int H, int dark, double width, float *s) {
+    int big = W > H ? W : H, c = big / 16 > 6 ? big / 16 : 6;
+    if (c < width) c = (int)ceil(width);
+    int gx = (W + c - 1) / c, gy = (H + c - 1) / c;
+    if (gx < 3 || gy < 3 || gx > LOCAL_CELLS || gy > LOCAL_CELLS) return;
+    float q[LOCAL_CELLS][LOCAL_CELLS], t[LOCAL_CELLS][LOCAL_CELLS];
+    for (int j = 0; j < gy; j++)
+        for (int i = 0; i < gx; i++) {
+            int x0 = i * W / gx, x1 = (i + 1) * W / gx, y0 = j * H / gy, y1 = (j + 1) * H / gy;
+            size_t k = 0;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++) s[k++] = g[(size_t)y * W + x];
+            q[j][i] = quantile_sorted(s, k, dark ? 0.9 : 0.1);
+        }
+    /* dilate then erode on the cell grid, towards the paper's side */
+    for (int pass = 0; pass < 2; pass++) {
+        int up = (pass == 0) == (dark != 0); /* dark ink: max first */
+        for (int j = 0; j < gy; j++)
+            for (int i = 0; i < gx; i++) {
+                float v = q[j][i];
+                for (int b = j - 1; b <= j + 1; b++)
+                    for (int a = i - 1; a <= i + 1; a++) {
+                        if (a < 0 || b < 0 || a >= gx || b >= gy) continue;
+                        v = up ? (q[b][a] > v ? q[b][a] : v) : (q[b][a] < v ? q[b][a] : v);
+                    }
+                t[j][i] = v;
+            }
+        memcpy(q, t, sizeof q);
+    }
+    for (int y = 0; y < H; y++) {
+        double fy = (y + 0.5) * gy / H - 0.5;
+        fy = fy < 0 ? 0 : (fy > gy - 1 ? gy - 1 : fy);
+        int j0 = (int)fy < gy - 1 ? (int)fy : gy - 2;
+        double wy = fy - j0;
+        for (int x = 0; x < W; x++) {
+            double fx = (x + 0.5) * gx / W - 0.5;
+            fx = fx < 0 ? 0 : (fx > gx - 1 ? gx - 1 : fx);
+            int i0 = (int)fx < gx - 1 ? (int)fx : gx - 2;
+            double wx = fx - i0;
+            float v = (float)((1 - wy) * ((1 - wx) * q[j0][i0] + wx * q[j0][i0 + 1]) +
+                              wy * ((1 - wx) * q[j0 + 1][i0] + wx * q[j0 + 1][i0 + 1]));
+            float *b = &bg[(size_t)y * W + x];
+            if (dark ? v < *b : v > *b) *b = v;
+        }
+    }
+}
+
 /* Union-find over labels. */
 static int uf_find(int *p, int a) {
     while (p[a] != a) a = p[a] = p[p[a]];
@@ -246,7 +303,7 @@ static void contrast(float *d, const float *g, const float *bg, size_t n, int da
  * percentile of what stands 4 noise sigmas out) and the threshold max(4 sigmas, min(Otsu over
  * what stands 2 sigmas out, half the level)). s (n) is scratch. Returns 0, or 1 when nothing
  * stands out (fewer than 2 pixels, or a level under 6 sigmas). */
-static int ink_levels(float *d, float *s, size_t n, float sig_n, float *level_out, float *thr_out) {
+static int ink_levels(float *d, float *s, size_t n, float sig_n, float floor_n, float *level_out, float *thr_out) {
     /* the paper's own offset: the median of what is not ink-like (a fit a little off the paper) */
     size_t np = 0;
     for (size_t i = 0; i < n; i++)
@@ -278,7 +335,8 @@ static int ink_levels(float *d, float *s, size_t n, float sig_n, float *level_ou
     float otsu = (tb + 1) / 63.0f * level;
     float thr = otsu < 0.5f * level ? otsu : 0.5f * level;
     *level_out = level;
-    *thr_out = thr < 4 * sig_n ? 4 * sig_n : thr;
+    if (thr < 4 * sig_n) thr = 4 * sig_n;
+    *thr_out = thr < floor_n ? floor_n : thr;
     return 0;
 }
 
@@ -335,7 +393,40 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
     fd->info.paper = (float)paper;
     fd->info.noise = sig_n;
     contrast(d, wk->g, tmp, n, dark);
-    int rc_levels = ink_levels(d, s, n, sig_n, &level, &thr);
+    int rc_levels = ink_levels(d, s, n, sig_n, 0.0f, &level, &thr);
+    /* the strokes' width from the surface's ink (twice the area over the perimeter of what stands
+     * at least half the ink's level out), so that the local paper's cells are wider than them */
+    double width = 0;
+    if (rc_levels == 0) {
+        long area = 0, perim = 0;
+        float strong = thr > 0.5f * level ? thr : 0.5f * level;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                size_t i = (size_t)y * W + x;
+                if (!(d[i] > strong)) continue;
+                area++;
+                perim += x == 0 || x == W - 1 || y == 0 || y == H - 1 || !(d[i - 1] > strong) || !(d[i + 1] > strong) ||
+                         !(d[i - W] > strong) || !(d[i + W] > strong);
+            }
+        width = perim ? 2.0 * area / perim : 0;
+    }
+    paper_local(tmp, wk->g, W, H, dark, width, s);
+    float floor_n = 0;
+    /* a threshold floor from the noise measured again, as the residual to the local paper on its
+     * paper side (upper quartile to median, for dark ink): JPEG's blocks are flat inside, so
+     * neighbour differences alone miss their steps, and their edges stand out as ink */
+    size_t inky = 0;
+    for (size_t i = 0; i < n; i++) {
+        s[i] = wk->g[i] - tmp[i];
+        inky += dark ? s[i] < -4 * sigma : s[i] > 4 * sigma;
+    }
+    if (inky < n / 4) { /* the quartiles are the paper's only while ink is a small part */
+        float q50 = quantile_sorted(s, n, 0.5), qs = s[(size_t)((dark ? 0.75 : 0.25) * (double)(n - 1) + 0.5)];
+        float sr = (dark ? qs - q50 : q50 - qs) / 0.6745f;
+        floor_n = 3.0f * sr / unit; /* 3 sigmas: chosen on the photo set (2 and 3 alike, 4 and 5 lost pencil) */
+    }
+    contrast(d, wk->g, tmp, n, dark);
+    rc_levels = ink_levels(d, s, n, sig_n, floor_n, &level, &thr);
     free(s);
     if (rc_levels != 0) goto blank;
 

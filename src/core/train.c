@@ -87,7 +87,8 @@ int train_record_meta(ModelMeta *m, const TrainRecord *r) {
     rc |= model_meta_set(m, "epochs", "%d", r->epochs);
     rc |= model_meta_set(m, "steps", "%ld", r->steps);
     rc |= model_meta_set(m, "seed", "%llu", (unsigned long long)r->cfg->seed);
-    if (r->cfg->augment) rc |= model_meta_set(m, "augment", "affine+elastic (digitrec defaults)");
+    if (r->cfg->augment)
+        rc |= model_meta_set(m, "augment", "%s (digitrec defaults)", r->cfg->augment == 2 ? "affine+elastic+ink" : "affine+elastic");
     if (r->test_acc >= 0) rc |= model_meta_set(m, "test_accuracy", "%.4f", r->test_acc);
     if (r->source) rc |= model_meta_set(m, "source", "%s", r->source);
     rc |= model_meta_set(m, "trained_by", "digitrec %s", DIGITREC_VERSION);
@@ -396,7 +397,7 @@ static void augment_rows(Trainer *t, const int *idx, int b, const int *xidx, int
         t->aug_idx[i] = (uint64_t)k + (i < b ? 0 : (uint64_t)ds->n);
         t->yb[i] = src->y[k];
     }
-    AugmentParams p = augment_defaults();
+    AugmentParams p = t->cfg.augment == 2 ? augment_ink_defaults() : augment_defaults();
     augment_batch(t->xb, t->aug_img, t->aug_idx, b + nx, &p, t->cfg.seed, (uint64_t)t->epoch);
 }
 

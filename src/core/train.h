@@ -26,8 +26,9 @@ typedef struct {
     Schedule schedule;    /* learning rate over the planned steps */
     uint64_t seed;        /* shuffling and augmentation (the init seed is applied by the caller) */
     int augment;          /* 1: each training image through augment.c's random affine + elastic map
-                             (augment_defaults), drawn from (seed, epoch, image index); 28x28 images,
-                             mini-batch optimisers (gd ignores it) */
+                             (augment_defaults), drawn from (seed, epoch, image index); 2: also the
+                             ink changes (augment_ink_defaults: stroke width, coarser grids); 28x28
+                             images, mini-batch optimisers (gd ignores it) */
 } TrainConfig;
 
 /* Sensible defaults for the named preset ("softmax", "mlp", "cnn", or anything else = custom).
