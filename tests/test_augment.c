@@ -229,8 +229,65 @@ static void test_speed(void) {
     CHECK(best < 1e-3, "%.0f us per image", best * 1e6);
 }
 
+/* The ink changes: the same map as without them; a wider stroke has more ink and a thinner one
+ * less, with the centre kept; a coarser grid keeps the peak and the centre and blurs; the same
+ * triple gives the same image. */
+static void test_ink(void) {
+    char err[ERR_LEN];
+    AugmentParams g = augment_defaults(), k = augment_ink_defaults();
+    CHECK(augment_validate(&k, err) == 0, "ink defaults invalid: %s", err);
+    AugmentParams b = k;
+    b.lowres_side = 2;
+    CHECK(augment_validate(&b, err) == -1 && strstr(err, "lowres side"), "lowres side 2: %s", err);
+    uint8_t img[AUG_PIXELS];
+    make_digit(img, 1);
+    float sx0[AUG_PIXELS], sy0[AUG_PIXELS], sx1[AUG_PIXELS], sy1[AUG_PIXELS];
+    augment_map(sx0, sy0, img, &g, 3, 1, 77);
+    augment_map(sx1, sy1, img, &k, 3, 1, 77);
+    CHECK(!memcmp(sx0, sx1, sizeof sx0) && !memcmp(sy0, sy1, sizeof sy0), "the ink changes moved the map");
+    /* width alone, no geometry: over many draws, wider means more ink */
+    AugmentParams w;
+    memset(&w, 0, sizeof w);
+    w.elastic_sigma = 4, w.ink_width = 1;
+    float base[AUG_PIXELS], o[AUG_PIXELS];
+    double m0, cx0, cy0, m, cx, cy, lo = 1e9, hi = 0, far = 0;
+    kernels_pixels_to_floats(base, img, AUG_PIXELS);
+    moments(base, &m0, &cx0, &cy0);
+    for (uint64_t i = 0; i < 200; i++) {
+        augment_image(o, img, &w, 9, 0, i);
+        moments(o, &m, &cx, &cy);
+        lo = m / m0 < lo ? m / m0 : lo, hi = m / m0 > hi ? m / m0 : hi;
+        far = fmax(far, hypot(cx - cx0, cy - cy0));
+    }
+    CHECK(lo < 0.85 && lo > 0.4 && hi > 1.3 && hi < 2.5, "width changes the ink %.2f..%.2f times", lo, hi);
+    CHECK(far < 0.5, "width moved the centre %.2f px", far);
+    /* coarser grids alone */
+    memset(&w, 0, sizeof w);
+    w.elastic_sigma = 4, w.lowres = 1, w.lowres_side = 9;
+    int blurred = 0;
+    for (uint64_t i = 0; i < 50; i++) {
+        augment_image(o, img, &w, 9, 0, i);
+        float top = 0;
+        int grey = 0, grey0 = 0;
+        for (int j = 0; j < AUG_PIXELS; j++) {
+            top = o[j] > top ? o[j] : top;
+            grey += o[j] > 0.1f && o[j] < 0.9f, grey0 += base[j] > 0.1f && base[j] < 0.9f;
+        }
+        moments(o, &m, &cx, &cy);
+        CHECK(fabsf(top - 1.0f) < 1e-5f, "a coarser grid keeps the peak (%.4f)", top);
+        CHECK(hypot(cx - cx0, cy - cy0) < 0.6, "a coarser grid moved the centre %.2f px", hypot(cx - cx0, cy - cy0));
+        blurred += grey > grey0;
+    }
+    CHECK(blurred == 50, "a coarser grid blurs (%d of 50 have more grey pixels)", blurred);
+    float a1[AUG_PIXELS], a2[AUG_PIXELS];
+    augment_image(a1, img, &k, 5, 2, 11);
+    augment_image(a2, img, &k, 5, 2, 11);
+    CHECK(!memcmp(a1, a2, sizeof a1), "the same triple gave two images");
+}
+
 int main(void) {
     test_validate();
+    test_ink();
     test_identity();
     test_determinism();
     test_bounds();
