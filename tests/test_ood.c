@@ -50,6 +50,15 @@ static void test_fit(void) {
     for (int k = 0; k < NK; k++)
         for (int j = 0; j < ND; j++) worst = fmax(worst, fabs(m.means[k * ND + j] - (j == k ? 6.0 : 0.0)));
     CHECK(worst < 0.05, "means off by %g", worst);
+    /* a copy (what Revert brings back) scores exactly as the original and owns its memory */
+    OodModel c = {0}, e = {0};
+    CHECK(ood_copy(&c, &m) == 0 && c.means != m.means && c.precision != m.precision, "ood_copy");
+    CHECK(!memcmp(c.means, m.means, sizeof(float) * NK * ND) && !memcmp(c.precision, m.precision, sizeof(float) * ND * ND) &&
+              c.K == m.K && c.d == m.d && c.kind == m.kind,
+          "the copy holds the same detector");
+    CHECK(ood_score_kind(&c, OOD_MAHA, f, f) == ood_score_kind(&m, OOD_MAHA, f, f), "the copy scores the same");
+    CHECK(ood_copy(&e, &(OodModel){0}) == 0 && !e.means && !e.precision && e.K == 0, "an empty detector copies as empty");
+    ood_free(&c);
     /* precision * covariance ~ identity (the ridge is 0.1% of the mean variance) */
     double cov[ND][ND], pe = 0;
     for (int a = 0; a < ND; a++)

@@ -26,6 +26,25 @@ void ood_free(OodModel *m) {
     memset(m, 0, sizeof *m);
 }
 
+int ood_copy(OodModel *dst, const OodModel *src) {
+    *dst = *src;
+    dst->means = NULL, dst->precision = NULL;
+    if (!src->means || !src->precision) {
+        dst->means = NULL, dst->precision = NULL, dst->K = dst->d = 0;
+        return 0;
+    }
+    size_t nm = (size_t)src->K * (size_t)src->d, np = (size_t)src->d * (size_t)src->d;
+    dst->means = malloc(nm * sizeof(float));
+    dst->precision = malloc(np * sizeof(float));
+    if (!dst->means || !dst->precision) {
+        ood_free(dst);
+        return -1;
+    }
+    memcpy(dst->means, src->means, nm * sizeof(float));
+    memcpy(dst->precision, src->precision, np * sizeof(float));
+    return 0;
+}
+
 /* a (d, d) symmetric positive definite, in place -> its lower Cholesky factor (upper part left).
  * Returns 0, or -1 when a pivot is not positive. */
 static int cholesky(double *a, int d) {

@@ -46,6 +46,9 @@ int ood_kind_parse(const char *s);
  * (n <= K, a class without examples, a label out of range, a non-finite feature, out of memory). */
 int ood_fit(OodModel *m, const float *feat, const int *y, int n, int d, int K, char *err);
 void ood_free(OodModel *m);
+/* dst = a deep copy of src (an empty src gives an empty dst). Returns 0, or -1 out of memory
+ * (dst empty). */
+int ood_copy(OodModel *dst, const OodModel *src);
 
 /* The score of kind k for one reading: logits (K), feat (d) (feat may be NULL for MSP, energy and
  * when on_logits; the Mahalanobis kinds need m's means). Returns NAN when k needs what m lacks. */

@@ -455,14 +455,16 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
     a->saved_gen = sn->generation;
     a->saved_step = sn->step;
     app_message(a, SEV_INFO, "saved to %s", p);
-    session_set_baseline(s, net, &meta, p);
+    session_set_baseline(s, net, &meta, NULL, p); /* the window's saves carry no detector */
     session_remember(s, p);
     return 0;
 }
 
 
-void session_set_baseline(Session *s, const Net *net, const ModelMeta *meta, const char *name) {
+void session_set_baseline(Session *s, const Net *net, const ModelMeta *meta, const OodModel *ood, const char *name) {
     char err[ERR_LEN];
+    ood_free(&s->baseline_ood);
+    if (ood && ood_copy(&s->baseline_ood, ood) != 0) app_message(s->app, SEV_WARN, "Revert will have no not-a-digit detector: out of memory");
     if (net_copy(&s->baseline, net, err) != 0) {
         net_free(&s->baseline);
         return;

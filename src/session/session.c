@@ -37,6 +37,7 @@ void session_init(Session *s, App *app, FILE *trace) {
 void session_free(Session *s) {
     dataset_free(&s->personal);
     net_free(&s->baseline);
+    ood_free(&s->baseline_ood);
     memset(s, 0, sizeof *s);
 }
 
@@ -175,7 +176,7 @@ int session_load(Session *s, const char *path) {
     app_set_classes(a, model_meta_get(&meta, "classes"));
     a->classes_from_model = 1;
     app_adopt_network(a, &net);
-    session_set_baseline(s, &net, &meta, path);
+    session_set_baseline(s, &net, &meta, &ood, path);
     session_adopt_meta(s, &meta);
     app_next_detector(a, &ood);
     worker_load(s->worker, &net); /* moved: the worker owns it now */
@@ -247,6 +248,8 @@ static void revert_action(Session *s) {
     a->classes_from_model = 1;
     app_adopt_network(a, &copy);
     session_adopt_meta(s, &s->baseline_meta);
+    OodModel ood; /* the detector it came with, from the next generation on */
+    if (ood_copy(&ood, &s->baseline_ood) == 0) app_next_detector(a, &ood);
     worker_load(s->worker, &copy);
     worker_configure(s->worker, &a->ctl);
     app_message(a, SEV_INFO, "back to %s", s->baseline_name);

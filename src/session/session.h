@@ -36,6 +36,7 @@ typedef struct Session {
     FILE *trace;                     /* JSON lines, borrowed; NULL = off */
     Net baseline;                    /* the model as loaded or last saved, for Revert (params NULL: none) */
     ModelMeta baseline_meta;
+    OodModel baseline_ood;           /* its not-a-digit detector (means NULL: none) */
     char baseline_name[APP_PATH_LEN];
     int discard;                     /* the user chose to quit without saving */
     double autosave_every;           /* seconds of unsaved training between autosaves (0: 300) */
@@ -104,8 +105,9 @@ void session_tick(Session *s);
 void session_offer_restore(Session *s);
 /* The offer of path was answered (restored or declined): it is not offered again. */
 void session_restore_answered(Session *s, const char *path);
-/* Makes net (copied) and meta the model Revert returns to, named name. */
-void session_set_baseline(Session *s, const Net *net, const ModelMeta *meta, const char *name);
+/* Makes net and ood (copied; ood NULL: no detector) and meta the model Revert returns to, named
+ * name. */
+void session_set_baseline(Session *s, const Net *net, const ModelMeta *meta, const OodModel *ood, const char *name);
 /* Sets the app's controls from a model's metadata (optimiser, rate, batch, schedule, seed); a
  * model trained with a decaying schedule goes on at a tenth of its rate, constant. */
 void session_adopt_meta(Session *s, const ModelMeta *meta);

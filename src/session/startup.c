@@ -63,11 +63,11 @@ static int start_model(Session *s, App *a, const char *path, Net *net, char *err
     ModelMeta meta;
     OodModel ood;
     if (session_read_model(path, net, &meta, &ood, err) != 0) return -1;
+    session_set_baseline(s, net, &meta, &ood, path);
     app_next_detector(a, &ood);
     app_set_classes(a, model_meta_get(&meta, "classes"));
     a->classes_from_model = 1;
     app_message(a, SEV_INFO, "model %s", path);
-    session_set_baseline(s, net, &meta, path);
     app_adopt_network(a, net);
     session_adopt_meta(s, &meta);
     return 0;
@@ -171,7 +171,10 @@ int session_start(Session *s, App *a, const WindowOptions *o, FILE *trace, char 
     }
     if (o->seed_set || !s->baseline.params) a->ctl.train.seed = (uint64_t)o->seed;
     a->mix = o->mix;
+    float lr_model = a->ctl.train.lr;
     if (st) settings_apply_app(st, a); /* the user's last controls, tab and overlays, over the model's */
+    if (a->ctl.train.lr != lr_model) /* the model's message, if any, named its own rate */
+        app_message(a, SEV_INFO, "training goes on at %g, the learning rate of your last session", (double)a->ctl.train.lr);
     if (o->bench > 0) a->ctl.train.epochs = 1000; /* no epoch limit within the benchmark */
     if (o->draw_demo >= 0) canvas_draw_demo(&a->canvas_px, o->draw_demo);
 
