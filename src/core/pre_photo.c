@@ -219,12 +219,14 @@ static void paper_fit(const Work *wk, double coef[NB]) {
  * narrower than about two cells drops out and the paper's own shape, a shadow's edge, a fold,
  * stays), interpolated bilinearly between cell centres. Where it lies on the ink's side of the
  * surface bg (n), it replaces it: the surface cannot follow a shadow's edge, and paper darker
- * than the surface reads as ink. s (n) is scratch. */
-static void paper_local(float *bg, const float *g, int W, int H, int dark, double width, float *s) {
+ * than the surface reads as ink. s (n) is scratch. Returns 1, or 0 (bg untouched) for a picture
+ * too small for it. */
+static int paper_local(float *bg, const float *g, int W, int H, int dark, double width, float *s) {
     int big = W > H ? W : H, c = big / 16 > 6 ? big / 16 : 6;
     if (c < width) c = (int)ceil(width);
     int gx = (W + c - 1) / c, gy = (H + c - 1) / c;
-    if (gx < 3 || gy < 3 || gx > LOCAL_CELLS || gy > LOCAL_CELLS) return;
+    /* a picture under 64 px (a scan's bitmap, an input-sized image) has no shadows to follow */
+    if (big < 64 || gx < 3 || gy < 3 || gx > LOCAL_CELLS || gy > LOCAL_CELLS) return 0;
     float q[LOCAL_CELLS][LOCAL_CELLS], t[LOCAL_CELLS][LOCAL_CELLS];
     for (int j = 0; j < gy; j++)
         for (int i = 0; i < gx; i++) {
@@ -265,6 +267,7 @@ static void paper_local(float *bg, const float *g, int W, int H, int dark, doubl
             if (dark ? v < *b : v > *b) *b = v;
         }
     }
+    return 1;
 }
 
 /* Union-find over labels. */
@@ -410,7 +413,7 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
             }
         width = perim ? 2.0 * area / perim : 0;
     }
-    paper_local(tmp, wk->g, W, H, dark, width, s);
+    const int local = paper_local(tmp, wk->g, W, H, dark, width, s);
     float floor_n = 0;
     /* a threshold floor from the noise measured again, as the residual to the local paper on its
      * paper side (upper quartile to median, for dark ink): JPEG's blocks are flat inside, so
@@ -420,7 +423,7 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
         s[i] = wk->g[i] - tmp[i];
         inky += dark ? s[i] < -4 * sigma : s[i] > 4 * sigma;
     }
-    if (inky < n / 4) { /* the quartiles are the paper's only while ink is a small part */
+    if (local && inky < n / 4) { /* the quartiles are the paper's only while ink is a small part */
         float q50 = quantile_sorted(s, n, 0.5), qs = s[(size_t)((dark ? 0.75 : 0.25) * (double)(n - 1) + 0.5)];
         float sr = (dark ? qs - q50 : q50 - qs) / 0.6745f;
         floor_n = 3.0f * sr / unit; /* 3 sigmas: chosen on the photo set (2 and 3 alike, 4 and 5 lost pencil) */

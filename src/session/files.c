@@ -441,9 +441,21 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
     char date[32];
     if (gmtime_r(&now, &utc) && strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%SZ", &utc))
         model_meta_set(&meta, "date", "%s", date); /* the Open dialog's date column */
+    /* the network as loaded, untrained since: its temperature and detector still hold, so they go
+     * with it (a copy saved under another name reads as the original did) */
+    ModelExtras ex = {0};
+    const int as_loaded = sn->generation == a->temp_gen && sn->step == 0;
+    if (as_loaded && a->temperature > 0 && a->temperature != 1.0) model_meta_set(&meta, "temperature", "%.4f", a->temperature);
+    if (as_loaded && a->ood.K > 0 && ood_to_model(&a->ood, &meta, &ex, err) != 0) {
+        app_message(a, SEV_WARN, "the copy goes without its not-a-digit detector: %s", err);
+        model_extras_free(&ex);
+        ex = (ModelExtras){0};
+    }
     char esc[APP_PATH_LEN * 2];
     json_escape(esc, sizeof esc, p);
-    if (model_save(p, net, &meta, err) != 0) {
+    int rc_save = model_save_extras(p, net, &meta, &ex, err);
+    model_extras_free(&ex);
+    if (rc_save != 0) {
         app_message(a, SEV_ERROR, "%s failed: %s", why ? "autosave" : "save", err);
         app_trace(a, "\"event\":\"save\",\"ok\":false,\"path\":\"%s\"", esc);
         return -1;
@@ -455,7 +467,7 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
     a->saved_gen = sn->generation;
     a->saved_step = sn->step;
     app_message(a, SEV_INFO, "saved to %s", p);
-    session_set_baseline(s, net, &meta, NULL, p); /* the window's saves carry no detector */
+    session_set_baseline(s, net, &meta, as_loaded && a->ood.K > 0 ? &a->ood : NULL, p);
     session_remember(s, p);
     return 0;
 }
