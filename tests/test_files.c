@@ -19,6 +19,7 @@
 #include "check.h"
 #include "common.h"
 #include "model_io.h"
+#include "ood.h"
 #include "session.h"
 #include "startup.h"
 #include "view/view.h"
@@ -164,6 +165,67 @@ static void check_sorts(App *a) {
         CHECK(!strcmp(order(a, buf, sizeof buf), cases[k].want), "column %d, %d press(es):\n    got  %s\n    want %s", cases[k].col,
               cases[k].presses, buf, cases[k].want);
     }
+}
+
+/* A model with a temperature and a not-a-digit detector, loaded and saved again before any
+ * training: the copy keeps both; once trained (a step), a save has neither. */
+static void check_detector_kept(Session *s, const char *models) {
+    App *a = s->app;
+    char err[ERR_LEN], src[600], dst[600];
+    int sz[] = {784, 20, 10};
+    Net net;
+    CHECK(net_create(&net, sz, 2, BIAS_NEURON, 0, err) == 0, "%s", err);
+    net_init_he(&net, 5);
+    enum { N = 200, D = 20 };
+    float *f = malloc(sizeof(float) * N * D);
+    int y[N];
+    Rng r;
+    rng_seed(&r, 4);
+    for (int i = 0; i < N; i++) {
+        y[i] = i % 10;
+        for (int j = 0; j < D; j++) f[i * D + j] = (float)rng_normal(&r) + (j == y[i] ? 3.0f : 0.0f);
+    }
+    OodModel ood = {0};
+    ModelMeta meta = {0};
+    ModelExtras ex = {0};
+    CHECK(ood_fit(&ood, f, y, N, D, 10, err) == 0, "%s", err);
+    ood.kind = OOD_MAHA, ood.threshold = 30.0f, ood.T = 1.7;
+    model_meta_set(&meta, "temperature", "1.7");
+    CHECK(ood_to_model(&ood, &meta, &ex, err) == 0, "%s", err);
+    snprintf(src, sizeof src, "%s/detector.safetensors", models);
+    CHECK(model_save_extras(src, &net, &meta, &ex, err) == 0, "%s", err);
+    model_extras_free(&ex);
+    ood_free(&ood);
+    free(f);
+    net_free(&net);
+    unsigned long gen0 = a->snap.generation;
+    CHECK(session_load(s, src) == 0, "the model with a detector opens");
+    /* the worker starts the model's generation; the window takes the detector over with it */
+    for (int k = 0; k < 500 && !(a->snap.generation != gen0 && a->snap.generation == a->temp_gen); k++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        apply(s);
+    }
+    CHECK(a->ood.K == 10 && fabs(a->temperature - 1.7) < 1e-6 && a->snap.step == 0, "its detector and temperature are in force (K %d, next %d, T %g, gen %lu, temp_gen %lu, step %ld)", a->ood.K, a->ood_next.K, a->temperature, a->snap.generation, a->temp_gen, a->snap.step);
+    snprintf(dst, sizeof dst, "%s/detector-copy.safetensors", models);
+    CHECK(session_save(s, dst, NULL, 0) == 0, "saved as a copy");
+    ModelMeta m2 = {0};
+    ModelExtras x2 = {0};
+    Net n2 = {0};
+    CHECK(model_load_extras(dst, &n2, &m2, &x2, err) == 0, "%s", err);
+    const char *t = model_meta_get(&m2, "temperature"), *th = model_meta_get(&m2, "ood_threshold");
+    CHECK(t && fabs(atof(t) - 1.7) < 1e-4 && th && fabs(atof(th) - 30.0) < 1e-4 && x2.n > 0,
+          "the copy keeps the temperature (%s) and the detector (%s, %d tensors)", t ? t : "none", th ? th : "none", x2.n);
+    net_free(&n2);
+    model_extras_free(&x2);
+    a->snap.step = 1; /* as if it had trained a step */
+    CHECK(session_save(s, dst, NULL, 0) == 0, "saved after training");
+    CHECK(model_load_extras(dst, &n2, &m2, &x2, err) == 0, "%s", err);
+    CHECK(!model_meta_get(&m2, "temperature") && !model_meta_get(&m2, "ood_threshold") && x2.n == 0,
+          "a trained network goes without the model's temperature and detector");
+    net_free(&n2);
+    model_extras_free(&x2);
+    a->snap.step = 0;
 }
 
 int main(void) {
@@ -494,6 +556,8 @@ int main(void) {
     check_inside_dialog(a, "the help at 800x560");
     app_resize(a, 1280, 800);
     a->show_help = 0;
+
+    check_detector_kept(&s, models);
 
     char msg[800];
     session_close(&s, msg, sizeof msg);
