@@ -192,7 +192,7 @@ static void test_mass(void) {
 /* The largest settings, on images that are ink to the edge, in an exactly sized heap buffer:
  * ASan reports any read outside it. */
 static void test_extremes(void) {
-    AugmentParams p = {180, 0.5f, 1, 14, 1000, 1, 14, 1, 1, 4};
+    AugmentParams p = {180, 0.5f, 1, 14, 1000, 1, 14, 2, 1, 4};
     uint8_t *img = malloc(AUG_PIXELS), *ob = malloc(AUG_PIXELS);
     float *of = malloc(sizeof(float) * AUG_PIXELS);
     memset(img, 255, AUG_PIXELS);

@@ -30,7 +30,7 @@ int augment_validate(const AugmentParams *p, char *err) {
     } f[] = {{"rotate", p->rotate_deg, 0, 180},        {"scale", p->scale, 0, 0.5f},
              {"shear", p->shear, 0, 1},                {"shift", p->shift, 0, 14},
              {"elastic alpha", p->elastic_alpha, 0, 1000}, {"elastic sigma", p->elastic_sigma, 1, 14},
-             {"elastic max", p->elastic_max, 0, 14},   {"ink width", p->ink_width, 0, 1},
+             {"elastic max", p->elastic_max, 0, 14},   {"ink width", p->ink_width, 0, 2},
              {"lowres", p->lowres, 0, 1},              {"lowres side", p->lowres_side, 4, 27}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         if (i == 5 && !(p->elastic_alpha > 0)) continue; /* sigma matters only with a field */
@@ -163,8 +163,9 @@ void augment_map(float *sx, float *sy, const uint8_t *img, const AugmentParams *
 
 /* v (784, 0..255) through op: the width change, then the coarser grid. */
 static void ink_apply(float *v, const InkOp *op) {
-    if (op->width != 0) {
-        float t[AUG_PIXELS], a = op->width > 0 ? op->width : -0.5f * op->width;
+    /* a dilation of more than 1 is one whole pass and the rest of a second; erosion at most half */
+    for (float left = op->width > 0 ? op->width : fminf(0.5f, -0.5f * op->width); left > 0; left -= 1.0f) {
+        float t[AUG_PIXELS], a = left < 1.0f ? left : 1.0f;
         int dil = op->width > 0;
         for (int y = 0; y < AUG_SIDE; y++)
             for (int x = 0; x < AUG_SIDE; x++) {
