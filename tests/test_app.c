@@ -300,13 +300,16 @@ int main(void) {
     CHECK(a->arch == ARCH_CUSTOM && !strcmp(a->ctl.arch, "conv4k3-relu-pool-fc10"), "arch -> custom: %s", a->ctl.arch);
     click(a, widget(a, WID_ARCH)->dec);
     CHECK(a->arch == ARCH_CONVNET, "arch back to cnn");
-    /* the augmentation switch goes to the worker with the settings */
-    int nact = a->nact, aug = a->ctl.train.augment;
+    /* the augmentation switch goes to the worker with the settings: off, shape, shape and ink, off */
+    a->ctl.train.augment = 0;
+    int nact = a->nact;
     click(a, widget(a, WID_AUGMENT)->r);
-    CHECK(a->ctl.train.augment == !aug && a->nact == nact + 1 && a->act[a->nact - 1].type == ACT_CONFIGURE,
-          "augment toggles and configures");
+    CHECK(a->ctl.train.augment == 1 && a->nact == nact + 1 && a->act[a->nact - 1].type == ACT_CONFIGURE,
+          "augment on (shape) and configures");
     click(a, widget(a, WID_AUGMENT)->r);
-    CHECK(a->ctl.train.augment == aug, "augment toggles back");
+    CHECK(a->ctl.train.augment == 2 && strstr(a->msg, "ink"), "again: the ink too (%s)", a->msg);
+    click(a, widget(a, WID_AUGMENT)->r);
+    CHECK(a->ctl.train.augment == 0, "a third time: off");
 
     /* log scale toggle, help overlay, open dialog */
     int lg = a->log_scale;

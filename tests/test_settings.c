@@ -37,6 +37,7 @@ static void full_settings(Settings *s) {
     s->seed = 4242;
     s->tab = TAB_INSIDE;
     s->saliency = 1, s->log_scale = 1, s->mix = 1;
+    s->augment = 2;
 }
 
 static int one_line(const char *s) { return s[0] && !strchr(s, '\n') && strlen(s) < SETTINGS_NOTE_LEN; }
@@ -129,7 +130,7 @@ static void test_text(void) {
         CHECK(settings_parse(&b, json, strlen(json), note) == SETTINGS_OK && note[0] == 0, "round trip parses: %s", note);
         CHECK(settings_equal(&a, &b), "every field survives the round trip (%s)", json);
         CHECK(b.have == SET_ALL && b.win_w == 1500 && b.win_h == 930 && b.scale == 1.75 && b.lr == 0.0003 && b.seed == 4242 &&
-                  b.opt == OPT_ADAM && b.tab == TAB_INSIDE && b.mix && b.saliency && b.log_scale &&
+                  b.opt == OPT_ADAM && b.tab == TAB_INSIDE && b.mix && b.saliency && b.log_scale && b.augment == 2 &&
                   !strcmp(b.model, a.model) && !strcmp(b.network, "784-256-32-10"),
               "values");
         CHECK(pretty || !strchr(json, '\n'), "the compact form is one line");
@@ -188,6 +189,8 @@ static void test_bad_files(void) {
     expect_field_ignored("\"tab\": 2", "tab", SET_TAB);
     expect_field_ignored("\"saliency\": 1", "saliency", SET_SALIENCY);
     expect_field_ignored("\"mix\": \"yes\"", "mix", SET_MIX);
+    expect_field_ignored("\"augment\": \"elastic\"", "augment", SET_AUGMENT);
+    expect_field_ignored("\"augment\": true", "augment", SET_AUGMENT);
     expect_field_ignored("\"model\": 7", "model", SET_MODEL);
     expect_field_ignored("\"data\": [\"a\"]", "data", SET_DATA);
     expect_field_ignored("\"network\": {}", "network", SET_NETWORK);
@@ -352,7 +355,7 @@ static void test_precedence(void) {
     o.saliency = 1;
     window_options_settings(&o, &f);
     CHECK(o.w == 1000 && o.h == 700 && o.scale == 2, "the command line's size and scale win");
-    unsigned left = SET_NETWORK | SET_OPT | SET_LR | SET_SCHED | SET_BATCH | SET_EPOCHS | SET_LOG;
+    unsigned left = SET_NETWORK | SET_OPT | SET_LR | SET_SCHED | SET_BATCH | SET_EPOCHS | SET_LOG | SET_AUGMENT;
     CHECK(f.use.have == left, "what the command line gave is dropped: %x", f.use.have);
     CHECK(f.values.have == SET_ALL, "the file's own values stay");
     window_options_default(&o);

@@ -198,11 +198,16 @@ static void step_seed(App *a, int dir) {
     app_message(a, SEV_INFO, "seed %lu: press Re-init (R) to start from it", (unsigned long)a->ctl.train.seed);
 }
 
+/* off -> shape -> shape and ink -> off */
 static void press_augment(App *a) {
-    a->ctl.train.augment = !a->ctl.train.augment;
-    app_message(a, SEV_INFO, "%s", a->ctl.train.augment ? "augmentation on: each training image is rotated, scaled, "
-                                                          "sheared, shifted and elastically distorted at random"
-                                                        : "augmentation off: the training images as they are");
+    int *aug = &a->ctl.train.augment;
+    *aug = (*aug + 1) % 3;
+    app_message(a, SEV_INFO, "%s",
+                *aug == 1   ? "augmentation on: each training image rotated, scaled, sheared, shifted and elastically "
+                              "distorted at random (press again for the ink too)"
+                : *aug == 2 ? "augmentation with the ink: as well, strokes thinner or fatter and now and then a coarser "
+                              "grid, as the shipped CNN was trained (press again: off)"
+                            : "augmentation off: the training images as they are");
     app_push_action(a, ACT_CONFIGURE, NULL);
 }
 

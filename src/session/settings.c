@@ -19,6 +19,7 @@
 
 static const char *const TAB_NAMES[TAB_COUNT] = {"weights", "errors", "inside", "map"};
 static const char *const SCHED_NAMES[2] = {"const", "cosine"};
+static const char *const AUGMENT_NAMES[3] = {"off", "shape", "ink"};
 
 /* ---- reading ---- */
 
@@ -193,6 +194,7 @@ SettingsState settings_parse(Settings *s, const char *json, size_t len, char *no
     if (take_bool(root, "saliency", &s->saliency, &ig)) s->have |= SET_SALIENCY;
     if (take_bool(root, "log_scale", &s->log_scale, &ig)) s->have |= SET_LOG;
     if (take_bool(root, "mix", &s->mix, &ig)) s->have |= SET_MIX;
+    if (take_name(root, "augment", AUGMENT_NAMES, 3, &s->augment, &ig)) s->have |= SET_AUGMENT;
     cJSON_Delete(root);
     if (!ig.n) return SETTINGS_OK;
     snprintf(note, SETTINGS_NOTE_LEN, "ignored %s", ig.text);
@@ -222,6 +224,7 @@ char *settings_to_json(const Settings *s, int pretty) {
     if (h & SET_SALIENCY) ok &= cJSON_AddBoolToObject(o, "saliency", s->saliency) != NULL;
     if (h & SET_LOG) ok &= cJSON_AddBoolToObject(o, "log_scale", s->log_scale) != NULL;
     if (h & SET_MIX) ok &= cJSON_AddBoolToObject(o, "mix", s->mix) != NULL;
+    if (h & SET_AUGMENT) ok &= cJSON_AddStringToObject(o, "augment", AUGMENT_NAMES[s->augment >= 0 && s->augment < 3 ? s->augment : 0]) != NULL;
     char *text = ok ? (pretty ? cJSON_Print(o) : cJSON_PrintUnformatted(o)) : NULL;
     cJSON_Delete(o);
     return text;
@@ -317,6 +320,7 @@ int settings_equal(const Settings *a, const Settings *b) {
     if ((h & SET_SALIENCY) && a->saliency != b->saliency) return 0;
     if ((h & SET_LOG) && a->log_scale != b->log_scale) return 0;
     if ((h & SET_MIX) && a->mix != b->mix) return 0;
+    if ((h & SET_AUGMENT) && a->augment != b->augment) return 0;
     return 1;
 }
 
@@ -338,8 +342,9 @@ void settings_from_app(Settings *s, const App *a) {
     s->saliency = a->show_saliency != 0;
     s->log_scale = a->log_scale != 0;
     s->mix = a->mix != 0;
+    s->augment = t->augment >= 0 && t->augment <= 2 ? t->augment : 0;
     s->have |= SET_NETWORK | SET_OPT | SET_LR | SET_SCHED | SET_BATCH | SET_EPOCHS | SET_SEED | SET_TAB | SET_SALIENCY |
-               SET_LOG | SET_MIX;
+               SET_LOG | SET_MIX | SET_AUGMENT;
 }
 
 void settings_apply_app(const Settings *s, App *a) {
@@ -359,6 +364,7 @@ void settings_apply_app(const Settings *s, App *a) {
     if (h & SET_SALIENCY) a->show_saliency = s->saliency != 0;
     if (h & SET_LOG) a->log_scale = s->log_scale != 0;
     if (h & SET_MIX) a->mix = s->mix != 0;
+    if ((h & SET_AUGMENT) && s->augment >= 0 && s->augment <= 2) t->augment = s->augment;
 }
 
 /* ---- the session's settings ---- */

@@ -35,7 +35,8 @@ enum {
     SET_SALIENCY = 1 << 12,
     SET_LOG = 1 << 13,
     SET_MIX = 1 << 14,
-    SET_ALL = (1 << 15) - 1
+    SET_AUGMENT = 1 << 15,   /* augment: 0 off, 1 shape, 2 shape and ink */
+    SET_ALL = (1 << 16) - 1
 };
 
 typedef struct {
@@ -53,6 +54,7 @@ typedef struct {
     long seed;               /* 0..999999 */
     int tab;                 /* PanelTab */
     int saliency, log_scale, mix; /* 0 / 1 */
+    int augment;             /* TrainConfig.augment: 0 off, 1 shape ("shape"), 2 shape and ink ("ink") */
 } Settings;
 
 /* How a file read went. */
