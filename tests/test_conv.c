@@ -92,6 +92,18 @@ static void test_against_reference(void) {
         check_shape(&s, (int)rng_below(&rng, 2), 1, "random");
         n++;
     }
+    /* the input gradient scattered from the compact output gradient (K-1-P > P), with channel
+     * counts past one and two vectors and output widths that cut the 16-position vectors into
+     * row runs anywhere; and the no-padding layers that read the input in place */
+    static const int cis[] = {1, 3, 16, 17}, cos[] = {5, 16, 24, 32, 33};
+    for (int i = 0; i < 24; i++) {
+        int K = 3 + 2 * (int)rng_below(&rng, 3), P = (int)rng_below(&rng, (uint32_t)((K - 1) / 2));
+        int H = K - 2 * P + (int)rng_below(&rng, 18), W = K - 2 * P + (int)rng_below(&rng, 18);
+        int B = 1 + (int)rng_below(&rng, 20);
+        ConvShape s = conv_shape(B, cis[rng_below(&rng, 4)], H, W, cos[rng_below(&rng, 5)], K, 1, P);
+        check_shape(&s, (int)rng_below(&rng, 2), 1, "scatter");
+        n++;
+    }
     /* the preset's layers */
     ConvShape a = conv_shape(20, 1, 28, 28, 16, 5, 1, 2), b = conv_shape(20, 16, 14, 14, 32, 5, 1, 2);
     ConvShape c = conv_shape(20, 1, 28, 28, 8, 5, 1, 0), d = conv_shape(20, 8, 12, 12, 16, 5, 1, 0);

@@ -141,6 +141,7 @@ typedef struct {
     /* channel vectors (AVX-512): output channels padded to 16 */
     int Cop;
     size_t dt_len, cv_task;
+    size_t ldc;         /* row stride of the compact masked gradient (Co, Ho*Wo) the scatter reads */
     size_t wpack_len, wflip_len;
     /* shared: per-task dW/db slots, the flipped weights, the tap offsets */
     size_t slot;        /* floats: dW (wpack_len), then db (Co doubles), each rounded to 64 bytes */
@@ -173,7 +174,9 @@ static Plan plan_make(const ConvShape *s) {
     p.im2col_task = round_up(hw * T, 16) * 2 + round_up(Co * T, 16) + round_up(Co * hw, 16);
     p.Cop = (int)round_up(Co, 16);
     p.dt_len = round_up(hw * (size_t)p.Cop, 16);
-    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len + p.o_len + round_up(Co * p.ld_d, 16);
+    p.ldc = round_up(hw, 16);
+    p.cv_task = (size_t)p.chunk * (p.xp_len + p.dt_len) + p.dq_len + p.o_len + round_up(Co * p.ld_d, 16) +
+                round_up(Co * p.ldc, 16) + round_up(Ci * (size_t)p.Hp * (size_t)p.Wp, 16);
     size_t wk = T * (size_t)p.Cop;
     p.wpack_len = round_up(wk > Co * T ? wk : Co * T, 16);
     p.wflip_len = round_up(Co * T, 16);
@@ -335,8 +338,10 @@ static void fwd_cv(const ConvJob *j, int t, int b0, int b1) {
     float *xp = task_ws(j, t);
     size_t in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
     for (int b = b0; b < b1; b++) {
-        pad_image(xp, j->inp + (size_t)b * in_img, s, p);
-        conv_mk_cv_conv(j->out + (size_t)b * out_img, xp, (size_t)p->Hp * p->Wp, p->Wp, j->wpack, p->Cop, s->Co, s->Ci, s->K,
+        /* channel vectors read only inside the padded planes: with no padding, the input itself */
+        const float *x = j->inp + (size_t)b * in_img;
+        if (s->P) pad_image(xp, x, s, p), x = xp;
+        conv_mk_cv_conv(j->out + (size_t)b * out_img, x, (size_t)p->Hp * p->Wp, p->Wp, j->wpack, p->Cop, s->Co, s->Ci, s->K,
                 s->Ho, s->Wo, j->bias, j->relu);
     }
 }
@@ -546,33 +551,105 @@ static void bwd_im2col(const ConvJob *j, int t, int b0, int b1) {
 }
 
 #if CV_HAVE
+/* 16 rows of 16 floats transposed in registers: r[i][k] becomes r[k][i]. */
+static inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    /* u[4a + b], 128-bit lane k: column 4k + b of rows 4a..4a+3 */
+    __m512 u[16];
+    for (int a = 0; a < 16; a += 4) {
+        __m512d t0 = _mm512_castps_pd(t[a]), t1 = _mm512_castps_pd(t[a + 1]);
+        __m512d t2 = _mm512_castps_pd(t[a + 2]), t3 = _mm512_castps_pd(t[a + 3]);
+        u[a] = _mm512_castpd_ps(_mm512_unpacklo_pd(t0, t2));
+        u[a + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(t0, t2));
+        u[a + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(t1, t3));
+        u[a + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(t1, t3));
+    }
+    for (int b = 0; b < 4; b++) {
+        __m512 vlo = _mm512_shuffle_f32x4(u[b], u[4 + b], 0x88), vhi = _mm512_shuffle_f32x4(u[b], u[4 + b], 0xdd);
+        __m512 wlo = _mm512_shuffle_f32x4(u[8 + b], u[12 + b], 0x88), whi = _mm512_shuffle_f32x4(u[8 + b], u[12 + b], 0xdd);
+        r[b] = _mm512_shuffle_f32x4(vlo, wlo, 0x88);
+        r[8 + b] = _mm512_shuffle_f32x4(vlo, wlo, 0xdd);
+        r[4 + b] = _mm512_shuffle_f32x4(vhi, whi, 0x88);
+        r[12 + b] = _mm512_shuffle_f32x4(vhi, whi, 0xdd);
+    }
+}
+
+/* dT (hw, Cop) = Dc^T: Dc (Co, ldc) read in blocks of 16 x 16 (rows from Co to Cop as zero),
+ * rows q < hw of dT written. */
+static void transpose_grad(float *dT, const float *Dc, int Co, int Cop, int hw, size_t ldc) {
+    for (int c0 = 0; c0 < Cop; c0 += 16)
+        for (int q0 = 0; q0 < hw; q0 += 16) {
+            __m512 r[16];
+            for (int i = 0; i < 16; i++)
+                r[i] = c0 + i < Co ? _mm512_loadu_ps(Dc + (size_t)(c0 + i) * ldc + q0) : _mm512_setzero_ps();
+            transpose16(r);
+            int nq = hw - q0 < 16 ? hw - q0 : 16;
+            for (int i = 0; i < nq; i++) _mm512_storeu_ps(dT + (size_t)(q0 + i) * Cop + c0, r[i]);
+        }
+}
+
+/* dinp (Ci, H, W) of one image by scattering (K-1-P > P) from Dc (Co, ldc), its masked output
+ * gradient (compact, zero past Ho*Wo): for each tap (kh, kw) the 1x1 product wtap (Ci, Co) @ Dc added at
+ * offset kh*Wp + kw of a padded plane (Ci, Hp, Wp), cropped into dinp; with no padding the plane
+ * is dinp itself. Every product is over the compact positions: none is thrown away. */
+static void dinp_scatter(const ConvJob *j, float *di, const float *Dc, float *pad) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    int Co = s->Co, Ci = s->Ci, K = s->K, hw = s->Ho * s->Wo;
+    size_t plane = (size_t)p->Hp * p->Wp;
+    float *dst = s->P == 0 ? di : pad;
+    memset(dst, 0, sizeof(float) * (size_t)Ci * plane);
+    int nvec = (hw + 15) / 16, nvb = (nvec + SC_NV - 1) / SC_NV, ncb = (Ci + SC_MR - 1) / SC_MR;
+    for (int tap = 0; tap < K * K; tap++) {
+        const float *wt = j->wflip + (size_t)tap * Ci * Co;
+        float *at = dst + (size_t)(tap / K) * p->Wp + tap % K;
+        /* channels and vectors in nearly equal blocks (16 = 6 + 5 + 5, not 6 + 6 + 4) */
+        for (int cb = 0; cb < ncb; cb++) {
+            int c0 = (int)((long)Ci * cb / ncb), c1 = (int)((long)Ci * (cb + 1) / ncb);
+            for (int vb = 0; vb < nvb; vb++) {
+                int v0 = (int)((long)nvec * vb / nvb), v1 = (int)((long)nvec * (vb + 1) / nvb);
+                conv_mk_scatter(at + (size_t)c0 * plane, plane, p->Wp, wt + (size_t)c0 * Co, Co, Dc, p->ldc, 16 * v0, hw,
+                                s->Wo, c1 - c0, v1 - v0);
+            }
+        }
+    }
+    if (s->P == 0) return;
+    for (int c = 0; c < Ci; c++)
+        for (int h = 0; h < s->H; h++)
+            memcpy(di + ((size_t)c * s->H + h) * s->W, pad + (size_t)c * plane + (size_t)(h + s->P) * p->Wp + s->P,
+                   sizeof(float) * (size_t)s->W);
+}
+
 static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
     const ConvShape *s = j->s;
     const Plan *p = &j->p;
     int nimg = b1 - b0, Co = s->Co, Ci = s->Ci, K = s->K, Cop = p->Cop, hw = s->Ho * s->Wo;
     float *xp = task_ws(j, t), *dT = xp + (size_t)p->chunk * p->xp_len, *dq = dT + (size_t)p->chunk * p->dt_len;
+    float *o = dq + p->dq_len, *Dw = o + p->o_len, *Dc = Dw + round_up((size_t)Co * p->ld_d, 16);
+    float *pad = Dc + round_up((size_t)Co * p->ldc, 16);
     float *slot = task_slot(j, t);
     double *dbs = task_db(j, t);
     size_t in_img = (size_t)Ci * s->H * s->W, out_img = (size_t)Co * hw;
     for (int c = 0; c < Co; c++) dbs[c] = 0;
+    /* channel vectors read only inside the padded planes: with no padding, the inputs themselves */
+    const float *X = s->P ? xp : j->inp + (size_t)b0 * in_img;
+    size_t ximg = s->P ? p->xp_len : in_img;
     for (int i = 0; i < nimg; i++) {
         int b = b0 + i;
-        pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)b * in_img, s, p);
-        /* dT (hw, Cop): the masked output gradient, pixels by channels */
-        float *d = dT + (size_t)i * p->dt_len;
+        if (s->P) pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)b * in_img, s, p);
+        /* Dc (Co, ldc): the masked output gradient, compact; then dT (hw, Cop), pixels by channels */
         const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
         for (int c = 0; c < Co; c++) {
-            double sum = 0;
-            for (int q = 0; q < hw; q++) {
-                size_t e = (size_t)c * hw + q;
-                float v = m && !(m[e] > 0.0f) ? 0.0f : g[e];
-                d[(size_t)q * Cop + c] = v;
-                sum += v;
-            }
-            dbs[c] += sum;
+            float *dc = Dc + (size_t)c * p->ldc;
+            dbs[c] += row_mask_copy(dc, g + (size_t)c * hw, m ? m + (size_t)c * hw : NULL, hw);
+            for (size_t q = (size_t)hw; q < p->ldc; q++) dc[q] = 0.0f;
         }
-        for (int q = 0; q < hw; q++)
-            for (int c = Co; c < Cop; c++) d[(size_t)q * Cop + c] = 0.0f;
+        transpose_grad(dT + (size_t)i * p->dt_len, Dc, Co, Cop, hw, p->ldc);
+        if (j->dinp && p->scatter) dinp_scatter(j, j->dinp + (size_t)b * in_img, Dc, pad);
     }
     /* dWk (Ci*K*K, Cop) over the chunk's images, kernel rows by channel vectors */
     int rows = Ci * K;
@@ -580,15 +657,14 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
         int J = Cop - j0 >= 32 ? 2 : 1, KR = cv_rows(K, J);
         for (int q0 = 0; q0 < rows;) {
             int kr = rows - q0 >= KR ? KR : 1;
-            conv_mk_cv_dw(slot + (size_t)q0 * K * Cop + j0, Cop, xp, p->xp_len, j->off + q0, dT + j0, p->dt_len, nimg,
+            conv_mk_cv_dw(slot + (size_t)q0 * K * Cop + j0, Cop, X, ximg, j->off + q0, dT + j0, p->dt_len, nimg,
                            s->Ho, s->Wo, p->Wp, K, kr, J);
             q0 += kr;
         }
     }
-    if (!j->dinp) return;
-    /* dinp by the row-vector kernels (measured faster here than channel vectors over the few
-     * input channels), from the masked gradient in the wide layout */
-    float *o = dq + p->dq_len, *Dw = o + p->o_len;
+    if (!j->dinp || p->scatter) return;
+    /* dinp gathered by the row-vector kernels (measured faster here than channel vectors over
+     * the few input channels), from the masked gradient in the wide layout */
     for (int i = 0; i < nimg; i++) {
         int b = b0 + i;
         wide_grad(Dw, NULL, j, b);

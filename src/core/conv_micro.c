@@ -257,6 +257,69 @@ INLINE void cv_dw_block(float *dwk, int ldw, const float *X, size_t ximg, const 
 }
 
 
+/* ---- the input gradient's scatter (AVX-512): one tap's 1x1 product added into padded planes ----
+ * The output gradient is read compact (Ho*Wo positions, no padding columns), so no product is
+ * thrown away; each vector of 16 positions is added to the plane in runs of one output row,
+ * with masked loads and stores (a run starting at lane s is stored from s lanes before it). */
+
+/* pad[r*plane + (p / Wo)*ldx + p % Wo] += sum over o < Co of wt[r*Co + o] * D[o*ldd + p], for
+ * r < mr and positions p in [n0, n0 + 16*nv) below n. */
+INLINE void scatter_block(float *pad, size_t plane, int ldx, const float *wt, int Co, const float *D, size_t ldd,
+                          int n0, int n, int Wo, int mr, int nv) {
+    __m512 acc[SC_MR][SC_NV];
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
+    const float *d = D + n0;
+    for (int o = 0; o < Co; o++, d += ldd) {
+        __m512 x[SC_NV];
+        UNROLL
+        for (int v = 0; v < nv; v++) {
+            x[v] = _mm512_loadu_ps(d + 16 * v);
+            KEEP(x[v]);
+        }
+        UNROLL
+        for (int r = 0; r < mr; r++) {
+            __m512 wv = _mm512_set1_ps(wt[(size_t)r * Co + o]);
+            UNROLL
+            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(wv, x[v], acc[r][v]);
+        }
+    }
+    UNROLL
+    for (int v = 0; v < nv; v++) {
+        int p0 = n0 + 16 * v, end = p0 + 16 < n ? p0 + 16 : n;
+        for (int p = p0; p < end;) {
+            int oh = p / Wo, ow = p % Wo, len = Wo - ow < end - p ? Wo - ow : end - p, lane = p - p0;
+            __mmask16 m = (__mmask16)(((1u << len) - 1) << lane);
+            /* lane `lane` lands at (oh, ow); the masked-off lanes before it touch no memory, and
+             * oh*ldx + ow >= p >= lane keeps the base inside the plane */
+            float *base = pad + (size_t)oh * ldx + ow - lane;
+            UNROLL
+            for (int r = 0; r < mr; r++) {
+                float *q = base + (size_t)r * plane;
+                _mm512_mask_storeu_ps(q, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, q), acc[r][v]));
+            }
+            p += len;
+        }
+    }
+}
+
+#define SC_CASE(MR_, NV_)                                                                     \
+    case (MR_) * 8 + (NV_):                                                                   \
+        scatter_block(pad, plane, ldx, wt, Co, D, ldd, n0, n, Wo, MR_, NV_);                  \
+        break;
+#define SC_ROW(MR_) SC_CASE(MR_, 1) SC_CASE(MR_, 2) SC_CASE(MR_, 3) SC_CASE(MR_, 4)
+
+void conv_mk_scatter(float *pad, size_t plane, int ldx, const float *wt, int Co, const float *D, size_t ldd, int n0,
+                     int n, int Wo, int mr, int nv) {
+    switch (mr * 8 + nv) {
+        SC_ROW(1) SC_ROW(2) SC_ROW(3) SC_ROW(4) SC_ROW(5) SC_ROW(6)
+    default:
+        assert(0);
+    }
+}
+
 #define CVW_CASE(K_, J_, KR_)                                                                 \
     case ((K_) * 4 + (J_)) * 2 + ((KR_) == 1):                                                \
         cv_dw_block(dwk, ldw, X, ximg, roff, dT, dimg, nimg, Ho, Wo, ldx, K_, KR_, J_);        \

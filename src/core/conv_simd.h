@@ -71,6 +71,8 @@ typedef float vf;
 #if defined(__AVX512F__)
 #define CV_HAVE 1
 #define CV_R 12 /* at most this many pixels of one output row per forward block (24 accumulators) */
+#define SC_MR 6 /* input channels per scatter block: 24 accumulators with SC_NV */
+#define SC_NV 4 /* vectors of 16 positions per scatter block */
 #else
 #define CV_HAVE 0
 #endif
@@ -94,6 +96,12 @@ void conv_mk_dot(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, c
 #if CV_HAVE
 /* kernel rows per dW block: as many as keep KR*K*J <= 24 accumulators */
 static inline int cv_rows(int K, int J) { return 24 / (K * J) > 0 ? 24 / (K * J) : 1; }
+/* The input gradient's scatter, one tap: for r < mr (<= SC_MR) input channels and positions
+ * p in [n0, n0 + 16*nv) below n (nv <= SC_NV), pad[r*plane + (p / Wo)*ldx + p % Wo] +=
+ * sum over o < Co of wt[r*Co + o] * D[o*ldd + p]. D's rows are read in whole vectors (ldd a
+ * multiple of 16, readable to n0 + 16*nv); pad is touched only at those positions. */
+void conv_mk_scatter(float *pad, size_t plane, int ldx, const float *wt, int Co, const float *D, size_t ldd, int n0,
+                     int n, int Wo, int mr, int nv);
 /* Channel vectors, forward: out (Cout, Ho, Wo) + bias (Cout, or NULL), ReLU when relu, from X
  * (Cin padded planes of `plane` floats, rows of ldx) and Wk (Cin*K*K, ldw) packed weights. */
 void conv_mk_cv_conv(float *out, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cout, int Cin,
