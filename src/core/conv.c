@@ -146,6 +146,9 @@ typedef struct {
     /* shared: per-task dW/db slots, the flipped weights, the tap offsets */
     size_t slot;        /* floats: dW (wpack_len), then db (Co doubles), each rounded to 64 bytes */
     size_t shared;
+    size_t task_max;    /* the largest of the per-task parts above, for any algorithm */
+    size_t unpool;      /* per task, after all the tasks' parts: a pool's gradient routed back to
+                           the conv's output, (chunk, Co, Ho, Wo) */
 } Plan;
 
 static Plan plan_make(const ConvShape *s) {
@@ -182,18 +185,20 @@ static Plan plan_make(const ConvShape *s) {
     p.wflip_len = round_up(Co * T, 16);
     p.slot = p.wpack_len + round_up(2 * Co, 16);
     p.shared = (size_t)p.ntasks * p.slot + p.wpack_len + p.wflip_len + round_up(T, 16);
+    p.task_max = p.im2col_task;
+    if (s->S == 1 && p.direct_task > p.task_max) p.task_max = p.direct_task;
+    if (s->S == 1 && p.cv_task > p.task_max) p.task_max = p.cv_task;
+    p.unpool = round_up((size_t)p.chunk * Co * hw, 16);
     return p;
 }
 
 size_t conv2d_workspace(const ConvShape *s) {
     Plan p = plan_make(s);
-    size_t task = p.im2col_task;
-    if (s->S == 1 && p.direct_task > task) task = p.direct_task;
-    if (s->S == 1 && p.cv_task > task) task = p.cv_task;
-    size_t total = p.shared + (size_t)p.ntasks * task;
+    size_t total = p.shared + (size_t)p.ntasks * (p.task_max + p.unpool);
 #if defined(DIGITREC_DNNL)
-    size_t masked = (size_t)s->B * s->Co * s->Ho * s->Wo; /* conv_dnnl_backward's masked dout */
-    if (masked > total) total = masked;
+    /* conv_dnnl_backward's masked dout, then (conv2d_backward_pool) the routed pool gradient */
+    size_t masked = (size_t)s->B * s->Co * s->Ho * s->Wo;
+    if (2 * masked > total) total = 2 * masked;
 #endif
     return total;
 }
@@ -203,6 +208,9 @@ size_t conv2d_workspace(const ConvShape *s) {
 typedef struct {
     float *out, *dinp, *dw, *db, *ws;
     const float *inp, *w, *bias, *dout, *out_relu;
+    float *pooled;          /* forward: MaxPool2d(2, 2) of out, and its winners (else NULL) */
+    uint8_t *pool_idx;
+    const uint8_t *pidx;    /* backward: dout is the pool's gradient, with these winners */
     const ConvShape *s;
     Plan p;
     int relu, algo;
@@ -217,6 +225,15 @@ static float *task_ws(const ConvJob *j, int t) {
     return j->ws + j->p.shared + (size_t)t * task;
 }
 static float *task_slot(const ConvJob *j, int t) { return j->ws + (size_t)t * j->p.slot; }
+static float *task_unpool(const ConvJob *j, int t) {
+    return j->ws + j->p.shared + (size_t)j->p.ntasks * j->p.task_max + (size_t)t * j->p.unpool;
+}
+/* The gradient of the conv's output for image b of task t (images from b0): dout's, or with a
+ * pool after the conv the one bwd_task routed back into the task's room. */
+static const float *grad_of(const ConvJob *j, int t, int b0, int b) {
+    size_t img = (size_t)j->s->Co * j->s->Ho * j->s->Wo;
+    return j->pidx ? task_unpool(j, t) + (size_t)(b - b0) * img : j->dout + (size_t)b * img;
+}
 static double *task_db(const ConvJob *j, int t) {
     return (double *)(task_slot(j, t) + j->p.wpack_len);
 }
@@ -356,6 +373,12 @@ static void fwd_task(void *ctx, int t) {
     else if (j->algo == CONV_CHANNELS) fwd_cv(j, t, b0, b1);
 #endif
     else fwd_im2col(j, t, b0, b1);
+    if (!j->pooled || b1 <= b0) return;
+    /* the task's images are still in cache: pool them now instead of in a pass of their own */
+    const ConvShape *s = j->s;
+    size_t out_img = (size_t)s->Co * s->Ho * s->Wo, pool_img = (size_t)s->Co * (s->Ho / 2) * (s->Wo / 2);
+    maxpool2d_planes_forward(j->pooled + (size_t)b0 * pool_img, j->pool_idx + (size_t)b0 * pool_img,
+                             j->out + (size_t)b0 * out_img, (b1 - b0) * s->Co, s->Ho, s->Wo);
 }
 
 /* The measured choice (docs/conv-kernels.md, CPU time per batch of 64): stride 2 goes through
@@ -397,13 +420,16 @@ static void run(ConvJob *j, KernelsTask fn) {
         kernels_run(fn, j, j->p.ntasks);
 }
 
-void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w, const float *bias,
-                         const ConvShape *s, int relu, ConvAlgo algo) {
-    ConvJob j = {.out = out, .ws = ws, .inp = inp, .w = w, .bias = bias, .s = s, .p = plan_make(s), .relu = relu,
-                 .algo = resolve(s, algo, 0)};
+static void forward_job(float *out, float *pooled, uint8_t *idx, float *ws, const float *inp, const float *w,
+                        const float *bias, const ConvShape *s, int relu, ConvAlgo algo) {
+    ConvJob j = {.out = out, .ws = ws, .inp = inp, .w = w, .bias = bias, .pooled = pooled, .pool_idx = idx, .s = s,
+                 .p = plan_make(s), .relu = relu, .algo = resolve(s, algo, 0)};
 #if defined(DIGITREC_DNNL)
     if (j.algo == CONV_DNNL) {
-        if (conv_dnnl_forward(out, inp, w, bias, s, relu) == 0) return;
+        if (conv_dnnl_forward(out, inp, w, bias, s, relu) == 0) {
+            if (pooled) maxpool2d_forward(pooled, idx, out, s->B * s->Co, s->Ho, s->Wo);
+            return;
+        }
         j.algo = resolve(s, CONV_OWN, 0);
     }
 #endif
@@ -414,20 +440,31 @@ void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w
     run(&j, fwd_task);
 }
 
+void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w, const float *bias,
+                         const ConvShape *s, int relu, ConvAlgo algo) {
+    forward_job(out, NULL, NULL, ws, inp, w, bias, s, relu, algo);
+}
+
 void conv2d_forward(float *out, float *ws, const float *inp, const float *w, const float *bias,
                     const ConvShape *s, int relu) {
-    conv2d_forward_algo(out, ws, inp, w, bias, s, relu, CONV_AUTO);
+    forward_job(out, NULL, NULL, ws, inp, w, bias, s, relu, CONV_AUTO);
+}
+
+void conv2d_forward_pool(float *out, float *pooled, uint8_t *idx, float *ws, const float *inp, const float *w,
+                         const float *bias, const ConvShape *s, int relu, ConvAlgo algo) {
+    assert(s->Ho >= 2 && s->Wo >= 2);
+    forward_job(out, pooled, idx, ws, inp, w, bias, s, relu, algo);
 }
 
 /* ---- backward ---- */
 
-/* D (Co, ld_d) = dout of image b in the wide layout (zero in the Wp - Wo extra columns and past
+/* D (Co, ld_d) = g, the output gradient of image b, in the wide layout (zero in the Wp - Wo extra columns and past
  * Ho*Wp), masked by out_relu > 0; adds its column sums to dbs (Co) in order. */
-static void wide_grad(float *D, double *dbs, const ConvJob *j, int b) {
+static void wide_grad(float *D, double *dbs, const ConvJob *j, const float *g, int b) {
     const ConvShape *s = j->s;
     const Plan *p = &j->p;
     size_t img = (size_t)s->Co * s->Ho * s->Wo, n = (size_t)s->Ho * p->Wp;
-    const float *g = j->dout + (size_t)b * img, *m = j->out_relu ? j->out_relu + (size_t)b * img : NULL;
+    const float *m = j->out_relu ? j->out_relu + (size_t)b * img : NULL;
     for (int c = 0; c < s->Co; c++) {
         float *dc = D + (size_t)c * p->ld_d;
         for (int h = 0; h < s->Ho; h++) {
@@ -496,7 +533,7 @@ static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
     for (int c = 0; c < Co; c++) dbs[c] = 0;
     for (int i = 0; i < nimg; i++) {
         pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)(b0 + i) * in_img, s, p);
-        wide_grad(D + (size_t)i * dlen, dbs, j, b0 + i);
+        wide_grad(D + (size_t)i * dlen, dbs, j, grad_of(j, t, b0, b0 + i), b0 + i);
     }
     /* dW slot (Co, T) over the chunk's images */
     for (int c0 = 0; c0 < Co; c0 += DOT_MR) {
@@ -527,7 +564,7 @@ static void bwd_im2col(const ConvJob *j, int t, int b0, int b1) {
     size_t in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)Co * hw;
     for (int c = 0; c < Co; c++) dbs[c] = 0;
     for (int b = b0; b < b1; b++) {
-        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        const float *g = grad_of(j, t, b0, b), *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
         for (int c = 0; c < Co; c++) {
             double sum = 0;
             for (int i = 0; i < hw; i++) {
@@ -642,7 +679,7 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
         int b = b0 + i;
         if (s->P) pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)b * in_img, s, p);
         /* Dc (Co, ldc): the masked output gradient, compact; then dT (hw, Cop), pixels by channels */
-        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        const float *g = grad_of(j, t, b0, b), *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
         for (int c = 0; c < Co; c++) {
             float *dc = Dc + (size_t)c * p->ldc;
             dbs[c] += row_mask_copy(dc, g + (size_t)c * hw, m ? m + (size_t)c * hw : NULL, hw);
@@ -667,7 +704,7 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
      * the few input channels), from the masked gradient in the wide layout */
     for (int i = 0; i < nimg; i++) {
         int b = b0 + i;
-        wide_grad(Dw, NULL, j, b);
+        wide_grad(Dw, NULL, j, grad_of(j, t, b0, b), b);
         dinp_from_wide(j, j->dinp + (size_t)b * in_img, Dw, dq, o, xp);
     }
 }
@@ -677,6 +714,13 @@ static void bwd_task(void *ctx, int t) {
     const ConvJob *j = ctx;
     int b0, b1;
     kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
+    if (j->pidx && b1 > b0) {
+        /* the pool's gradient routed to its winners, for this task's images only */
+        const ConvShape *s = j->s;
+        size_t pool_img = (size_t)s->Co * (s->Ho / 2) * (s->Wo / 2);
+        maxpool2d_planes_backward(task_unpool(j, t), j->dout + (size_t)b0 * pool_img, j->pidx + (size_t)b0 * pool_img,
+                                  (b1 - b0) * s->Co, s->Ho, s->Wo);
+    }
     if (j->algo == CONV_DIRECT) bwd_direct(j, t, b0, b1);
 #if CV_HAVE
     else if (j->algo == CONV_CHANNELS) bwd_cv(j, t, b0, b1);
@@ -708,13 +752,20 @@ static void dinp_weights(float *wf, const float *w, const ConvShape *s, const Pl
             for (int t = 0; t < K * K; t++) wf[((size_t)t * Ci + c) * Co + o] = w[((size_t)o * Ci + c) * K * K + t];
 }
 
-void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
-                          const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
+static void backward_job(float *dinp, float *dw, float *db, float *ws, const float *dout, const uint8_t *pidx,
+                         const float *inp, const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
     ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
-                 .s = s, .p = plan_make(s), .algo = resolve(s, algo, 1)};
+                 .pidx = pidx, .s = s, .p = plan_make(s), .algo = resolve(s, algo, 1)};
 #if defined(DIGITREC_DNNL)
     if (j.algo == CONV_DNNL) {
-        if (conv_dnnl_backward(dinp, dw, db, ws, dout, inp, w, out_relu, s) == 0) return;
+        const float *g = dout;
+        if (pidx) {
+            /* the routed gradient after the room conv_dnnl_backward takes (conv2d_workspace) */
+            float *u = ws + (size_t)s->B * s->Co * s->Ho * s->Wo;
+            maxpool2d_backward(u, dout, pidx, s->B * s->Co, s->Ho, s->Wo);
+            g = u;
+        }
+        if (conv_dnnl_backward(dinp, dw, db, ws, g, inp, w, out_relu, s) == 0) return;
         j.algo = resolve(s, CONV_OWN, 1);
     }
 #endif
@@ -758,7 +809,18 @@ void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const fl
     }
 }
 
+void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
+                          const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
+    backward_job(dinp, dw, db, ws, dout, NULL, inp, w, out_relu, s, algo);
+}
+
 void conv2d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
                      const float *w, const float *out_relu, const ConvShape *s) {
-    conv2d_backward_algo(dinp, dw, db, ws, dout, inp, w, out_relu, s, CONV_AUTO);
+    backward_job(dinp, dw, db, ws, dout, NULL, inp, w, out_relu, s, CONV_AUTO);
+}
+
+void conv2d_backward_pool(float *dinp, float *dw, float *db, float *ws, const float *dpool, const uint8_t *idx,
+                          const float *inp, const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
+    assert(s->Ho >= 2 && s->Wo >= 2);
+    backward_job(dinp, dw, db, ws, dpool, idx, inp, w, out_relu, s, algo);
 }

@@ -1,10 +1,11 @@
-/* conv_simd.h - what conv.c and conv_micro.c share, private to them: the vector width and
+/* conv_simd.h - what conv.c, conv_micro.c and pool.c share, private to them: the vector width and
  * block sizes of this build, and the micro-kernels' entry points (defined in conv_micro.c). No
  * public API here: conv.h is that. */
 #ifndef DIGITREC_CONV_SIMD_H
 #define DIGITREC_CONV_SIMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
@@ -92,6 +93,11 @@ void conv_mk_direct_conv(float *O, size_t ldo, const float *X, size_t plane, int
  * dw[r*T + c] = sum over images i, positions n < len of D[i][r*ldd + n] * X[i][off[c] + n]. */
 void conv_mk_dot(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
                  const int *off, int nimg, size_t len, int mr, int nt);
+
+/* MaxPool2d(2, 2) on the calling thread (pool.c), for a conv's tasks to pool their own images:
+ * the contracts of maxpool2d_forward and maxpool2d_backward over n planes. */
+void maxpool2d_planes_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W);
+void maxpool2d_planes_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W);
 
 #if CV_HAVE
 /* kernel rows per dW block: as many as keep KR*K*J <= 24 accumulators */

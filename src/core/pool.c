@@ -2,6 +2,8 @@
  * build has it) and their plain-loop references. Threads only via kernels_run; no allocation. */
 #include "conv.h"
 
+#include "conv_simd.h"
+
 #include <assert.h>
 #include <math.h>
 #include <string.h>
@@ -110,6 +112,14 @@ static void pool_bwd_planes(float *dinp, const float *dout, const uint8_t *idx, 
             const uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
             for (int x = 0; x < Wo; x++) r0[(ix[x] >> 1) * W + 2 * x + (ix[x] & 1)] = g[x];
         }
+}
+
+void maxpool2d_planes_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
+    pool_fwd_planes(out, idx, inp, 0, n, H, W);
+}
+
+void maxpool2d_planes_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
+    pool_bwd_planes(dinp, dout, idx, 0, n, H, W);
 }
 
 typedef struct {
