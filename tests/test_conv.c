@@ -193,7 +193,7 @@ static void test_pool_fusion(void) {
                 memset(ws, 0xff, sizeof(float) * conv2d_workspace(s));
                 memset(po, 0xff, sizeof(float) * np), memset(ix, 0xff, np), memset(di, 0xff, sizeof(float) * ni);
                 conv2d_forward_pool(o, po, ix, ws, inp, w, bias, s, 1, algos[a]);
-                conv2d_backward_pool(di, dw, db, ws, dpool, ix, inp, w, o, s, algos[a]);
+                conv2d_backward_pool(di, dw, db, ws, dpool, ix, po, inp, w, o, s, algos[a]);
                 CHECK(memcmp(o, o_r, sizeof(float) * no) == 0 && memcmp(po, p_r, sizeof(float) * np) == 0 &&
                           memcmp(ix, ix_r, np) == 0,
                       "shape %zu algo %d threads %d: conv + pool forward differs from the separate passes", i, algos[a], t);

@@ -24,6 +24,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "conv_simd.h"
@@ -210,22 +211,43 @@ typedef struct {
     const float *inp, *w, *bias, *dout, *out_relu;
     float *pooled;          /* forward: MaxPool2d(2, 2) of out, and its winners (else NULL) */
     uint8_t *pool_idx;
-    const uint8_t *pidx;    /* backward: dout is the pool's gradient, with these winners */
+    const uint8_t *pidx;    /* backward: dout is the pool's gradient, with these winners and */
+    const float *ppool;     /* the pool's output (else NULL) */
     const ConvShape *s;
     Plan p;
     int relu, algo;
+    unsigned long id;  /* unique to this call: rooms are per job */
+    atomic_int *rooms; /* rooms handed out so far */
     float *wpack;    /* channel vectors: (T, Cop) packed weights */
     float *wflip;    /* (Ci, Co, K, K) flipped, transposed weights (dinp by the direct kernel) */
     int *off;        /* direct: (T) tap offsets into a padded image; channel vectors: (Ci*K)
                         kernel-row offsets */
 } ConvJob;
 
+/* A task's scratch (padded images, gradients in other layouts: nothing that outlives the task)
+ * is the room of the thread running it, one of the ntasks rooms handed out to threads in the
+ * order they first run a task of the job: the same few rooms stay in cache from task to task
+ * and step to step, instead of one per task. Nothing computed depends on which room was used. */
+static _Thread_local unsigned long t_job; /* the last job this thread ran a task of, */
+static _Thread_local int t_room;          /* and its room in that job */
+
+static int room_of(const ConvJob *j) {
+    if (t_job != j->id) {
+        /* the first task of this job on this thread: no more threads than tasks take a room */
+        t_job = j->id;
+        t_room = atomic_fetch_add(j->rooms, 1);
+    }
+    return t_room;
+}
+
 static float *task_ws(const ConvJob *j, int t) {
+    t = room_of(j);
     size_t task = j->algo == CONV_DIRECT ? j->p.direct_task : j->algo == CONV_CHANNELS ? j->p.cv_task : j->p.im2col_task;
     return j->ws + j->p.shared + (size_t)t * task;
 }
 static float *task_slot(const ConvJob *j, int t) { return j->ws + (size_t)t * j->p.slot; }
 static float *task_unpool(const ConvJob *j, int t) {
+    t = room_of(j);
     return j->ws + j->p.shared + (size_t)j->p.ntasks * j->p.task_max + (size_t)t * j->p.unpool;
 }
 /* The gradient of the conv's output for image b of task t (images from b0): dout's, or with a
@@ -411,8 +433,13 @@ static void shared_parts(ConvJob *j) {
     j->off = (int *)(j->wflip + j->p.wflip_len);
 }
 
+static atomic_ulong g_jobs;
+
 static void run(ConvJob *j, KernelsTask fn) {
     const ConvShape *s = j->s;
+    atomic_int rooms = 0;
+    j->id = atomic_fetch_add(&g_jobs, 1) + 1;
+    j->rooms = &rooms;
     long macs = (long)s->B * s->Co * s->Ho * s->Wo * j->p.T;
     if (macs < 2 * TASK_MACS)
         for (int t = 0; t < j->p.ntasks; t++) fn(j, t);
@@ -478,6 +505,21 @@ static void wide_grad(float *D, double *dbs, const ConvJob *j, const float *g, i
     }
 }
 
+/* wide_grad's D for image b when dout is the pool's gradient: routed to the winners through the
+ * ReLU (the pool's output > 0) straight into the wide rows. */
+static void route_wide(float *D, double *dbs, const ConvJob *j, int b) {
+    const ConvShape *s = j->s;
+    const Plan *p = &j->p;
+    size_t pool_img = (size_t)s->Co * (s->Ho / 2) * (s->Wo / 2), n = (size_t)s->Ho * p->Wp;
+    maxpool2d_route(D, p->ld_d, p->Wp, p->Wp, j->dout + (size_t)b * pool_img, j->pidx + (size_t)b * pool_img,
+                    j->ppool + (size_t)b * pool_img, s->Co, s->Ho, s->Wo);
+    for (int c = 0; c < s->Co; c++) {
+        float *dc = D + (size_t)c * p->ld_d;
+        memset(dc + n, 0, sizeof(float) * (p->ld_d - n));
+        dbs[c] += plane_sum(dc, p->ld_d);
+    }
+}
+
 /* dinp (Ci, H, W) of one image from its masked output gradient Dw (Co, ld_d; rows of Wp, zero
  * past Wo). Either scattered: for each tap (kh, kw), the 1x1 product wtap (Ci, Co) @ Dw added
  * into a padded plane at offset kh*Wp + kw, then cropped (pad: xp_len floats); or gathered: Dw
@@ -533,7 +575,8 @@ static void bwd_direct(const ConvJob *j, int t, int b0, int b1) {
     for (int c = 0; c < Co; c++) dbs[c] = 0;
     for (int i = 0; i < nimg; i++) {
         pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)(b0 + i) * in_img, s, p);
-        wide_grad(D + (size_t)i * dlen, dbs, j, grad_of(j, t, b0, b0 + i), b0 + i);
+        if (j->pidx) route_wide(D + (size_t)i * dlen, dbs, j, b0 + i);
+        else wide_grad(D + (size_t)i * dlen, dbs, j, grad_of(j, t, b0, b0 + i), b0 + i);
     }
     /* dW slot (Co, T) over the chunk's images */
     for (int c0 = 0; c0 < Co; c0 += DOT_MR) {
@@ -679,10 +722,18 @@ static void bwd_cv(const ConvJob *j, int t, int b0, int b1) {
         int b = b0 + i;
         if (s->P) pad_image(xp + (size_t)i * p->xp_len, j->inp + (size_t)b * in_img, s, p);
         /* Dc (Co, ldc): the masked output gradient, compact; then dT (hw, Cop), pixels by channels */
-        const float *g = grad_of(j, t, b0, b), *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        const float *g = j->dout + (size_t)b * out_img, *m = j->out_relu ? j->out_relu + (size_t)b * out_img : NULL;
+        if (j->pidx) {
+            /* routed from the pool's gradient through the ReLU into the compact rows; the sums
+             * as row_mask_copy adds them */
+            size_t pool_img = (size_t)Co * (s->Ho / 2) * (s->Wo / 2);
+            maxpool2d_route(Dc, p->ldc, s->Wo, s->Wo, j->dout + (size_t)b * pool_img, j->pidx + (size_t)b * pool_img,
+                            j->ppool + (size_t)b * pool_img, Co, s->Ho, s->Wo);
+            g = Dc, m = NULL;
+        }
         for (int c = 0; c < Co; c++) {
             float *dc = Dc + (size_t)c * p->ldc;
-            dbs[c] += row_mask_copy(dc, g + (size_t)c * hw, m ? m + (size_t)c * hw : NULL, hw);
+            dbs[c] += row_mask_copy(dc, g == Dc ? dc : g + (size_t)c * hw, m ? m + (size_t)c * hw : NULL, hw);
             for (size_t q = (size_t)hw; q < p->ldc; q++) dc[q] = 0.0f;
         }
         transpose_grad(dT + (size_t)i * p->dt_len, Dc, Co, Cop, hw, p->ldc);
@@ -714,8 +765,9 @@ static void bwd_task(void *ctx, int t) {
     const ConvJob *j = ctx;
     int b0, b1;
     kernels_split(j->s->B, 1, t, j->p.ntasks, &b0, &b1);
-    if (j->pidx && b1 > b0) {
-        /* the pool's gradient routed to its winners, for this task's images only */
+    if (j->pidx && b1 > b0 && (j->algo == CONV_IM2COL || (j->algo == CONV_CHANNELS && !j->p.scatter))) {
+        /* the pool's gradient routed to its winners, for this task's images only (the row and
+         * channel kernels route it straight into their own layouts, except for a gathered dinp) */
         const ConvShape *s = j->s;
         size_t pool_img = (size_t)s->Co * (s->Ho / 2) * (s->Wo / 2);
         maxpool2d_planes_backward(task_unpool(j, t), j->dout + (size_t)b0 * pool_img, j->pidx + (size_t)b0 * pool_img,
@@ -753,9 +805,10 @@ static void dinp_weights(float *wf, const float *w, const ConvShape *s, const Pl
 }
 
 static void backward_job(float *dinp, float *dw, float *db, float *ws, const float *dout, const uint8_t *pidx,
-                         const float *inp, const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
+                         const float *pooled, const float *inp, const float *w, const float *out_relu, const ConvShape *s,
+                         ConvAlgo algo) {
     ConvJob j = {.dinp = dinp, .dw = dw, .db = db, .ws = ws, .inp = inp, .w = w, .dout = dout, .out_relu = out_relu,
-                 .pidx = pidx, .s = s, .p = plan_make(s), .algo = resolve(s, algo, 1)};
+                 .pidx = pidx, .ppool = pooled, .s = s, .p = plan_make(s), .algo = resolve(s, algo, 1)};
 #if defined(DIGITREC_DNNL)
     if (j.algo == CONV_DNNL) {
         const float *g = dout;
@@ -811,16 +864,17 @@ static void backward_job(float *dinp, float *dw, float *db, float *ws, const flo
 
 void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
                           const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
-    backward_job(dinp, dw, db, ws, dout, NULL, inp, w, out_relu, s, algo);
+    backward_job(dinp, dw, db, ws, dout, NULL, NULL, inp, w, out_relu, s, algo);
 }
 
 void conv2d_backward(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
                      const float *w, const float *out_relu, const ConvShape *s) {
-    backward_job(dinp, dw, db, ws, dout, NULL, inp, w, out_relu, s, CONV_AUTO);
+    backward_job(dinp, dw, db, ws, dout, NULL, NULL, inp, w, out_relu, s, CONV_AUTO);
 }
 
 void conv2d_backward_pool(float *dinp, float *dw, float *db, float *ws, const float *dpool, const uint8_t *idx,
-                          const float *inp, const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo) {
-    assert(s->Ho >= 2 && s->Wo >= 2);
-    backward_job(dinp, dw, db, ws, dpool, idx, inp, w, out_relu, s, algo);
+                          const float *pooled, const float *inp, const float *w, const float *out_relu, const ConvShape *s,
+                          ConvAlgo algo) {
+    assert(s->Ho >= 2 && s->Wo >= 2 && out_relu && pooled);
+    backward_job(dinp, dw, db, ws, dpool, idx, pooled, inp, w, out_relu, s, algo);
 }

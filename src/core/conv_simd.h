@@ -98,6 +98,13 @@ void conv_mk_dot(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, c
  * the contracts of maxpool2d_forward and maxpool2d_backward over n planes. */
 void maxpool2d_planes_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W);
 void maxpool2d_planes_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W);
+/* The pool's backward through the ReLU under it, straight into a conv's output-gradient layout:
+ * for each of n planes of H x W (ldp floats apart, rows ld apart), columns x < fill (fill >= W)
+ * of every row: dout (n,H/2,W/2) at each window's winner (idx) where the window's output pv
+ * (n,H/2,W/2) is > 0, else 0. The values maxpool2d_backward and then a ReLU mask of the pool's
+ * input give (the winner's input is pv), written where that tensor's rows would be copied. */
+void maxpool2d_route(float *dst, size_t ldp, int ld, int fill, const float *dout, const uint8_t *idx, const float *pv,
+                     int n, int H, int W);
 
 #if CV_HAVE
 /* kernel rows per dW block: as many as keep KR*K*J <= 24 accumulators */

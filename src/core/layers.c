@@ -145,8 +145,8 @@ void layers_backward(const Net *net, NetWork *wk, float *grad, float *dx, const 
             /* a fused ReLU's mask is the conv's own output; with the pool above run inside, d is
              * still the pool's output gradient */
             if (i + 2 < a->n && pooled_by_conv(a, i + 2))
-                conv2d_backward_pool(dst, grad + net->woff[j], grad + net->boff[j], wk->cws, d, wk->idx[i + 2], in,
-                                     net->w[j], wk->out[i], &s, CONV_AUTO);
+                conv2d_backward_pool(dst, grad + net->woff[j], grad + net->boff[j], wk->cws, d, wk->idx[i + 2],
+                                     wk->out[i + 2], in, net->w[j], wk->out[i], &s, CONV_AUTO);
             else
                 conv2d_backward(dst, grad + net->woff[j], grad + net->boff[j], wk->cws, d, in, net->w[j],
                                 fused(a, i) ? wk->out[i] : NULL, &s);
