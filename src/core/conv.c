@@ -43,18 +43,12 @@ int conv_dnnl_backward(float *dinp, float *dw, float *db, float *ws, const float
 
 static size_t round_up(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
-/* dst[x] = src[x] + bias, then max(0, .) when relu, for x < n. */
+#if !defined(__AVX512F__)
+/* dst[x] = src[x] + bias, then max(0, .) when relu, for x < n (on AVX-512 the direct kernel
+ * applies them as it stores). */
 static void row_bias_relu(float *dst, const float *src, int n, float bias, int relu) {
     int x = 0;
-#if defined(__AVX512F__)
-    const __m512 vb = _mm512_set1_ps(bias), z = _mm512_setzero_ps();
-    for (; x < n; x += 16) {
-        __mmask16 m = n - x >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - x)) - 1);
-        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(m, src + x), vb);
-        if (relu) v = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(v, z, _CMP_GT_OQ), v);
-        _mm512_mask_storeu_ps(dst + x, m, v);
-    }
-#elif defined(__AVX2__)
+#if defined(__AVX2__)
     const __m256 vb = _mm256_set1_ps(bias), z = _mm256_setzero_ps();
     for (; x + 8 <= n; x += 8) {
         __m256 v = _mm256_add_ps(_mm256_loadu_ps(src + x), vb);
@@ -67,6 +61,7 @@ static void row_bias_relu(float *dst, const float *src, int n, float bias, int r
         dst[x] = relu && !(v > 0.0f) ? 0.0f : v;
     }
 }
+#endif
 
 /* The sum of a (n, a multiple of 16), always added up in the same order. */
 static double plane_sum(const float *a, size_t n) {
@@ -295,16 +290,26 @@ static void pad_image(float *xp, const float *inp, const ConvShape *s, const Pla
 static void fwd_direct(const ConvJob *j, int t, int b0, int b1) {
     const ConvShape *s = j->s;
     const Plan *p = &j->p;
-    float *xp = task_ws(j, t), *o = xp + (size_t)p->chunk * (p->xp_len + round_up((size_t)s->Co * p->ld_d, 16)) + p->dq_len;
+    float *xp = task_ws(j, t);
     size_t n = (size_t)s->Ho * p->Wp, in_img = (size_t)s->Ci * s->H * s->W, out_img = (size_t)s->Co * s->Ho * s->Wo;
+    size_t plane = (size_t)p->Hp * p->Wp;
+#if !defined(__AVX512F__)
+    float *o = xp + (size_t)p->chunk * (p->xp_len + round_up((size_t)s->Co * p->ld_d, 16)) + p->dq_len;
+#endif
     for (int b = b0; b < b1; b++) {
         pad_image(xp, j->inp + (size_t)b * in_img, s, p);
-        conv_mk_direct_conv(o, p->ld_o, xp, (size_t)p->Hp * p->Wp, p->Wp, j->w, s->Co, s->Ci, s->K, n, s->P, s->P + s->H);
         float *ob = j->out + (size_t)b * out_img;
+#if defined(__AVX512F__)
+        /* bias and ReLU in the kernel's stores, which skip the padding columns: no wide copy */
+        conv_mk_direct_conv_out(ob, s->Ho, s->Wo, xp, plane, p->Wp, j->w, j->bias, j->relu, s->Co, s->Ci, s->K, n, s->P,
+                                s->P + s->H);
+#else
+        conv_mk_direct_conv(o, p->ld_o, xp, plane, p->Wp, j->w, s->Co, s->Ci, s->K, n, s->P, s->P + s->H);
         for (int c = 0; c < s->Co; c++)
             for (int h = 0; h < s->Ho; h++)
                 row_bias_relu(ob + ((size_t)c * s->Ho + h) * s->Wo, o + (size_t)c * p->ld_o + (size_t)h * p->Wp, s->Wo,
                               j->bias[c], j->relu);
+#endif
     }
 }
 

@@ -12,9 +12,8 @@
  * (ci, kh, kw) at offset ci*plane + kh*ldx + kw, T = Cin*K*K, kernel rows kh in [kh0, kh1)
  * only (the others would read rows of X that are all zero padding). With accum the sums are
  * added to what O holds. */
-INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
-                         int K, int kh0, int kh1, int mr, int nv, int accum) {
-    vf acc[FWD_MR][FWD_NV];
+INLINE void direct_sums(vf acc[FWD_MR][FWD_NV], const float *X, size_t plane, int ldx, const float *w, int Cin, int K,
+                        int kh0, int kh1, int mr, int nv) {
     UNROLL
     for (int r = 0; r < mr; r++)
         UNROLL
@@ -40,6 +39,12 @@ INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int
             }
         }
     }
+}
+
+INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
+                         int K, int kh0, int kh1, int mr, int nv, int accum) {
+    vf acc[FWD_MR][FWD_NV];
+    direct_sums(acc, X, plane, ldx, w, Cin, K, kh0, kh1, mr, nv);
     UNROLL
     for (int r = 0; r < mr; r++)
         UNROLL
@@ -68,6 +73,74 @@ void conv_mk_direct(float *O, size_t ldo, const float *X, size_t plane, int ldx,
         assert(0);
     }
 }
+
+#if defined(__AVX512F__)
+/* direct_block's sums for the wide positions [n0, n0 + nv*VL), plus bias[r], then max(0, .)
+ * when relu (as row_bias_relu in conv.c), stored straight into out (mr planes oplane apart, rows
+ * of Wo): wide position p = h*ldx + x goes to out[r][h][x] when x < Wo and h < Ho; the padding
+ * columns are never stored. */
+INLINE void direct_block_out(float *out, size_t oplane, int Ho, int Wo, const float *X, size_t plane, int ldx,
+                             const float *w, const float *bias, int relu, int Cin, int K, int kh0, int kh1, int n0,
+                             int mr, int nv) {
+    vf acc[FWD_MR][FWD_NV];
+    direct_sums(acc, X, plane, ldx, w, Cin, K, kh0, kh1, mr, nv);
+    const __m512 z = _mm512_setzero_ps();
+    UNROLL
+    for (int r = 0; r < mr; r++) {
+        __m512 b = _mm512_set1_ps(bias[r]);
+        UNROLL
+        for (int v = 0; v < nv; v++) {
+            acc[r][v] = _mm512_add_ps(acc[r][v], b);
+            if (relu) acc[r][v] = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(acc[r][v], z, _CMP_GT_OQ), acc[r][v]);
+        }
+    }
+    int h = n0 / ldx, x = n0 % ldx; /* of position p below */
+    UNROLL
+    for (int v = 0; v < nv; v++) {
+        for (int p = n0 + VL * v, end = p + VL; p < end && h < Ho;) {
+            int lane = p - (n0 + VL * v), len = ldx - x < end - p ? ldx - x : end - p;
+            if (x < Wo) {
+                int keep = Wo - x < len ? Wo - x : len;
+                __mmask16 m = (__mmask16)(((1u << keep) - 1) << lane);
+                /* lane `lane` lands at (h, x): h*Wo + x >= lane as in conv_mk_scatter */
+                float *base = out + (size_t)h * Wo + x - lane;
+                UNROLL
+                for (int r = 0; r < mr; r++) _mm512_mask_storeu_ps(base + (size_t)r * oplane, m, acc[r][v]);
+            }
+            p += len, x += len;
+            if (x == ldx) x = 0, h++;
+        }
+    }
+}
+
+#define FWDO_CASE(MR_, NV_)                                                                   \
+    case (MR_) * 4 + (NV_):                                                                   \
+        direct_block_out(o, oplane, Ho, Wo, X + n0, plane, ldx, wc, bc, relu, Cin, K, kh0, kh1, (int)n0, MR_, NV_); \
+        break;
+#define FWDO_ROW(MR_) FWDO_CASE(MR_, 1) FWDO_CASE(MR_, 2) FWDO_CASE(MR_, 3)
+
+void conv_mk_direct_conv_out(float *out, int Ho, int Wo, const float *X, size_t plane, int ldx, const float *w,
+                             const float *bias, int relu, int Cout, int Cin, int K, size_t n, int top, int bottom) {
+    size_t T = (size_t)Cin * K * K, oplane = (size_t)Ho * Wo;
+    for (int c0 = 0; c0 < Cout; c0 += FWD_MR) {
+        int mr = Cout - c0 < FWD_MR ? Cout - c0 : FWD_MR;
+        for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
+            size_t left = (n - n0 + VL - 1) / VL;
+            int nv = left < FWD_NV ? (int)left : FWD_NV;
+            int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
+            int kh0 = top - r1 > 0 ? top - r1 : 0, kh1 = bottom - r0 < K ? bottom - r0 : K;
+            if (kh1 < kh0) kh1 = kh0;
+            float *o = out + (size_t)c0 * oplane;
+            const float *wc = w + (size_t)c0 * T, *bc = bias + c0;
+            switch (mr * 4 + nv) {
+                FWDO_ROW(1) FWDO_ROW(2) FWDO_ROW(3) FWDO_ROW(4) FWDO_ROW(5) FWDO_ROW(6) FWDO_ROW(7) FWDO_ROW(8)
+            default:
+                assert(0);
+            }
+        }
+    }
+}
+#endif
 
 /* O (Cout, ldo) wide output of n positions from X (Cin planes of `plane` floats, rows of ldx,
  * nonzero only in rows [top, bottom)) and w (Cout, Cin, K, K). */

@@ -89,6 +89,12 @@ void conv_mk_direct(float *O, size_t ldo, const float *X, size_t plane, int ldx,
  * skipping the kernel rows that read only zero rows. */
 void conv_mk_direct_conv(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cout,
                          int Cin, int K, size_t n, int top, int bottom);
+#if defined(__AVX512F__)
+/* conv_mk_direct_conv's sums plus bias (Cout), then max(0, .) when relu, stored straight into
+ * out (Cout, Ho, Wo): only the wide positions h*ldx + x with x < Wo and h < Ho are stored. */
+void conv_mk_direct_conv_out(float *out, int Ho, int Wo, const float *X, size_t plane, int ldx, const float *w,
+                             const float *bias, int relu, int Cout, int Cin, int K, size_t n, int top, int bottom);
+#endif
 /* The dW kernel on mr (<= DOT_MR) output channels x nt (<= DOT_NT) taps:
  * dw[r*T + c] = sum over images i, positions n < len of D[i][r*ldd + n] * X[i][off[c] + n]. */
 void conv_mk_dot(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
