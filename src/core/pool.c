@@ -34,9 +34,8 @@ static int pool_fwd_row16(float *o, uint8_t *ix, const float *r0, const float *r
         __m512 best = v[0];
         __m512i k = _mm512_setzero_si512();
         for (int q = 1; q < 4; q++) {
-            __mmask16 gt = _mm512_cmp_ps_mask(v[q], best, _CMP_GT_OQ);
-            __mmask16 nan_q = _mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q), nan_b = _mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q);
-            __mmask16 take = gt | (nan_q & (__mmask16)~nan_b);
+            /* v[q] > best, or v[q] is a NaN, where best is not a NaN */
+            __mmask16 take = _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(best, best, _CMP_ORD_Q), v[q], best, _CMP_NLE_UQ);
             best = _mm512_mask_mov_ps(best, take, v[q]);
             k = _mm512_mask_mov_epi32(k, take, _mm512_set1_epi32(q));
         }
