@@ -14,12 +14,20 @@
  * output-gradient rows with the same shifted runs of the padded input. On AVX-512 a second
  * direct kernel puts 16 output channels in a vector instead and broadcasts pixels (no padding
  * columns, and dW sums stay in registers); it is used where it measured faster (see resolve).
- * Stride 2 goes through im2col and kernels_gemm.c's products. docs/conv-kernels.md has the
- * measurements behind these choices.
+ * Its input gradient, when K-1-P > P, scatters per-tap 1x1 products of the compact output
+ * gradient (no padding columns) into the padded plane with masked row-run adds. On AVX-512 the
+ * row kernel's forward stores bias + ReLU straight into the output rows. Stride 2 goes through
+ * im2col and kernels_gemm.c's products. docs/conv-kernels.md and docs/cnn-speed-notes.md have
+ * the measurements behind these choices.
+ *
+ * A conv followed by MaxPool2d (conv2d_forward_pool / conv2d_backward_pool) pools each task's
+ * images as soon as they are computed, and routes the pool's gradient through the ReLU straight
+ * into the layout the backward kernels read, with no whole-batch tensor in between.
  *
  * Threads: the batch is cut into at most CONV_TASKS chunks of whole images, by B alone; each
  * chunk's dW/db goes to its own slot and the slots are summed in chunk order afterwards, so the
- * result is the same for any thread count. */
+ * result is the same for any thread count. Scratch that lives only within a task is per thread
+ * (room_of), so it stays in cache. */
 #include "conv.h"
 
 #include <assert.h>
