@@ -1,6 +1,7 @@
 /* test_conv.c - Conv2d and MaxPool2d kernels: finite-difference gradient checks (conv weights,
  * bias and input, pool, a small conv-relu-pool-fc stack), every fast path against its plain-loop
- * reference on many shapes, and 1 vs 2 threads bit-identical. */
+ * reference on many shapes, 1 vs 2 threads bit-identical, and a conv with its pool run inside
+ * bit-identical to the separate passes. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +93,18 @@ static void test_against_reference(void) {
         check_shape(&s, (int)rng_below(&rng, 2), 1, "random");
         n++;
     }
+    /* the input gradient scattered from the compact output gradient (K-1-P > P), with channel
+     * counts past one and two vectors and output widths that cut the 16-position vectors into
+     * row runs anywhere; and the no-padding layers that read the input in place */
+    static const int cis[] = {1, 3, 16, 17}, cos[] = {5, 16, 24, 32, 33};
+    for (int i = 0; i < 24; i++) {
+        int K = 3 + 2 * (int)rng_below(&rng, 3), P = (int)rng_below(&rng, (uint32_t)((K - 1) / 2));
+        int H = K - 2 * P + (int)rng_below(&rng, 18), W = K - 2 * P + (int)rng_below(&rng, 18);
+        int B = 1 + (int)rng_below(&rng, 20);
+        ConvShape s = conv_shape(B, cis[rng_below(&rng, 4)], H, W, cos[rng_below(&rng, 5)], K, 1, P);
+        check_shape(&s, (int)rng_below(&rng, 2), 1, "scatter");
+        n++;
+    }
     /* the preset's layers */
     ConvShape a = conv_shape(20, 1, 28, 28, 16, 5, 1, 2), b = conv_shape(20, 16, 14, 14, 32, 5, 1, 2);
     ConvShape c = conv_shape(20, 1, 28, 28, 8, 5, 1, 0), d = conv_shape(20, 8, 12, 12, 16, 5, 1, 0);
@@ -145,6 +158,55 @@ static void test_threads(void) {
         for (int t = 0; t < 2; t++) free(o[t]), free(dw[t]), free(db[t]), free(di[t]);
         free(inp), free(w), free(bias), free(dout), free(ws);
     }
+}
+
+/* ---- a conv with its pool run inside ---- */
+
+/* conv2d_forward_pool / conv2d_backward_pool against the separate passes (conv, maxpool2d
+ * forward; maxpool2d backward, conv backward): the same bits, for every algorithm, 1 and 2
+ * threads, odd output sizes (the pool drops the last row or column) and chunks of several
+ * images. */
+static void test_pool_fusion(void) {
+    ConvShape shapes[] = {conv_shape(64, 1, 28, 28, 16, 5, 1, 0), conv_shape(64, 16, 12, 12, 32, 5, 1, 0),
+                          conv_shape(37, 3, 13, 11, 9, 3, 1, 1), conv_shape(21, 2, 17, 15, 20, 3, 2, 1),
+                          conv_shape(5, 16, 9, 8, 17, 5, 1, 2)};
+    ConvAlgo algos[4] = {CONV_AUTO, CONV_DIRECT, CONV_CHANNELS, CONV_IM2COL};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        for (int a = 0; a < 4; a++) {
+            const ConvShape *s = &shapes[i];
+            if (s->S != 1 && (algos[a] == CONV_DIRECT || algos[a] == CONV_CHANNELS)) continue;
+            size_t ni = in_len(s), no = out_len(s), nw = w_len(s), np = (size_t)s->B * s->Co * (s->Ho / 2) * (s->Wo / 2);
+            float *inp = fill(ni, -1, 1), *w = fill(nw, -0.5f, 0.5f), *bias = fill((size_t)s->Co, -0.5f, 0.5f);
+            float *dpool = fill(np, -1, 1), *ws = kernels_alloc(conv2d_workspace(s));
+            float *o_r = kernels_alloc(no), *p_r = kernels_alloc(np), *dout = kernels_alloc(no);
+            float *dw_r = kernels_alloc(nw), *db_r = kernels_alloc((size_t)s->Co), *di_r = kernels_alloc(ni);
+            uint8_t *ix_r = malloc(np);
+            conv2d_forward_algo(o_r, ws, inp, w, bias, s, 1, algos[a]);
+            maxpool2d_forward(p_r, ix_r, o_r, s->B * s->Co, s->Ho, s->Wo);
+            maxpool2d_backward(dout, dpool, ix_r, s->B * s->Co, s->Ho, s->Wo);
+            conv2d_backward_algo(di_r, dw_r, db_r, ws, dout, inp, w, o_r, s, algos[a]);
+            for (int t = 1; t <= 2; t++) {
+                kernels_set_threads(t);
+                float *o = kernels_alloc(no), *po = kernels_alloc(np), *dw = kernels_alloc(nw);
+                float *db = kernels_alloc((size_t)s->Co), *di = kernels_alloc(ni);
+                uint8_t *ix = malloc(np);
+                memset(ws, 0xff, sizeof(float) * conv2d_workspace(s));
+                memset(po, 0xff, sizeof(float) * np), memset(ix, 0xff, np), memset(di, 0xff, sizeof(float) * ni);
+                conv2d_forward_pool(o, po, ix, ws, inp, w, bias, s, 1, algos[a]);
+                conv2d_backward_pool(di, dw, db, ws, dpool, ix, po, inp, w, o, s, algos[a]);
+                CHECK(memcmp(o, o_r, sizeof(float) * no) == 0 && memcmp(po, p_r, sizeof(float) * np) == 0 &&
+                          memcmp(ix, ix_r, np) == 0,
+                      "shape %zu algo %d threads %d: conv + pool forward differs from the separate passes", i, algos[a], t);
+                CHECK(memcmp(dw, dw_r, sizeof(float) * nw) == 0 && memcmp(db, db_r, sizeof(float) * s->Co) == 0 &&
+                          memcmp(di, di_r, sizeof(float) * ni) == 0,
+                      "shape %zu algo %d threads %d: conv + pool backward differs from the separate passes", i, algos[a],
+                      t);
+                free(o), free(po), free(dw), free(db), free(di), free(ix);
+            }
+            kernels_set_threads(1);
+            free(inp), free(w), free(bias), free(dpool), free(ws), free(o_r), free(p_r), free(dout);
+            free(dw_r), free(db_r), free(di_r), free(ix_r);
+        }
 }
 
 /* ---- pooling ---- */
@@ -425,6 +487,7 @@ int main(void) {
     test_against_reference();
     test_threads();
     test_pool();
+    test_pool_fusion();
     test_conv_gradients();
     test_pool_gradients();
     test_stack_gradients();

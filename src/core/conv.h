@@ -63,6 +63,21 @@ void conv2d_forward_algo(float *out, float *ws, const float *inp, const float *w
 void conv2d_backward_algo(float *dinp, float *dw, float *db, float *ws, const float *dout, const float *inp,
                           const float *w, const float *out_relu, const ConvShape *s, ConvAlgo algo);
 
+/* A Conv2d followed (after its ReLU, if any) by MaxPool2d(2, 2), in one pass: out as
+ * conv2d_forward_algo (kept: it is the layer's output and its ReLU's mask), and pooled
+ * (B,Co,Ho/2,Wo/2) and idx as maxpool2d_forward(pooled, idx, out, B*Co, Ho, Wo) would give; each
+ * task pools its own images while they are in cache. Ho, Wo >= 2. */
+void conv2d_forward_pool(float *out, float *pooled, uint8_t *idx, float *ws, const float *inp, const float *w,
+                         const float *bias, const ConvShape *s, int relu, ConvAlgo algo);
+/* The backward of that pair, with a ReLU: given dpool (B,Co,Ho/2,Wo/2), the gradient with
+ * respect to the pool's output, and the forward's idx, pooled and out (as out_relu), the same
+ * results as maxpool2d_backward into a dout (B,Co,Ho,Wo) and then conv2d_backward_algo on it,
+ * without that tensor: each task routes its own images' gradient, through the ReLU (the
+ * winner's value is the pool's output), into the layout its kernels read. */
+void conv2d_backward_pool(float *dinp, float *dw, float *db, float *ws, const float *dpool, const uint8_t *idx,
+                          const float *pooled, const float *inp, const float *w, const float *out_relu, const ConvShape *s,
+                          ConvAlgo algo);
+
 /* References: the same contracts as plain loops with double sums, no workspace. */
 void conv2d_forward_ref(float *out, const float *inp, const float *w, const float *bias, const ConvShape *s,
                         int relu);

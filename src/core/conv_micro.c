@@ -12,9 +12,8 @@
  * (ci, kh, kw) at offset ci*plane + kh*ldx + kw, T = Cin*K*K, kernel rows kh in [kh0, kh1)
  * only (the others would read rows of X that are all zero padding). With accum the sums are
  * added to what O holds. */
-INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
-                         int K, int kh0, int kh1, int mr, int nv, int accum) {
-    vf acc[FWD_MR][FWD_NV];
+INLINE void direct_sums(vf acc[FWD_MR][FWD_NV], const float *X, size_t plane, int ldx, const float *w, int Cin, int K,
+                        int kh0, int kh1, int mr, int nv) {
     UNROLL
     for (int r = 0; r < mr; r++)
         UNROLL
@@ -40,6 +39,12 @@ INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int
             }
         }
     }
+}
+
+INLINE void direct_block(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cin,
+                         int K, int kh0, int kh1, int mr, int nv, int accum) {
+    vf acc[FWD_MR][FWD_NV];
+    direct_sums(acc, X, plane, ldx, w, Cin, K, kh0, kh1, mr, nv);
     UNROLL
     for (int r = 0; r < mr; r++)
         UNROLL
@@ -68,6 +73,74 @@ void conv_mk_direct(float *O, size_t ldo, const float *X, size_t plane, int ldx,
         assert(0);
     }
 }
+
+#if defined(__AVX512F__)
+/* direct_block's sums for the wide positions [n0, n0 + nv*VL), plus bias[r], then max(0, .)
+ * when relu (as row_bias_relu in conv.c), stored straight into out (mr planes oplane apart, rows
+ * of Wo): wide position p = h*ldx + x goes to out[r][h][x] when x < Wo and h < Ho; the padding
+ * columns are never stored. */
+INLINE void direct_block_out(float *out, size_t oplane, int Ho, int Wo, const float *X, size_t plane, int ldx,
+                             const float *w, const float *bias, int relu, int Cin, int K, int kh0, int kh1, int n0,
+                             int mr, int nv) {
+    vf acc[FWD_MR][FWD_NV];
+    direct_sums(acc, X, plane, ldx, w, Cin, K, kh0, kh1, mr, nv);
+    const __m512 z = _mm512_setzero_ps();
+    UNROLL
+    for (int r = 0; r < mr; r++) {
+        __m512 b = _mm512_set1_ps(bias[r]);
+        UNROLL
+        for (int v = 0; v < nv; v++) {
+            acc[r][v] = _mm512_add_ps(acc[r][v], b);
+            if (relu) acc[r][v] = _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(acc[r][v], z, _CMP_GT_OQ), acc[r][v]);
+        }
+    }
+    int h = n0 / ldx, x = n0 % ldx; /* of position p below */
+    UNROLL
+    for (int v = 0; v < nv; v++) {
+        for (int p = n0 + VL * v, end = p + VL; p < end && h < Ho;) {
+            int lane = p - (n0 + VL * v), len = ldx - x < end - p ? ldx - x : end - p;
+            if (x < Wo) {
+                int keep = Wo - x < len ? Wo - x : len;
+                __mmask16 m = (__mmask16)(((1u << keep) - 1) << lane);
+                /* lane `lane` lands at (h, x): h*Wo + x >= lane as in conv_mk_scatter */
+                float *base = out + (size_t)h * Wo + x - lane;
+                UNROLL
+                for (int r = 0; r < mr; r++) _mm512_mask_storeu_ps(base + (size_t)r * oplane, m, acc[r][v]);
+            }
+            p += len, x += len;
+            if (x == ldx) x = 0, h++;
+        }
+    }
+}
+
+#define FWDO_CASE(MR_, NV_)                                                                   \
+    case (MR_) * 4 + (NV_):                                                                   \
+        direct_block_out(o, oplane, Ho, Wo, X + n0, plane, ldx, wc, bc, relu, Cin, K, kh0, kh1, (int)n0, MR_, NV_); \
+        break;
+#define FWDO_ROW(MR_) FWDO_CASE(MR_, 1) FWDO_CASE(MR_, 2) FWDO_CASE(MR_, 3)
+
+void conv_mk_direct_conv_out(float *out, int Ho, int Wo, const float *X, size_t plane, int ldx, const float *w,
+                             const float *bias, int relu, int Cout, int Cin, int K, size_t n, int top, int bottom) {
+    size_t T = (size_t)Cin * K * K, oplane = (size_t)Ho * Wo;
+    for (int c0 = 0; c0 < Cout; c0 += FWD_MR) {
+        int mr = Cout - c0 < FWD_MR ? Cout - c0 : FWD_MR;
+        for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
+            size_t left = (n - n0 + VL - 1) / VL;
+            int nv = left < FWD_NV ? (int)left : FWD_NV;
+            int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
+            int kh0 = top - r1 > 0 ? top - r1 : 0, kh1 = bottom - r0 < K ? bottom - r0 : K;
+            if (kh1 < kh0) kh1 = kh0;
+            float *o = out + (size_t)c0 * oplane;
+            const float *wc = w + (size_t)c0 * T, *bc = bias + c0;
+            switch (mr * 4 + nv) {
+                FWDO_ROW(1) FWDO_ROW(2) FWDO_ROW(3) FWDO_ROW(4) FWDO_ROW(5) FWDO_ROW(6) FWDO_ROW(7) FWDO_ROW(8)
+            default:
+                assert(0);
+            }
+        }
+    }
+}
+#endif
 
 /* O (Cout, ldo) wide output of n positions from X (Cin planes of `plane` floats, rows of ldx,
  * nonzero only in rows [top, bottom)) and w (Cout, Cin, K, K). */
@@ -256,6 +329,69 @@ INLINE void cv_dw_block(float *dwk, int ldw, const float *X, size_t ximg, const 
         for (int j = 0; j < J; j++) _mm512_storeu_ps(dwk + (size_t)t * ldw + 16 * j, acc[t][j]);
 }
 
+
+/* ---- the input gradient's scatter (AVX-512): one tap's 1x1 product added into padded planes ----
+ * The output gradient is read compact (Ho*Wo positions, no padding columns), so no product is
+ * thrown away; each vector of 16 positions is added to the plane in runs of one output row,
+ * with masked loads and stores (a run starting at lane s is stored from s lanes before it). */
+
+/* pad[r*plane + (p / Wo)*ldx + p % Wo] += sum over o < Co of wt[r*Co + o] * D[o*ldd + p], for
+ * r < mr and positions p in [n0, n0 + 16*nv) below n. */
+INLINE void scatter_block(float *pad, size_t plane, int ldx, const float *wt, int Co, const float *D, size_t ldd,
+                          int n0, int n, int Wo, int mr, int nv) {
+    __m512 acc[SC_MR][SC_NV];
+    UNROLL
+    for (int r = 0; r < mr; r++)
+        UNROLL
+        for (int v = 0; v < nv; v++) acc[r][v] = _mm512_setzero_ps();
+    const float *d = D + n0;
+    for (int o = 0; o < Co; o++, d += ldd) {
+        __m512 x[SC_NV];
+        UNROLL
+        for (int v = 0; v < nv; v++) {
+            x[v] = _mm512_loadu_ps(d + 16 * v);
+            KEEP(x[v]);
+        }
+        UNROLL
+        for (int r = 0; r < mr; r++) {
+            __m512 wv = _mm512_set1_ps(wt[(size_t)r * Co + o]);
+            UNROLL
+            for (int v = 0; v < nv; v++) acc[r][v] = _mm512_fmadd_ps(wv, x[v], acc[r][v]);
+        }
+    }
+    UNROLL
+    for (int v = 0; v < nv; v++) {
+        int p0 = n0 + 16 * v, end = p0 + 16 < n ? p0 + 16 : n;
+        for (int p = p0; p < end;) {
+            int oh = p / Wo, ow = p % Wo, len = Wo - ow < end - p ? Wo - ow : end - p, lane = p - p0;
+            __mmask16 m = (__mmask16)(((1u << len) - 1) << lane);
+            /* lane `lane` lands at (oh, ow); the masked-off lanes before it touch no memory, and
+             * oh*ldx + ow >= p >= lane keeps the base inside the plane */
+            float *base = pad + (size_t)oh * ldx + ow - lane;
+            UNROLL
+            for (int r = 0; r < mr; r++) {
+                float *q = base + (size_t)r * plane;
+                _mm512_mask_storeu_ps(q, m, _mm512_add_ps(_mm512_maskz_loadu_ps(m, q), acc[r][v]));
+            }
+            p += len;
+        }
+    }
+}
+
+#define SC_CASE(MR_, NV_)                                                                     \
+    case (MR_) * 8 + (NV_):                                                                   \
+        scatter_block(pad, plane, ldx, wt, Co, D, ldd, n0, n, Wo, MR_, NV_);                  \
+        break;
+#define SC_ROW(MR_) SC_CASE(MR_, 1) SC_CASE(MR_, 2) SC_CASE(MR_, 3) SC_CASE(MR_, 4)
+
+void conv_mk_scatter(float *pad, size_t plane, int ldx, const float *wt, int Co, const float *D, size_t ldd, int n0,
+                     int n, int Wo, int mr, int nv) {
+    switch (mr * 8 + nv) {
+        SC_ROW(1) SC_ROW(2) SC_ROW(3) SC_ROW(4) SC_ROW(5) SC_ROW(6)
+    default:
+        assert(0);
+    }
+}
 
 #define CVW_CASE(K_, J_, KR_)                                                                 \
     case ((K_) * 4 + (J_)) * 2 + ((KR_) == 1):                                                \

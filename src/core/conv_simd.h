@@ -1,10 +1,11 @@
-/* conv_simd.h - what conv.c and conv_micro.c share, private to them: the vector width and
+/* conv_simd.h - what conv.c, conv_micro.c and pool.c share, private to them: the vector width and
  * block sizes of this build, and the micro-kernels' entry points (defined in conv_micro.c). No
  * public API here: conv.h is that. */
 #ifndef DIGITREC_CONV_SIMD_H
 #define DIGITREC_CONV_SIMD_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
 #include <immintrin.h>
@@ -71,6 +72,8 @@ typedef float vf;
 #if defined(__AVX512F__)
 #define CV_HAVE 1
 #define CV_R 12 /* at most this many pixels of one output row per forward block (24 accumulators) */
+#define SC_MR 6 /* input channels per scatter block: 24 accumulators with SC_NV */
+#define SC_NV 4 /* vectors of 16 positions per scatter block */
 #else
 #define CV_HAVE 0
 #endif
@@ -86,14 +89,38 @@ void conv_mk_direct(float *O, size_t ldo, const float *X, size_t plane, int ldx,
  * skipping the kernel rows that read only zero rows. */
 void conv_mk_direct_conv(float *O, size_t ldo, const float *X, size_t plane, int ldx, const float *w, int Cout,
                          int Cin, int K, size_t n, int top, int bottom);
+#if defined(__AVX512F__)
+/* conv_mk_direct_conv's sums plus bias (Cout), then max(0, .) when relu, stored straight into
+ * out (Cout, Ho, Wo): only the wide positions h*ldx + x with x < Wo and h < Ho are stored. */
+void conv_mk_direct_conv_out(float *out, int Ho, int Wo, const float *X, size_t plane, int ldx, const float *w,
+                             const float *bias, int relu, int Cout, int Cin, int K, size_t n, int top, int bottom);
+#endif
 /* The dW kernel on mr (<= DOT_MR) output channels x nt (<= DOT_NT) taps:
  * dw[r*T + c] = sum over images i, positions n < len of D[i][r*ldd + n] * X[i][off[c] + n]. */
 void conv_mk_dot(float *dw, size_t T, const float *D, size_t dimg, size_t ldd, const float *X, size_t ximg,
                  const int *off, int nimg, size_t len, int mr, int nt);
 
+/* MaxPool2d(2, 2) on the calling thread (pool.c), for a conv's tasks to pool their own images:
+ * the contracts of maxpool2d_forward and maxpool2d_backward over n planes. */
+void maxpool2d_planes_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W);
+void maxpool2d_planes_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W);
+/* The pool's backward through the ReLU under it, straight into a conv's output-gradient layout:
+ * for each of n planes of H x W (ldp floats apart, rows ld apart), columns x < fill (fill >= W)
+ * of every row: dout (n,H/2,W/2) at each window's winner (idx) where the window's output pv
+ * (n,H/2,W/2) is > 0, else 0. The values maxpool2d_backward and then a ReLU mask of the pool's
+ * input give (the winner's input is pv), written where that tensor's rows would be copied. */
+void maxpool2d_route(float *dst, size_t ldp, int ld, int fill, const float *dout, const uint8_t *idx, const float *pv,
+                     int n, int H, int W);
+
 #if CV_HAVE
 /* kernel rows per dW block: as many as keep KR*K*J <= 24 accumulators */
 static inline int cv_rows(int K, int J) { return 24 / (K * J) > 0 ? 24 / (K * J) : 1; }
+/* The input gradient's scatter, one tap: for r < mr (<= SC_MR) input channels and positions
+ * p in [n0, n0 + 16*nv) below n (nv <= SC_NV), pad[r*plane + (p / Wo)*ldx + p % Wo] +=
+ * sum over o < Co of wt[r*Co + o] * D[o*ldd + p]. D's rows are read in whole vectors (ldd a
+ * multiple of 16, readable to n0 + 16*nv); pad is touched only at those positions. */
+void conv_mk_scatter(float *pad, size_t plane, int ldx, const float *wt, int Co, const float *D, size_t ldd, int n0,
+                     int n, int Wo, int mr, int nv);
 /* Channel vectors, forward: out (Cout, Ho, Wo) + bias (Cout, or NULL), ReLU when relu, from X
  * (Cin padded planes of `plane` floats, rows of ldx) and Wk (Cin*K*K, ldw) packed weights. */
 void conv_mk_cv_conv(float *out, const float *X, size_t plane, int ldx, const float *Wk, int ldw, int Cout, int Cin,

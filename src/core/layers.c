@@ -21,6 +21,13 @@ static int fused(const Arch *a, int i) {
     return (l->kind == LAYER_CONV || l->kind == LAYER_FC) && i + 1 < a->n && a->layer[i + 1].kind == LAYER_RELU;
 }
 
+/* 1 when layer i is a MaxPool2d that the conv two layers below runs inside its own passes (a
+ * conv, its fused ReLU, the pool): the pool's output and winners are still the pool's buffers. */
+static int pooled_by_conv(const Arch *a, int i) {
+    return a->layer[i].kind == LAYER_POOL && i >= 2 && a->layer[i - 2].kind == LAYER_CONV && fused(a, i - 2) &&
+           a->layer[i - 2].out_h >= 2 && a->layer[i - 2].out_w >= 2;
+}
+
 /* 1 when layer i's output is another layer's buffer (a fused ReLU, a flatten). */
 static int aliased(const Arch *a, int i) {
     return a->layer[i].kind == LAYER_FLATTEN || (a->layer[i].kind == LAYER_RELU && i > 0 && fused(a, i - 1));
@@ -91,7 +98,12 @@ double layers_forward(const Net *net, NetWork *wk, const float *x, const int *y,
         case LAYER_CONV: {
             ConvShape s = shape_of(l, B);
             // in (B,Ci,H,W), w (Co,Ci,K,K), b (Co) -> out (B,Co,Ho,Wo)
-            conv2d_forward(out, wk->cws, in, net->w[j], net->b[j], &s, fused(a, i));
+            if (i + 2 < a->n && pooled_by_conv(a, i + 2))
+                // ... and the pool two layers up: out[i+2] (B,Co,Ho/2,Wo/2), idx alike
+                conv2d_forward_pool(out, wk->out[i + 2], wk->idx[i + 2], wk->cws, in, net->w[j], net->b[j], &s, 1,
+                                    CONV_AUTO);
+            else
+                conv2d_forward(out, wk->cws, in, net->w[j], net->b[j], &s, fused(a, i));
             break;
         }
         case LAYER_FC:
@@ -100,7 +112,7 @@ double layers_forward(const Net *net, NetWork *wk, const float *x, const int *y,
             break;
         case LAYER_POOL:
             // in (B*C,H,W) -> out (B*C,H/2,W/2), idx alike
-            maxpool2d_forward(out, wk->idx[i], in, B * l->in_c, l->in_h, l->in_w);
+            if (!pooled_by_conv(a, i)) maxpool2d_forward(out, wk->idx[i], in, B * l->in_c, l->in_h, l->in_w);
             break;
         case LAYER_RELU:
             if (!aliased(a, i)) relu_forward(out, in, (int)((size_t)B * layers_out_size(l)));
@@ -130,9 +142,14 @@ void layers_backward(const Net *net, NetWork *wk, float *grad, float *dx, const 
         switch (l->kind) {
         case LAYER_CONV: {
             ConvShape s = shape_of(l, B);
-            /* a fused ReLU's mask is the conv's own output */
-            conv2d_backward(dst, grad + net->woff[j], grad + net->boff[j], wk->cws, d, in, net->w[j],
-                            fused(a, i) ? wk->out[i] : NULL, &s);
+            /* a fused ReLU's mask is the conv's own output; with the pool above run inside, d is
+             * still the pool's output gradient */
+            if (i + 2 < a->n && pooled_by_conv(a, i + 2))
+                conv2d_backward_pool(dst, grad + net->woff[j], grad + net->boff[j], wk->cws, d, wk->idx[i + 2],
+                                     wk->out[i + 2], in, net->w[j], wk->out[i], &s, CONV_AUTO);
+            else
+                conv2d_backward(dst, grad + net->woff[j], grad + net->boff[j], wk->cws, d, in, net->w[j],
+                                fused(a, i) ? wk->out[i] : NULL, &s);
             break;
         }
         case LAYER_FC:
@@ -141,6 +158,7 @@ void layers_backward(const Net *net, NetWork *wk, float *grad, float *dx, const 
                                l->out_c, 0);
             break;
         case LAYER_POOL:
+            if (pooled_by_conv(a, i) && i - 2 >= stop) dst = NULL; /* the conv below routes it */
             if (dst) maxpool2d_backward(dst, d, wk->idx[i], B * l->in_c, l->in_h, l->in_w);
             break;
         case LAYER_RELU:

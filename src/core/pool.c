@@ -2,6 +2,8 @@
  * build has it) and their plain-loop references. Threads only via kernels_run; no allocation. */
 #include "conv.h"
 
+#include "conv_simd.h"
+
 #include <assert.h>
 #include <math.h>
 #include <string.h>
@@ -32,9 +34,8 @@ static int pool_fwd_row16(float *o, uint8_t *ix, const float *r0, const float *r
         __m512 best = v[0];
         __m512i k = _mm512_setzero_si512();
         for (int q = 1; q < 4; q++) {
-            __mmask16 gt = _mm512_cmp_ps_mask(v[q], best, _CMP_GT_OQ);
-            __mmask16 nan_q = _mm512_cmp_ps_mask(v[q], v[q], _CMP_UNORD_Q), nan_b = _mm512_cmp_ps_mask(best, best, _CMP_UNORD_Q);
-            __mmask16 take = gt | (nan_q & (__mmask16)~nan_b);
+            /* v[q] > best, or v[q] is a NaN, where best is not a NaN */
+            __mmask16 take = _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(best, best, _CMP_ORD_Q), v[q], best, _CMP_NLE_UQ);
             best = _mm512_mask_mov_ps(best, take, v[q]);
             k = _mm512_mask_mov_epi32(k, take, _mm512_set1_epi32(q));
         }
@@ -63,7 +64,49 @@ static void pool_bwd_row16(float *r0, float *r1, const float *g, const uint8_t *
         _mm512_mask_storeu_ps(r1 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[2], hi, d[3]));
     }
 }
+
+/* The 2 rows of dst under one row of windows: dout where that input won and the window's
+ * output pv is > 0, else 0 (columns past 2*Wo are left to the caller). */
+static void route_row16(float *r0, float *r1, const float *g, const uint8_t *ix, const float *pv, int Wo) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
+    const __m512 z = _mm512_setzero_ps();
+    for (int x = 0; x < Wo; x += 16) {
+        int n = Wo - x < 16 ? Wo - x : 16;
+        __mmask16 mo = lanes16(n), ma = lanes16(2 * n), mb = lanes16(2 * n - 16);
+        __mmask16 keep = _mm512_mask_cmp_ps_mask(mo, _mm512_maskz_loadu_ps(mo, pv + x), z, _CMP_GT_OQ);
+        __m512 gv = _mm512_maskz_loadu_ps(keep, g + x);
+        __m512i k = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mo, ix + x));
+        __m512 d[4];
+        for (int q = 0; q < 4; q++) d[q] = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(q)), gv);
+        _mm512_mask_storeu_ps(r0 + 2 * x, ma, _mm512_permutex2var_ps(d[0], lo, d[1]));
+        _mm512_mask_storeu_ps(r0 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[0], hi, d[1]));
+        _mm512_mask_storeu_ps(r1 + 2 * x, ma, _mm512_permutex2var_ps(d[2], lo, d[3]));
+        _mm512_mask_storeu_ps(r1 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[2], hi, d[3]));
+    }
+}
 #endif
+
+void maxpool2d_route(float *dst, size_t ldp, int ld, int fill, const float *dout, const uint8_t *idx, const float *pv,
+                     int n, int H, int W) {
+    int Ho = H / 2, Wo = W / 2;
+    for (int p = 0; p < n; p++) {
+        float *plane = dst + (size_t)p * ldp;
+        size_t o = (size_t)p * Ho * Wo;
+        for (int y = 0; y < Ho; y++, o += (size_t)Wo) {
+            float *r0 = plane + (size_t)(2 * y) * ld, *r1 = r0 + ld;
+#if defined(__AVX512F__)
+            route_row16(r0, r1, dout + o, idx + o, pv + o, Wo);
+#else
+            for (int x = 0; x < 2 * Wo; x++) r0[x] = r1[x] = 0.0f;
+            for (int x = 0; x < Wo; x++)
+                if (pv[o + x] > 0.0f) (idx[o + x] >> 1 ? r1 : r0)[2 * x + (idx[o + x] & 1)] = dout[o + x];
+#endif
+            for (int x = 2 * Wo; x < fill; x++) r0[x] = r1[x] = 0.0f;
+        }
+        if (H & 1) memset(plane + (size_t)(H - 1) * ld, 0, sizeof(float) * (size_t)fill);
+    }
+}
 
 /* Planes [p0, p1). The comparison lets a NaN win, as torch's does, so a NaN is not hidden. */
 static void pool_fwd_planes(float *out, uint8_t *idx, const float *inp, int p0, int p1, int H, int W) {
@@ -110,6 +153,14 @@ static void pool_bwd_planes(float *dinp, const float *dout, const uint8_t *idx, 
             const uint8_t *ix = idx + ((size_t)p * Ho + y) * Wo;
             for (int x = 0; x < Wo; x++) r0[(ix[x] >> 1) * W + 2 * x + (ix[x] & 1)] = g[x];
         }
+}
+
+void maxpool2d_planes_forward(float *out, uint8_t *idx, const float *inp, int n, int H, int W) {
+    pool_fwd_planes(out, idx, inp, 0, n, H, W);
+}
+
+void maxpool2d_planes_backward(float *dinp, const float *dout, const uint8_t *idx, int n, int H, int W) {
+    pool_bwd_planes(dinp, dout, idx, 0, n, H, W);
 }
 
 typedef struct {
