@@ -13,7 +13,7 @@ EXTRA=() LIBS=()
 if [ "${DNNL:-0}" = 1 ]; then EXTRA=(-DDIGITREC_DNNL); LIBS=(-ldnnl -lgomp); fi
 cc -std=c17 -O2 -march=native -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE ${EXTRA[@]+"${EXTRA[@]}"} \
     -DDIGITREC_DATA_DIR="\"$ROOT/data/mnist\"" -I"$ROOT/src/core" -I"$CBLAS_INC" $CJSON_CFLAGS \
-    "$ROOT/bench/cnn_train.c" "$ROOT"/src/core/{arch,augment,common,conv,conv_micro,conv_ref,pool,conv_dnnl,dataset,idx,kernels,kernels_gemm,kernels_pool}.c \
+    "$ROOT/bench/cnn_train.c" "$ROOT"/src/core/{arch,augment,common,conv,conv_micro,conv_ref,pool,conv_dnnl,dataset,idx,kernels,kernels_isa,kernels_generic,kernels_avx2,kernels_avx512,kernels_pool}.c \
     -o "$OUT/cnn_train" ${LIBS[@]+"${LIBS[@]}"} -lopenblas -lz -lpthread -lm
 uptime
 "$OUT/cnn_train" "$@"

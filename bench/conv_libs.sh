@@ -35,7 +35,7 @@ CBLAS_INC=$(dirname "$(find /usr/include -name cblas.h -path '*openblas*' | head
 cc -std=c17 -O2 -march=native -Wall -Wextra -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -fopenmp \
     -I"$ROOT/src/core" -I"$CBLAS_INC" \
     -DDIGITREC_DNNL "$ROOT/bench/conv_libs.c" "$ROOT/src/core/conv.c" "$ROOT/src/core/conv_micro.c" "$ROOT/src/core/conv_ref.c" "$ROOT/src/core/pool.c" "$ROOT/src/core/conv_dnnl.c" "$ROOT/src/core/kernels.c" \
-    "$ROOT/src/core/kernels_gemm.c" "$ROOT/src/core/kernels_pool.c" \
+    "$ROOT"/src/core/{common,kernels_isa,kernels_generic,kernels_avx2,kernels_avx512,kernels_pool}.c \
     -o "$OUT/conv_libs" -L/usr/lib -lxsmm -lxsmmnoblas -ldnnl -lopenblas -lpthread -ldl -lm
 
 uptime
