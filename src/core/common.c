@@ -88,6 +88,10 @@ void rng_shuffle_int(Rng *r, int *a, int n) {
 int file_read_all(const char *path, uint8_t **buf, size_t *len, char *err) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return err_set(err, "%s: %s", path, strerror(errno));
+    return file_read_fd(fd, path, buf, len, err);
+}
+
+int file_read_fd(int fd, const char *path, uint8_t **buf, size_t *len, char *err) {
     /* one buffer sized from the file (plus a byte, to see the end in the same pass); grown by
      * doubling only for files whose size is not known in advance (pipes) or that grow */
     struct stat st;

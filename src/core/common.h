@@ -41,6 +41,9 @@ void rng_shuffle_int(Rng *r, int *a, int n);
 
 /* Reads a whole file into a new buffer (caller frees *buf). Returns 0 or -1 with err set. */
 int file_read_all(const char *path, uint8_t **buf, size_t *len, char *err);
+/* The same for fd, already open (a pipe can be opened only once), read from where it is and
+ * closed in every case; path only names it in errors. */
+int file_read_fd(int fd, const char *path, uint8_t **buf, size_t *len, char *err);
 
 /* Writes len bytes to path atomically: a temp file in the same folder, fsync, rename.
  * On failure the old file (if any) is untouched and the temp file removed. */

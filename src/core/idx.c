@@ -551,10 +551,11 @@ static int load_file(const char *path, IdxImages *images, IdxLabels *labels, int
             rc = images ? read_images(&s, images, err) : read_labels(&s, max_label, labels, err);
         close(fd);
     } else {
-        close(fd);
+        /* gzip or a pipe: read whole from the descriptor already open (a pipe's writer sees one
+         * reader only: opening it again would wait for a writer that has gone) */
         uint8_t *buf = NULL;
         size_t len = 0;
-        if (file_read_all(path, &buf, &len, err))
+        if (file_read_fd(fd, path, &buf, &len, err))
             return err_prefix_path(err, path);
         rc = images ? idx_read_images(buf, len, images, err) : idx_read_labels(buf, len, max_label, labels, err);
         free(buf);
