@@ -19,7 +19,7 @@ AugmentParams augment_defaults(void) {
 
 AugmentParams augment_ink_defaults(void) {
     AugmentParams p = augment_defaults();
-    p.ink_width = 1.0f, p.lowres = 0.4f, p.lowres_side = 8.0f;
+    p.ink_width = 1.0f, p.lowres = 0.3f, p.lowres_side = 9.0f;
     return p;
 }
 

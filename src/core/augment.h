@@ -42,7 +42,7 @@ typedef struct {
 /* rotate 12 deg, scale 0.10, shear 0.15, shift 2 px, elastic alpha 12, sigma 4, max 3 px; no ink
  * changes. */
 AugmentParams augment_defaults(void);
-/* augment_defaults plus ink_width 1, lowres 0.4, lowres_side 8 (docs/reading.md); the coarser grid keeps the image's peak level. */
+/* augment_defaults plus ink_width 1, lowres 0.3, lowres_side 9 (docs/reading.md); the coarser grid keeps the image's peak level. */
 AugmentParams augment_ink_defaults(void);
 
 /* 0 if every parameter is finite and in its range, else -1 with err naming the first bad one. */
