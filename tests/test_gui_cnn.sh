@@ -17,62 +17,17 @@ done
     echo "SKIP test_gui_cnn: no MNIST in $DATA"; exit 77; }
 
 TMP=$(mktemp -d /tmp/digitrec_cnn_XXXXXX)
-XPID="" APID=""
-cleanup() {
-    [ -n "$APID" ] && kill "$APID" 2>/dev/null
-    [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
 TRACE="$TMP/trace.jsonl"
-fail() {
-    echo "FAIL test_gui_cnn: $*" >&2
-    [ -f "$TRACE" ] && { echo "--- last trace lines:" >&2; tail -n 8 "$TRACE" >&2; }
-    [ -f "$TMP/app.log" ] && { echo "--- app output:" >&2; cat "$TMP/app.log" >&2; }
-    exit 1
-}
+# shellcheck source=tests/xvfb_common.sh
+. "$SRC/tests/xvfb_common.sh"
+xvfb_start 161 220 # a range of its own: it may run beside the other window tests
+mkdir -p "$TMP/models"
 
-DNUM=""
-for n in $(seq 161 220); do
-    if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DNUM=$n; break; fi
-done
-[ -n "$DNUM" ] || fail "no free X display number"
-Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
-XPID=$!
-for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.05; done
-[ -e "/tmp/.X11-unix/X$DNUM" ] || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
-export DISPLAY=":$DNUM" HOME="$TMP/home"
-unset XDG_DATA_HOME XDG_CONFIG_HOME
-mkdir -p "$HOME" "$TMP/models"
-
-"$BIN" --arch cnn --data "$DATA" --models-dir "$TMP/models" --autosave "$TMP/autosave" --trace "$TRACE" \
-    >>"$TMP/app.log" 2>&1 &
-APID=$!
-WID=""
-for _ in $(seq 1 100); do
-    WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
-    [ -n "$WID" ] && break
-    kill -0 "$APID" 2>/dev/null || fail "digitrec exited at start"
-    sleep 0.1
-done
-[ -n "$WID" ] || fail "no digitrec window appeared"
+start_window --arch cnn --data "$DATA" --models-dir "$TMP/models" --autosave "$TMP/autosave"
 sleep 0.8
 
-read -r CX CY CW CH < <(grep '"event":"layout"' "$TRACE" | tail -n 1 |
-    sed -E 's/.*"canvas":\[([0-9]+),([0-9]+),([0-9]+),([0-9]+)\].*/\1 \2 \3 \4/')
+read -r _ _ CW _ < <(canvas_rect)
 [ -n "${CW:-}" ] && [ "$CW" -gt 100 ] || fail "no canvas layout in the trace"
-draw() {
-    local first=1
-    while [ $# -ge 2 ]; do
-        xdotool mousemove --window "$WID" $((CX + $1 * CW / 1000)) $((CY + $2 * CH / 1000))
-        if [ $first = 1 ]; then xdotool mousedown 1; first=0; fi
-        sleep 0.008
-        shift 2
-    done
-    xdotool mouseup 1
-    sleep 0.3
-}
 click_at() {
     xdotool mousemove --window "$WID" "$1" "$2"
     sleep 0.05

@@ -29,39 +29,10 @@ for tool in Xvfb xdotool; do
 done
 
 TMP=$(mktemp -d /tmp/digitrec_e2e_XXXXXX)
-XPID=""
-APID=""
-cleanup() {
-    [ -n "$APID" ] && kill "$APID" 2>/dev/null
-    [ -n "$XPID" ] && kill "$XPID" 2>/dev/null
-    wait 2>/dev/null
-    rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL test_gui_e2e: $*" >&2
-    if [ -f "$TMP/trace.jsonl" ]; then
-        echo "--- last trace lines:" >&2
-        tail -n 8 "$TMP/trace.jsonl" >&2
-    fi
-    [ -f "$TMP/app.log" ] && { echo "--- app output:" >&2; cat "$TMP/app.log" >&2; }
-    exit 1
-}
-
-# A free display number: no lock file and no socket.
-DNUM=""
-for n in $(seq 99 160); do
-    if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DNUM=$n; break; fi
-done
-[ -n "$DNUM" ] || fail "no free X display number"
-Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
-XPID=$!
-for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.05; done
-[ -e "/tmp/.X11-unix/X$DNUM" ] || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
-export DISPLAY=":$DNUM"
-export HOME="$TMP/home"
-unset XDG_DATA_HOME XDG_CONFIG_HOME
+TRACE="$TMP/trace.jsonl"
+# shellcheck source=tests/xvfb_common.sh
+. "$SRC/tests/xvfb_common.sh"
+xvfb_start
 PERSONAL="$HOME/.local/share/digitrec/personal"
 mkdir -p "$HOME" "$TMP/models"
 
@@ -79,21 +50,13 @@ if [ ! -f "$MODEL" ]; then
     fi
 fi
 
-TRACE="$TMP/trace.jsonl"
 MODELS_BEFORE=$(ls -A "$SRC/models" 2>/dev/null)
 # Starts the window (extra arguments appended) and waits for it: sets APID and WID.
 start_app() {
     "$BIN" --model "$MODEL" --data "$DATA" --models-dir "$TMP/models" --autosave "$TMP/autosave" \
         --trace "$TRACE" "$@" >>"$TMP/app.log" 2>&1 &
     APID=$!
-    WID=""
-    for _ in $(seq 1 100); do
-        WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
-        [ -n "$WID" ] && break
-        kill -0 "$APID" 2>/dev/null || fail "digitrec exited at start"
-        sleep 0.1
-    done
-    [ -n "$WID" ] || fail "no digitrec window appeared"
+    wait_window "$TRACE"
     sleep 0.5
 }
 # Waits up to 5 s for the window to exit; fails with what on timeout. Sets rc.

@@ -20,36 +20,56 @@ fail() {
     exit 1
 }
 
-# A private display: the first number with no lock file and no socket.
+# A private display: the first number from $1 (default 99) to $2 (default 160) with no lock
+# file and no socket, whose Xvfb is still running once its socket is there.
 xvfb_start() {
-    local n
+    local n first=${1:-99} last=${2:-160}
     DNUM=""
-    for n in $(seq 99 160); do
+    for n in $(seq "$first" "$last"); do
         if [ ! -e "/tmp/.X$n-lock" ] && [ ! -e "/tmp/.X11-unix/X$n" ]; then DNUM=$n; break; fi
     done
     [ -n "$DNUM" ] || fail "no free X display number"
     Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$TMP/xvfb.log" 2>&1 &
     XPID=$!
-    for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.1; done
-    [ -e "/tmp/.X11-unix/X$DNUM" ] || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
+    for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.1; done
+    [ -e "/tmp/.X11-unix/X$DNUM" ] && kill -0 "$XPID" 2>/dev/null || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
     export DISPLAY=":$DNUM"
     export HOME="$TMP/home"
     unset XDG_DATA_HOME XDG_CONFIG_HOME
     mkdir -p "$HOME"
 }
 
-# Starts the window with the given arguments and waits for it: sets APID and WID.
-start_window() {
-    "$BIN" --trace "$TRACE" "$@" >>"$TMP/app.log" 2>&1 &
-    APID=$!
+# What the display held, for a failure's report.
+x_report() {
+    echo "--- display $DISPLAY: Xvfb $(kill -0 "$XPID" 2>/dev/null && echo running || echo gone)," \
+        "windows named: $(xdotool search --name . 2>&1 | while read -r w; do printf '%s=%s; ' "$w" "$(xdotool getwindowname "$w" 2>&1)"; done)" >&2
+    [ -s "$TMP/xvfb.log" ] && { echo "--- Xvfb output:" >&2; tail -n 10 "$TMP/xvfb.log" >&2; }
+}
+
+# Waits up to 30 s for the window of process $APID: its X id from the trace's "screen" event
+# (checked by its name on the server), else a search by name. Sets WID.
+wait_window() {
+    local trace=$1 xid
     WID=""
-    for _ in $(seq 1 200); do
-        WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
+    for _ in $(seq 1 300); do
+        xid=$(grep -o '"event":"screen".*"xid":[0-9]*' "$trace" 2>/dev/null | tail -n 1 | sed -E 's/.*"xid":([0-9]+)/\1/')
+        if [ -n "$xid" ] && [ "$xid" != 0 ] && xdotool getwindowname "$xid" 2>/dev/null | grep -q '^digitrec'; then
+            WID=$xid
+        else
+            WID=$(xdotool search --name '^digitrec' 2>/dev/null | head -n 1)
+        fi
         [ -n "$WID" ] && break
         kill -0 "$APID" 2>/dev/null || fail "digitrec exited at start"
         sleep 0.1
     done
-    [ -n "$WID" ] || fail "no digitrec window appeared"
+    [ -n "$WID" ] || { x_report; fail "no digitrec window appeared (trace's window id: ${xid:-none})"; }
+}
+
+# Starts the window with the given arguments and waits for it: sets APID and WID.
+start_window() {
+    "$BIN" --trace "$TRACE" "$@" >>"$TMP/app.log" 2>&1 &
+    APID=$!
+    wait_window "$TRACE"
     sleep 0.5
 }
 

@@ -3,6 +3,7 @@
  * software renderer on a surface; no display or video driver needed) and exits. The only file
  * that runs the program's SDL main loop; options and start-up policy come from src/session. */
 #include "window.h"
+#include "window_id.h"
 
 #include <SDL.h>
 #include <SDL_image.h>
@@ -271,7 +272,8 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     SDL_GetWindowSize(sc.win, &ww, &wh);
     session_window_size(ss, ww, wh);
     app_resize(a, (int)(ww / scale), (int)(wh / scale));
-    app_trace(a, "\"event\":\"screen\",\"scale\":%.2f,\"renderer\":\"%s\"", (double)scale, sc.gl ? "gl" : "surface");
+    app_trace(a, "\"event\":\"screen\",\"scale\":%.2f,\"renderer\":\"%s\",\"xid\":%lu", (double)scale,
+              sc.gl ? "gl" : "surface", window_native_id(sc.win));
     SDL_StartTextInput();
     int bench = o->bench > 0;
     AutoTrain at = {bench ? o->bench : o->train_for, 0, time_now(), 0, bench, bench ? NULL : o->compare};
