@@ -132,6 +132,23 @@ static void apply(Session *s) {
     session_sync(s);
 }
 
+/* The window's copy of the network comes from the worker: on a busy machine it can lag a load by
+ * a frame or more, so frames are applied (for up to 5 s) until done(a) holds. */
+static void wait_worker(Session *s, int (*done)(const App *a, unsigned long gen0), unsigned long gen0) {
+    for (int k = 0; k < 500 && !done(s->app, gen0); k++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        apply(s);
+    }
+}
+static int new_generation_loaded(const App *a, unsigned long gen0) {
+    return a->snap.generation != gen0 && a->snap.generation == a->temp_gen;
+}
+static int hidden_20_loaded(const App *a, unsigned long gen0) {
+    (void)gen0;
+    return a->snap.net.sizes[1] == 20;
+}
+
 static void type_enter(App *a, Session *s, const char *text) {
     app_text(a, text);
     app_key(a, KEY_RETURN, 0);
@@ -201,11 +218,7 @@ static void check_detector_kept(Session *s, const char *models) {
     unsigned long gen0 = a->snap.generation;
     CHECK(session_load(s, src) == 0, "the model with a detector opens");
     /* the worker starts the model's generation; the window takes the detector over with it */
-    for (int k = 0; k < 500 && !(a->snap.generation != gen0 && a->snap.generation == a->temp_gen); k++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        apply(s);
-    }
+    wait_worker(s, new_generation_loaded, gen0);
     CHECK(a->ood.K == 10 && fabs(a->temperature - 1.7) < 1e-6 && a->snap.step == 0, "its detector and temperature are in force (K %d, next %d, T %g, gen %lu, temp_gen %lu, step %ld)", a->ood.K, a->ood_next.K, a->temperature, a->snap.generation, a->temp_gen, a->snap.step);
     snprintf(dst, sizeof dst, "%s/detector-copy.safetensors", models);
     CHECK(session_save(s, dst, NULL, 0) == 0, "saved as a copy");
@@ -226,6 +239,34 @@ static void check_detector_kept(Session *s, const char *models) {
     net_free(&n2);
     model_extras_free(&x2);
     a->snap.step = 0;
+}
+
+/* Training autosaved, then saved by the user: the autosave is not offered at the next start (it
+ * holds nothing the saved file lacks); one written after more training is. */
+static void check_autosave_superseded(Session *s) {
+    App *a = s->app;
+    char dst[APP_PATH_LEN + 40];
+    snprintf(s->autosave_dir, sizeof s->autosave_dir, "%s/autosave-superseded", g_root);
+    a->snap.step = 7; /* as if it had trained */
+    CHECK(session_autosave(s, "training went on for a while", NULL, 0) == 0, "an autosave is written");
+    a->ask.kind = ASK_NONE, a->ask.path[0] = 0;
+    session_offer_restore(s);
+    CHECK(a->ask.kind == ASK_RESTORE && strstr(a->ask.path, "/autosave-superseded/autosave-"),
+          "an autosave nobody saved is offered (%s)", a->ask.path);
+    a->ask.kind = ASK_NONE, a->ask.path[0] = 0;
+    snprintf(dst, sizeof dst, "%s/saved-after-autosave.safetensors", g_root);
+    CHECK(session_save(s, dst, NULL, 0) == 0, "the user saves the same run");
+    session_offer_restore(s);
+    CHECK(a->ask.kind == ASK_NONE && !a->ask.path[0], "the autosave of the run saved since is not offered (%s)", a->ask.path);
+    a->snap.step = 9; /* more training, autosaved again: that one holds what the save lacks */
+    struct timespec ts = {1, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL); /* a new second: a new stamp in the name */
+    CHECK(session_autosave(s, "training went on for a while", NULL, 0) == 0, "a second autosave is written");
+    session_offer_restore(s);
+    CHECK(a->ask.kind == ASK_RESTORE, "the later autosave is offered");
+    a->ask.kind = ASK_NONE, a->ask.path[0] = 0;
+    a->snap.step = 0;
+    s->autosave_dir[0] = 0;
 }
 
 int main(void) {
@@ -443,13 +484,7 @@ int main(void) {
     app_key(a, KEY_RETURN, 0);
     apply(&s);
     CHECK(!a->open.show && !strcmp(s.baseline_name, outside), "the recent row opens: %s", s.baseline_name);
-    /* the window's copy of the network comes from the worker: on a busy machine it can lag the
-     * load by a frame or more, so wait (up to 5 s) for the 784-20-10 to arrive */
-    for (int k = 0; k < 500 && a->snap.net.sizes[1] != 20; k++) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        apply(&s);
-    }
+    wait_worker(&s, hidden_20_loaded, 0); /* the 784-20-10 arrives from the worker */
 
     /* ---- Save As ---- */
     app_key(a, KEY_S, MOD_CTRL | MOD_SHIFT);
@@ -558,6 +593,7 @@ int main(void) {
     a->show_help = 0;
 
     check_detector_kept(&s, models);
+    check_autosave_superseded(&s);
 
     char msg[800];
     session_close(&s, msg, sizeof msg);

@@ -365,6 +365,8 @@ void app_message(App *a, Severity sev, const char *fmt, ...)
 int app_push_action(App *a, ActionType t, const char *path);
 /* 1 when the network has training the user has not saved. */
 int app_unsaved(const App *a);
+/* The network is the model as loaded, untrained since: its temperature and detector hold. */
+int app_as_loaded(const App *a);
 /* Sets the bar labels from a comma-separated list ("0,1,..."), falling back to digits. */
 void app_set_classes(App *a, const char *csv);
 /* Shows a panel view (PanelTab). */

@@ -203,7 +203,7 @@ void app_update_prediction(App *a) {
         a->probe_ok = 1;
         paint_maps(a);
         /* the loaded model's calibration holds until training changes it */
-        int as_loaded = a->snap.generation == a->temp_gen && a->snap.step == 0;
+        const int as_loaded = app_as_loaded(a);
         double T = as_loaded ? a->temperature : 1.0;
         float p[64];
         int KK = net_outputs(net) < 64 ? net_outputs(net) : 64;

@@ -73,6 +73,8 @@ int app_unsaved(const App *a) {
     return !(a->snap.generation == a->saved_gen && a->snap.step == a->saved_step);
 }
 
+int app_as_loaded(const App *a) { return a->snap.generation == a->temp_gen && a->snap.step == 0; }
+
 void app_set_classes(App *a, const char *csv) { classes_parse(csv, a->classes, 10); }
 
 void app_set_tab(App *a, int tab) {

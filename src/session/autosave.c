@@ -106,6 +106,7 @@ int session_autosave(Session *s, const char *why, char *out, size_t n) {
     for (int k = 2; stat(path, &st) == 0 && k < 100; k++) /* two in one second */
         snprintf(path, sizeof path, "%.900s/" PREFIX "%s-%d%s" SUFFIX, s->autosave_dir, stamp, k, acc);
     if (session_write_model(s, path, why, 0, out, n) != 0) return -1;
+    snprintf(s->autosave_path, sizeof s->autosave_path, "%s", path);
     s->last_autosave = time_now();
     s->autosave_gen = a->snap.generation;
     s->autosave_step = a->snap.step;
@@ -122,13 +123,24 @@ void session_tick(Session *s) {
     if (session_autosave(s, "training went on for a while", path, sizeof path) == 0) app_trace(a, "\"event\":\"autosave\",\"ok\":true,\"periodic\":true");
 }
 
-void session_restore_answered(Session *s, const char *path) {
+/* Writes path's name as the autosave last offered: session_offer_restore passes it over. */
+static void mark_offered(Session *s, const char *path) {
     const char *name = strrchr(path, '/');
     name = name ? name + 1 : path;
     char marker[APP_PATH_LEN + 16], err[ERR_LEN];
     snprintf(marker, sizeof marker, "%s/" MARKER, s->autosave_dir);
     file_write_atomic(marker, name, strlen(name), err); /* best effort: at worst it is offered again */
+}
+
+void session_restore_answered(Session *s, const char *path) {
+    mark_offered(s, path);
     s->app->ask.path[0] = 0;
+}
+
+void session_autosave_superseded(Session *s) {
+    const Snapshot *sn = &s->app->snap;
+    if (s->autosave_path[0] && sn->generation == s->autosave_gen && sn->step >= s->autosave_step)
+        mark_offered(s, s->autosave_path);
 }
 
 void session_offer_restore(Session *s) {

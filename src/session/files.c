@@ -444,7 +444,7 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
     /* the network as loaded, untrained since: its temperature and detector still hold, so they go
      * with it (a copy saved under another name reads as the original did) */
     ModelExtras ex = {0};
-    const int as_loaded = sn->generation == a->temp_gen && sn->step == 0;
+    const int as_loaded = app_as_loaded(a);
     if (as_loaded && a->temperature > 0 && a->temperature != 1.0) model_meta_set(&meta, "temperature", "%.4f", a->temperature);
     if (as_loaded && a->ood.K > 0 && ood_to_model(&a->ood, &meta, &ex, err) != 0) {
         app_message(a, SEV_WARN, "the copy goes without its not-a-digit detector: %s", err);
@@ -466,6 +466,7 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
     if (!mark) return 0;
     a->saved_gen = sn->generation;
     a->saved_step = sn->step;
+    session_autosave_superseded(s);
     app_message(a, SEV_INFO, "saved to %s", p);
     session_set_baseline(s, net, &meta, as_loaded && a->ood.K > 0 ? &a->ood : NULL, p);
     session_remember(s, p);

@@ -43,6 +43,7 @@ typedef struct Session {
     double last_autosave;            /* time_now() of the last autosave, or of the start */
     long autosave_step;              /* the step and generation it saved */
     unsigned long autosave_gen;
+    char autosave_path[APP_PATH_LEN]; /* the file of this session's last autosave ("" = none) */
     int settings_on;                 /* settings were read at start and are written at close */
     SettingsFile settings;           /* the file as read at start */
     Settings settings_start;         /* what was in effect at start: the file is rewritten only when
@@ -105,6 +106,9 @@ void session_tick(Session *s);
 void session_offer_restore(Session *s);
 /* The offer of path was answered (restored or declined): it is not offered again. */
 void session_restore_answered(Session *s, const char *path);
+/* The user saved the current network: if this session's last autosave holds the same run at or
+ * before this step, it is not offered for restoring at the next start (nothing in it is lost). */
+void session_autosave_superseded(Session *s);
 /* Makes net and ood (copied; ood NULL: no detector) and meta the model Revert returns to, named
  * name. */
 void session_set_baseline(Session *s, const Net *net, const ModelMeta *meta, const OodModel *ood, const char *name);
