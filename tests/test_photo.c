@@ -2,7 +2,8 @@
  * are removed; of a digit, specks, an edge shadow and a frame line only the digit is kept; the
  * polarity comes from the paper (light on dark, and a thick marker covering most of the picture);
  * a thick-marker and a faint pencil digit both come out like the same digit drawn cleanly; a
- * faint pencil digit beside a shadow's edge in a JPEG is cropped alone; blank,
+ * faint pencil digit beside a shadow's edge in a JPEG is cropped alone, and one whose shadow
+ * outweighs it on the light side keeps its dark polarity; blank,
  * gradient-only, tiny and odd-sized pictures give "no digit" without crashing. */
 #include "check.h"
 #include "common.h"
@@ -229,6 +230,38 @@ static void test_shadow_jpeg(void) {
     free(img);
 }
 
+/* Another photo of that generator (seed 1, p0770): a pencil '7' on grey paper, 240x268, a
+ * shadow falling in from the bottom edge, specks, JPEG quality 30. Against the paper surface the
+ * shadow's end stood out on the light side about as much as the pencil on the dark side, and the
+ * paper's mean (0.50) tipped the tie to light ink: the shadow's edge became the digit (a
+ * 192x40 px band along the bottom). The polarity against the cell medians, which follow the
+ * shadow, says dark ink, and the 7 (about 70x140 px) is the part kept. */
+static void test_shadow_polarity(void) {
+    const char *src = getenv("DIGITREC_SRC");
+    if (!src) {
+        printf("skipped: photo_shadow_pencil7.jpg (DIGITREC_SRC unset)\n");
+        return;
+    }
+    char path[1024], err[ERR_LEN];
+    snprintf(path, sizeof path, "%s/tests/corpus/image/photo_shadow_pencil7.jpg", src);
+    float *img = NULL, *ink = NULL;
+    int w, h, iw, ih;
+    PreInfo info;
+    CHECK(image_decode_file(path, &img, &w, &h, err) == 0, "%s", err);
+    if (!img) return;
+    CHECK(preprocess_photo_ink(&ink, &iw, &ih, &info, img, w, h, err) == 1, "shadow's edge and pencil: ink found");
+    CHECK(info.dark_ink == 1, "shadow's edge and pencil: dark ink (paper %.2f)", info.paper);
+    /* the 7 with a sixth of margin: taller than wide, well under the picture's width */
+    CHECK(ink && ih > iw && iw < 120 && ih > 120, "shadow's edge and pencil: the crop %dx%d holds the 7, not the band", iw, ih);
+    float out[N28], seven[N28], xy[6] = {60, 50, 160, 50, 100, 190};
+    PreStroke st = {xy, 3};
+    preprocess_strokes(seven, NULL, NULL, &st, 1);
+    CHECK(preprocess_photo(out, NULL, &info, img, w, h, err) == 1 && corr(out, seven) > 0.5,
+          "shadow's edge and pencil: it looks like a 7 (r = %.3f)", corr(out, seven));
+    free(ink);
+    free(img);
+}
+
 static void test_marker_and_pencil(void) {
     char err[ERR_LEN];
     /* a '7' as a polyline */
@@ -290,6 +323,7 @@ int main(void) {
     test_polarity();
     test_marker_and_pencil();
     test_shadow_jpeg();
+    test_shadow_polarity();
     test_blank_and_odd();
     return check_summary("test_photo");
 }

@@ -214,6 +214,29 @@ static void paper_fit(const Work *wk, double coef[NB]) {
  * most this many per axis (fewer than 3: no local paper). */
 #define LOCAL_CELLS 20
 
+/* q[j][i] = the quant-quantile of g's cell (i, j) on a gx by gy grid over W x H. s is scratch. */
+static void grid_quantiles(float q[LOCAL_CELLS][LOCAL_CELLS], const float *g, int W, int H, int gx, int gy, double quant,
+                           float *s) {
+    for (int j = 0; j < gy; j++)
+        for (int i = 0; i < gx; i++) {
+            int x0 = i * W / gx, x1 = (i + 1) * W / gx, y0 = j * H / gy, y1 = (j + 1) * H / gy;
+            size_t k = 0;
+            for (int y = y0; y < y1; y++)
+                for (int x = x0; x < x1; x++) s[k++] = g[(size_t)y * W + x];
+            q[j][i] = quantile_sorted(s, k, quant);
+        }
+}
+
+/* The grid's value at pixel (x, y) of W x H, bilinear between cell centres (clamped at the edges). */
+static float grid_at(const float q[LOCAL_CELLS][LOCAL_CELLS], int gx, int gy, int W, int H, int x, int y) {
+    double fy = (y + 0.5) * gy / H - 0.5, fx = (x + 0.5) * gx / W - 0.5;
+    fy = fy < 0 ? 0 : (fy > gy - 1 ? gy - 1 : fy);
+    fx = fx < 0 ? 0 : (fx > gx - 1 ? gx - 1 : fx);
+    int j0 = (int)fy < gy - 1 ? (int)fy : gy - 2, i0 = (int)fx < gx - 1 ? (int)fx : gx - 2;
+    double wy = fy - j0, wx = fx - i0;
+    return (float)((1 - wy) * ((1 - wx) * q[j0][i0] + wx * q[j0][i0 + 1]) + wy * ((1 - wx) * q[j0 + 1][i0] + wx * q[j0 + 1][i0 + 1]));
+}
+
 /* The paper as a grey closing at the scale of a few cells: each cell's 90th percentile (10th for
  * light ink), then the maximum over the 3x3 cells around, then the minimum over those (so ink
  * narrower than about two cells drops out and the paper's own shape, a shadow's edge, a fold,
@@ -228,14 +251,7 @@ static int paper_local(float *bg, const float *g, int W, int H, int dark, double
     /* a picture under 64 px (a scan's bitmap, an input-sized image) has no shadows to follow */
     if (big < 64 || gx < 3 || gy < 3 || gx > LOCAL_CELLS || gy > LOCAL_CELLS) return 0;
     float q[LOCAL_CELLS][LOCAL_CELLS], t[LOCAL_CELLS][LOCAL_CELLS];
-    for (int j = 0; j < gy; j++)
-        for (int i = 0; i < gx; i++) {
-            int x0 = i * W / gx, x1 = (i + 1) * W / gx, y0 = j * H / gy, y1 = (j + 1) * H / gy;
-            size_t k = 0;
-            for (int y = y0; y < y1; y++)
-                for (int x = x0; x < x1; x++) s[k++] = g[(size_t)y * W + x];
-            q[j][i] = quantile_sorted(s, k, dark ? 0.9 : 0.1);
-        }
+    grid_quantiles(q, g, W, H, gx, gy, dark ? 0.9 : 0.1, s);
     /* dilate then erode on the cell grid, towards the paper's side */
     for (int pass = 0; pass < 2; pass++) {
         int up = (pass == 0) == (dark != 0); /* dark ink: max first */
@@ -251,23 +267,39 @@ static int paper_local(float *bg, const float *g, int W, int H, int dark, double
             }
         memcpy(q, t, sizeof q);
     }
-    for (int y = 0; y < H; y++) {
-        double fy = (y + 0.5) * gy / H - 0.5;
-        fy = fy < 0 ? 0 : (fy > gy - 1 ? gy - 1 : fy);
-        int j0 = (int)fy < gy - 1 ? (int)fy : gy - 2;
-        double wy = fy - j0;
+    for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
-            double fx = (x + 0.5) * gx / W - 0.5;
-            fx = fx < 0 ? 0 : (fx > gx - 1 ? gx - 1 : fx);
-            int i0 = (int)fx < gx - 1 ? (int)fx : gx - 2;
-            double wx = fx - i0;
-            float v = (float)((1 - wy) * ((1 - wx) * q[j0][i0] + wx * q[j0][i0 + 1]) +
-                              wy * ((1 - wx) * q[j0 + 1][i0] + wx * q[j0 + 1][i0 + 1]));
-            float *b = &bg[(size_t)y * W + x];
+            float v = grid_at(q, gx, gy, W, H, x, y), *b = &bg[(size_t)y * W + x];
             if (dark ? v < *b : v > *b) *b = v;
         }
-    }
     return 1;
+}
+
+/* The polarity's evidence against a background that follows shadows: each cell's median (ink
+ * covers less than half of most cells, a shadow all of some), the median over the 3x3 cells
+ * around, interpolated bilinearly. Adds to *dark and *light how far pixels stand out of it, past
+ * 4 noise sigmas, on each side: a shadow's edge stands out on both sides about alike, ink on one.
+ * s (n) is scratch. Returns 0, or -1 for a picture too small for cells (the sums untouched). */
+static int polarity_local(const float *g, int W, int H, float sigma, float *s, double *dark, double *light) {
+    enum { CELLS = 10 };
+    if (W < 3 * CELLS || H < 3 * CELLS || (W > H ? W : H) < 64) return -1;
+    float q[LOCAL_CELLS][LOCAL_CELLS], t[LOCAL_CELLS][LOCAL_CELLS], nine[9];
+    grid_quantiles(q, g, W, H, CELLS, CELLS, 0.5, s);
+    for (int j = 0; j < CELLS; j++)
+        for (int i = 0; i < CELLS; i++) {
+            size_t k = 0;
+            for (int b = j - 1; b <= j + 1; b++)
+                for (int a = i - 1; a <= i + 1; a++)
+                    if (a >= 0 && b >= 0 && a < CELLS && b < CELLS) nine[k++] = q[b][a];
+            t[j][i] = quantile_sorted(nine, k, 0.5);
+        }
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double r = g[(size_t)y * W + x] - grid_at(t, CELLS, CELLS, W, H, x, y);
+            if (-r > 4 * sigma) *dark += -r - 4 * sigma;
+            if (r > 4 * sigma) *light += r - 4 * sigma;
+        }
+    return 0;
 }
 
 /* Union-find over labels. */
@@ -390,6 +422,14 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
         if (r > 4 * sigma) light_score += r - 4 * sigma;
     }
     int dark = light_score > 2 * dark_score ? 0 : (dark_score > 2 * light_score ? 1 : paper >= 0.5);
+    /* a shadow's edge outweighs faint ink on the surface's residual (and grey paper in shadow
+     * can average under 0.5): against the cell medians, where the shadow is background, the ink's
+     * side wins by a clear margin or the surface's answer stands */
+    double dark_local = 0, light_local = 0;
+    if (polarity_local(wk->g, W, H, sigma, s, &dark_local, &light_local) == 0) {
+        if (dark_local > 3 * light_local) dark = 1;
+        else if (light_local > 3 * dark_local) dark = 0;
+    }
     float unit = dark ? (float)(paper > 0.05 ? paper : 0.05) : (float)(1.0 - paper > 0.05 ? 1.0 - paper : 0.05);
     float sig_n = sigma / unit, level, thr;
     fd->info.dark_ink = dark;

@@ -83,7 +83,9 @@ int preprocess_raster(float *out, PreFrame *f, PreInfo *info, const float *img, 
 /* A photo or scan: img (h, w) grey in [0,1] as decoded (1 = white), any polarity. Finds the
  * paper first: a smooth background (quadratic surface fitted robustly to block medians, on a
  * copy at most 512 px on its longer side) is removed; the ink's polarity is the side the
- * strong deviations from that background fall on (the paper's level decides a tie); ink is
+ * strong deviations from a background of cell medians fall on, by three to one (it follows a
+ * shadow, whose edge stands out on both sides), else the side they fall on from the surface
+ * (the paper's level decides a tie); ink is
  * what lies above a threshold of max(4 noise sigmas, min(Otsu, half the ink's own level)); of its
  * 8-connected parts the digit's are kept (the heaviest central part, plus
  * parts near it; specks, parts touching the border or spanning the picture such as page edges,
