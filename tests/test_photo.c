@@ -262,6 +262,37 @@ static void test_shadow_polarity(void) {
     free(img);
 }
 
+/* A small blurred scan (32x32, as an 8x8 count of a form's cell upsampled): a '0' whose right
+ * side came out fainter (a third of the left's contrast). The threshold keeps the left side alone;
+ * the kept ink grows into its fainter, connected continuation, so the 0 stays closed instead of
+ * becoming a C. */
+static void test_faint_side(void) {
+    char err[ERR_LEN];
+    Pic big = pic(320, 320, 1.0f), p = pic(32, 32, 1.0f);
+    float xy[96];
+    zero_path(xy, 160, 160, 70, 110);
+    stroke(&big, xy, 48, 40, 0.0f);
+    for (int y = 0; y < 320; y++) /* the right side a third as dark */
+        for (int x = 200; x < 320; x++) big.px[y * 320 + x] = 1.0f - (1.0f - big.px[y * 320 + x]) / 3.0f;
+    for (int y = 0; y < 32; y++) /* box-averaged down to 32x32: the blur of a coarse scan */
+        for (int x = 0; x < 32; x++) {
+            double a = 0;
+            for (int j = 0; j < 10; j++)
+                for (int i = 0; i < 10; i++) a += big.px[(y * 10 + j) * 320 + x * 10 + i];
+            p.px[y * 32 + x] = (float)(a / 100);
+        }
+    free(big.px);
+    float out[N28];
+    PreInfo info;
+    CHECK(preprocess_photo(out, NULL, &info, p.px, p.w, p.h, err) == 1, "faint side: ink found");
+    /* ink on the right of the ring's middle rows, where a C is open */
+    double left = 0, right = 0;
+    for (int y = 10; y < 18; y++)
+        for (int x = 0; x < 14; x++) left += out[y * 28 + x], right += out[y * 28 + 27 - x];
+    CHECK(right > 0.3 * left, "faint side: the 0 stays closed (ink right of centre %.1f, left %.1f)", right, left);
+    free(p.px);
+}
+
 static void test_marker_and_pencil(void) {
     char err[ERR_LEN];
     /* a '7' as a polyline */
@@ -324,6 +355,7 @@ int main(void) {
     test_marker_and_pencil();
     test_shadow_jpeg();
     test_shadow_polarity();
+    test_faint_side();
     test_blank_and_odd();
     return check_summary("test_photo");
 }

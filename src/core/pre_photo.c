@@ -4,6 +4,7 @@
 #include "preprocess.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -580,8 +581,36 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
             bx1 = p->x1 > bx1 ? p->x1 : bx1, by1 = p->y1 > by1 ? p->y1 : by1;
         }
     }
-    /* the kept ink with its own grey levels: what lies within a pixel of a kept part's mask,
-     * from 2 noise sigmas (0) to the ink's level (1) */
+    /* hysteresis, in pictures under 64 px (a scan's bitmap, a thumbnail): the kept parts grow
+     * into the 8-connected pixels above half the threshold (at least 3 noise sigmas), so a
+     * stroke's fainter stretch, which there is blur and not noise (a coarse scan's lighter side
+     * of a 0), stays with it instead of being cut off at the threshold. In larger photos the same
+     * growth took in JPEG's and the lens's halo round the strokes and read worse (the photo set:
+     * 97.2% -> 96.7%), so there the kept parts stay as thresholded. */
+    uint8_t *on = calloc(n, 1);
+    int *queue = xmalloc_array(n, sizeof(int));
+    if (!on || !queue) {
+        free(on), free(queue);
+        goto oom;
+    }
+    const int small = (W > H ? W : H) < 64;
+    const float low = !small ? INFINITY : 0.5f * thr > 3 * sig_n ? 0.5f * thr : 3 * sig_n;
+    size_t qh = 0, qt = 0;
+    for (size_t i = 0; i < n; i++)
+        if (pix_part[i] >= 0 && parts[pix_part[i]].kept && d[i] > thr) on[i] = 1, queue[qt++] = (int)i;
+    while (qh < qt) {
+        int i = queue[qh++], x = i % W, y = i / W;
+        bx0 = x < bx0 ? x : bx0, bx1 = x > bx1 ? x : bx1, by0 = y < by0 ? y : by0, by1 = y > by1 ? y : by1;
+        for (int j = y - 1; j <= y + 1; j++)
+            for (int a = x - 1; a <= x + 1; a++) {
+                if (a < 0 || j < 0 || a >= W || j >= H) continue;
+                size_t k = (size_t)j * W + a;
+                if (!on[k] && d[k] > low) on[k] = 1, queue[qt++] = (int)k;
+            }
+    }
+    free(queue);
+    /* the kept ink with its own grey levels: what lies within a pixel of the grown mask, from 2
+     * noise sigmas (0) to the ink's level (1) */
     float *ink = tmp; /* the background is no longer needed */
     memset(ink, 0, n * sizeof(float));
     const float lo = 2 * sig_n;
@@ -589,13 +618,11 @@ static int photo_find(Found *fd, const float *img, int w, int h, char *err) {
         for (int x = bx0 - 1 < 0 ? 0 : bx0 - 1; x <= bx1 + 1 && x < W; x++) {
             int near = 0;
             for (int j = y - 1; j <= y + 1 && !near; j++)
-                for (int i = x - 1; i <= x + 1 && !near; i++) {
-                    if (i < 0 || j < 0 || i >= W || j >= H) continue;
-                    size_t k = (size_t)j * W + i;
-                    near = pix_part[k] >= 0 && parts[pix_part[k]].kept && d[k] > thr;
-                }
+                for (int i = x - 1; i <= x + 1 && !near; i++)
+                    near = i >= 0 && j >= 0 && i < W && j < H && on[(size_t)j * W + i];
             if (near) ink[(size_t)y * W + x] = clampf((d[(size_t)y * W + x] - lo) / (level - lo), 0.0f, 1.0f);
         }
+    free(on);
     fd->ink = ink;
     fd->bx0 = bx0 - 1 < 0 ? 0 : bx0 - 1, fd->by0 = by0 - 1 < 0 ? 0 : by0 - 1;
     fd->bx1 = bx1 + 1 >= W ? W - 1 : bx1 + 1, fd->by1 = by1 + 1 >= H ? H - 1 : by1 + 1;

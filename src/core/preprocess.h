@@ -89,7 +89,8 @@ int preprocess_raster(float *out, PreFrame *f, PreInfo *info, const float *img, 
  * what lies above a threshold of max(4 noise sigmas, min(Otsu, half the ink's own level)); of its
  * 8-connected parts the digit's are kept (the heaviest central part, plus
  * parts near it; specks, parts touching the border or spanning the picture such as page edges,
- * shadows and frames are dropped unless nothing else is there); the kept ink keeps its own grey
+ * shadows and frames are dropped unless nothing else is there); in pictures under 64 px the kept
+ * parts grow into their connected pixels above half the threshold; the kept ink keeps its own grey
  * levels (ink level = 1) and goes through preprocess_raster. Writes out (28*28), *f (from img's pixels) and *info when not
  * NULL. Returns 1 with a digit, 0 when nothing stands out of the paper (out zeroed), -1 when
  * out of memory (err set). img is only read. */
