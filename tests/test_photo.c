@@ -202,23 +202,32 @@ static void test_polarity(void) {
     free(q.px);
 }
 
+/* The decoded picture tests/corpus/image/<name> (1 = white), or NULL when DIGITREC_SRC is unset
+ * (said on stdout) or it does not decode (a failed check). */
+static float *corpus_picture(const char *name, int *w, int *h) {
+    const char *src = getenv("DIGITREC_SRC");
+    if (!src) {
+        printf("skipped: %s (DIGITREC_SRC unset)\n", name);
+        return NULL;
+    }
+    char path[1024], err[ERR_LEN];
+    snprintf(path, sizeof path, "%s/tests/corpus/image/%s", src, name);
+    float *img = NULL;
+    CHECK(image_decode_file(path, &img, w, h, err) == 0, "%s", err);
+    return img;
+}
+
 /* A photo from the reading benchmark's generator (bench/reading/make_sets.py, seed 1, p0050):
  * a faint, thin pencil '2' on grey paper, 160x116, a shadow falling in from the left edge with a
  * sharp end, specks and JPEG quality 70. The paper surface alone cannot follow the shadow's end,
  * and JPEG's flat blocks hide their steps from the neighbour-difference noise: both stood out as
  * ink, and the crop took most of the picture (145x156 px, three parts). */
 static void test_shadow_jpeg(void) {
-    const char *src = getenv("DIGITREC_SRC");
-    if (!src) {
-        printf("skipped: photo_shadow_pencil.jpg (DIGITREC_SRC unset)\n");
-        return;
-    }
-    char path[1024], err[ERR_LEN];
-    snprintf(path, sizeof path, "%s/tests/corpus/image/photo_shadow_pencil.jpg", src);
-    float *img = NULL, *ink = NULL;
+    char err[ERR_LEN];
+    float *ink = NULL;
     int w, h, iw, ih;
     PreInfo info;
-    CHECK(image_decode_file(path, &img, &w, &h, err) == 0, "%s", err);
+    float *img = corpus_picture("photo_shadow_pencil.jpg", &w, &h);
     if (!img) return;
     CHECK(preprocess_photo_ink(&ink, &iw, &ih, &info, img, w, h, err) == 1, "shadow and JPEG: ink found");
     /* the 2 is about 24x42 px: with a sixth of margin on each side the crop is under 40x60 */
@@ -237,17 +246,11 @@ static void test_shadow_jpeg(void) {
  * 192x40 px band along the bottom). The polarity against the cell medians, which follow the
  * shadow, says dark ink, and the 7 (about 70x140 px) is the part kept. */
 static void test_shadow_polarity(void) {
-    const char *src = getenv("DIGITREC_SRC");
-    if (!src) {
-        printf("skipped: photo_shadow_pencil7.jpg (DIGITREC_SRC unset)\n");
-        return;
-    }
-    char path[1024], err[ERR_LEN];
-    snprintf(path, sizeof path, "%s/tests/corpus/image/photo_shadow_pencil7.jpg", src);
-    float *img = NULL, *ink = NULL;
+    char err[ERR_LEN];
+    float *ink = NULL;
     int w, h, iw, ih;
     PreInfo info;
-    CHECK(image_decode_file(path, &img, &w, &h, err) == 0, "%s", err);
+    float *img = corpus_picture("photo_shadow_pencil7.jpg", &w, &h);
     if (!img) return;
     CHECK(preprocess_photo_ink(&ink, &iw, &ih, &info, img, w, h, err) == 1, "shadow's edge and pencil: ink found");
     CHECK(info.dark_ink == 1, "shadow's edge and pencil: dark ink (paper %.2f)", info.paper);
