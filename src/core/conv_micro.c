@@ -74,6 +74,14 @@ void conv_mk_direct(float *O, size_t ldo, const float *X, size_t plane, int ldx,
     }
 }
 
+/* The block of wide positions from n0, nv vectors long: the kernel rows [*kh0, *kh1) that read
+ * X's nonzero rows [top, bottom) for its output rows (an output row r reads X rows r + kh). */
+static void block_rows(size_t n0, int nv, int ldx, int K, int top, int bottom, int *kh0, int *kh1) {
+    int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
+    *kh0 = top - r1 > 0 ? top - r1 : 0, *kh1 = bottom - r0 < K ? bottom - r0 : K;
+    if (*kh1 < *kh0) *kh1 = *kh0;
+}
+
 #if defined(__AVX512F__)
 /* direct_block's sums for the wide positions [n0, n0 + nv*VL), plus bias[r], then max(0, .)
  * when relu (as row_bias_relu in conv.c), stored straight into out (mr planes oplane apart, rows
@@ -127,9 +135,8 @@ void conv_mk_direct_conv_out(float *out, int Ho, int Wo, const float *X, size_t 
         for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
             size_t left = (n - n0 + VL - 1) / VL;
             int nv = left < FWD_NV ? (int)left : FWD_NV;
-            int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
-            int kh0 = top - r1 > 0 ? top - r1 : 0, kh1 = bottom - r0 < K ? bottom - r0 : K;
-            if (kh1 < kh0) kh1 = kh0;
+            int kh0, kh1;
+            block_rows(n0, nv, ldx, K, top, bottom, &kh0, &kh1);
             float *o = out + (size_t)c0 * oplane;
             const float *wc = w + (size_t)c0 * T, *bc = bias + c0;
             switch (mr * 4 + nv) {
@@ -152,10 +159,8 @@ void conv_mk_direct_conv(float *O, size_t ldo, const float *X, size_t plane, int
         for (size_t n0 = 0; n0 < n; n0 += FWD_NV * VL) {
             size_t left = (n - n0 + VL - 1) / VL;
             int nv = left < FWD_NV ? (int)left : FWD_NV;
-            /* output rows r0..r1 of this block read X rows r + kh */
-            int r0 = (int)(n0 / (size_t)ldx), r1 = (int)((n0 + (size_t)nv * VL - 1) / (size_t)ldx);
-            int kh0 = top - r1 > 0 ? top - r1 : 0, kh1 = bottom - r0 < K ? bottom - r0 : K;
-            if (kh1 < kh0) kh1 = kh0;
+            int kh0, kh1;
+            block_rows(n0, nv, ldx, K, top, bottom, &kh0, &kh1);
             conv_mk_direct(O + (size_t)c0 * ldo + n0, ldo, X + n0, plane, ldx, w + (size_t)c0 * T, Cin, K, kh0, kh1,
                             mr, nv, 0);
         }

@@ -45,36 +45,17 @@ static int pool_fwd_row16(float *o, uint8_t *ix, const float *r0, const float *r
     return x;
 }
 
-/* The 2 rows under one row of windows: dout where that input won, else 0 (columns past 2*Wo
- * are left to the caller). */
-static void pool_bwd_row16(float *r0, float *r1, const float *g, const uint8_t *ix, int Wo) {
+/* The 2 rows under one row of windows: dout where that input won (and, with pv, where the
+ * window's output pv is > 0: the ReLU before the pool), else 0 (columns past 2*Wo are left to
+ * the caller). */
+static void pool_bwd_row16(float *r0, float *r1, const float *g, const uint8_t *ix, const float *pv, int Wo) {
     const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
     const __m512 z = _mm512_setzero_ps();
     for (int x = 0; x < Wo; x += 16) {
         int n = Wo - x < 16 ? Wo - x : 16;
         __mmask16 mo = lanes16(n), ma = lanes16(2 * n), mb = lanes16(2 * n - 16);
-        __m512 gv = _mm512_maskz_loadu_ps(mo, g + x);
-        __m512i k = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mo, ix + x));
-        __m512 d[4];
-        for (int q = 0; q < 4; q++) d[q] = _mm512_mask_mov_ps(z, _mm512_cmpeq_epi32_mask(k, _mm512_set1_epi32(q)), gv);
-        _mm512_mask_storeu_ps(r0 + 2 * x, ma, _mm512_permutex2var_ps(d[0], lo, d[1]));
-        _mm512_mask_storeu_ps(r0 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[0], hi, d[1]));
-        _mm512_mask_storeu_ps(r1 + 2 * x, ma, _mm512_permutex2var_ps(d[2], lo, d[3]));
-        _mm512_mask_storeu_ps(r1 + 2 * x + 16, mb, _mm512_permutex2var_ps(d[2], hi, d[3]));
-    }
-}
-
-/* The 2 rows of dst under one row of windows: dout where that input won and the window's
- * output pv is > 0, else 0 (columns past 2*Wo are left to the caller). */
-static void route_row16(float *r0, float *r1, const float *g, const uint8_t *ix, const float *pv, int Wo) {
-    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    const __m512i hi = _mm512_add_epi32(lo, _mm512_set1_epi32(8));
-    const __m512 z = _mm512_setzero_ps();
-    for (int x = 0; x < Wo; x += 16) {
-        int n = Wo - x < 16 ? Wo - x : 16;
-        __mmask16 mo = lanes16(n), ma = lanes16(2 * n), mb = lanes16(2 * n - 16);
-        __mmask16 keep = _mm512_mask_cmp_ps_mask(mo, _mm512_maskz_loadu_ps(mo, pv + x), z, _CMP_GT_OQ);
+        __mmask16 keep = pv ? _mm512_mask_cmp_ps_mask(mo, _mm512_maskz_loadu_ps(mo, pv + x), z, _CMP_GT_OQ) : mo;
         __m512 gv = _mm512_maskz_loadu_ps(keep, g + x);
         __m512i k = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mo, ix + x));
         __m512 d[4];
@@ -96,7 +77,7 @@ void maxpool2d_route(float *dst, size_t ldp, int ld, int fill, const float *dout
         for (int y = 0; y < Ho; y++, o += (size_t)Wo) {
             float *r0 = plane + (size_t)(2 * y) * ld, *r1 = r0 + ld;
 #if defined(__AVX512F__)
-            route_row16(r0, r1, dout + o, idx + o, pv + o, Wo);
+            pool_bwd_row16(r0, r1, dout + o, idx + o, pv + o, Wo);
 #else
             for (int x = 0; x < 2 * Wo; x++) r0[x] = r1[x] = 0.0f;
             for (int x = 0; x < Wo; x++)
@@ -138,7 +119,7 @@ static void pool_bwd_planes(float *dinp, const float *dout, const uint8_t *idx, 
         float *plane = dinp + (size_t)p * H * W;
         for (int y = 0; y < Ho; y++) {
             float *r0 = plane + (size_t)(2 * y) * W;
-            pool_bwd_row16(r0, r0 + W, dout + ((size_t)p * Ho + y) * Wo, idx + ((size_t)p * Ho + y) * Wo, Wo);
+            pool_bwd_row16(r0, r0 + W, dout + ((size_t)p * Ho + y) * Wo, idx + ((size_t)p * Ho + y) * Wo, NULL, Wo);
             if (W & 1) r0[W - 1] = r0[2 * W - 1] = 0.0f; /* the column no window covers */
         }
         if (H & 1) memset(plane + (size_t)(H - 1) * W, 0, sizeof(float) * (size_t)W);
