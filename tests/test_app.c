@@ -118,6 +118,16 @@ int main(void) {
     app_frame(a, 0);
     CHECK(a->dl.n > 20 && !a->dl.oom, "a frame of %d commands", a->dl.n);
     CHECK(has_text(a, "Draw a digit here"), "blank canvas shows a prompt");
+    /* data whose classes are not digits (Fashion-MNIST's): the prompt does not ask for a digit */
+    app_set_classes(a, "T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot");
+    app_frame(a, 0);
+    CHECK(!has_text(a, "Draw a digit"), "clothes: no digit prompt");
+    CHECK(has_text(a, "Draw here"), "clothes: the big prompt");
+    CHECK(has_text(a, "Draw an item"),
+          "clothes: the canvas asks for an item, not a digit");
+    app_set_classes(a, NULL);
+    app_frame(a, 0);
+    CHECK(has_text(a, "Draw a digit here"), "digits again: the digit prompt");
 
     /* a network that prefers class 4 strongly: 4 gets ~98% */
     float bias[10] = {0, 0, 0, 0, 6, 0, 0, 0, 0, 1};

@@ -228,6 +228,10 @@ static int lit_log(const App *a) { return a->log_scale; }
 static int lit_mix(const App *a) { return a->mix; }
 static int lit_saliency(const App *a) { return a->show_saliency; }
 static int lit_augment(const App *a) { return a->ctl.train.augment; }
+static const char *value_augment(const App *a, char *buf, size_t n) {
+    (void)buf, (void)n;
+    return a->ctl.train.augment == 2 ? "Augment: ink" : a->ctl.train.augment ? "Augment: shape" : "Augment";
+}
 static int lit_weights(const App *a) { return a->tab == TAB_WEIGHTS; }
 static int lit_errors(const App *a) { return a->tab == TAB_ERRORS; }
 static int lit_inside(const App *a) { return a->tab == TAB_INSIDE; }
@@ -414,8 +418,9 @@ static const Control CONTROLS[WID_COUNT] = {
      .tip = "the rate over the planned epochs: constant, or decaying on a cosine"},
     {.id = WID_REVERT, .kind = CTL_BUTTON, .font = FONT_BODY, .caption = "Revert", .press = press_revert,
      .key = "Ctrl+R", .tip = "back to the model as it was opened or last saved"},
-    {.id = WID_AUGMENT, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "Augment", .lit = lit_augment, .press = press_augment,
-     .tip = "rotate, scale, shear, shift and elastically distort each training image at random"},
+    {.id = WID_AUGMENT, .kind = CTL_TOGGLE, .font = FONT_SMALL, .caption = "Augment", .widest = "Augment: shape",
+     .value = value_augment, .lit = lit_augment, .press = press_augment,
+     .tip = "off; shape: rotate, scale, shear, shift and elastically distort each training image at random; ink: stroke width and coarser grids too"},
     {.id = WID_TAB_EMBED, .kind = CTL_TAB, .font = FONT_BODY, .caption = "Map (E)", .short_caption = "Map",
      .lit = lit_embed, .press = press_tab_embed, .key = "E",
      .tip = "the last hidden layer of 1,000 test images in 2-D (PCA at each evaluation), your drawing among them"},

@@ -466,7 +466,6 @@ int session_write_model(Session *s, const char *path, const char *why, int mark,
     if (!mark) return 0;
     a->saved_gen = sn->generation;
     a->saved_step = sn->step;
-    session_autosave_superseded(s);
     app_message(a, SEV_INFO, "saved to %s", p);
     session_set_baseline(s, net, &meta, as_loaded && a->ood.K > 0 ? &a->ood : NULL, p);
     session_remember(s, p);

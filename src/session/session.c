@@ -187,7 +187,11 @@ int session_load(Session *s, const char *path) {
     return 0;
 }
 
-int session_save(Session *s, const char *path, char *out, size_t n) { return session_write_model(s, path, NULL, 1, out, n); }
+int session_save(Session *s, const char *path, char *out, size_t n) {
+    if (session_write_model(s, path, NULL, 1, out, n) != 0) return -1;
+    session_autosave_superseded(s);
+    return 0;
+}
 
 /* Before a run is replaced (a re-init, a load, another dataset, a revert), unsaved training is
  * autosaved, so it stays one Ctrl+O away. */

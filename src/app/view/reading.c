@@ -15,8 +15,12 @@ static void draw_canvas(App *a) {
         if ((a->widgets[i].id == WID_CLEAR || a->widgets[i].id == WID_SALIENCY) && a->widgets[i].r.w > 0 &&
             a->widgets[i].r.x - c.x - 8 < room)
             room = a->widgets[i].r.x - c.x - 8;
-    int tw1 = ui_tw(a, FONT_BOLD, "Draw a digit"), tw2 = ui_tw(a, FONT_SMALL, "left: draw  right: erase");
-    if (tw1 <= room) ui_text(a, FONT_BOLD, c.x, a->lay.canvas_panel.y + 3, UI_TEXT, "Draw a digit");
+    /* the classes are digits unless the data says otherwise (Fashion-MNIST's are clothes) */
+    int digits = 1;
+    for (int k = 0; k < 10 && digits; k++) digits = a->classes[k][0] == '0' + k && !a->classes[k][1];
+    const char *title = digits ? "Draw a digit" : "Draw an item";
+    int tw1 = ui_tw(a, FONT_BOLD, title), tw2 = ui_tw(a, FONT_SMALL, "left: draw  right: erase");
+    if (tw1 <= room) ui_text(a, FONT_BOLD, c.x, a->lay.canvas_panel.y + 3, UI_TEXT, title);
     if (tw1 + 10 + tw2 <= room)
         ui_text(a, FONT_SMALL, c.x + tw1 + 10, a->lay.canvas_panel.y + 5, UI_DIM, "left: draw  right: erase");
     for (int i = 0; i < a->nwidgets; i++)
@@ -35,8 +39,11 @@ static void draw_canvas(App *a) {
     draw_frame(&a->dl, (Rect){c.x - 1, c.y - 1, c.w + 2, c.h + 2}, UI_BORDER);
     if (!a->has_ink && !a->pen) {
         Color p = {255, 255, 255, 70};
-        const char *big[] = {"Draw a digit here with the mouse", "Draw a digit here", "Draw here", NULL};
-        const char *small[] = {"one digit, large, filling most of the square", "one digit, large", NULL};
+        const char *big_d[] = {"Draw a digit here with the mouse", "Draw a digit here", "Draw here", NULL};
+        const char *small_d[] = {"one digit, large, filling most of the square", "one digit, large", NULL};
+        const char *big_c[] = {"Draw here with the mouse", "Draw here", NULL};
+        const char *small_c[] = {"one thing, large, filling most of the square", "one thing, large", NULL};
+        const char **big = digits ? big_d : big_c, **small = digits ? small_d : small_c;
         ui_text_in(a, FONT_TITLE, (Rect){c.x, c.y + c.h / 2 - 20, c.w, 24}, 1, p, ui_first_fit(a, FONT_TITLE, c.w - 12, big));
         ui_text_in(a, FONT_SMALL, (Rect){c.x, c.y + c.h / 2 + 8, c.w, 18}, 1, p, ui_first_fit(a, FONT_SMALL, c.w - 12, small));
     }
