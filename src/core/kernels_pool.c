@@ -15,7 +15,8 @@
  * When the cores are shared with other busy programs, a worker is sometimes preempted in the
  * middle of a task and the caller waits for it for a whole time slice. The pool watches for
  * that: if over a window of jobs the caller spent more than a quarter of the time waiting for
- * late workers, it runs the next jobs on the caller alone, then tries again. Results do not
+ * late workers, it runs the next jobs on the caller alone, then tries again; the stretch alone
+ * doubles while the windows between stay bad and halves again once they are good. Results do not
  * change (they never depend on who runs a task), only the speed. */
 #include "kernels.h"
 
@@ -62,9 +63,10 @@ static atomic_int g_rest;          /* set: idle workers sleep now instead of spi
 
 /* Contention watch, touched only by the thread holding g_busy. */
 #define WATCH_JOBS 64     /* jobs per measurement window */
-#define SOLO_JOBS 2048    /* jobs run on the caller alone after a bad window */
+#define SOLO_MIN 64       /* jobs run on the caller alone after a bad window... */
+#define SOLO_MAX 2048     /* ...doubling, up to this, while the windows between stay bad */
 static struct {
-    int jobs, solo;
+    int jobs, solo, next_solo;
     double busy, waited;  /* seconds in parallel jobs; of which waiting for late workers */
 } g_watch;
 
@@ -200,9 +202,15 @@ void kernels_run(KernelsTask fn, void *ctx, int ntasks) {
     g_watch.busy += t2 - t0;
     g_watch.waited += t2 - t1;
     if (++g_watch.jobs == WATCH_JOBS) {
+        /* one late wake-up (a host taking a core for a moment) costs a short solo stretch; cores
+         * taken for good by another program, longer and longer ones */
+        if (g_watch.next_solo < SOLO_MIN) g_watch.next_solo = SOLO_MIN;
         if (g_watch.waited > 0.25 * g_watch.busy) {
-            g_watch.solo = SOLO_JOBS;
+            g_watch.solo = g_watch.next_solo;
+            if (g_watch.next_solo < SOLO_MAX) g_watch.next_solo *= 2;
             kernels_rest();
+        } else if (g_watch.next_solo > SOLO_MIN) {
+            g_watch.next_solo /= 2;
         }
         g_watch.jobs = 0;
         g_watch.busy = g_watch.waited = 0;
