@@ -32,6 +32,16 @@ printf 'garbage' >"$tmp/bad.safetensors"
 expect_code 1 "garbage model" "$bin" info "$tmp/bad.safetensors"
 expect_code 1 "missing data folder" "$bin" train --data "$tmp/empty" --epochs 1
 
+# the window with no display to show it on: one line and exit 1, never an invisible window that
+# runs on (SDL's off-screen driver is what it falls back to)
+for disp in unset :997; do
+  if [ "$disp" = unset ]; then run=(env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER XDG_RUNTIME_DIR=/nonexistent HOME="$tmp")
+  else run=(env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY="$disp" HOME="$tmp"); fi
+  expect_code 1 "window with DISPLAY $disp" timeout 60 "${run[@]}" "$bin" --no-settings --data "$data"
+  grep -q "^digitrec: .*DISPLAY=$disp" "$tmp/err" && ok || bad "window with DISPLAY $disp: says why ($(head -c 300 "$tmp/err"))"
+  [ "$disp" = unset ] || { [ "$(wc -l <"$tmp/err")" = 1 ] && ok || bad "window with DISPLAY $disp: one line"; }
+done
+
 # a short softmax run: saves a model and history; info and eval accept it
 expect_code 0 "train softmax" "$bin" train --arch softmax --epochs 1 --data "$data" --out "$tmp/sm.safetensors" \
   --history "$tmp/h.csv" --quiet

@@ -34,6 +34,9 @@ xvfb_start() {
     for _ in $(seq 1 100); do [ -e "/tmp/.X11-unix/X$DNUM" ] && break; sleep 0.1; done
     [ -e "/tmp/.X11-unix/X$DNUM" ] && kill -0 "$XPID" 2>/dev/null || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
     export DISPLAY=":$DNUM"
+    # The socket can be there before the server answers: wait until a client gets through.
+    for _ in $(seq 1 100); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+    xdotool getdisplaygeometry >/dev/null 2>&1 || { x_report; fail "Xvfb on $DISPLAY does not answer"; }
     export HOME="$TMP/home"
     unset XDG_DATA_HOME XDG_CONFIG_HOME
     mkdir -p "$HOME"
@@ -66,9 +69,23 @@ wait_window() {
 }
 
 # Starts the window with the given arguments and waits for it: sets APID and WID.
+# A start the display turned away ("cannot open a window") is tried again, up to three times.
 start_window() {
-    "$BIN" --trace "$TRACE" "$@" >>"$TMP/app.log" 2>&1 &
-    APID=$!
+    local try
+    for try in 1 2 3; do
+        "$BIN" --trace "$TRACE" "$@" >>"$TMP/app.log" 2>&1 &
+        APID=$!
+        sleep 0.3
+        if ! kill -0 "$APID" 2>/dev/null && grep -q "cannot open a window" "$TMP/app.log"; then
+            wait "$APID" 2>/dev/null
+            APID=""
+            echo "note: start $try: the display turned the window away; trying again" >&2
+            sleep 1
+            continue
+        fi
+        break
+    done
+    [ -n "$APID" ] || fail "the display refused the window three times"
     wait_window "$TRACE"
     sleep 0.5
 }

@@ -231,9 +231,24 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
      * those threads then compete with the training worker for its core. Rasterising on the UI
      * thread keeps the one-core-each split; GPUs ignore it. */
     setenv("LP_NUM_THREADS", "0", 0);
+    /* An X display and no Wayland one: X11 alone, so a display that does not answer gets one line
+     * from us, not a second from the Wayland library SDL would try next. */
+    if (!getenv("SDL_VIDEODRIVER") && !getenv("WAYLAND_DISPLAY") && getenv("DISPLAY"))
+        SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
-        fprintf(stderr, "digitrec: cannot open a window (%s); try `digitrec --screenshot FILE` or the CLI subcommands\n",
-                SDL_GetError());
+        const char *d = getenv("DISPLAY");
+        fprintf(stderr, "digitrec: cannot open a window (DISPLAY=%s: %s); try `digitrec --screenshot FILE` or the CLI subcommands\n",
+                d && *d ? d : "unset", SDL_GetError());
+        return 1;
+    }
+    /* With no display to reach, SDL falls back to its off-screen driver, and the window would run
+     * where nobody can see it. Only a user who names that driver gets it. */
+    const char *driver = SDL_GetCurrentVideoDriver(), *asked = getenv("SDL_VIDEODRIVER");
+    if (driver && (!strcmp(driver, "offscreen") || !strcmp(driver, "dummy")) && !(asked && strstr(asked, driver))) {
+        const char *d = getenv("DISPLAY");
+        fprintf(stderr, "digitrec: no display to open the window on (DISPLAY=%s); try `digitrec --screenshot FILE` or the CLI subcommands\n",
+                d && *d ? d : "unset");
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
         return 1;
     }
     Screen sc = {NULL, NULL, o->gl};
