@@ -233,8 +233,10 @@ static int window_run(Session *ss, const WindowOptions *o, const char *assets) {
     setenv("LP_NUM_THREADS", "0", 0);
     /* An X display and no Wayland one: X11 alone, so a display that does not answer gets one line
      * from us, not a second from the Wayland library SDL would try next. */
+#if defined(SDL_VIDEO_DRIVER_X11) && !defined(__APPLE__) /* on macOS, DISPLAY may be XQuartz's */
     if (!getenv("SDL_VIDEODRIVER") && !getenv("WAYLAND_DISPLAY") && getenv("DISPLAY"))
         SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+#endif
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
         const char *d = getenv("DISPLAY");
         fprintf(stderr, "digitrec: cannot open a window (DISPLAY=%s: %s); try `digitrec --screenshot FILE` or the CLI subcommands\n",
